@@ -1,0 +1,47 @@
+// Ember: one jar with Ember's classes only. Spark is provided: we compile and test against the jars of
+// the pyspark pinned in pyproject.toml (same version by construction, no second download of Spark).
+import scala.sys.process._
+
+ThisBuild / organization := "org.ember"
+ThisBuild / version := "0.1.0"
+ThisBuild / scalaVersion := "2.13.18"
+
+// Where the pinned pyspark keeps its jars: $EMBER_SPARK_JARS, else the pyspark importable by
+// $EMBER_PYTHON (the Makefile's virtualenv, or pip's build environment), else by python3 on PATH.
+lazy val sparkJarsDir = settingKey[File]("Spark jars of the pinned pyspark")
+
+def locateSparkJars(base: File): File = {
+  sys.env.get("EMBER_SPARK_JARS").map(file).getOrElse {
+    val venvPython = base / ".venv" / "bin" / "python"
+    val python = sys.env.getOrElse("EMBER_PYTHON", if (venvPython.exists) venvPython.getPath else "python3")
+    val script = "import os, pyspark; print(os.path.join(os.path.dirname(pyspark.__file__), 'jars'))"
+    val dir = scala.util.Try(Seq(python, "-c", script).!!(ProcessLogger(_ => ()))).toOption.map(_.trim)
+    dir.map(file).filter(_.isDirectory).getOrElse(sys.error(
+      s"Cannot find Spark's jars: no pyspark importable by $python. Run `make jar`, or set EMBER_SPARK_JARS " +
+        "to the jars/ folder of the pyspark version pinned in pyproject.toml."))
+  }
+}
+
+lazy val ember = (project in file("."))
+  .settings(
+    name := "ember",
+    sparkJarsDir := locateSparkJars(baseDirectory.value),
+    Compile / scalaSource := baseDirectory.value / "scala" / "src" / "main" / "scala",
+    Compile / resourceDirectory := baseDirectory.value / "scala" / "src" / "main" / "resources",
+    Test / scalaSource := baseDirectory.value / "scala" / "src" / "test" / "scala",
+    Test / resourceDirectory := baseDirectory.value / "scala" / "src" / "test" / "resources",
+    Compile / unmanagedJars ++= (sparkJarsDir.value ** "*.jar").classpath,
+    libraryDependencies += "org.scalatest" %% "scalatest" % "3.2.19" % Test,
+    javacOptions ++= Seq("--release", "17"),
+    scalacOptions ++= Seq("-release", "17", "-deprecation", "-feature", "-unchecked", "-Xlint:-unused,_"),
+    Compile / packageBin / artifactPath := baseDirectory.value / "scala" / "target" / "ember.jar",
+    Test / fork := true,
+    Test / parallelExecution := false,
+    Test / javaOptions ++= Seq("-Xmx4g", "-Dlog4j2.level=warn") ++ Seq(
+      "java.base/java.lang", "java.base/java.lang.invoke", "java.base/java.lang.reflect", "java.base/java.io",
+      "java.base/java.net", "java.base/java.nio", "java.base/java.util", "java.base/java.util.concurrent",
+      "java.base/java.util.concurrent.atomic", "java.base/sun.nio.ch", "java.base/sun.nio.cs",
+      "java.base/sun.security.action", "java.base/sun.util.calendar"
+    ).map(p => s"--add-opens=$p=ALL-UNNAMED"),
+    Test / testOptions += Tests.Argument(TestFrameworks.ScalaTest, "-oD")
+  )

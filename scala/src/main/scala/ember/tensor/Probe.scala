@@ -1,0 +1,2 @@
+package ember.tensor
+object Probe { def hello: String = org.apache.spark.SPARK_VERSION }
