@@ -1,0 +1,131 @@
+package ember.io
+
+import com.fasterxml.jackson.databind.{JsonNode, ObjectMapper}
+import com.fasterxml.jackson.databind.node.{ArrayNode, ObjectNode}
+import ember.nn.{Container, Criterion, Module}
+
+/**
+ * Module structure <-> JSON, by class name and constructor arguments ([[Module.config]] / [[Criterion.config]]).
+ *
+ * Arguments are decoded by the type of the matching constructor parameter (Int, Long, Float, Double,
+ * Boolean, String, arrays of numbers, a Module or Criterion, a Seq), so the JSON stays plain and readable:
+ * `{"class": "ember.nn.Linear", "args": {"inputSize": 784, "outputSize": 10, "withBias": true}}`.
+ * Only subclasses of Module / Criterion are ever instantiated from a file.
+ */
+object ModuleSpec {
+  private val mapper = new ObjectMapper()
+
+  def describe(module: Module): ObjectNode = {
+    val node = mapper.createObjectNode()
+    node.put("class", module.getClass.getName)
+    if (module.getName != module.getClass.getSimpleName) node.put("name", module.getName)
+    node.set[JsonNode]("args", encodeArgs(module.config))
+    module match {
+      case c: Container =>
+        val arr = node.putArray("children")
+        c.children.foreach(ch => arr.add(describe(ch)))
+      case _ =>
+    }
+    node
+  }
+
+  def describe(criterion: Criterion): ObjectNode = {
+    val node = mapper.createObjectNode()
+    node.put("class", criterion.getClass.getName)
+    node.set[JsonNode]("args", encodeArgs(criterion.config))
+    node
+  }
+
+  def build(node: JsonNode): Module = {
+    val m = instantiate(node, classOf[Module])
+    Option(node.get("name")).foreach(n => m.setName(n.asText))
+    m match {
+      case c: Container => ModelFile.elements(node.get("children")).foreach(ch => c.add(build(ch)))
+      case _ if node.has("children") && node.get("children").size > 0 =>
+        throw new ModelFileException(s"${m.getClass.getName} is not a container but the file lists children for it")
+      case _ =>
+    }
+    m
+  }
+
+  def buildCriterion(node: JsonNode): Criterion = instantiate(node, classOf[Criterion])
+
+  private def encodeArgs(args: Seq[(String, Any)]): ObjectNode = {
+    val node = mapper.createObjectNode()
+    args.foreach { case (k, v) => node.set[JsonNode](k, encode(v)) }
+    node
+  }
+
+  private def encode(v: Any): JsonNode = v match {
+    case null         => mapper.nullNode()
+    case i: Int       => mapper.getNodeFactory.numberNode(i)
+    case l: Long      => mapper.getNodeFactory.numberNode(l)
+    case f: Float     => mapper.getNodeFactory.numberNode(f.toString.toDouble)
+    case d: Double    => mapper.getNodeFactory.numberNode(d)
+    case b: Boolean   => mapper.getNodeFactory.booleanNode(b)
+    case s: String    => mapper.getNodeFactory.textNode(s)
+    case m: Module    => mapper.createObjectNode().set[JsonNode]("module", describe(m))
+    case c: Criterion => mapper.createObjectNode().set[JsonNode]("criterion", describe(c))
+    case a: Array[_]  => seqNode(a.toSeq)
+    case s: Iterable[_] => seqNode(s.toSeq)
+    case other =>
+      throw new IllegalArgumentException(s"cannot store a constructor argument of type ${other.getClass.getName} in a model file")
+  }
+
+  private def seqNode(s: Seq[Any]): ArrayNode = { val a = mapper.createArrayNode(); s.foreach(x => a.add(encode(x))); a }
+
+  private def instantiate[T](node: JsonNode, base: Class[T]): T = {
+    val className = Option(node).flatMap(n => Option(n.get("class"))).map(_.asText).getOrElse(
+      throw new ModelFileException("a module entry has no class name"))
+    val cls = try Class.forName(className, true, Option(Thread.currentThread.getContextClassLoader).getOrElse(getClass.getClassLoader))
+    catch { case _: ClassNotFoundException => throw new ModelFileException(s"unknown layer class '$className' in the model file") }
+    if (!base.isAssignableFrom(cls)) throw new ModelFileException(s"class '$className' in the model file is not a ${base.getSimpleName}")
+    val args = ModelFile.fields(Option(node.get("args")).getOrElse(mapper.createObjectNode()))
+    val values = argValues(node.get("args"))
+    val candidates = cls.getConstructors.filter(_.getParameterCount == values.length)
+    val attempts = candidates.iterator.map { ctor =>
+      try Right(ctor.newInstance(ctor.getParameterTypes.zip(values).map { case (t, v) => decode(t, v) }: _*))
+      catch {
+        case e: java.lang.reflect.InvocationTargetException => throw new ModelFileException(
+          s"cannot build $className from the file's arguments: ${e.getCause.getMessage}", e.getCause)
+        case e: Exception => Left(e)
+      }
+    }
+    attempts.collectFirst { case Right(obj) => base.cast(obj) }.getOrElse(throw new ModelFileException(
+      s"no constructor of $className takes the file's ${values.length} arguments (${args.keys.mkString(", ")})"))
+  }
+
+  private def argValues(node: JsonNode): Seq[JsonNode] = if (node == null) Nil else {
+    val b = Seq.newBuilder[JsonNode]
+    val it = node.properties().iterator()
+    while (it.hasNext) b += it.next().getValue
+    b.result()
+  }
+
+  private def decode(t: Class[_], v: JsonNode): AnyRef = {
+    def bad() = throw new IllegalArgumentException(s"cannot read $v as ${t.getSimpleName}")
+    if (v == null || v.isNull) { if (t.isPrimitive) bad() else null }
+    else if (t == classOf[Int] || t == classOf[java.lang.Integer]) { if (!v.canConvertToInt || !v.isIntegralNumber) bad(); Int.box(v.asInt) }
+    else if (t == classOf[Long] || t == classOf[java.lang.Long]) { if (!v.isIntegralNumber) bad(); Long.box(v.asLong) }
+    else if (t == classOf[Float] || t == classOf[java.lang.Float]) { if (!v.isNumber) bad(); Float.box(v.asDouble.toFloat) }
+    else if (t == classOf[Double] || t == classOf[java.lang.Double]) { if (!v.isNumber) bad(); Double.box(v.asDouble) }
+    else if (t == classOf[Boolean] || t == classOf[java.lang.Boolean]) { if (!v.isBoolean) bad(); Boolean.box(v.asBoolean) }
+    else if (t == classOf[String]) { if (!v.isTextual) bad(); v.asText }
+    else if (t == classOf[Array[Int]]) { if (!v.isArray) bad(); ModelFile.elements(v).map(_.asInt).toArray }
+    else if (t == classOf[Array[Float]]) { if (!v.isArray) bad(); ModelFile.elements(v).map(_.asDouble.toFloat).toArray }
+    else if (t == classOf[Array[Double]]) { if (!v.isArray) bad(); ModelFile.elements(v).map(_.asDouble).toArray }
+    else if (classOf[Module].isAssignableFrom(t)) { if (!v.has("module")) bad(); build(v.get("module")) }
+    else if (classOf[Criterion].isAssignableFrom(t)) { if (!v.has("criterion")) bad(); buildCriterion(v.get("criterion")) }
+    else if (classOf[scala.collection.Seq[_]].isAssignableFrom(t)) { if (!v.isArray) bad(); ModelFile.elements(v).map(decodeAny).toList }
+    else bad()
+  }
+
+  private def decodeAny(v: JsonNode): Any =
+    if (v.isObject && v.has("module")) build(v.get("module"))
+    else if (v.isObject && v.has("criterion")) buildCriterion(v.get("criterion"))
+    else if (v.isIntegralNumber) v.asInt
+    else if (v.isNumber) v.asDouble
+    else if (v.isBoolean) v.asBoolean
+    else if (v.isArray) ModelFile.elements(v).map(decodeAny).toList
+    else v.asText
+}

@@ -1,0 +1,22 @@
+package ember.nn
+
+import scala.collection.mutable.ArrayBuffer
+
+/** A module made of sub-modules; `add` appends one. The model file stores the children in order. */
+abstract class Container extends Module {
+  protected val modules: ArrayBuffer[Module] = ArrayBuffer.empty[Module]
+
+  def add(module: Module): this.type = {
+    require(module != null, "cannot add a null module")
+    modules += module
+    this
+  }
+
+  override def children: Seq[Module] = modules.toSeq
+  override def reset(): Unit = modules.foreach(_.reset())
+
+  override def toString: String = {
+    val inner = modules.zipWithIndex.map { case (m, i) => s"  ($i): ${m.toString.replace("\n", "\n  ")}" }
+    s"${getClass.getSimpleName} {\n${inner.mkString("\n")}\n}"
+  }
+}

@@ -1,0 +1,65 @@
+package ember.nn
+
+import ember.tensor.{RandomGenerator, Tensor}
+
+/**
+ * Applies y = x W^T + b to a batch of shape [batch, inputSize] (or a single [inputSize] vector).
+ *
+ * Weights are initialised as in Torch/PyTorch: uniform in +-1/sqrt(inputSize).
+ */
+class Linear(val inputSize: Int, val outputSize: Int, val withBias: Boolean) extends TensorModule {
+  require(inputSize > 0, s"Linear: inputSize must be positive, got $inputSize")
+  require(outputSize > 0, s"Linear: outputSize must be positive, got $outputSize")
+
+  def this(inputSize: Int, outputSize: Int) = this(inputSize, outputSize, true)
+
+  val weight: Tensor = Tensor(outputSize, inputSize)
+  val gradWeight: Tensor = Tensor(outputSize, inputSize)
+  val bias: Tensor = if (withBias) Tensor(outputSize) else null
+  val gradBias: Tensor = if (withBias) Tensor(outputSize) else null
+  reset()
+
+  override def reset(): Unit = {
+    val bound = (1.0 / math.sqrt(inputSize.toDouble)).toFloat
+    val rng = RandomGenerator.random
+    weight.apply1(_ => (rng.nextFloat() * 2 - 1) * bound)
+    if (withBias) bias.apply1(_ => (rng.nextFloat() * 2 - 1) * bound)
+  }
+
+  private def asBatch(x: Tensor): Tensor = {
+    require(x.dim == 1 || x.dim == 2, s"Linear: expected input of shape [batch, $inputSize], got ${x.shapeString}")
+    val b = if (x.dim == 1) x.view(1, x.size(0)) else x
+    require(b.size(1) == inputSize, s"Linear: expected input of shape [batch, $inputSize], got ${x.shapeString}")
+    b
+  }
+
+  override def updateOutput(input: Tensor): Tensor = {
+    val x = asBatch(input)
+    val out = outTensor.resize(x.size(0), outputSize)
+    if (withBias) { var r = 0; while (r < x.size(0)) { out.select(0, r).copy(bias); r += 1 } }
+    out.addmm(if (withBias) 1f else 0f, 1f, x, weight.t())
+    if (input.dim == 1) output = out.view(outputSize)
+    outTensor
+  }
+
+  override def updateGradInput(input: Tensor, gradOutput: Tensor): Tensor = {
+    val x = asBatch(input)
+    val g = if (gradOutput.dim == 1) gradOutput.view(1, outputSize) else gradOutput
+    val gi = gradInTensor.resize(x.size(0), inputSize)
+    gi.addmm(0f, 1f, g, weight)
+    if (input.dim == 1) gradInput = gi.view(inputSize)
+    gradInTensor
+  }
+
+  override def accGradParameters(input: Tensor, gradOutput: Tensor): Unit = {
+    val x = asBatch(input)
+    val g = if (gradOutput.dim == 1) gradOutput.view(1, outputSize) else gradOutput
+    gradWeight.addmm(1f, 1f, g.t(), x)
+    if (withBias) { var r = 0; while (r < g.size(0)) { gradBias.add(g.select(0, r)); r += 1 } }
+  }
+
+  override def ownParameters: Seq[(String, Parameter)] =
+    Seq("weight" -> Parameter(weight, gradWeight)) ++ (if (withBias) Seq("bias" -> Parameter(bias, gradBias)) else Nil)
+
+  override def config: Seq[(String, Any)] = Seq("inputSize" -> inputSize, "outputSize" -> outputSize, "withBias" -> withBias)
+}

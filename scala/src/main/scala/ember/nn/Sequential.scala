@@ -1,0 +1,55 @@
+package ember.nn
+
+import ember.tensor.Activity
+
+/** Runs its modules one after the other, feeding each one's output to the next. */
+class Sequential extends Container {
+
+  override def updateOutput(input: Activity): Activity = {
+    var x = input
+    var i = 0
+    while (i < modules.length) {
+      x = try modules(i).forward(x)
+      catch { case e: IllegalArgumentException => throw ShapeError.at(this, i, modules(i), e) }
+      i += 1
+    }
+    output = x
+    output
+  }
+
+  override def updateGradInput(input: Activity, gradOutput: Activity): Activity = backwardPass(input, gradOutput, acc = false)
+
+  override def backward(input: Activity, gradOutput: Activity): Activity = backwardPass(input, gradOutput, acc = true)
+
+  override def accGradParameters(input: Activity, gradOutput: Activity): Unit = {
+    var g = gradOutput
+    var i = modules.length - 1
+    while (i > 0) {
+      modules(i).accGradParameters(modules(i - 1).output, g)
+      g = modules(i).gradInput
+      i -= 1
+    }
+    if (modules.nonEmpty) modules(0).accGradParameters(input, g)
+  }
+
+  private def backwardPass(input: Activity, gradOutput: Activity, acc: Boolean): Activity = {
+    var g = gradOutput
+    var i = modules.length - 1
+    while (i >= 0) {
+      val in = if (i == 0) input else modules(i - 1).output
+      g = if (acc) modules(i).backward(in, g) else modules(i).updateGradInput(in, g)
+      i -= 1
+    }
+    gradInput = g
+    gradInput
+  }
+}
+
+/** Errors that name where in a model a shape mismatch happened. */
+private[nn] object ShapeError {
+  def at(container: Module, index: Int, module: Module, cause: IllegalArgumentException): IllegalArgumentException =
+    cause.getMessage match {
+      case msg if msg != null && msg.startsWith("in ") => cause
+      case msg => new IllegalArgumentException(s"in ${container.getName} layer $index ($module): $msg", cause)
+    }
+}
