@@ -1,0 +1,40 @@
+package ember.nn
+
+import ember.tensor.{Pool2d, Pool2dShape, Tensor}
+
+/**
+ * 2-d average pooling over [N, C, H, W] (or [C, H, W]), as BigDL's `SpatialAveragePooling(kW, kH, dW, dH,
+ * padW, padH, globalPooling, ceilMode, countIncludePad, divide)`.
+ *
+ * The divisor follows PyTorch: the window clipped to the padded input (`countIncludePad`) or to the input
+ * itself; `divide = false` gives sums instead of averages. `globalPooling` pools each whole plane to 1x1
+ * whatever the kernel arguments say.
+ */
+class SpatialAveragePooling(val kW: Int, val kH: Int, val dW: Int, val dH: Int, val padW: Int, val padH: Int,
+    val globalPooling: Boolean, ceilModeArg: Boolean, val countIncludePad: Boolean, val divide: Boolean)
+    extends Pooling2d("SpatialAveragePooling", kW, kH, dW, dH, padW, padH, ceilModeArg) {
+
+  def this(kW: Int, kH: Int) = this(kW, kH, 1, 1, 0, 0, false, false, true, true)
+  def this(kW: Int, kH: Int, dW: Int, dH: Int) = this(kW, kH, dW, dH, 0, 0, false, false, true, true)
+  def this(kW: Int, kH: Int, dW: Int, dH: Int, padW: Int, padH: Int) =
+    this(kW, kH, dW, dH, padW, padH, false, false, true, true)
+
+  private val mode = Pool2d.AvgMode(countIncludePad, divide)
+
+  override protected def window(inH: Int, inW: Int): (Int, Int, Int, Int, Int, Int) =
+    if (globalPooling) (inH, inW, 1, 1, 0, 0) else super.window(inH, inW)
+
+  override protected def forwardPlanes(s: Pool2dShape, planes: Int, x: Tensor, out: Tensor): Unit =
+    Pool2d.avgForward(s, planes, x, out, mode)
+
+  override protected def backwardPlanes(s: Pool2dShape, planes: Int, gradOutput: Tensor, gradInput: Tensor): Unit =
+    Pool2d.avgBackward(s, planes, gradOutput, gradInput, mode)
+
+  override def config: Seq[(String, Any)] = Seq("kW" -> kW, "kH" -> kH, "dW" -> dW, "dH" -> dH, "padW" -> padW,
+    "padH" -> padH, "globalPooling" -> globalPooling, "ceilMode" -> ceilMode, "countIncludePad" -> countIncludePad,
+    "divide" -> divide)
+
+  override def toString: String = LayerSupport.repr("SpatialAveragePooling", Seq(kW, kH, dW, dH),
+    ("padW", padW, 0), ("padH", padH, 0), ("globalPooling", globalPooling, false), ("ceilMode", ceilMode, false),
+    ("countIncludePad", countIncludePad, true), ("divide", divide, true))
+}

@@ -1,0 +1,32 @@
+package ember.nn
+
+import ember.tensor.{Pool2d, Pool2dShape, Tensor}
+
+/**
+ * 2-d max pooling over [N, C, H, W] (or [C, H, W]), as BigDL's `SpatialMaxPooling(kW, kH, dW, dH, padW, padH)`
+ * with `.ceil()`; `ceilMode` can also be given to the constructor. Padding never wins the max.
+ */
+class SpatialMaxPooling(val kW: Int, val kH: Int, val dW: Int, val dH: Int, val padW: Int, val padH: Int,
+    ceilModeArg: Boolean) extends Pooling2d("SpatialMaxPooling", kW, kH, dW, dH, padW, padH, ceilModeArg) {
+
+  def this(kW: Int, kH: Int) = this(kW, kH, kW, kH, 0, 0, false)
+  def this(kW: Int, kH: Int, dW: Int, dH: Int) = this(kW, kH, dW, dH, 0, 0, false)
+  def this(kW: Int, kH: Int, dW: Int, dH: Int, padW: Int, padH: Int) = this(kW, kH, dW, dH, padW, padH, false)
+
+  // index of each output's maximum inside its input plane, for backward
+  private var argmax: Array[Int] = new Array[Int](0)
+
+  override protected def forwardPlanes(s: Pool2dShape, planes: Int, x: Tensor, out: Tensor): Unit = {
+    if (argmax.length < planes * s.outArea) argmax = new Array[Int](planes * s.outArea)
+    Pool2d.maxForward(s, planes, x, out, argmax)
+  }
+
+  override protected def backwardPlanes(s: Pool2dShape, planes: Int, gradOutput: Tensor, gradInput: Tensor): Unit =
+    Pool2d.maxBackward(s, planes, gradOutput, argmax, gradInput)
+
+  override def config: Seq[(String, Any)] = Seq("kW" -> kW, "kH" -> kH, "dW" -> dW, "dH" -> dH, "padW" -> padW,
+    "padH" -> padH, "ceilMode" -> ceilMode)
+
+  override def toString: String = LayerSupport.repr("SpatialMaxPooling", Seq(kW, kH, dW, dH),
+    ("padW", padW, 0), ("padH", padH, 0), ("ceilMode", ceilMode, false))
+}

@@ -1,0 +1,160 @@
+package ember.tensor
+
+/** Geometry of 2-d pooling over [inH, inW] planes, with Torch/PyTorch output-size rules. */
+final case class Pool2dShape(inH: Int, inW: Int, kH: Int, kW: Int, strideH: Int, strideW: Int,
+    padH: Int, padW: Int, ceilMode: Boolean) {
+  val outH: Int = Pool2dShape.outSize(inH, kH, strideH, padH, ceilMode)
+  val outW: Int = Pool2dShape.outSize(inW, kW, strideW, padW, ceilMode)
+  require(outH > 0 && outW > 0, s"pooling output would be ${outH}x$outW for input ${inH}x$inW, kernel ${kH}x$kW, " +
+    s"stride ${strideH}x$strideW, padding ${padH}x$padW")
+  def inArea: Int = inH * inW
+  def outArea: Int = outH * outW
+}
+
+object Pool2dShape {
+
+  /**
+   * floor (or ceil) of (in + 2 pad - k) / stride, plus one; in ceil mode the last window must start inside
+   * the input or its left padding (PyTorch's rule), otherwise it is dropped.
+   */
+  def outSize(in: Int, k: Int, stride: Int, pad: Int, ceilMode: Boolean): Int = {
+    val span = in + 2 * pad - k
+    if (span < 0) return 0
+    var out = (if (ceilMode) (span + stride - 1) / stride else span / stride) + 1
+    if (ceilMode && (out - 1) * stride >= in + pad) out -= 1
+    out
+  }
+}
+
+/**
+ * Max and average pooling kernels over `planes` contiguous [inH, inW] planes (N * C of a batch).
+ * Padding never wins a max; for averages it counts in the divisor only when `countIncludePad`.
+ */
+object Pool2d {
+
+  /** Max pooling; `argmax` receives, per output, the index inside its input plane of the winning element. */
+  def maxForward(s: Pool2dShape, planes: Int, in: Tensor, out: Tensor, argmax: Array[Int]): Unit = {
+    val (x, y) = (in.storage, out.storage)
+    var p = 0
+    while (p < planes) {
+      val inOff = in.offset + p * s.inArea
+      val outBase = p * s.outArea
+      var oh = 0
+      while (oh < s.outH) {
+        val h0 = math.max(oh * s.strideH - s.padH, 0)
+        val h1 = math.min(oh * s.strideH - s.padH + s.kH, s.inH)
+        var ow = 0
+        while (ow < s.outW) {
+          val w0 = math.max(ow * s.strideW - s.padW, 0)
+          val w1 = math.min(ow * s.strideW - s.padW + s.kW, s.inW)
+          var best = Float.NegativeInfinity
+          var bestIdx = h0 * s.inW + w0
+          var h = h0
+          while (h < h1) {
+            var w = w0
+            while (w < w1) {
+              val v = x(inOff + h * s.inW + w)
+              if (v > best || v.isNaN) { best = v; bestIdx = h * s.inW + w }
+              w += 1
+            }
+            h += 1
+          }
+          val o = outBase + oh * s.outW + ow
+          y(out.offset + o) = best
+          argmax(o) = bestIdx
+          ow += 1
+        }
+        oh += 1
+      }
+      p += 1
+    }
+  }
+
+  /** gradInput (zeroed here) receives each output gradient at its argmax. */
+  def maxBackward(s: Pool2dShape, planes: Int, gradOutput: Tensor, argmax: Array[Int], gradInput: Tensor): Unit = {
+    gradInput.zero()
+    val (g, gi) = (gradOutput.storage, gradInput.storage)
+    var p = 0
+    while (p < planes) {
+      val giOff = gradInput.offset + p * s.inArea
+      var o = p * s.outArea
+      val end = o + s.outArea
+      while (o < end) { gi(giOff + argmax(o)) += g(gradOutput.offset + o); o += 1 }
+      p += 1
+    }
+  }
+
+  /** Average-pooling options: whether padding counts in the divisor, and whether to divide at all (sum pooling). */
+  final case class AvgMode(countIncludePad: Boolean, divide: Boolean)
+
+  /** Average pooling (PyTorch's divisor rule: the window clipped to input + padding, or to the input only). */
+  def avgForward(s: Pool2dShape, planes: Int, in: Tensor, out: Tensor, mode: AvgMode): Unit = {
+    val (x, y) = (in.storage, out.storage)
+    var p = 0
+    while (p < planes) {
+      val inOff = in.offset + p * s.inArea
+      val outOff = out.offset + p * s.outArea
+      var oh = 0
+      while (oh < s.outH) {
+        var ow = 0
+        while (ow < s.outW) {
+          val win = window(s, oh, ow, mode)
+          var acc = 0f
+          var h = win.h0
+          while (h < win.h1) {
+            var w = win.w0
+            while (w < win.w1) { acc += x(inOff + h * s.inW + w); w += 1 }
+            h += 1
+          }
+          y(outOff + oh * s.outW + ow) = acc * win.scale
+          ow += 1
+        }
+        oh += 1
+      }
+      p += 1
+    }
+  }
+
+  /** gradInput (zeroed here) = the adjoint of [[avgForward]]. */
+  def avgBackward(s: Pool2dShape, planes: Int, gradOutput: Tensor, gradInput: Tensor, mode: AvgMode): Unit = {
+    gradInput.zero()
+    val (g, gi) = (gradOutput.storage, gradInput.storage)
+    var p = 0
+    while (p < planes) {
+      val giOff = gradInput.offset + p * s.inArea
+      val goOff = gradOutput.offset + p * s.outArea
+      var oh = 0
+      while (oh < s.outH) {
+        var ow = 0
+        while (ow < s.outW) {
+          val win = window(s, oh, ow, mode)
+          val v = g(goOff + oh * s.outW + ow) * win.scale
+          var h = win.h0
+          while (h < win.h1) {
+            var w = win.w0
+            while (w < win.w1) { gi(giOff + h * s.inW + w) += v; w += 1 }
+            h += 1
+          }
+          ow += 1
+        }
+        oh += 1
+      }
+      p += 1
+    }
+  }
+
+  private final case class Window(h0: Int, h1: Int, w0: Int, w1: Int, scale: Float)
+
+  // One small object per output pixel would be an allocation on a hot path; the JIT's escape analysis
+  // removes it (the case class never leaves the loop body), which keeps the two loops above readable.
+  private def window(s: Pool2dShape, oh: Int, ow: Int, mode: AvgMode): Window = {
+    val hs = oh * s.strideH - s.padH
+    val ws = ow * s.strideW - s.padW
+    val he = math.min(hs + s.kH, s.inH + s.padH)
+    val we = math.min(ws + s.kW, s.inW + s.padW)
+    val padded = (he - hs) * (we - ws)
+    val (h0, h1, w0, w1) = (math.max(hs, 0), math.min(he, s.inH), math.max(ws, 0), math.min(we, s.inW))
+    val count = if (mode.countIncludePad) padded else (h1 - h0) * (w1 - w0)
+    Window(h0, h1, w0, w1, if (!mode.divide) 1f else if (count > 0) 1f / count else 0f)
+  }
+}
