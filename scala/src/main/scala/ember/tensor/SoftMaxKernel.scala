@@ -35,9 +35,10 @@ object SoftMaxKernel {
           i += 1
         }
         if (log) {
-          val logSum = (max + math.log(sum)).toFloat
+          // (x - max) first: exact for nearby values, so large inputs keep their precision
+          val logSum = math.log(sum)
           i = 0
-          while (i < n) { y(yb + i * inner) = x(xb + i * inner) - logSum; i += 1 }
+          while (i < n) { y(yb + i * inner) = ((x(xb + i * inner) - max).toDouble - logSum).toFloat; i += 1 }
         } else {
           val inv = (1.0 / sum).toFloat
           i = 0

@@ -1,0 +1,52 @@
+package ember.nn
+
+import java.util.Random
+
+import ember.tensor.{RandomGenerator, Tensor}
+import org.scalatest.funsuite.AnyFunSuite
+
+/** ReLU (and in place), Tanh, Sigmoid against their formulas; Dropout statistics, modes and seeding. */
+class ActivationSuite extends AnyFunSuite {
+  private val rng = new Random(1)
+
+  test("Tanh, Sigmoid and ReLU match their formulas elementwise, also on non-contiguous input") {
+    val x = Tensor.normal(rng, 0f, 2f, 5, 4).t()
+    val xs = x.toArray
+    def check(m: TensorModule, f: Double => Double): Unit =
+      m.forward(x).toArray.zip(xs).foreach { case (y, v) => assert(math.abs(y - f(v.toDouble)) < 1e-6, s"$m($v) = $y") }
+    check(new Tanh(), math.tanh)
+    check(new Sigmoid(), v => 1 / (1 + math.exp(-v)))
+    check(new ReLU(), v => math.max(v, 0))
+  }
+
+  test("ReLU in place overwrites its input and its gradOutput") {
+    val x = Tensor.fromArray(Array(-1f, 2f, -3f, 4f), 2, 2)
+    val relu = new ReLU(true)
+    val y = relu.forward(x)
+    assert(y eq x)
+    assert(x.toArray.toSeq == Seq(0f, 2f, 0f, 4f))
+    val g = Tensor.fromArray(Array(1f, 1f, 1f, 1f), 2, 2)
+    assert(relu.backward(x, g) eq g)
+    assert(g.toArray.toSeq == Seq(0f, 1f, 0f, 1f))
+  }
+
+  test("Dropout zeroes about p of the elements, scales the rest, and is the identity in evaluate mode") {
+    val x = Tensor.ones(100, 100)
+    val d = new Dropout(0.3).setSeed(1)
+    val y = d.forward(x).toArray
+    val zeros = y.count(_ == 0f)
+    assert(math.abs(zeros / 10000.0 - 0.3) < 0.02, s"$zeros zeros")
+    assert(y.filter(_ != 0f).forall(v => math.abs(v - 1 / 0.7f) < 1e-6))
+    val g = d.backward(x, Tensor.ones(100, 100)).toArray
+    assert(g.zip(y).forall { case (a, b) => a == b }, "gradient uses the same mask")
+    d.evaluate()
+    assert(d.forward(x).almostEqual(x, 0, 0))
+    assert(new Dropout(0.4, false, false).evaluate().forward(x).almostEqual(Tensor.ones(100, 100).mul(0.6f), 1e-7, 0))
+  }
+
+  test("Dropout masks are reproducible from RandomGenerator's seed") {
+    def mask(): Array[Float] = { RandomGenerator.setSeed(77); new Dropout(0.5).forward(Tensor.ones(50)).toArray }
+    assert(mask().toSeq == mask().toSeq)
+    assert(intercept[IllegalArgumentException](new Dropout(1.0)).getMessage.stripPrefix("requirement failed: ") == "Dropout: initP must be in [0, 1), got 1.0")
+  }
+}
