@@ -83,9 +83,10 @@ class TopKAccuracy(val k: Int) extends ValidationMethod {
       require(label >= 0 && label < classes && label == label.toInt,
         s"$name: label $label of sample $r is not a class index in [0, $classes) (labels are 0-based)")
       val v = s(off + r * classes + label.toInt)
-      // rank = number of classes scoring strictly higher than the label's (ties count in the label's favour)
+      // rank of the label's score; ties go to the lower class index, as argmax does (a constant output is
+      // not "correct" for every label)
       var higher = 0; var c = 0
-      while (c < classes) { if (s(off + r * classes + c) > v) higher += 1; c += 1 }
+      while (c < classes) { val x = s(off + r * classes + c); if (x > v || (x == v && c < label.toInt)) higher += 1; c += 1 }
       if (higher < k && !v.isNaN) correct += 1
       r += 1
     }
