@@ -22,6 +22,7 @@ object Evaluator {
     val batches = data.batchesPerEpoch(batchSize)
     val order = data.permutation(1, 0L, shuffle = false)
     val k = math.min(replicas.length, batches)
+    val wasTraining = replicas.map(_.isTraining)
     val tasks = (0 until k).map { r => () =>
       val m = replicas(r)
       m.evaluate()
@@ -36,6 +37,7 @@ object Evaluator {
       }
       acc
     }
-    Engine.invokeAll(tasks).reduce((a, b) => a.zip(b).map { case (x, y) => x + y })
+    try Engine.invokeAll(tasks).reduce((a, b) => a.zip(b).map { case (x, y) => x + y })
+    finally replicas.zip(wasTraining).foreach { case (m, t) => if (t) m.training() else m.evaluate() }
   }
 }

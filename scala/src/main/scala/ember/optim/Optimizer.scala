@@ -51,6 +51,8 @@ abstract class Optimizer(val model: Module, val criterion: Criterion, val batchS
   protected val position = new TrainingProgress
   @volatile private var snapshot: Progress = Progress.initial
   private var lastValidation: Array[(String, Float)] = Array.empty
+  private var epochStart = 0L
+  private var epochSamples = 0L
 
   def setOptimMethod(method: OptimMethod): this.type = {
     require(method != null, "setOptimMethod: method must not be null"); optimMethod = method; this
@@ -126,10 +128,17 @@ abstract class Optimizer(val model: Module, val criterion: Criterion, val batchS
   /** Checks a gradient (or a slice) of the iteration being done (before the update). */
   protected final def checkGradient(grad: Tensor): Unit = guard.checkGradient(grad, position.iteration + 1, position.epoch)
 
-  /** Marks the start of an `optimize()` run in the progress snapshot. */
-  protected final def startRun(itersPerEpoch: Int): Unit =
+  /**
+   * Marks the start of an `optimize()` run in the progress snapshot. A position restored from a checkpoint
+   * written with a larger batch size may lie past the end of the epoch: it then moves to the next epoch.
+   */
+  protected final def startRun(itersPerEpoch: Int): Unit = {
+    require(itersPerEpoch > 0, s"itersPerEpoch must be > 0, got $itersPerEpoch")
+    if (position.epochIteration >= itersPerEpoch) position.restore(position.epoch + 1, position.iteration, 0)
+    epochStart = System.nanoTime(); epochSamples = 0L
     snapshot = snapshot.copy(epoch = position.epoch, iteration = position.iteration, epochIteration = position.epochIteration,
       itersPerEpoch = itersPerEpoch, done = false, error = null)
+  }
 
   /**
    * Records an iteration that updated the weights: advances the position, logs, writes the train summary,
@@ -147,12 +156,18 @@ abstract class Optimizer(val model: Module, val criterion: Criterion, val batchS
       s.addScalar("Throughput", throughput.toFloat, st.iteration)
       s.addScalar("LearningRate", stats.learningRate.toFloat, st.iteration)
     }
-    if (st.epochFinished) log.info(s"epoch $epochBefore done after ${st.iteration} iterations, loss ${stats.loss}")
+    epochSamples += stats.samples
+    if (st.epochFinished) {
+      val secs = (System.nanoTime() - epochStart) / 1e9
+      log.info(f"epoch $epochBefore done: $epochSamples samples in $secs%.1f s (${epochSamples / secs}%.1f samples/s), " +
+        f"iteration ${st.iteration}, loss ${stats.loss}%.5f")
+    }
     validation.foreach(v => if (v.trigger(st)) validate(v, epochBefore))
     val after = position.triggerState.copy(epochFinished = st.epochFinished)
     checkpoint.foreach(c => if (c.trigger(after)) writeCheckpoint(c))
     snapshot = Progress(position.epoch, position.iteration, position.epochIteration, itersPerEpoch, stats.loss, throughput,
       stats.learningRate, lastValidation.map(_._1), lastValidation.map(_._2), done = false, error = null)
+    if (st.epochFinished) { epochStart = System.nanoTime(); epochSamples = 0L } // epoch time excludes validation
     endWhen(after)
   }
 

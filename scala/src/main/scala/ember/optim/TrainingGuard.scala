@@ -29,7 +29,21 @@ final class TrainingGuard(val divergenceFactor: Double) extends Serializable {
 
   /** Checks a (flat, or slice of a) gradient. */
   def checkGradient(grad: Tensor, iteration: Long, epoch: Int): Unit =
-    if (grad.hasNaNOrInf) throw new TrainingDivergedException(
+    if (!TrainingGuard.allFinite(grad)) throw new TrainingDivergedException(
       s"the gradient has NaN or infinite values at iteration $iteration (epoch $epoch); the weights are those of the " +
         "last good iteration. Lower the learning rate, use gradient clipping, or check the model for overflow")
+}
+
+object TrainingGuard {
+
+  /** True when every value is finite: a tight loop on contiguous tensors (x - x is NaN exactly for NaN and +-Inf). */
+  def allFinite(t: Tensor): Boolean =
+    if (!t.isContiguous) !t.hasNaNOrInf
+    else {
+      val (s, o, n) = (t.storage, t.offset, t.nElement)
+      var acc = 0f
+      var i = 0
+      while (i < n) { val v = s(o + i); acc += v - v; i += 1 }
+      acc == 0f
+    }
 }
