@@ -190,7 +190,7 @@ abstract class Optimizer(val model: Module, val criterion: Criterion, val batchS
     val results = runValidation(v)
     lastValidation = v.methods.zip(results).map { case (m, r) => (m.name, r.score) }
     v.methods.zip(results).foreach { case (m, r) =>
-      log.info(s"epoch $epoch iteration ${position.iteration} ${m.name} ${r.score} (count ${r.count})")
+      log.info(s"epoch $epoch ${m.name} ${r.score} (count ${r.count}), iteration ${position.iteration}")
       validationSummary.foreach(_.addScalar(m.name, r.score, position.iteration))
     }
     position.score = results.head.score
