@@ -25,8 +25,12 @@ object Checkpoint {
   val Format = "ember-optim"
   private val ModelName = """model\.(\d+)\.ember""".r
 
-  /** Writes the checkpoint of iteration `progress.iteration`. */
-  def save(dir: String, model: Module, method: OptimMethod, methodState: Map[String, Tensor], progress: TrainingProgress): Unit = {
+  /**
+   * Writes the checkpoint of iteration `progress.iteration`; with `keepOnlyLatest`, then deletes the
+   * older ones (BigDL's `overWriteCheckpoint`), so long runs do not fill the disk.
+   */
+  def save(dir: String, model: Module, method: OptimMethod, methodState: Map[String, Tensor], progress: TrainingProgress,
+      keepOnlyLatest: Boolean = false): Unit = {
     val d = new File(dir)
     if (!d.isDirectory && !d.mkdirs()) throw new java.io.IOException(s"cannot create checkpoint directory $dir")
     val meta = Map("format" -> Format, "format_version" -> ModelFile.FormatVersion,
@@ -40,6 +44,9 @@ object Checkpoint {
       Files.move(tmp.toPath, optimFile.toPath, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE)
     } finally tmp.delete()
     ModelFile.save(model, new File(d, s"model.${progress.iteration}.ember").getPath, overWrite = true)
+    if (keepOnlyLatest) iterations(dir).filter(_ != progress.iteration).foreach { i =>
+      new File(d, s"model.$i.ember").delete(); new File(d, s"optimMethod.$i.safetensors").delete()
+    }
   }
 
   /** The iterations with a complete checkpoint in `dir`, ascending. */

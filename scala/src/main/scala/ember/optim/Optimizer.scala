@@ -14,7 +14,7 @@ final case class ValidationSetting(trigger: Trigger, methods: Array[ValidationMe
 }
 
 /** Where and when to write checkpoints. */
-final case class CheckpointSetting(path: String, trigger: Trigger) {
+final case class CheckpointSetting(path: String, trigger: Trigger, keepOnlyLatest: Boolean = false) {
   require(path != null && path.nonEmpty, "checkpoint path must not be empty")
   require(trigger != null, "checkpoint trigger must not be null")
 }
@@ -73,6 +73,12 @@ abstract class Optimizer(val model: Module, val criterion: Criterion, val batchS
 
   /** Checkpoints to directory `path` each time `trigger` fires (BigDL `setCheckpoint(path, trigger)`). */
   def setCheckpoint(path: String, trigger: Trigger): this.type = { checkpoint = Some(CheckpointSetting(path, trigger)); this }
+
+  /** Keeps only the latest checkpoint, deleting older ones after each write (BigDL `overWriteCheckpoint`). */
+  def overWriteCheckpoint(): this.type = {
+    require(checkpoint.isDefined, "overWriteCheckpoint: call setCheckpoint(path, trigger) first")
+    checkpoint = checkpoint.map(_.copy(keepOnlyLatest = true)); this
+  }
 
   def setTrainSummary(summary: TrainSummary): this.type = { trainSummary = Option(summary); this }
   def setValidationSummary(summary: ValidationSummary): this.type = { validationSummary = Option(summary); this }
@@ -184,7 +190,7 @@ abstract class Optimizer(val model: Module, val criterion: Criterion, val batchS
     val results = runValidation(v)
     lastValidation = v.methods.zip(results).map { case (m, r) => (m.name, r.score) }
     v.methods.zip(results).foreach { case (m, r) =>
-      log.info(s"epoch $epoch iteration ${position.iteration} ${m.name} ${r.score} (count ${r.count})")
+      log.info(s"epoch $epoch ${m.name} ${r.score} (count ${r.count}), iteration ${position.iteration}")
       validationSummary.foreach(_.addScalar(m.name, r.score, position.iteration))
     }
     position.score = results.head.score
@@ -192,7 +198,7 @@ abstract class Optimizer(val model: Module, val criterion: Criterion, val batchS
 
   private def writeCheckpoint(c: CheckpointSetting): Unit = {
     val (m, state) = checkpointContent()
-    Checkpoint.save(c.path, m, optimMethod, state, position)
+    Checkpoint.save(c.path, m, optimMethod, state, position, c.keepOnlyLatest)
     log.info(s"checkpoint of iteration ${position.iteration} written to ${c.path}")
   }
 }

@@ -3,7 +3,7 @@ package ember.optim
 import java.nio.file.Files
 
 import ember.data.LocalDataSet
-import ember.nn.{ClassNLLCriterion, Linear, LogSoftMax, MSECriterion, Module, Sequential, Tanh, TensorModule}
+import ember.nn._
 import ember.parallel.Engine
 import ember.summary.{TrainSummary, ValidationSummary}
 import ember.tensor.{RandomGenerator, Tensor}
@@ -47,10 +47,16 @@ class LocalOptimizerSuite extends AnyFunSuite with BeforeAndAfterAll {
   private val test = clusters(150, 2)
 
   override def beforeAll(): Unit = Engine.init(2, 2)
-  override def afterAll(): Unit = Engine.init(Runtime.getRuntime.availableProcessors())
+  private val dirs = scala.collection.mutable.ArrayBuffer.empty[java.io.File]
+  private def tempDir(): String = { val d = Files.createTempDirectory("ember-opt").toFile; dirs += d; d.getPath }
+
+  override def afterAll(): Unit = {
+    Engine.init(Runtime.getRuntime.availableProcessors())
+    dirs.foreach(d => org.apache.commons.io.FileUtils.deleteDirectory(d))
+  }
 
   test("an MLP on separable clusters reaches high accuracy, with validation, summaries and progress") {
-    val dir = Files.createTempDirectory("ember-opt").toString
+    val dir = tempDir()
     val model = mlp(5)
     val opt = Optimizer(model, train, new ClassNLLCriterion(), 32)
       .setOptimMethod(new SGD(0.1, 0.0, 0.0, 0.9, 0.0, false))
@@ -89,10 +95,31 @@ class LocalOptimizerSuite extends AnyFunSuite with BeforeAndAfterAll {
     assert(run(1, new Adam(0.01)).almostEqual(run(2, new Adam(0.01)), 1e-5, 1e-4))
   }
 
+  test("1 and 2 replicas agree on a small convolutional model (sub-batches are views at an offset)") {
+    val rng = new java.util.Random(5)
+    val images = LocalDataSet.fromArrays(Array.fill(45 * 64)(rng.nextFloat()), Array(1, 8, 8), Array.fill(45)(rng.nextInt(3).toFloat))
+    def run(replicas: Int): Tensor = {
+      RandomGenerator.setSeed(8)
+      val m = new Sequential().add(new SpatialConvolution(1, 4, 3, 3)).add(new Tanh()).add(new SpatialMaxPooling(2, 2, 2, 2))
+        .add(new Reshape(Array(4 * 3 * 3))).add(new Linear(36, 3)).add(new LogSoftMax())
+      Optimizer(m, images, new ClassNLLCriterion(), 15).setModelReplicas(replicas).setOptimMethod(new SGD(0.5, 0.0, 0.0, 0.5))
+        .setEndWhen(MaxEpoch(2)).optimize()
+      weights(m)
+    }
+    assert(run(1).almostEqual(run(2), 1e-5, 1e-4))
+  }
+
+  test("overWriteCheckpoint keeps only the latest checkpoint") {
+    val dir = tempDir()
+    Optimizer(mlp(1), train, new ClassNLLCriterion(), 100).setEndWhen(MaxIteration(5)).setCheckpoint(dir, SeveralIteration(2))
+      .overWriteCheckpoint().optimize()
+    assert(Checkpoint.iterations(dir) == Seq(4L) && new java.io.File(dir).list().length == 2)
+  }
+
   test("resuming from a checkpoint (mid-epoch, Adam) gives the weights of an unbroken run") {
     val unbroken = mlp(3)
     Optimizer(unbroken, train, new ClassNLLCriterion(), 32).setOptimMethod(new Adam(0.01)).setEndWhen(MaxEpoch(2)).optimize()
-    val dir = Files.createTempDirectory("ember-ck").toString
+    val dir = tempDir()
     val first = Optimizer(mlp(3), train, new ClassNLLCriterion(), 32).setOptimMethod(new Adam(0.01))
       .setEndWhen(MaxIteration(7)).setCheckpoint(dir, SeveralIteration(3))
     first.optimize()
@@ -158,6 +185,6 @@ class LocalOptimizerSuite extends AnyFunSuite with BeforeAndAfterAll {
     assert(intercept[IllegalArgumentException](Optimizer(mlp(1), train, new ClassNLLCriterion(), 8).setGradientClippingByL2Norm(-1))
       .getMessage.contains("maxNorm"))
     assert(intercept[java.io.FileNotFoundException](Optimizer(mlp(1), train, new ClassNLLCriterion(), 8)
-      .resumeFrom(Files.createTempDirectory("empty").toString)).getMessage.contains("no checkpoint"))
+      .resumeFrom(tempDir())).getMessage.contains("no checkpoint"))
   }
 }

@@ -5,10 +5,13 @@ import java.nio.file.Files
 
 import org.scalatest.funsuite.AnyFunSuite
 
-class SummarySuite extends AnyFunSuite {
+class SummarySuite extends AnyFunSuite with org.scalatest.BeforeAndAfterAll {
+  private val dirs = scala.collection.mutable.ArrayBuffer.empty[File]
+  private def tempDir(): String = { val d = Files.createTempDirectory("ember-summary").toFile; dirs += d; d.getPath }
+  override def afterAll(): Unit = dirs.foreach(d => org.apache.commons.io.FileUtils.deleteDirectory(d))
 
   test("scalars written as TFRecord events are read back, across writers (resumed runs)") {
-    val dir = Files.createTempDirectory("ember-summary").toString
+    val dir = tempDir()
     val s = new TrainSummary(dir, "app")
     (1 to 5).foreach(i => s.addScalar("Loss", 1f / i, i).addScalar("Throughput", 100f * i, i))
     val loss = s.readScalar("Loss")
@@ -39,7 +42,7 @@ class SummarySuite extends AnyFunSuite {
   }
 
   test("a corrupt record is reported") {
-    val dir = Files.createTempDirectory("ember-summary").toString
+    val dir = tempDir()
     val s = new TrainSummary(dir, "x").addScalar("Loss", 1f, 1)
     s.close()
     val f = new File(dir, "x/train").listFiles().head
