@@ -1,0 +1,4 @@
+"""Training data: ``Sample`` (features + label as numpy arrays)."""
+from ember.data.sample import Sample
+
+__all__ = ["Sample"]
