@@ -24,6 +24,7 @@ _EXCEPTIONS = {
     "java.nio.file.NoSuchFileException": errors.EmberFileNotFoundError,
     "java.nio.file.FileAlreadyExistsException": errors.EmberFileExistsError,
     "ember.io.ModelFileException": errors.ModelFileError,
+    "ember.optim.TrainingDivergedException": errors.EmberArithmeticError,
 }
 # Wrappers whose cause is the real error.
 _WRAPPERS = {
@@ -136,6 +137,19 @@ def call_static(class_name, method, *args):
 def new_java_obj(class_name, *args):
     """Builds a JVM object by class name: ``new_java_obj("ember.nn.Linear", 10, 5, True)``."""
     return call_java(java_class(class_name), *args)
+
+
+def java_array(class_name, items):
+    """A JVM array of ``class_name`` holding the JVM objects ``items`` (few items: one call each)."""
+    arr = call_java(_active_context()._gateway.new_array, java_class(class_name), len(items))
+    for i, it in enumerate(items):
+        arr[i] = it
+    return arr
+
+
+def call_method(jobj, name, *args):
+    """``jobj.name(*args)`` for a JVM object that has no Python wrapper (results, snapshots)."""
+    return call_java(getattr(jobj, name), *args)
 
 
 def java_class_name(jobj):

@@ -1,4 +1,5 @@
-"""Training data: ``Sample`` (features + label as numpy arrays)."""
+"""Training data (mirrors ``ember.data``): ``Sample`` and the in-memory ``LocalDataSet``."""
+from ember.data.dataset import LocalDataSet
 from ember.data.sample import Sample
 
-__all__ = ["Sample"]
+__all__ = ["Sample", "LocalDataSet"]
