@@ -36,15 +36,20 @@ def mnist_5k_path():
     return path
 
 
-def load_mnist_5k(seed=42, n_train=4000):
-    """(x_train, y_train, x_test, y_test): shuffled with a fixed seed (the file is sorted by label),
-    pixels scaled to [0, 1] and normalised, labels 0-based."""
+def read_mnist_5k():
+    """(x, y) in file order: pixels scaled to [0, 1] and normalised, labels 0-based."""
     with gzip.open(mnist_5k_path(), "rt") as f:
         data = np.loadtxt(f, delimiter=",", dtype=np.float32)
-    order = np.random.RandomState(seed).permutation(len(data))
-    data = data[order]
     y = data[:, -1].astype(np.float32)
-    x = ((data[:, :-1] / 255.0 - MNIST_MEAN) / MNIST_STD).astype(np.float32)
+    x = ((data[:, :-1] / np.float32(255) - np.float32(MNIST_MEAN)) / np.float32(MNIST_STD)).astype(np.float32)
+    return x, y
+
+
+def load_mnist_5k(seed=42, n_train=4000):
+    """(x_train, y_train, x_test, y_test): shuffled with a fixed seed (the file is sorted by label)."""
+    x, y = read_mnist_5k()
+    order = np.random.RandomState(seed).permutation(len(x))
+    x, y = x[order], y[order]
     return x[:n_train], y[:n_train], x[n_train:], y[n_train:]
 
 

@@ -19,8 +19,8 @@ import org.apache.spark.{SparkConf, SparkContext}
  *     [--epochs N] [--save model.ember] [--load model.ember] [--outputs test_outputs.f32] [--min-accuracy 0.95]
  * }}}
  * `--load` evaluates a saved model (from Python or Scala) instead of training a new one (`--epochs 0` skips
- * training); `--outputs` writes the model's outputs on the 1,000 test digits as raw little-endian float32,
- * which the Python tests compare with Python's own predictions.
+ * training); `--outputs` writes the model's outputs for all 5,000 digits in file order as raw little-endian
+ * float32 [5000, 10], which the Python tests compare with Python's own predictions.
  */
 object LeNet5 {
   private val Mean = 0.1307f
@@ -66,13 +66,12 @@ object LeNet5 {
   }
 
   /** The first 4,000 rows of a seeded shuffle train, the other 1,000 test (the file is sorted by label). */
-  def split(x: Array[Array[Float]], y: Array[Float], seed: Long = 42L, nTrain: Int = 4000): (LocalDataSet, LocalDataSet, Tensor, Array[Float]) = {
+  def split(x: Array[Array[Float]], y: Array[Float], seed: Long = 42L, nTrain: Int = 4000): (LocalDataSet, LocalDataSet) = {
     val order = shuffle(x.length, seed)
     def take(idx: Array[Int]): (Array[Float], Array[Float]) = (idx.flatMap(x(_)), idx.map(y(_)))
     val (trX, trY) = take(order.take(nTrain))
     val (teX, teY) = take(order.drop(nTrain))
-    (LocalDataSet.fromArrays(trX, Array(784), trY), LocalDataSet.fromArrays(teX, Array(784), teY),
-      Tensor.fromArray(teX, Array(teY.length, 784)), teY)
+    (LocalDataSet.fromArrays(trX, Array(784), trY), LocalDataSet.fromArrays(teX, Array(784), teY))
   }
 
   /** A seeded Fisher-Yates permutation of 0 until n. */
@@ -93,7 +92,7 @@ object LeNet5 {
   def run(args: Args): Double = {
     RandomGenerator.setSeed(1L)
     val (x, y) = readCsv(args.data)
-    val (train, test, testX, testY) = split(x, y)
+    val (train, test) = split(x, y)
     val net = args.load.map(Module.load).getOrElse(model())
     if (args.epochs > 0) {
       // Issue 3: training on an RDD of Samples with the DistriOptimizer replaces this one line.
@@ -107,7 +106,7 @@ object LeNet5 {
     val accuracy = Evaluator.evaluate(net, test, Array[ValidationMethod](new Top1Accuracy()), 256).head.score
     println(f"test accuracy $accuracy%.4f")
     args.save.foreach { p => net.save(p, overWrite = true); println(s"saved to $p") }
-    args.outputs.foreach(p => writeFloats(net.predict(testX), p))
+    args.outputs.foreach(p => writeFloats(net.predict(Tensor.fromArray(x.flatten, Array(x.length, 784))), p))
     require(accuracy >= args.minAccuracy, f"test accuracy $accuracy%.4f is below --min-accuracy ${args.minAccuracy}")
     accuracy
   }
