@@ -48,8 +48,10 @@ def create_spark_conf(conf=None, master=None, app_name="ember"):
     _append_path(conf, "spark.jars", jar)
     _append_path(conf, "spark.driver.extraClassPath", jar)
     _append_path(conf, "spark.executor.extraClassPath", jar)
-    if not conf.contains("spark.master"):
-        conf.setMaster(master or "local[*]")
+    if master:
+        conf.setMaster(master)
+    elif not conf.contains("spark.master"):
+        conf.setMaster("local[*]")
     if not conf.contains("spark.app.name"):
         conf.setAppName(app_name)
     # Large arrays from numpy are copied into the driver's heap; Spark's 1g default is tight for that.
