@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import ember
+from ember.io import read_weights
 from conftest import mnist_5k_path
 from ember.nn.layer import Linear, LogSoftMax, Model, Sequential
 
@@ -40,7 +41,7 @@ def test_numpy_reads_the_weights(sc, tmp_path):
     assert list(tensors) == list(model.parameters())
     for (name, w), ref in zip(tensors.items(), model.get_weights()):
         np.testing.assert_array_equal(w, ref, err_msg=name)
-    ours, _ = ember.io.read_weights(path)
+    ours, _ = read_weights(path)
     assert all(np.array_equal(ours[k], tensors[k]) for k in tensors)
 
 
