@@ -21,17 +21,17 @@ class Adagrad(val learningRate: Double, val learningRateDecay: Double, val weigh
 
   private val Eps = 1e-10f
   private val schedule = new DefaultSchedule(learningRateDecay)
-  private var sum: Tensor = null
+  private var sum: Array[Float] = null // plain arrays keep the method Serializable
 
   override def learningRate(ctx: StepContext): Double = schedule.rate(learningRate, ctx)
 
   override def step(weights: Tensor, grads: Tensor, ctx: StepContext): Unit = {
     OptimState.checkSlice("Adagrad", weights, grads, sum)
     val n = weights.nElement
-    if (sum == null) sum = Tensor(n)
+    if (sum == null) sum = new Array[Float](n)
     val lr = learningRate(ctx).toFloat
     val wd = weightDecay.toFloat
-    val (w, wo, g, go, s) = (weights.storage, weights.offset, grads.storage, grads.offset, sum.storage)
+    val (w, wo, g, go, s) = (weights.storage, weights.offset, grads.storage, grads.offset, sum)
     var i = 0
     while (i < n) {
       val d = g(go + i) + wd * w(wo + i)
@@ -46,11 +46,11 @@ class Adagrad(val learningRate: Double, val learningRateDecay: Double, val weigh
   override def config: Seq[(String, Any)] =
     Seq("learningRate" -> learningRate, "learningRateDecay" -> learningRateDecay, "weightDecay" -> weightDecay)
 
-  override def state: Map[String, Tensor] = if (sum == null) Map.empty else Map("sum" -> sum)
+  override def state: Map[String, Tensor] = OptimState.entry("sum", sum).toMap
 
   override def loadState(s: Map[String, Tensor]): Unit = {
     OptimState.checkKeys("Adagrad", s, Set("sum"))
-    sum = s.get("sum").map(_.contiguous().clone()).orNull
+    sum = OptimState.values(s, "sum")
   }
 
   override def toString: String = OptimState.describe(this)

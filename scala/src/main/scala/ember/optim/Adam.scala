@@ -33,22 +33,22 @@ class Adam(
 
   private val schedule = new DefaultSchedule(learningRateDecay)
   private var t = 0L
-  private var m: Tensor = null
-  private var v: Tensor = null
+  private var m: Array[Float] = null // plain arrays keep the method Serializable
+  private var v: Array[Float] = null
 
   override def learningRate(ctx: StepContext): Double = schedule.rate(learningRate, ctx)
 
   override def step(weights: Tensor, grads: Tensor, ctx: StepContext): Unit = {
     OptimState.checkSlice("Adam", weights, grads, m)
     val n = weights.nElement
-    if (m == null) { m = Tensor(n); v = Tensor(n) }
+    if (m == null) { m = new Array[Float](n); v = new Array[Float](n) }
     t += 1
     val bc1 = 1.0 - math.pow(beta1, t.toDouble)
     val bc2 = 1.0 - math.pow(beta2, t.toDouble)
     val stepSize = (learningRate(ctx) / bc1).toFloat
     val invSqrtBc2 = (1.0 / math.sqrt(bc2)).toFloat
     val (b1, b2, eps) = (beta1.toFloat, beta2.toFloat, epsilon.toFloat)
-    val (w, wo, g, go, ms, vs) = (weights.storage, weights.offset, grads.storage, grads.offset, m.storage, v.storage)
+    val (w, wo, g, go, ms, vs) = (weights.storage, weights.offset, grads.storage, grads.offset, m, v)
     var i = 0
     while (i < n) {
       val gi = g(go + i)
@@ -66,13 +66,14 @@ class Adam(
     "beta1" -> beta1, "beta2" -> beta2, "epsilon" -> epsilon)
 
   override def state: Map[String, Tensor] =
-    if (m == null) Map.empty else Map("m" -> m, "v" -> v, OptimState.StepKey -> OptimState.encodeCount(t))
+    if (m == null) Map.empty
+    else (OptimState.entry("m", m) ++ OptimState.entry("v", v)).toMap + (OptimState.StepKey -> OptimState.encodeCount(t))
 
   override def loadState(s: Map[String, Tensor]): Unit = {
     OptimState.checkKeys("Adam", s, Set("m", "v", OptimState.StepKey))
     require(s.contains("m") == s.contains("v"), s"Adam: state must hold both m and v, got ${s.keys.mkString(", ")}")
-    m = s.get("m").map(_.contiguous().clone()).orNull
-    v = s.get("v").map(_.contiguous().clone()).orNull
+    m = OptimState.values(s, "m")
+    v = OptimState.values(s, "v")
     t = s.get(OptimState.StepKey).map(OptimState.decodeCount).getOrElse(0L)
   }
 

@@ -49,12 +49,12 @@ object OptimState {
   }
 
   /** Requires `weights` and `grads` to be contiguous and of equal length, matching any existing state. */
-  private[optim] def checkSlice(method: String, weights: Tensor, grads: Tensor, existing: Tensor): Unit = {
+  private[optim] def checkSlice(method: String, weights: Tensor, grads: Tensor, existing: Array[Float]): Unit = {
     require(weights.isContiguous && grads.isContiguous, s"$method: weights and gradients must be contiguous")
     require(weights.nElement == grads.nElement,
       s"$method: weights (${weights.nElement} values) and gradients (${grads.nElement}) differ in length")
-    require(existing == null || existing.nElement == weights.nElement,
-      s"$method: this instance holds state for ${existing.nElement} values but was given ${weights.nElement}; " +
+    require(existing == null || existing.length == weights.nElement,
+      s"$method: this instance holds state for ${existing.length} values but was given ${weights.nElement}; " +
         "use one instance per parameter vector or slice (freshCopy)")
   }
 
@@ -63,6 +63,13 @@ object OptimState {
     val unknown = s.keySet -- allowed
     require(unknown.isEmpty, s"$method: unknown state entries ${unknown.mkString(", ")}; expected some of ${allowed.mkString(", ")}")
   }
+
+  /** A state entry as a 1-d tensor over `a` (no copy), or no entry when `a` is null. */
+  private[optim] def entry(name: String, a: Array[Float]): Option[(String, Tensor)] =
+    Option(a).map(x => name -> Tensor.fromArray(x, x.length))
+
+  /** A copy of a loaded state entry's values, or null when absent. */
+  private[optim] def values(s: Map[String, Tensor], name: String): Array[Float] = s.get(name).map(_.toArray).orNull
 
   private[optim] def describe(m: OptimMethod): String =
     s"${m.getClass.getSimpleName}(${m.config.filter(_._2 != null).map { case (k, v) => s"$k=$v" }.mkString(", ")})"

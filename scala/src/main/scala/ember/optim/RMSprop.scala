@@ -23,17 +23,17 @@ class RMSprop(val learningRate: Double, val learningRateDecay: Double, val decay
   def this() = this(1e-2)
 
   private val schedule = new DefaultSchedule(learningRateDecay)
-  private var meanSquare: Tensor = null
+  private var meanSquare: Array[Float] = null // plain arrays keep the method Serializable
 
   override def learningRate(ctx: StepContext): Double = schedule.rate(learningRate, ctx)
 
   override def step(weights: Tensor, grads: Tensor, ctx: StepContext): Unit = {
     OptimState.checkSlice("RMSprop", weights, grads, meanSquare)
     val n = weights.nElement
-    if (meanSquare == null) meanSquare = Tensor(n)
+    if (meanSquare == null) meanSquare = new Array[Float](n)
     val lr = learningRate(ctx).toFloat
     val (rho, eps) = (decayRate.toFloat, epsilon.toFloat)
-    val (w, wo, g, go, v) = (weights.storage, weights.offset, grads.storage, grads.offset, meanSquare.storage)
+    val (w, wo, g, go, v) = (weights.storage, weights.offset, grads.storage, grads.offset, meanSquare)
     var i = 0
     while (i < n) {
       val gi = g(go + i)
@@ -48,11 +48,11 @@ class RMSprop(val learningRate: Double, val learningRateDecay: Double, val decay
   override def config: Seq[(String, Any)] = Seq("learningRate" -> learningRate, "learningRateDecay" -> learningRateDecay,
     "decayRate" -> decayRate, "epsilon" -> epsilon)
 
-  override def state: Map[String, Tensor] = if (meanSquare == null) Map.empty else Map("meanSquare" -> meanSquare)
+  override def state: Map[String, Tensor] = OptimState.entry("meanSquare", meanSquare).toMap
 
   override def loadState(s: Map[String, Tensor]): Unit = {
     OptimState.checkKeys("RMSprop", s, Set("meanSquare"))
-    meanSquare = s.get("meanSquare").map(_.contiguous().clone()).orNull
+    meanSquare = OptimState.values(s, "meanSquare")
   }
 
   override def toString: String = OptimState.describe(this)

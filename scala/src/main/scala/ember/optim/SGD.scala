@@ -50,7 +50,7 @@ class SGD(
 
   private val schedule: LearningRateSchedule =
     if (learningRateSchedule != null) learningRateSchedule else new DefaultSchedule(learningRateDecay)
-  private var momentumBuffer: Tensor = null
+  private var momentumBuffer: Array[Float] = null // plain arrays keep the method Serializable
 
   override def learningRate(ctx: StepContext): Double = schedule.rate(learningRate, ctx)
 
@@ -60,13 +60,13 @@ class SGD(
     val (w, wo, g, go, n) = (weights.storage, weights.offset, grads.storage, grads.offset, weights.nElement)
     val (wd, mom) = (weightDecay.toFloat, momentum.toFloat)
     val first = momentum > 0 && momentumBuffer == null
-    if (first) momentumBuffer = Tensor(n)
+    if (first) momentumBuffer = new Array[Float](n)
     val damp = (1.0 - effectiveDampening).toFloat
     var i = 0
     if (momentum == 0) {
       while (i < n) { w(wo + i) -= lr * (g(go + i) + wd * w(wo + i)); i += 1 }
     } else {
-      val b = momentumBuffer.storage
+      val b = momentumBuffer
       while (i < n) {
         val d = g(go + i) + wd * w(wo + i)
         val buf = if (first) d else mom * b(i) + damp * d
@@ -84,11 +84,11 @@ class SGD(
     "weightDecay" -> weightDecay, "momentum" -> momentum, "dampening" -> dampening, "nesterov" -> nesterov,
     "learningRateSchedule" -> learningRateSchedule)
 
-  override def state: Map[String, Tensor] = if (momentumBuffer == null) Map.empty else Map("momentumBuffer" -> momentumBuffer)
+  override def state: Map[String, Tensor] = OptimState.entry("momentumBuffer", momentumBuffer).toMap
 
   override def loadState(s: Map[String, Tensor]): Unit = {
     OptimState.checkKeys("SGD", s, Set("momentumBuffer"))
-    momentumBuffer = s.get("momentumBuffer").map(_.contiguous().clone()).orNull
+    momentumBuffer = OptimState.values(s, "momentumBuffer")
   }
 
   override def toString: String = OptimState.describe(this)

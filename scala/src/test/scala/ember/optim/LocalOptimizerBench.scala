@@ -38,10 +38,7 @@ object LocalOptimizerBench {
     }
     timed("forward") { model.forward(b.input) }
     timed("forward+backward") { val o = model.forward(b.input); crit.forward(o, b.target); model.backward(b.input, crit.backward(o, b.target)) }
-    model.asInstanceOf[Sequential].children.foreach { m =>
-      val in = if (m eq model.asInstanceOf[Sequential].children.head) b.input else null
-      ()
-    }
+    // per-layer split, to see where an iteration's time goes
     var x: ember.tensor.Activity = b.input
     model.asInstanceOf[Sequential].children.foreach { m =>
       val in = x

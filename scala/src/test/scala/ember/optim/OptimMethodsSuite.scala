@@ -139,6 +139,21 @@ class OptimMethodsSuite extends AnyFunSuite {
     checkStateContinuity(() => new RMSprop(0.01))
   }
 
+  test("methods with state are Serializable (Spark ships them) and the copy continues identically") {
+    for (make <- Seq(() => new Adam(0.01), () => new SGD(0.1, 0.0, 0.0, 0.9), () => new Adagrad(0.1), () => new RMSprop(0.01))) {
+      val m = make()
+      val w = Tensor.fromArray(Array.tabulate(n)(_ * 0.1f), n)
+      val g = Tensor.fromArray(Array.tabulate(n)(i => math.sin(i.toDouble).toFloat), n)
+      m.step(w, g, StepContext(0, 1))
+      val bytes = new java.io.ByteArrayOutputStream()
+      new java.io.ObjectOutputStream(bytes).writeObject(m)
+      val copy = new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray)).readObject().asInstanceOf[OptimMethod]
+      val (w1, w2) = (w.clone(), w.clone())
+      m.step(w1, g, StepContext(1, 1)); copy.step(w2, g, StepContext(1, 1))
+      assert(w1.almostEqual(w2, 0, 0), m.toString)
+    }
+  }
+
   test("a checkpointed schedule is rebuilt by class name") {
     val sgd = new SGD(0.1, 0.0, 0.0, 0.0, 0.0, false, new DefaultSchedule(0.5))
     val back = OptimMethodSpec.build(OptimMethodSpec.describe(sgd))
