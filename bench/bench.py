@@ -1,0 +1,81 @@
+"""Driver of bench/run: runs each measurement, prints the figures and the ratios (see bench/run)."""
+import argparse
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+import ember
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def spark_submit(args, blas_threads):
+    """Runs ember.examples.Benchmarks with the bundled jar; returns its RESULT lines as a dict."""
+    from pyspark.find_spark_home import _find_spark_home
+
+    env = dict(os.environ)
+    env.pop("OPENBLAS_NUM_THREADS", None)
+    if blas_threads:
+        env["OPENBLAS_NUM_THREADS"] = str(blas_threads)
+    cmd = [os.path.join(_find_spark_home(), "bin", "spark-submit"), "--master", "local[*]", "--driver-memory", "4g",
+           "--conf", "spark.ui.enabled=false", "--class", "ember.examples.Benchmarks", ember.jar_path()] + args
+    res = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if res.returncode != 0:
+        raise SystemExit(f"benchmark failed: {' '.join(cmd)}\n{res.stdout[-2000:]}\n{res.stderr[-4000:]}")
+    return dict(line.split(" ", 2)[1:] for line in res.stdout.splitlines() if line.startswith("RESULT "))
+
+
+def numpy_gemm(n, reps):
+    rng = np.random.RandomState(0)
+    a, b = rng.rand(n, n).astype(np.float32), rng.rand(n, n).astype(np.float32)
+    a @ b
+    best = min(_timed(lambda: a @ b) for _ in range(reps))
+    return 2.0 * n ** 3 / best / 1e9
+
+
+def _timed(f):
+    t = time.perf_counter()
+    f()
+    return time.perf_counter() - t
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--torch-python", default="")
+    p.add_argument("--samples", type=int, default=60000)
+    p.add_argument("--batch", type=int, default=128)
+    p.add_argument("--warmup", type=int, default=20)
+    args = p.parse_args()
+    cores = os.cpu_count()
+    print(f"Ember benchmarks on {cores} cores", flush=True)
+
+    jvm = spark_submit(["gemm", "1024", "4096"], blas_threads=None)  # one GEMM may use every core, as numpy's
+    print(f"JVM BLAS: {jvm['blas']}")
+    rows = []
+    for n in (1024, 4096):
+        ours, ref = float(jvm[f"gemm{n}"]), numpy_gemm(n, 10 if n < 4096 else 3)
+        rows.append((f"SGEMM {n}x{n} GFLOP/s", ours, "numpy", ref))
+
+    lenet = spark_submit(["lenet5", str(args.samples), str(args.batch), str(args.warmup)], blas_threads=1)
+    ours = float(lenet["lenet5"])
+    replicas = int(lenet["replicas"])
+    ref = float("nan")
+    if args.torch_python:
+        out = subprocess.run([args.torch_python, os.path.join(HERE, "torch_lenet5.py"), "--threads", str(cores),
+                              "--samples", str(args.samples), "--batch", str(args.batch), "--warmup",
+                              str(args.warmup)], capture_output=True, text=True, check=True).stdout
+        ref = float([ln for ln in out.splitlines() if ln.startswith("RESULT lenet5 ")][0].split()[2])
+    rows.append((f"LeNet-5 train samples/s (batch {args.batch}, {replicas} replicas x 1 BLAS thread)", ours,
+                 f"PyTorch CPU ({cores} threads)" if args.torch_python else "PyTorch (not installed)", ref))
+
+    print()
+    print(f"{'measurement':<62} {'Ember':>10} {'reference':>10}  ratio  reference is")
+    for name, ours, ref_name, ref in rows:
+        print(f"{name:<62} {ours:>10.1f} {ref:>10.1f}  {ours / ref:5.2f}x  {ref_name}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,99 @@
+"""The Python half of the numpy <-> JVM boundary (the JVM half is ``ember.python.Convert``).
+
+Arrays cross as raw little-endian float32 bytes plus an int32 shape, never as lists. py4j moves ``bytes``
+at tens of MB/s, so arrays up to :data:`FILE_THRESHOLD` bytes travel inside the call; larger ones go
+through a temporary file (under /dev/shm when it exists: RAM-backed) that the JVM memory-maps.
+"""
+import os
+import tempfile
+
+import numpy as np
+
+from ember import _java
+
+CONVERT = "ember.python.Convert"
+FILE_THRESHOLD = 16 << 10  # bytes; measured: a file under /dev/shm beats py4j bytes above ~4-16 KB
+_LE_F32 = np.dtype("<f4")
+_LE_I32 = np.dtype("<i4")
+
+
+def _tmp_dir():
+    shm = "/dev/shm"
+    return shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else None
+
+
+def _tmp_path():
+    fd, path = tempfile.mkstemp(prefix="ember-", suffix=".f32", dir=_tmp_dir())
+    os.close(fd)
+    return path
+
+
+def _int_bytes(values):
+    return np.ascontiguousarray(values, dtype=_LE_I32).tobytes()
+
+
+def as_float32(x, name="input"):
+    """``x`` as a C-contiguous little-endian float32 array (copies only when needed)."""
+    try:
+        arr = np.asarray(x)
+    except Exception as e:  # ragged lists and the like
+        raise TypeError(f"{name}: cannot convert {type(x).__name__} to a float32 array: {e}") from None
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
+        raise TypeError(f"{name}: expected a numeric array, got dtype {arr.dtype}")
+    return np.ascontiguousarray(arr, dtype=_LE_F32)
+
+
+def int_array(values):
+    """A JVM ``int[]`` from a sequence of ints (shapes, sizes)."""
+    return _java.call_static(CONVERT, "intArray", _int_bytes(values))
+
+
+def float_array(values):
+    """A JVM ``float[]`` from a sequence of numbers, or None for None."""
+    if values is None:
+        return None
+    return _java.call_static(CONVERT, "floatArray", as_float32(values, "values").ravel().tobytes())
+
+
+def to_tensor(x, name="input"):
+    """A new JVM ``ember.tensor.Tensor`` holding a copy of the array ``x``."""
+    arr = as_float32(x, name)
+    shape = _int_bytes(arr.shape)
+    if arr.nbytes <= FILE_THRESHOLD:
+        return _java.call_static(CONVERT, "toTensor", arr.tobytes(), shape)
+    path = _tmp_path()
+    try:
+        arr.tofile(path)
+        return _java.call_static(CONVERT, "readTensorFile", path, shape)
+    finally:
+        os.unlink(path)
+
+
+def to_numpy(jtensor):
+    """A numpy float32 array with a copy of the JVM tensor's elements (row-major), in one py4j call."""
+    path = _tmp_path()
+    try:
+        # int32 inline flag, int32 ndim, int32 shape, then float32 data when inline (else the data is in path)
+        raw = _java.call_static(CONVERT, "exportTensor", jtensor, path, min(FILE_THRESHOLD, 2**31 - 1))
+        inline, ndim = (int(v) for v in np.frombuffer(raw, dtype=_LE_I32, count=2))
+        shape = tuple(int(s) for s in np.frombuffer(raw, dtype=_LE_I32, count=ndim, offset=8))
+        if inline:
+            return np.frombuffer(raw, dtype=_LE_F32, offset=4 * (2 + ndim)).astype(np.float32).reshape(shape)
+        return np.fromfile(path, dtype=_LE_F32).astype(np.float32, copy=False).reshape(shape)
+    finally:
+        os.unlink(path)
+
+
+def to_activity(x, name="input"):
+    """A JVM Activity: a Tensor for an array, a Table for a list/tuple of arrays (multi-input layers)."""
+    if isinstance(x, (list, tuple)) and x and all(isinstance(i, (np.ndarray, list, tuple)) for i in x) \
+            and any(isinstance(i, np.ndarray) for i in x):
+        return _java.call_static(CONVERT, "toTable", _java.java_list([to_activity(i, name) for i in x]))
+    return to_tensor(x, name)
+
+
+def from_activity(jactivity):
+    """A numpy array for a JVM Tensor, a list of them for a Table."""
+    if _java.call_static(CONVERT, "isTensor", jactivity):
+        return to_numpy(jactivity)
+    return [from_activity(a) for a in _java.call_static(CONVERT, "tableItems", jactivity)]

@@ -1,0 +1,41 @@
+"""Ember's Python exceptions.
+
+Every error raised on the JVM side reaches Python as one of these (or a built-in it subclasses), with the
+Java message only: the full Java stack trace is kept on the exception as ``java_stacktrace`` for debugging
+but never used as the message.
+"""
+
+
+class EmberError(Exception):
+    """Base class of Ember's errors (a JVM-side failure with no more specific Python type)."""
+
+    java_class = None
+    java_stacktrace = None
+
+
+class EmberValueError(EmberError, ValueError):
+    """Bad argument or input: wrong shape, label out of range, invalid hyper-parameter, NaN in the data."""
+
+
+class EmberArithmeticError(EmberError, ArithmeticError):
+    """Training produced a non-finite value (a NaN or diverging loss)."""
+
+
+class EmberIndexError(EmberError, IndexError):
+    """An index out of range on the JVM side."""
+
+
+class EmberFileNotFoundError(EmberError, FileNotFoundError):
+    """A file (model, checkpoint, data) does not exist."""
+
+
+class EmberFileExistsError(EmberError, FileExistsError):
+    """A file exists and over-writing was not asked for."""
+
+
+class ModelFileError(EmberError, OSError):
+    """A model file is corrupt, of an unknown version, or names a class Ember cannot build."""
+
+
+class JarNotFoundError(EmberError):
+    """The JVM has no Ember classes: the SparkContext was started without Ember's jar."""

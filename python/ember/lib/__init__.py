@@ -1,0 +1,1 @@
+"""Holds ember.jar (copied here by setup.py at build time)."""

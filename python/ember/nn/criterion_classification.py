@@ -1,0 +1,51 @@
+"""Classification losses: :class:`ClassNLLCriterion`, :class:`CrossEntropyCriterion`. Labels are 0-based."""
+from ember import _convert
+from ember.nn.module import Criterion
+
+
+class ClassNLLCriterion(Criterion):
+    """Negative log-likelihood of 0-based class labels given log-probabilities (after :class:`LogSoftMax`).
+
+    Args:
+        weights (list of float, optional): a weight per class.
+        size_average (bool): average over the batch (else sum). Default: True.
+        log_prob_as_input (bool): the input holds log-probabilities (else probabilities). Default: True.
+
+    Shape:
+        - Input: (N, C) or (C,)
+        - Target: (N,) or (N, 1) class indices in [0, C)
+
+    Examples:
+        >>> import numpy as np
+        >>> loss = ClassNLLCriterion().forward(np.log(np.full((2, 4), 0.25)), np.array([0, 3]))
+        >>> round(loss, 4)
+        1.3863
+    """
+
+    _java_class = "ember.nn.ClassNLLCriterion"
+
+    def __init__(self, weights=None, size_average=True, log_prob_as_input=True):
+        super().__init__(None, _convert.float_array(weights), bool(size_average), bool(log_prob_as_input))
+
+
+class CrossEntropyCriterion(Criterion):
+    """:class:`LogSoftMax` followed by :class:`ClassNLLCriterion` on raw scores.
+
+    Args:
+        weights (list of float, optional): a weight per class.
+        size_average (bool): average over the batch (else sum). Default: True.
+
+    Shape:
+        - Input: (N, C) or (C,) unnormalised scores
+        - Target: (N,) class indices in [0, C)
+
+    Examples:
+        >>> import numpy as np
+        >>> round(CrossEntropyCriterion().forward(np.zeros((2, 4)), np.array([1, 2])), 4)
+        1.3863
+    """
+
+    _java_class = "ember.nn.CrossEntropyCriterion"
+
+    def __init__(self, weights=None, size_average=True):
+        super().__init__(None, _convert.float_array(weights), bool(size_average))

@@ -1,0 +1,14 @@
+"""BigDL-compatible names of Ember's layers (re-exports only): ``from ember.nn.layer import Linear, ...``."""
+from ember.nn.activation import LogSoftMax, ReLU, Sigmoid, SoftMax, Tanh
+from ember.nn.container import Container, Sequential
+from ember.nn.conv import SpatialConvolution
+from ember.nn.dropout import Dropout
+from ember.nn.linear import Identity, Linear
+from ember.nn.module import Layer, Model
+from ember.nn.pooling import SpatialAveragePooling, SpatialMaxPooling
+from ember.nn.shape import Reshape, View
+
+__all__ = [
+    "Layer", "Model", "Container", "Sequential", "Linear", "Identity", "SpatialConvolution", "SpatialMaxPooling",
+    "SpatialAveragePooling", "Reshape", "View", "ReLU", "Tanh", "Sigmoid", "SoftMax", "LogSoftMax", "Dropout",
+]

@@ -1,0 +1,168 @@
+"""Bases of the Python layer and criterion wrappers: :class:`Model` (alias ``Layer``) and :class:`Criterion`."""
+import numpy as np
+
+from ember import _convert
+from ember._java import JavaValue, call_static, java_list
+
+MODEL_API = "ember.python.ModelApi"
+
+
+class Model(JavaValue):
+    """Base of every layer and container: a JVM ``ember.nn.Module`` driven with numpy arrays.
+
+    ``forward``/``backward`` take and return numpy float32 arrays (a list of arrays for multi-input or
+    multi-output modules). ``Model.loadModel(path)`` rebuilds the right Python class from the file.
+
+    Examples:
+        >>> import numpy as np
+        >>> from ember.nn.layer import Linear
+        >>> m = Linear(3, 2)
+        >>> m.forward(np.ones((4, 3), np.float32)).shape
+        (4, 2)
+    """
+
+    _java_class = "ember.nn.Module"
+
+    # ------------------------------------------------------------------ forward / backward
+    def forward(self, input):
+        """Runs the module on ``input`` (array, or list of arrays) and returns its output."""
+        return _convert.from_activity(self._call("forward", _convert.to_activity(input)))
+
+    def backward(self, input, grad_output):
+        """Back-propagates ``grad_output``; accumulates parameter gradients; returns the input gradient.
+
+        ``input`` must be the input of the last ``forward`` call.
+        """
+        return _convert.from_activity(
+            self._call("backward", _convert.to_activity(input), _convert.to_activity(grad_output, "grad_output")))
+
+    def zero_grad_parameters(self):
+        """Sets all parameter gradients to zero."""
+        self._call("zeroGradParameters")
+        return self
+
+    # ------------------------------------------------------------------ modes and inference
+    def training(self):
+        """Switches to training mode (dropout active). Returns ``self``."""
+        self._call("training")
+        return self
+
+    def is_training(self):
+        return bool(self._call("isTraining"))
+
+    def evaluate(self, *args, **kwargs):
+        """Without arguments: switches to evaluation mode and returns ``self`` (BigDL's mode switch).
+
+        With data, ``evaluate(x, y, batch_size=128, methods=None)`` scores the model on arrays ``x`` and
+        0-based labels ``y`` with validation methods (default ``[Top1Accuracy()]``) and returns a list of
+        :class:`ember.optim.ValidationResult`.
+        """
+        if not args and not kwargs:
+            self._call("evaluate")
+            return self
+        from ember.optim.validation import evaluate_arrays
+
+        return evaluate_arrays(self, *args, **kwargs)
+
+    def predict(self, x, batch_size=128):
+        """Outputs for every row of ``x`` in evaluation mode, ``batch_size`` rows at a time.
+
+        Shape:
+            - x: (N, *) where * is one sample's shape
+            - output: (N, *) the model's output per sample
+        """
+        out = call_static(MODEL_API, "predict", self.value, _convert.to_tensor(x, "x"), _as_batch_size(batch_size))
+        return _convert.to_numpy(out)
+
+    def predict_class(self, x, batch_size=128):
+        """0-based index of the highest output for every row of ``x`` (int32 array of shape (N,))."""
+        raw = call_static(MODEL_API, "predictClass", self.value, _convert.to_tensor(x, "x"), _as_batch_size(batch_size))
+        return np.frombuffer(raw, dtype="<i4").astype(np.int32)
+
+    # ------------------------------------------------------------------ parameters
+    def get_weights(self):
+        """Copies of all weights as a list of numpy arrays (order of :meth:`parameters`)."""
+        return [_convert.to_numpy(t) for t in call_static(MODEL_API, "weights", self.value)]
+
+    def set_weights(self, weights):
+        """Sets all weights from a list of arrays (same count, order and shapes as :meth:`get_weights`)."""
+        weights = list(weights)
+        tensors = [_convert.to_tensor(w, f"weights[{i}]") for i, w in enumerate(weights)]
+        call_static(MODEL_API, "setWeights", self.value, java_list(tensors))
+        return self
+
+    def parameters(self):
+        """All weights by name ("0.weight", "3.bias"), as a dict of numpy arrays."""
+        names = list(call_static(MODEL_API, "weightNames", self.value))
+        return dict(zip(names, self.get_weights()))
+
+    def n_parameters(self):
+        """Total number of trainable values."""
+        return int(self._call("parameterCount"))
+
+    def reset(self):
+        """Re-initialises the parameters."""
+        self._call("reset")
+        return self
+
+    # ------------------------------------------------------------------ names and files
+    def set_name(self, name):
+        self._call("setName", str(name))
+        return self
+
+    def name(self):
+        return self._call("getName")
+
+    def saveModel(self, path, over_write=False):
+        """Saves the model (structure + weights) in Ember's model file, readable from Scala and numpy.
+
+        The write is atomic: a failed save leaves no partial file.
+
+        Raises:
+            FileExistsError: ``path`` exists and ``over_write`` is False.
+        """
+        self._call("save", str(path), bool(over_write))
+        return self
+
+    save_model = saveModel
+
+    @staticmethod
+    def loadModel(path):
+        """Loads a model saved from Python or Scala, rebuilding the matching Python classes.
+
+        Raises:
+            FileNotFoundError: no file at ``path``.
+            ModelFileError: the file is corrupt or names an unknown layer class.
+        """
+        return Model.of(call_static("ember.io.ModelFile", "load", str(path)))
+
+    load_model = loadModel
+
+
+Layer = Model  # BigDL's name for the base class
+
+
+def _as_batch_size(batch_size):
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
+        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    return int(batch_size)
+
+
+class Criterion(JavaValue):
+    """Base of the loss wrappers: ``forward(input, target)`` is the loss, ``backward`` its input gradient.
+
+    Examples:
+        >>> import numpy as np
+        >>> from ember.nn.criterion import MSECriterion
+        >>> float(MSECriterion().forward(np.ones((2, 2)), np.zeros((2, 2))))
+        1.0
+    """
+
+    _java_class = "ember.nn.Criterion"
+
+    def forward(self, input, target):
+        return float(self._call("forward", _convert.to_activity(input), _convert.to_activity(target, "target")))
+
+    def backward(self, input, target):
+        return _convert.from_activity(
+            self._call("backward", _convert.to_activity(input), _convert.to_activity(target, "target")))

@@ -1,0 +1,52 @@
+"""Pooling layers: :class:`SpatialMaxPooling`, :class:`SpatialAveragePooling`."""
+from ember.nn.module import Model
+
+
+class SpatialMaxPooling(Model):
+    """2-d max pooling.
+
+    Args:
+        kw (int), kh (int): window width and height.
+        dw (int), dh (int): strides. Default: the window size.
+        pad_w (int), pad_h (int): padding. Default: 0.
+
+    Shape:
+        - Input: (N, C, H, W) or (C, H, W)
+        - Output: (N, C, (H + 2 pad_h - kh) // dh + 1, (W + 2 pad_w - kw) // dw + 1)
+
+    Examples:
+        >>> import numpy as np
+        >>> SpatialMaxPooling(2, 2, 2, 2).forward(np.zeros((1, 6, 24, 24))).shape
+        (1, 6, 12, 12)
+    """
+
+    _java_class = "ember.nn.SpatialMaxPooling"
+
+    def __init__(self, kw, kh, dw=None, dh=None, pad_w=0, pad_h=0):
+        dw = kw if dw is None else dw
+        dh = kh if dh is None else dh
+        super().__init__(None, int(kw), int(kh), int(dw), int(dh), int(pad_w), int(pad_h))
+
+
+class SpatialAveragePooling(Model):
+    """2-d average pooling.
+
+    Args:
+        kw (int), kh (int): window width and height.
+        dw (int), dh (int): strides. Default: 1 (BigDL's default).
+        pad_w (int), pad_h (int): padding. Default: 0.
+
+    Shape:
+        - Input: (N, C, H, W) or (C, H, W)
+        - Output: (N, C, (H + 2 pad_h - kh) // dh + 1, (W + 2 pad_w - kw) // dw + 1)
+
+    Examples:
+        >>> import numpy as np
+        >>> SpatialAveragePooling(2, 2, 2, 2).forward(np.ones((1, 1, 4, 4))).tolist()
+        [[[[1.0, 1.0], [1.0, 1.0]]]]
+    """
+
+    _java_class = "ember.nn.SpatialAveragePooling"
+
+    def __init__(self, kw, kh, dw=1, dh=1, pad_w=0, pad_h=0):
+        super().__init__(None, int(kw), int(kh), int(dw), int(dh), int(pad_w), int(pad_h))

@@ -1,0 +1,261 @@
+"""Training (BigDL's ``bigdl.optim.optimizer`` names): :class:`Optimizer`, optim methods, triggers,
+validation methods and summaries, all importable from here.
+
+Examples:
+    >>> import numpy as np
+    >>> from ember.nn.layer import Sequential, Linear, LogSoftMax
+    >>> from ember.nn.criterion import ClassNLLCriterion
+    >>> x = np.random.RandomState(0).rand(64, 4).astype(np.float32); y = (x[:, 0] > 0.5).astype(np.float32)
+    >>> model = Sequential().add(Linear(4, 2)).add(LogSoftMax())
+    >>> opt = Optimizer.create(model=model, training_set=(x, y), criterion=ClassNLLCriterion(),
+    ...                        optim_method=SGD(learningrate=0.5), end_trigger=MaxEpoch(2), batch_size=16)
+    >>> trained = opt.optimize(progress=False)
+    >>> trained is model
+    True
+"""
+import sys
+import threading
+import time
+
+from ember import errors
+from ember._java import JavaValue, call_method
+from ember.data.dataset import as_local_dataset
+from ember.nn.module import Criterion, Model, _as_batch_size
+from ember.optim.method import SGD, Adagrad, Adam, OptimMethod, RMSprop
+from ember.optim.summary import TrainSummary, ValidationSummary
+from ember.optim.trigger import (EveryEpoch, MaxEpoch, MaxIteration, MaxScore, MinLoss, SeveralIteration, Trigger,
+                                 TriggerAnd, TriggerOr)
+from ember.optim.validation import Loss, Top1Accuracy, Top5Accuracy, ValidationMethod, ValidationResult, methods_array
+
+__all__ = [
+    "Optimizer", "LocalOptimizer", "BaseOptimizer", "OptimMethod", "SGD", "Adam", "Adagrad", "RMSprop", "Trigger",
+    "MaxEpoch", "MaxIteration", "EveryEpoch", "SeveralIteration", "MaxScore", "MinLoss", "TriggerAnd", "TriggerOr",
+    "ValidationMethod", "Top1Accuracy", "Top5Accuracy", "Loss", "ValidationResult", "TrainSummary",
+    "ValidationSummary",
+]
+
+
+def _check(value, cls, name):
+    if not isinstance(value, cls):
+        raise TypeError(f"{name}: expected {cls.__name__}, got {type(value).__name__}")
+    return value
+
+
+class BaseOptimizer(JavaValue):
+    """Settings shared by the local and distributed optimizers (BigDL's setter names)."""
+
+    _java_class = "ember.optim.Optimizer"
+
+    def _setup(self, model, criterion, optim_method, end_trigger, batch_size):
+        self.model = model
+        self.batch_size = batch_size
+        self._call("setOptimMethod", _check(optim_method or SGD(), OptimMethod, "optim_method").value)
+        self._call("setEndWhen", _check(end_trigger or MaxEpoch(1), Trigger, "end_trigger").value)
+
+    def set_validation(self, batch_size, val_rdd=None, trigger=None, val_method=None):
+        """Validates each time ``trigger`` (default :class:`EveryEpoch`) fires.
+
+        Args:
+            batch_size (int): validation batch size.
+            val_rdd: validation data, an ``(x, y)`` tuple of numpy arrays for the local optimizer.
+            trigger (Trigger): when to validate. Default: ``EveryEpoch()``.
+            val_method (list of ValidationMethod): Default: ``[Top1Accuracy()]``.
+        """
+        if val_rdd is None:
+            raise ValueError("set_validation: val_rdd (the validation data) is required")
+        _, jmethods = methods_array(val_method)
+        trigger = _check(trigger or EveryEpoch(), Trigger, "trigger")
+        self._call("setValidation", trigger.value, as_local_dataset(val_rdd, "val_rdd").value, jmethods,
+                   _as_batch_size(batch_size))
+        return self
+
+    def set_checkpoint(self, checkpoint_trigger, checkpoint_path, isOverWrite=True):
+        """Writes model + optim-method state to the directory ``checkpoint_path`` when the trigger fires."""
+        self._call("setCheckpoint", str(checkpoint_path), _check(checkpoint_trigger, Trigger, "checkpoint_trigger").value)
+        return self
+
+    def set_train_summary(self, summary):
+        self._call("setTrainSummary", _check(summary, TrainSummary, "summary").value)
+        return self
+
+    def set_val_summary(self, summary):
+        self._call("setValidationSummary", _check(summary, ValidationSummary, "summary").value)
+        return self
+
+    def set_end_when(self, end_when):
+        self._call("setEndWhen", _check(end_when, Trigger, "end_when").value)
+        return self
+
+    def set_gradclip_const(self, min_value, max_value):
+        self._call("setConstantGradientClipping", float(min_value), float(max_value))
+        return self
+
+    def set_gradclip_l2norm(self, clip_norm):
+        self._call("setGradientClippingByL2Norm", float(clip_norm))
+        return self
+
+    def disable_gradclip(self):
+        self._call("disableGradientClipping")
+        return self
+
+    def set_seed(self, seed):
+        """Seed of the data order (each epoch's shuffle)."""
+        self._call("setSeed", int(seed))
+        return self
+
+    def optimize(self, progress=True):
+        """Trains until the end trigger fires and returns the trained model.
+
+        Args:
+            progress (bool): draw a progress bar and print per-epoch loss, validation scores and
+                throughput while training (polled from the JVM's progress snapshot).
+        """
+        outcome = {}
+
+        def run():
+            try:
+                outcome["model"] = self._call("optimize")
+            except BaseException as e:  # re-raised in the caller's thread
+                outcome["error"] = e
+
+        worker = threading.Thread(target=run, name="ember-optimize", daemon=True)
+        start = time.time()
+        worker.start()
+        reporter = _ProgressReporter(self, self.batch_size) if progress else None
+        while worker.is_alive():
+            worker.join(0.25)
+            if reporter:
+                reporter.update()
+        if reporter:
+            reporter.close(time.time() - start)
+        if "error" in outcome:
+            raise outcome["error"]
+        return self.model
+
+
+class _ProgressReporter:
+    """Draws a progress bar (tqdm when installed) and prints one line per finished epoch."""
+
+    def __init__(self, optimizer, batch_size):
+        self.opt, self.batch_size = optimizer, batch_size
+        self.bar, self.epoch, self.iteration, self.epoch_start = None, None, None, time.time()
+        self.epoch_samples = 0
+        try:
+            from tqdm import tqdm
+
+            self._tqdm = tqdm
+        except ImportError:
+            self._tqdm = None
+
+    def _snapshot(self):
+        p = self.opt._call("progress")
+        fields = ("epoch", "iteration", "epochIteration", "itersPerEpoch", "loss", "throughput", "done")
+        snap = {f: call_method(p, f) for f in fields}
+        names = list(call_method(p, "validationNames"))
+        scores = list(call_method(p, "validationScores"))
+        snap["validation"] = dict(zip(names, scores))
+        return snap
+
+    def update(self):
+        s = self._snapshot()
+        if s["itersPerEpoch"] <= 0 or s["iteration"] == self.iteration:
+            return
+        if self.epoch is None:
+            self.epoch, self.iteration = s["epoch"], s["iteration"]
+            self._open(s)
+            return
+        done_now = s["iteration"] - self.iteration
+        self.iteration = s["iteration"]
+        self.epoch_samples += done_now * self.batch_size
+        while self.epoch is not None and s["epoch"] > self.epoch:  # one or more epochs finished
+            self._epoch_line(s)
+            self.epoch += 1
+            if not s["done"]:
+                self._open(s)
+        if self.bar is not None:
+            self.bar.n = s["epochIteration"]
+            self.bar.set_postfix(loss=f"{s['loss']:.4f}", refresh=False)
+            self.bar.refresh()
+
+    def _open(self, s):
+        self.epoch_start, self.epoch_samples = time.time(), 0
+        if self._tqdm is not None:
+            if self.bar is not None:
+                self.bar.close()
+            self.bar = self._tqdm(total=s["itersPerEpoch"], desc=f"epoch {self.epoch}", unit="it", leave=False,
+                                  file=sys.stdout, dynamic_ncols=True)
+            self.bar.n = s["epochIteration"]
+
+    def _epoch_line(self, s):
+        seconds = max(time.time() - self.epoch_start, 1e-9)
+        val = "  ".join(f"{k} {v:.4f}" for k, v in s["validation"].items())
+        line = (f"epoch {self.epoch}: loss {s['loss']:.4f}  {val}  "
+                f"{self.epoch_samples / seconds:,.0f} samples/s  ({seconds:.1f} s)")
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+        print(line, flush=True)
+
+    def close(self, seconds):
+        s = self._snapshot()
+        if s["iteration"] != self.iteration and self.epoch is not None:
+            self.epoch_samples += (s["iteration"] - self.iteration) * self.batch_size
+            self.iteration = s["iteration"]
+            if s["epoch"] > self.epoch:
+                self._epoch_line(s)
+        if self.bar is not None:
+            self.bar.close()
+
+
+class LocalOptimizer(BaseOptimizer):
+    """Trains on in-memory numpy data in the driver JVM, one model replica per core.
+
+    Args:
+        X (ndarray): training features (N, *). y (ndarray): 0-based labels (N,) or targets (N, *).
+        model (Model), criterion (Criterion), end_trigger (Trigger), batch_size (int), optim_method.
+    """
+
+    _java_class = "ember.optim.LocalOptimizer"
+
+    def __init__(self, X, y, model, criterion, end_trigger=None, batch_size=32, optim_method=None, cores=None):
+        _check(model, Model, "model")
+        _check(criterion, Criterion, "criterion")
+        batch_size = _as_batch_size(batch_size)
+        data = as_local_dataset((X, y))
+        JavaValue.__init__(self, None, model.value, data.value, criterion.value, batch_size)
+        if cores is not None:
+            self._call("setModelReplicas", int(cores))
+        self._setup(model, criterion, optim_method, end_trigger, batch_size)
+
+
+class Optimizer(BaseOptimizer):
+    """BigDL's entry point. ``Optimizer.create(model=, training_set=(X, y), ...)`` gives a local optimizer.
+
+    ``Optimizer(model, training_rdd, criterion, end_trigger, batch_size, optim_method)`` takes the training
+    data as an ``(X, y)`` tuple too; RDD training is the DistriOptimizer's (issue 3).
+    """
+
+    def __new__(cls, model, training_rdd, criterion, end_trigger=None, batch_size=32, optim_method=None, **kwargs):
+        return Optimizer.create(model, training_rdd, criterion, end_trigger, batch_size, optim_method, **kwargs)
+
+    @staticmethod
+    def create(model, training_set, criterion, end_trigger=None, batch_size=32, optim_method=None, cores=None):
+        """An optimizer for ``training_set``: a :class:`LocalOptimizer` for an ``(X, y)`` tuple of arrays.
+
+        Args:
+            model (Model): the model to train (trained in place and returned by ``optimize()``).
+            training_set: ``(X, y)`` numpy arrays, labels 0-based.
+            criterion (Criterion): the loss.
+            end_trigger (Trigger): when to stop. Default: ``MaxEpoch(1)``.
+            batch_size (int): global mini-batch size. Default: 32.
+            optim_method (OptimMethod): Default: ``SGD()``.
+            cores (int, optional): model replicas (default: Ember's Engine choice, one per core).
+        """
+        if isinstance(training_set, tuple) and len(training_set) == 2:
+            return LocalOptimizer(training_set[0], training_set[1], model, criterion, end_trigger, batch_size,
+                                  optim_method, cores)
+        raise errors.EmberValueError(
+            f"training_set: expected an (X, y) tuple of numpy arrays, got {type(training_set).__name__}; "
+            "training from an RDD needs the distributed optimizer")
+
+

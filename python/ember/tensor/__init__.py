@@ -1,0 +1,13 @@
+"""Tensors cross the py4j boundary as numpy arrays (see ``ember._convert``); this package mirrors
+``ember.tensor`` for BLAS information."""
+from ember._java import call_static
+
+
+def blas_implementation():
+    """Class name of the BLAS implementation the JVM uses (native JNI or the JVM fallback)."""
+    return call_static("ember.tensor.Blas", "implementation")
+
+
+def blas_is_native():
+    """True when the JVM's BLAS is a native library (OpenBLAS or MKL)."""
+    return bool(call_static("ember.tensor.Blas", "isNative"))

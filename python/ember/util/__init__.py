@@ -1,0 +1,1 @@
+"""Utilities: starting Spark with Ember's jar (``common``)."""

@@ -1,0 +1,126 @@
+"""Starting Spark with Ember, and BigDL's helper names (``init_engine``, ``create_spark_conf``, ``Sample``).
+
+Examples:
+    >>> from ember.util.common import init_engine, create_spark_conf
+    >>> conf = create_spark_conf()
+    >>> conf.get("spark.jars").endswith("ember.jar")
+    True
+"""
+import contextlib
+import os
+
+from ember import errors, jar_path
+from ember._java import JavaValue, call_static, java_class  # noqa: F401  (JavaValue: BigDL's name here)
+from ember.data.sample import Sample  # noqa: F401
+
+__all__ = ["init_engine", "create_spark_conf", "get_spark_context", "Sample", "JavaValue"]
+
+_BLAS_THREADS = "OPENBLAS_NUM_THREADS"
+
+
+def _append_path(conf, key, path):
+    old = conf.get(key, None)
+    parts = [p for p in (old or "").split(os.pathsep if key.endswith("ClassPath") else ",") if p]
+    if path not in parts:
+        parts.append(path)
+    conf.set(key, (os.pathsep if key.endswith("ClassPath") else ",").join(parts))
+
+
+def create_spark_conf(conf=None, master=None, app_name="ember"):
+    """A SparkConf that puts Ember's jar on the driver and executor classpaths.
+
+    Args:
+        conf (SparkConf, optional): settings to start from (kept, the jar is appended). Default: a new one.
+        master (str, optional): the Spark master, when ``conf`` has none. Default: ``local[*]``.
+        app_name (str): application name, when ``conf`` has none.
+
+    Examples:
+        >>> from pyspark import SparkContext
+        >>> from ember.util.common import create_spark_conf
+        >>> conf = create_spark_conf(master="local[2]")
+        >>> conf.get("spark.master")
+        'local[2]'
+    """
+    from pyspark import SparkConf
+
+    conf = conf if conf is not None else SparkConf()
+    jar = jar_path()
+    _append_path(conf, "spark.jars", jar)
+    _append_path(conf, "spark.driver.extraClassPath", jar)
+    _append_path(conf, "spark.executor.extraClassPath", jar)
+    if master:
+        conf.setMaster(master)
+    elif not conf.contains("spark.master"):
+        conf.setMaster("local[*]")
+    if not conf.contains("spark.app.name"):
+        conf.setAppName(app_name)
+    # Large arrays from numpy are copied into the driver's heap; Spark's 1g default is tight for that.
+    conf.setIfMissing("spark.driver.memory", "2g")
+    # Ember's Engine owns the thread budget: a multi-threaded BLAS inside every task oversubscribes cores.
+    conf.setIfMissing(f"spark.executorEnv.{_BLAS_THREADS}", "1")
+    return conf
+
+
+@contextlib.contextmanager
+def _launch_env():
+    """OPENBLAS_NUM_THREADS=1 for the JVM pyspark launches, without touching this Python's numpy."""
+    old = os.environ.get(_BLAS_THREADS)
+    os.environ[_BLAS_THREADS] = "1"
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop(_BLAS_THREADS, None)
+        else:
+            os.environ[_BLAS_THREADS] = old
+
+
+def _check_jar(sc):
+    try:
+        java_class("ember.python.Convert")
+    except errors.JarNotFoundError:
+        raise errors.JarNotFoundError(
+            "A SparkContext is running without Ember's jar, so Ember's classes are missing from its JVM. "
+            "Either stop it (sc.stop()) and call ember.util.common.init_engine(), or create it with "
+            "SparkContext(conf=create_spark_conf()), or start pyspark/spark-submit with "
+            f"--jars {jar_path()} --driver-class-path {jar_path()}"
+        ) from None
+
+
+def init_engine(seed=None, master=None, app_name="ember", conf=None, log_level="WARN"):
+    """Starts (or reuses) a SparkContext with Ember's jar and returns it.
+
+    Args:
+        seed (int, optional): seeds Ember's random generator (weight initialisation, dropout) for
+            reproducible models.
+        master (str, optional): Spark master for a new context. Default: ``local[*]``.
+        app_name (str): application name for a new context.
+        conf (SparkConf, optional): extra settings for a new context.
+        log_level (str, optional): Spark log level for a new context (None keeps Spark's default).
+
+    Raises:
+        JarNotFoundError: a SparkContext already exists and was started without Ember's jar.
+
+    Examples:
+        >>> from ember.util.common import init_engine
+        >>> sc = init_engine(seed=42)
+        >>> sc is init_engine()
+        True
+    """
+    from pyspark import SparkContext
+
+    sc = SparkContext._active_spark_context
+    if sc is None:
+        with _launch_env():
+            sc = SparkContext.getOrCreate(create_spark_conf(conf, master, app_name))
+        if log_level:
+            sc.setLogLevel(log_level)
+    _check_jar(sc)
+    if seed is not None:
+        call_static("ember.tensor.RandomGenerator", "setSeed", int(seed))
+    return sc
+
+
+def get_spark_context():
+    """The active SparkContext, started with :func:`init_engine` if there is none."""
+    return init_engine()

@@ -1,0 +1,66 @@
+package ember.examples
+
+import ember.data.LocalDataSet
+import ember.nn.ClassNLLCriterion
+import ember.optim.{LocalOptimizer, MaxIteration, SGD}
+import ember.parallel.Engine
+import ember.tensor.{Blas, RandomGenerator}
+
+/**
+ * The JVM side of `bench/run` (run with spark-submit so that Spark's netlib and arpack jars are on the
+ * classpath):
+ * {{{
+ *   spark-submit --class ember.examples.Benchmarks ember.jar gemm 1024 4096
+ *   spark-submit --class ember.examples.Benchmarks ember.jar lenet5 <samples> <batch> <warmup iterations>
+ * }}}
+ * Each prints one `RESULT <name> <value>` line per measurement for the Python driver to parse.
+ */
+object Benchmarks {
+
+  /** Best GFLOP/s of `reps` row-major SGEMMs C = A x B of n x n matrices through [[Blas.gemm]]. */
+  def sgemm(n: Int, reps: Int): Double = {
+    val rng = new java.util.Random(0)
+    val a = Array.fill(n * n)(rng.nextFloat())
+    val b = Array.fill(n * n)(rng.nextFloat())
+    val c = new Array[Float](n * n)
+    Blas.gemm(false, false, n, n, n, 1f, a, 0, n, b, 0, n, 0f, c, 0, n) // warm-up (JIT, native load)
+    val best = (1 to reps).map { _ =>
+      val t = System.nanoTime()
+      Blas.gemm(false, false, n, n, n, 1f, a, 0, n, b, 0, n, 0f, c, 0, n)
+      (System.nanoTime() - t) / 1e9
+    }.min
+    2.0 * n * n * n / best / 1e9
+  }
+
+  /**
+   * Samples/s of LeNet-5 training with the LocalOptimizer on `samples` generated MNIST-shaped digits,
+   * batch `batch`: `warmup` iterations first, then one full epoch timed.
+   */
+  def lenet5(samples: Int, batch: Int, warmup: Int): Double = {
+    RandomGenerator.setSeed(0L)
+    val rng = new java.util.Random(0)
+    val x = Array.fill(samples * 784)(rng.nextFloat())
+    val y = Array.fill(samples)(rng.nextInt(10).toFloat)
+    val data = LocalDataSet.fromArrays(x, Array(1, 28, 28), y)
+    val model = LeNet5.model()
+    val opt = new LocalOptimizer(model, data, new ClassNLLCriterion(), batch)
+    opt.setOptimMethod(new SGD(0.01)).setEndWhen(MaxIteration(warmup))
+    opt.optimize()
+    val epoch = data.batchesPerEpoch(batch)
+    opt.setEndWhen(MaxIteration(warmup + epoch))
+    val t = System.nanoTime()
+    opt.optimize()
+    samples / ((System.nanoTime() - t) / 1e9)
+  }
+
+  def main(args: Array[String]): Unit = args.toList match {
+    case "gemm" :: sizes =>
+      println(s"RESULT blas ${Blas.implementation}")
+      sizes.map(_.toInt).foreach(n => println(f"RESULT gemm$n ${sgemm(n, if (n >= 4096) 3 else 10)}%.2f"))
+    case "lenet5" :: samples :: batch :: warmup :: Nil =>
+      println(s"RESULT replicas ${Engine.modelReplicas}")
+      println(f"RESULT lenet5 ${lenet5(samples.toInt, batch.toInt, warmup.toInt)}%.1f")
+    case _ =>
+      throw new IllegalArgumentException("usage: Benchmarks gemm <n>... | lenet5 <samples> <batch> <warmup>")
+  }
+}

@@ -1,0 +1,80 @@
+package ember.optim
+
+import ember.tensor.Tensor
+
+/**
+ * Adam (Kingma and Ba), following PyTorch's documented update (`torch.optim.Adam`, no amsgrad), with
+ * BigDL's learning-rate decay `lr = learningRate / (1 + iteration * learningRateDecay)`:
+ * {{{
+ *   t += 1
+ *   m  = beta1 * m + (1 - beta1) * g
+ *   v  = beta2 * v + (1 - beta2) * g * g
+ *   w -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + epsilon)
+ * }}}
+ * The moments and the step count `t` are the method's state: they are saved in checkpoints and kept across
+ * `optimize()` calls (BigDL cleared them, a common complaint).
+ */
+class Adam(
+    val learningRate: Double,
+    val learningRateDecay: Double,
+    val beta1: Double,
+    val beta2: Double,
+    val epsilon: Double
+) extends OptimMethod {
+  require(learningRate >= 0 && !learningRate.isInfinite, s"Adam: learningRate must be a finite value >= 0, got $learningRate")
+  require(learningRateDecay >= 0, s"Adam: learningRateDecay must be >= 0, got $learningRateDecay")
+  require(beta1 >= 0 && beta1 < 1, s"Adam: beta1 must be in [0, 1), got $beta1")
+  require(beta2 >= 0 && beta2 < 1, s"Adam: beta2 must be in [0, 1), got $beta2")
+  require(epsilon > 0, s"Adam: epsilon must be > 0, got $epsilon")
+
+  def this(learningRate: Double, learningRateDecay: Double) = this(learningRate, learningRateDecay, 0.9, 0.999, 1e-8)
+  def this(learningRate: Double) = this(learningRate, 0.0)
+  def this() = this(1e-3)
+
+  private val schedule = new DefaultSchedule(learningRateDecay)
+  private var t = 0L
+  private var m: Tensor = null
+  private var v: Tensor = null
+
+  override def learningRate(ctx: StepContext): Double = schedule.rate(learningRate, ctx)
+
+  override def step(weights: Tensor, grads: Tensor, ctx: StepContext): Unit = {
+    OptimState.checkSlice("Adam", weights, grads, m)
+    val n = weights.nElement
+    if (m == null) { m = Tensor(n); v = Tensor(n) }
+    t += 1
+    val bc1 = 1.0 - math.pow(beta1, t.toDouble)
+    val bc2 = 1.0 - math.pow(beta2, t.toDouble)
+    val stepSize = (learningRate(ctx) / bc1).toFloat
+    val invSqrtBc2 = (1.0 / math.sqrt(bc2)).toFloat
+    val (b1, b2, eps) = (beta1.toFloat, beta2.toFloat, epsilon.toFloat)
+    val (w, wo, g, go, ms, vs) = (weights.storage, weights.offset, grads.storage, grads.offset, m.storage, v.storage)
+    var i = 0
+    while (i < n) {
+      val gi = g(go + i)
+      val mi = b1 * ms(i) + (1 - b1) * gi
+      val vi = b2 * vs(i) + (1 - b2) * gi * gi
+      ms(i) = mi; vs(i) = vi
+      w(wo + i) -= stepSize * mi / (math.sqrt(vi.toDouble).toFloat * invSqrtBc2 + eps)
+      i += 1
+    }
+  }
+
+  override def freshCopy(): OptimMethod = new Adam(learningRate, learningRateDecay, beta1, beta2, epsilon)
+
+  override def config: Seq[(String, Any)] = Seq("learningRate" -> learningRate, "learningRateDecay" -> learningRateDecay,
+    "beta1" -> beta1, "beta2" -> beta2, "epsilon" -> epsilon)
+
+  override def state: Map[String, Tensor] =
+    if (m == null) Map.empty else Map("m" -> m, "v" -> v, OptimState.StepKey -> OptimState.encodeCount(t))
+
+  override def loadState(s: Map[String, Tensor]): Unit = {
+    OptimState.checkKeys("Adam", s, Set("m", "v", OptimState.StepKey))
+    require(s.contains("m") == s.contains("v"), s"Adam: state must hold both m and v, got ${s.keys.mkString(", ")}")
+    m = s.get("m").map(_.contiguous().clone()).orNull
+    v = s.get("v").map(_.contiguous().clone()).orNull
+    t = s.get(OptimState.StepKey).map(OptimState.decodeCount).getOrElse(0L)
+  }
+
+  override def toString: String = OptimState.describe(this)
+}

@@ -1,0 +1,211 @@
+package ember.optim
+
+import ember.data.LocalDataSet
+import ember.nn.{Criterion, Module}
+import ember.summary.{TrainSummary, ValidationSummary}
+import ember.tensor.Tensor
+import org.slf4j.LoggerFactory
+
+/** When and how to validate during training. */
+final case class ValidationSetting(trigger: Trigger, methods: Array[ValidationMethod], batchSize: Int) {
+  require(trigger != null, "validation trigger must not be null")
+  require(methods != null && methods.nonEmpty && !methods.contains(null), "validation needs at least one ValidationMethod")
+  require(batchSize > 0, s"validation batchSize must be > 0, got $batchSize")
+}
+
+/** Where and when to write checkpoints. */
+final case class CheckpointSetting(path: String, trigger: Trigger, keepOnlyLatest: Boolean = false) {
+  require(path != null && path.nonEmpty, "checkpoint path must not be empty")
+  require(trigger != null, "checkpoint trigger must not be null")
+}
+
+/** What one training iteration did, reported by the optimizers to [[Optimizer.endIteration]]. */
+final case class IterationStats(loss: Float, samples: Int, seconds: Double, learningRate: Double)
+
+/**
+ * The shared part of Ember's optimizers (BigDL's `Optimizer`, with its Scala setter names): settings,
+ * training bookkeeping, triggers, validation / summary / checkpoint hooks, the divergence guard and a
+ * thread-safe [[progress]] snapshot. `LocalOptimizer` (replicas in one JVM) and `DistriOptimizer` (Spark)
+ * extend it and implement [[optimize]]; each calls [[endIteration]] after every iteration.
+ *
+ * Training state (epoch, iteration, the optim method's state) persists across `optimize()` calls on one
+ * optimizer: calling it again with a later end trigger continues the run (BigDL reset Adam's state).
+ */
+abstract class Optimizer(val model: Module, val criterion: Criterion, val batchSize: Int) {
+  require(model != null, "Optimizer: model must not be null")
+  require(criterion != null, "Optimizer: criterion must not be null")
+  require(batchSize > 0, s"Optimizer: batchSize must be > 0, got $batchSize")
+
+  protected val log = LoggerFactory.getLogger(getClass)
+
+  protected var optimMethod: OptimMethod = new SGD()
+  protected var endWhen: Trigger = MaxIteration(100) // BigDL's default
+  protected var validation: Option[ValidationSetting] = None
+  protected var localValidationSet: LocalDataSet = null
+  protected var checkpoint: Option[CheckpointSetting] = None
+  protected var trainSummary: Option[TrainSummary] = None
+  protected var validationSummary: Option[ValidationSummary] = None
+  protected var clipping: GradientClipping = NoClipping
+  protected var seed: Long = 1L
+  protected var guard: TrainingGuard = new TrainingGuard(1e4)
+  protected val position = new TrainingProgress
+  @volatile private var snapshot: Progress = Progress.initial
+  private var lastValidation: Array[(String, Float)] = Array.empty
+  private var epochStart = 0L
+  private var epochSamples = 0L
+
+  def setOptimMethod(method: OptimMethod): this.type = {
+    require(method != null, "setOptimMethod: method must not be null"); optimMethod = method; this
+  }
+
+  /** The optim method in use (its state carries over between `optimize()` calls). */
+  def getOptimMethod: OptimMethod = optimMethod
+
+  def setEndWhen(trigger: Trigger): this.type = { require(trigger != null, "setEndWhen: trigger must not be null"); endWhen = trigger; this }
+
+  /** Validates on in-memory data each time `trigger` fires (the DistriOptimizer adds an RDD overload). */
+  def setValidation(trigger: Trigger, data: LocalDataSet, methods: Array[ValidationMethod], batchSize: Int): this.type = {
+    require(data != null, "setValidation: data must not be null")
+    validation = Some(ValidationSetting(trigger, methods, batchSize))
+    localValidationSet = data
+    this
+  }
+
+  /** Checkpoints to directory `path` each time `trigger` fires (BigDL `setCheckpoint(path, trigger)`). */
+  def setCheckpoint(path: String, trigger: Trigger): this.type = { checkpoint = Some(CheckpointSetting(path, trigger)); this }
+
+  /** Keeps only the latest checkpoint, deleting older ones after each write (BigDL `overWriteCheckpoint`). */
+  def overWriteCheckpoint(): this.type = {
+    require(checkpoint.isDefined, "overWriteCheckpoint: call setCheckpoint(path, trigger) first")
+    checkpoint = checkpoint.map(_.copy(keepOnlyLatest = true)); this
+  }
+
+  def setTrainSummary(summary: TrainSummary): this.type = { trainSummary = Option(summary); this }
+  def setValidationSummary(summary: ValidationSummary): this.type = { validationSummary = Option(summary); this }
+
+  /** Clamps every gradient value into [min, max] before the update. */
+  def setConstantGradientClipping(min: Double, max: Double): this.type = { clipping = ConstantClipping(min, max); this }
+
+  /** Rescales the gradient to an L2 norm of at most `maxNorm` before the update. */
+  def setGradientClippingByL2Norm(maxNorm: Double): this.type = { clipping = L2NormClipping(maxNorm); this }
+
+  def disableGradientClipping(): this.type = { clipping = NoClipping; this }
+
+  /** The seed of the data order (each epoch's shuffle is drawn from (seed, epoch)). */
+  def setSeed(s: Long): this.type = { seed = s; this }
+
+  /** Stops training when the loss exceeds `factor` x max(1, first loss) (default 1e4); see [[TrainingGuard]]. */
+  def setDivergenceFactor(factor: Double): this.type = { guard = new TrainingGuard(factor); this }
+
+  /**
+   * Continues from the latest checkpoint in `path` (or that of `iteration`): copies its weights into
+   * [[model]] (same structure required), takes its optim method with its state, and its training position.
+   */
+  def resumeFrom(path: String, iteration: Long = -1L): this.type = {
+    val ck = Checkpoint.load(path, iteration)
+    val (src, dst) = (ck.model.namedParameters, model.namedParameters)
+    require(src.map(_._1) == dst.map(_._1) && src.zip(dst).forall { case (a, b) => a._2.value.sameShape(b._2.value) },
+      s"resumeFrom: the checkpoint's model in $path does not have the parameters of this optimizer's model")
+    src.zip(dst).foreach { case (a, b) => b._2.value.copy(a._2.value) }
+    ck.model.namedBuffers.zip(model.namedBuffers).foreach { case (a, b) => b._2.copy(a._2) }
+    optimMethod = ck.optimMethod
+    position.restore(ck.epoch, ck.iteration, ck.epochIteration)
+    log.info(s"resumed from checkpoint of iteration ${ck.iteration} in $path (epoch ${ck.epoch})")
+    this
+  }
+
+  /** Trains until the end trigger fires and returns the trained model (the same instance as [[model]]). */
+  def optimize(): Module
+
+  /** The latest progress snapshot (thread-safe; poll it while [[optimize]] runs in another thread). */
+  def progress: Progress = snapshot
+
+  // ---------------------------------------------------------------- hooks for the subclasses
+
+  /** Runs the validation methods over the validation data with the current weights. */
+  protected def runValidation(setting: ValidationSetting): Array[ValidationResult]
+
+  /** The model and the optim method's whole-vector state to checkpoint (the DistriOptimizer merges slices). */
+  protected def checkpointContent(): (Module, Map[String, Tensor]) = (model, optimMethod.state)
+
+  /** Checks the loss of the iteration being done (before the update). */
+  protected final def checkLoss(loss: Float): Unit = guard.checkLoss(loss, position.iteration + 1, position.epoch)
+
+  /** Checks a gradient (or a slice) of the iteration being done (before the update). */
+  protected final def checkGradient(grad: Tensor): Unit = guard.checkGradient(grad, position.iteration + 1, position.epoch)
+
+  /**
+   * Marks the start of an `optimize()` run in the progress snapshot. A position restored from a checkpoint
+   * written with a larger batch size may lie past the end of the epoch: it then moves to the next epoch.
+   */
+  protected final def startRun(itersPerEpoch: Int): Unit = {
+    require(itersPerEpoch > 0, s"itersPerEpoch must be > 0, got $itersPerEpoch")
+    if (position.epochIteration >= itersPerEpoch) position.restore(position.epoch + 1, position.iteration, 0)
+    epochStart = System.nanoTime(); epochSamples = 0L
+    snapshot = snapshot.copy(epoch = position.epoch, iteration = position.iteration, epochIteration = position.epochIteration,
+      itersPerEpoch = itersPerEpoch, done = false, error = null)
+  }
+
+  /**
+   * Records an iteration that updated the weights: advances the position, logs, writes the train summary,
+   * validates and checkpoints when their triggers fire, publishes the progress snapshot, and returns
+   * whether the end trigger fired.
+   */
+  protected final def endIteration(stats: IterationStats, itersPerEpoch: Int): Boolean = {
+    val epochBefore = position.epoch
+    val st = position.advance(stats.loss, itersPerEpoch)
+    val throughput = if (stats.seconds > 0) stats.samples / stats.seconds else 0.0
+    log.info(f"[Epoch $epochBefore ${if (st.epochFinished) itersPerEpoch else position.epochIteration}/$itersPerEpoch]" +
+      f"[Iteration ${st.iteration}] loss ${stats.loss}%.5f, $throughput%.1f samples/s, lr ${stats.learningRate}%.3g")
+    trainSummary.foreach { s =>
+      s.addScalar("Loss", stats.loss, st.iteration)
+      s.addScalar("Throughput", throughput.toFloat, st.iteration)
+      s.addScalar("LearningRate", stats.learningRate.toFloat, st.iteration)
+    }
+    epochSamples += stats.samples
+    if (st.epochFinished) {
+      val secs = (System.nanoTime() - epochStart) / 1e9
+      log.info(f"epoch $epochBefore done: $epochSamples samples in $secs%.1f s (${epochSamples / secs}%.1f samples/s), " +
+        f"iteration ${st.iteration}, loss ${stats.loss}%.5f")
+    }
+    validation.foreach(v => if (v.trigger(st)) validate(v, epochBefore))
+    val after = position.triggerState.copy(epochFinished = st.epochFinished)
+    checkpoint.foreach(c => if (c.trigger(after)) writeCheckpoint(c))
+    snapshot = Progress(position.epoch, position.iteration, position.epochIteration, itersPerEpoch, stats.loss, throughput,
+      stats.learningRate, lastValidation.map(_._1), lastValidation.map(_._2), done = false, error = null)
+    if (st.epochFinished) { epochStart = System.nanoTime(); epochSamples = 0L } // epoch time excludes validation
+    endWhen(after)
+  }
+
+  /** Marks the run finished (or failed with `error`) in the progress snapshot and closes summaries. */
+  protected final def finishRun(error: Throwable): Unit = {
+    snapshot = snapshot.copy(done = true, error = Option(error).map(e => String.valueOf(e.getMessage)).orNull)
+    trainSummary.foreach(_.close()); validationSummary.foreach(_.close())
+  }
+
+  /** The end trigger on the current position (true when there is nothing left to do). */
+  protected final def finished: Boolean = endWhen(position.triggerState)
+
+  private def validate(v: ValidationSetting, epoch: Int): Unit = {
+    val results = runValidation(v)
+    lastValidation = v.methods.zip(results).map { case (m, r) => (m.name, r.score) }
+    v.methods.zip(results).foreach { case (m, r) =>
+      log.info(s"epoch $epoch ${m.name} ${r.score} (count ${r.count}), iteration ${position.iteration}")
+      validationSummary.foreach(_.addScalar(m.name, r.score, position.iteration))
+    }
+    position.score = results.head.score
+  }
+
+  private def writeCheckpoint(c: CheckpointSetting): Unit = {
+    val (m, state) = checkpointContent()
+    Checkpoint.save(c.path, m, optimMethod, state, position, c.keepOnlyLatest)
+    log.info(s"checkpoint of iteration ${position.iteration} written to ${c.path}")
+  }
+}
+
+object Optimizer {
+
+  /** A LocalOptimizer training `model` on in-memory data (the DistriOptimizer adds an RDD overload). */
+  def apply(model: Module, dataset: LocalDataSet, criterion: Criterion, batchSize: Int): LocalOptimizer =
+    new LocalOptimizer(model, dataset, criterion, batchSize)
+}

@@ -1,0 +1,59 @@
+package ember.optim
+
+import ember.tensor.Tensor
+
+/**
+ * RMSprop, following PyTorch's documented update (`torch.optim.RMSprop`, not centered, no momentum), with
+ * BigDL's arguments and learning-rate decay:
+ * {{{
+ *   lr = learningRate / (1 + iteration * learningRateDecay)
+ *   v  = decayRate * v + (1 - decayRate) * g * g
+ *   w -= lr * g / (sqrt(v) + epsilon)
+ * }}}
+ */
+class RMSprop(val learningRate: Double, val learningRateDecay: Double, val decayRate: Double, val epsilon: Double)
+    extends OptimMethod {
+  require(learningRate >= 0 && !learningRate.isInfinite, s"RMSprop: learningRate must be a finite value >= 0, got $learningRate")
+  require(learningRateDecay >= 0, s"RMSprop: learningRateDecay must be >= 0, got $learningRateDecay")
+  require(decayRate >= 0 && decayRate < 1, s"RMSprop: decayRate must be in [0, 1), got $decayRate")
+  require(epsilon > 0, s"RMSprop: epsilon must be > 0, got $epsilon")
+
+  def this(learningRate: Double, learningRateDecay: Double) = this(learningRate, learningRateDecay, 0.99, 1e-8)
+  def this(learningRate: Double) = this(learningRate, 0.0)
+  def this() = this(1e-2)
+
+  private val schedule = new DefaultSchedule(learningRateDecay)
+  private var meanSquare: Tensor = null
+
+  override def learningRate(ctx: StepContext): Double = schedule.rate(learningRate, ctx)
+
+  override def step(weights: Tensor, grads: Tensor, ctx: StepContext): Unit = {
+    OptimState.checkSlice("RMSprop", weights, grads, meanSquare)
+    val n = weights.nElement
+    if (meanSquare == null) meanSquare = Tensor(n)
+    val lr = learningRate(ctx).toFloat
+    val (rho, eps) = (decayRate.toFloat, epsilon.toFloat)
+    val (w, wo, g, go, v) = (weights.storage, weights.offset, grads.storage, grads.offset, meanSquare.storage)
+    var i = 0
+    while (i < n) {
+      val gi = g(go + i)
+      v(i) = rho * v(i) + (1 - rho) * gi * gi
+      w(wo + i) -= lr * gi / (math.sqrt(v(i).toDouble).toFloat + eps)
+      i += 1
+    }
+  }
+
+  override def freshCopy(): OptimMethod = new RMSprop(learningRate, learningRateDecay, decayRate, epsilon)
+
+  override def config: Seq[(String, Any)] = Seq("learningRate" -> learningRate, "learningRateDecay" -> learningRateDecay,
+    "decayRate" -> decayRate, "epsilon" -> epsilon)
+
+  override def state: Map[String, Tensor] = if (meanSquare == null) Map.empty else Map("meanSquare" -> meanSquare)
+
+  override def loadState(s: Map[String, Tensor]): Unit = {
+    OptimState.checkKeys("RMSprop", s, Set("meanSquare"))
+    meanSquare = s.get("meanSquare").map(_.contiguous().clone()).orNull
+  }
+
+  override def toString: String = OptimState.describe(this)
+}

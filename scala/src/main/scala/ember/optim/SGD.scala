@@ -1,0 +1,95 @@
+package ember.optim
+
+import ember.tensor.Tensor
+
+/**
+ * Stochastic gradient descent with weight decay, momentum, dampening and Nesterov momentum, following
+ * PyTorch's documented update (`torch.optim.SGD`), with BigDL's learning-rate decay:
+ * {{{
+ *   lr  = schedule.rate(learningRate, ctx)          // default: learningRate / (1 + iteration * learningRateDecay)
+ *   g   = grad + weightDecay * w
+ *   buf = g                                  on the first step (momentum > 0)
+ *   buf = momentum * buf + (1 - dampening) * g   afterwards
+ *   g   = nesterov ? g + momentum * buf : buf
+ *   w  -= lr * g
+ * }}}
+ * `dampening` defaults to 0 (PyTorch). BigDL's default, `Double.MaxValue`, is accepted and means "equal to
+ * momentum" (BigDL's semantics), so ported BigDL programs keep their behaviour. Nesterov needs momentum > 0
+ * and dampening 0. A given `learningRateSchedule` replaces the default decay (learningRateDecay must then
+ * be 0, to avoid two silently combined decays).
+ */
+class SGD(
+    val learningRate: Double,
+    val learningRateDecay: Double,
+    val weightDecay: Double,
+    val momentum: Double,
+    val dampening: Double,
+    val nesterov: Boolean,
+    val learningRateSchedule: LearningRateSchedule
+) extends OptimMethod {
+  require(learningRate >= 0 && !learningRate.isInfinite, s"SGD: learningRate must be a finite value >= 0, got $learningRate")
+  require(learningRateDecay >= 0, s"SGD: learningRateDecay must be >= 0, got $learningRateDecay")
+  require(weightDecay >= 0, s"SGD: weightDecay must be >= 0, got $weightDecay")
+  require(momentum >= 0, s"SGD: momentum must be >= 0, got $momentum")
+  require(dampening >= 0, s"SGD: dampening must be >= 0 (or Double.MaxValue for 'same as momentum'), got $dampening")
+  require(!nesterov || (momentum > 0 && effectiveDampening == 0),
+    s"SGD: nesterov needs momentum > 0 and dampening 0, got momentum=$momentum dampening=$dampening")
+  require(learningRateSchedule == null || learningRateDecay == 0,
+    s"SGD: give either learningRateDecay ($learningRateDecay) or a learningRateSchedule, not both")
+
+  def this(learningRate: Double, learningRateDecay: Double, weightDecay: Double, momentum: Double,
+      dampening: Double, nesterov: Boolean) = this(learningRate, learningRateDecay, weightDecay, momentum, dampening, nesterov, null)
+  def this(learningRate: Double, learningRateDecay: Double, weightDecay: Double, momentum: Double) =
+    this(learningRate, learningRateDecay, weightDecay, momentum, 0.0, false, null)
+  def this(learningRate: Double, learningRateDecay: Double) = this(learningRate, learningRateDecay, 0.0, 0.0)
+  def this(learningRate: Double) = this(learningRate, 0.0)
+  def this() = this(1e-3)
+
+  /** The dampening actually applied: BigDL's `Double.MaxValue` sentinel means "equal to momentum". */
+  def effectiveDampening: Double = if (dampening == Double.MaxValue) momentum else dampening
+
+  private val schedule: LearningRateSchedule =
+    if (learningRateSchedule != null) learningRateSchedule else new DefaultSchedule(learningRateDecay)
+  private var momentumBuffer: Tensor = null
+
+  override def learningRate(ctx: StepContext): Double = schedule.rate(learningRate, ctx)
+
+  override def step(weights: Tensor, grads: Tensor, ctx: StepContext): Unit = {
+    OptimState.checkSlice("SGD", weights, grads, momentumBuffer)
+    val lr = learningRate(ctx).toFloat
+    val (w, wo, g, go, n) = (weights.storage, weights.offset, grads.storage, grads.offset, weights.nElement)
+    val (wd, mom) = (weightDecay.toFloat, momentum.toFloat)
+    val first = momentum > 0 && momentumBuffer == null
+    if (first) momentumBuffer = Tensor(n)
+    val damp = (1.0 - effectiveDampening).toFloat
+    var i = 0
+    if (momentum == 0) {
+      while (i < n) { w(wo + i) -= lr * (g(go + i) + wd * w(wo + i)); i += 1 }
+    } else {
+      val b = momentumBuffer.storage
+      while (i < n) {
+        val d = g(go + i) + wd * w(wo + i)
+        val buf = if (first) d else mom * b(i) + damp * d
+        b(i) = buf
+        w(wo + i) -= lr * (if (nesterov) d + mom * buf else buf)
+        i += 1
+      }
+    }
+  }
+
+  override def freshCopy(): OptimMethod =
+    new SGD(learningRate, learningRateDecay, weightDecay, momentum, dampening, nesterov, learningRateSchedule)
+
+  override def config: Seq[(String, Any)] = Seq("learningRate" -> learningRate, "learningRateDecay" -> learningRateDecay,
+    "weightDecay" -> weightDecay, "momentum" -> momentum, "dampening" -> dampening, "nesterov" -> nesterov,
+    "learningRateSchedule" -> learningRateSchedule)
+
+  override def state: Map[String, Tensor] = if (momentumBuffer == null) Map.empty else Map("momentumBuffer" -> momentumBuffer)
+
+  override def loadState(s: Map[String, Tensor]): Unit = {
+    OptimState.checkKeys("SGD", s, Set("momentumBuffer"))
+    momentumBuffer = s.get("momentumBuffer").map(_.contiguous().clone()).orNull
+  }
+
+  override def toString: String = OptimState.describe(this)
+}

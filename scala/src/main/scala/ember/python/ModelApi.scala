@@ -1,0 +1,66 @@
+package ember.python
+
+import ember.nn.Module
+import ember.tensor.Tensor
+
+/**
+ * Module operations that Python would otherwise do with one py4j call per batch or per tensor: batched
+ * prediction over a whole array, and getting/setting all weights at once. Everything else Python calls on
+ * the module itself.
+ */
+object ModelApi {
+
+  /** The rows [start, start + length) of `x` along dimension 0. */
+  private def rows(x: Tensor, start: Int, length: Int): Tensor = x.narrow(0, start, length)
+
+  private def checkBatch(x: Tensor, batchSize: Int): Unit = {
+    require(batchSize > 0, s"batch_size must be positive, got $batchSize")
+    require(x.dim >= 1 && x.size(0) > 0, s"predict: expected a non-empty batch [n, ...], got ${x.shapeString}")
+  }
+
+  /** The model's outputs (evaluation mode) for every row of `x`, computed `batchSize` rows at a time. */
+  def predict(model: Module, x: Tensor, batchSize: Int): Tensor = {
+    checkBatch(x, batchSize)
+    val n = x.size(0)
+    var result: Tensor = null
+    var start = 0
+    while (start < n) {
+      val len = math.min(batchSize, n - start)
+      val out = model.predict(rows(x, start, len).contiguous())
+      require(out.dim >= 1 && out.size(0) == len,
+        s"predict: the model returned shape ${out.shapeString} for a batch of $len; expected [$len, ...]")
+      if (result == null) result = Tensor(n +: out.shape.drop(1): _*)
+      rows(result, start, len).copy(out)
+      start += len
+    }
+    result
+  }
+
+  /** 0-based index of the largest output of each row, as little-endian int32 bytes. */
+  def predictClass(model: Module, x: Tensor, batchSize: Int): Array[Byte] = {
+    val out = predict(model, x, batchSize)
+    val scores = if (out.dim == 1) out.view(out.size(0), 1) else out.reshape(out.size(0), -1)
+    Convert.intBytes(scores.argmaxRows())
+  }
+
+  /** Copies of all weights, in `namedParameters` order. */
+  def weights(model: Module): Array[Tensor] = model.parameters()._1.map(_.clone())
+
+  /** Names of all weights ("0.weight", "3.bias"), in the same order as [[weights]]. */
+  def weightNames(model: Module): Array[String] = model.namedParameters.map(_._1).toArray
+
+  /** Sets all weights (same order, count and shapes as [[weights]]), checking before copying any. */
+  def setWeights(model: Module, values: java.util.List[Tensor]): Unit = {
+    val targets = model.namedParameters
+    require(values.size == targets.length,
+      s"set_weights: the model has ${targets.length} weight tensors (${targets.map(_._1).mkString(", ")}), got ${values.size}")
+    targets.zipWithIndex.foreach { case ((name, p), i) =>
+      val v = values.get(i)
+      require(v.sameShape(p.value), s"set_weights: weight $i ($name) has shape ${p.value.shapeString}, got ${v.shapeString}")
+    }
+    targets.zipWithIndex.foreach { case ((_, p), i) => p.value.copy(values.get(i)) }
+  }
+
+  /** The direct children of a container, as an array Python can iterate. */
+  def children(model: Module): Array[Module] = model.children.toArray
+}
