@@ -27,12 +27,20 @@ object LayerBench {
     median((0 until reps).map { _ => val t0 = System.nanoTime(); body; (System.nanoTime() - t0) / 1e6 })
   }
 
-  /** Like [[time]], but the fastest run: the least disturbed by other processes on a shared machine. */
-  def fastest(warmup: Int, reps: Int)(body: => Unit): Double = {
+  private val threads = java.lang.management.ManagementFactory.getThreadMXBean
+
+  /**
+   * Median CPU time of this thread in milliseconds: on a machine shared with other jobs it is much steadier
+   * than wall time, which counts the time the thread waits for a core. Only meaningful when BLAS runs in the
+   * calling thread (OPENBLAS_NUM_THREADS=1), which is how the bench is meant to compare kernel variants.
+   */
+  def cpuTime(warmup: Int, reps: Int)(body: => Unit): Double = {
     var i = 0
     val t0 = System.nanoTime()
     while (i < warmup || System.nanoTime() - t0 < 1000000000L) { body; i += 1 }
-    (0 until reps).map { _ => val t0 = System.nanoTime(); body; (System.nanoTime() - t0) / 1e6 }.min
+    median((0 until reps).map { _ =>
+      val c0 = threads.getCurrentThreadCpuTime; body; (threads.getCurrentThreadCpuTime - c0) / 1e6
+    })
   }
 
   private def emit(name: String, ms: Double, extra: (String, Any)*): Unit = {
@@ -72,7 +80,7 @@ object LayerBench {
       val ms = time(warm, reps)(step())
       emit(c.name, ms, "gflops" -> convFlops(c) / ms / 1e6)
       if (args.contains("--variants")) {
-        emit(s"${c.name}/layer", fastest(warm, reps)(step()), "stat" -> "min")
+        emit(s"${c.name}/layer", cpuTime(warm, reps)(step()), "stat" -> "cpu")
         variants(c, x, conv.weight, warm, reps)
       }
     }
@@ -91,6 +99,20 @@ object LayerBench {
       lenet.backward(x, crit.backward(o, y))
     }
     emit("lenet5_b128_fwd_bwd", ms, "samples_per_s" -> 128 / ms * 1000)
+    if (args.contains("--layers")) perLayer(lenet, x, warm, reps)
+  }
+
+  /** Forward and backward time of each layer of a Sequential on the inputs it sees inside the model. */
+  private def perLayer(model: Sequential, x: Tensor, warm: Int, reps: Int): Unit = {
+    val layers = model.children
+    val inputs = layers.scanLeft(x: ember.tensor.Activity)((in, m) => m.forward(in).toTensor.clone()).toIndexedSeq
+    for ((m, i) <- layers.zipWithIndex) {
+      val in = inputs(i)
+      val g = inputs(i + 1).toTensor.clone().fill(0.01f)
+      val f = cpuTime(warm, reps)(m.forward(in))
+      val b = cpuTime(warm, reps) { m.forward(in); m.backward(in, g) } - f
+      emit(s"lenet5_layer${i}_${m.getClass.getSimpleName}", f + b, "fwd_ms" -> f, "bwd_ms" -> b, "stat" -> "cpu")
+    }
   }
 
   /** The kernel with one sample per GEMM, and batched without the column cache. */
@@ -102,8 +124,8 @@ object LayerBench {
     val grads = Conv2dGrads(Tensor(x.shape.toIndexedSeq: _*), Tensor(weight.shape.toIndexedSeq: _*), Tensor(c.nOut))
     for ((label, ws) <- Seq("per_sample" -> new Conv2dWorkspace(1, Long.MaxValue), "no_cache" -> new Conv2dWorkspace(
       Conv2dWorkspace.DefaultGroupElements, 0L), "one_gemm" -> new Conv2dWorkspace(Int.MaxValue, Long.MaxValue))) {
-      val ms = fastest(warm, reps) { Conv2d.forward(s, x, weight, null, y, ws); Conv2d.backward(s, x, g, weight, grads, ws) }
-      emit(s"${c.name}/$label", ms, "gflops" -> convFlops(c) / ms / 1e6, "stat" -> "min")
+      val ms = cpuTime(warm, reps) { Conv2d.forward(s, x, weight, null, y, ws); Conv2d.backward(s, x, g, weight, grads, ws) }
+      emit(s"${c.name}/$label", ms, "gflops" -> convFlops(c) / ms / 1e6, "stat" -> "cpu")
     }
   }
 

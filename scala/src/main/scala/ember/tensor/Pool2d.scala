@@ -34,39 +34,47 @@ object Pool2d {
 
   /** Max pooling; `argmax` receives, per output, the index inside its input plane of the winning element. */
   def maxForward(s: Pool2dShape, planes: Int, in: Tensor, out: Tensor, argmax: Array[Int]): Unit = {
-    val (x, y) = (in.storage, out.storage)
     var p = 0
     while (p < planes) {
-      val inOff = in.offset + p * s.inArea
-      val outBase = p * s.outArea
-      var oh = 0
-      while (oh < s.outH) {
-        val h0 = math.max(oh * s.strideH - s.padH, 0)
-        val h1 = math.min(oh * s.strideH - s.padH + s.kH, s.inH)
-        var ow = 0
-        while (ow < s.outW) {
-          val w0 = math.max(ow * s.strideW - s.padW, 0)
-          val w1 = math.min(ow * s.strideW - s.padW + s.kW, s.inW)
-          var best = Float.NegativeInfinity
-          var bestIdx = h0 * s.inW + w0
-          var h = h0
-          while (h < h1) {
-            var w = w0
-            while (w < w1) {
-              val v = x(inOff + h * s.inW + w)
-              if (v > best || v.isNaN) { best = v; bestIdx = h * s.inW + w }
-              w += 1
-            }
-            h += 1
-          }
-          val o = outBase + oh * s.outW + ow
-          y(out.offset + o) = best
-          argmax(o) = bestIdx
-          ow += 1
-        }
-        oh += 1
-      }
+      maxPlane(s, in.storage, in.offset + p * s.inArea, out.storage, out.offset + p * s.outArea, argmax, p * s.outArea)
       p += 1
+    }
+  }
+
+  // One plane per call, with the geometry in locals, so the JIT keeps them in registers.
+  private def maxPlane(s: Pool2dShape, x: Array[Float], inOff: Int, y: Array[Float], outOff: Int,
+      argmax: Array[Int], argOff: Int): Unit = {
+    val (inH, inW, kH, kW, sH, sW, pH, pW, outH, outW) = (s.inH, s.inW, s.kH, s.kW, s.strideH, s.strideW, s.padH, s.padW, s.outH, s.outW)
+    var oh = 0
+    while (oh < outH) {
+      val h0 = math.max(oh * sH - pH, 0)
+      val h1 = math.min(oh * sH - pH + kH, inH)
+      var ow = 0
+      while (ow < outW) {
+        val w0 = math.max(ow * sW - pW, 0)
+        val w1 = math.min(ow * sW - pW + kW, inW)
+        var best = Float.NegativeInfinity
+        var bestIdx = h0 * inW + w0
+        var h = h0
+        while (h < h1) {
+          var idx = h * inW + w0
+          val end = h * inW + w1
+          while (idx < end) {
+            val v = x(inOff + idx)
+            // written as selects, not a branch: on real data the comparison is a coin toss and mispredictions
+            // cost more than the loads; v != v makes a NaN win, as in Torch
+            val take = v > best || v != v
+            best = if (take) v else best
+            bestIdx = if (take) idx else bestIdx
+            idx += 1
+          }
+          h += 1
+        }
+        y(outOff + oh * outW + ow) = best
+        argmax(argOff + oh * outW + ow) = bestIdx
+        ow += 1
+      }
+      oh += 1
     }
   }
 
