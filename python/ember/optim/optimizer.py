@@ -134,12 +134,13 @@ class BaseOptimizer(JavaValue):
 
 
 class _ProgressReporter:
-    """Draws a progress bar (tqdm when installed) and prints one line per finished epoch."""
+    """Draws a progress bar (tqdm when installed) for the running epoch and prints one line per finished
+    epoch. The lines come from the JVM's epoch history, so an epoch that finished between two polls (or
+    after the last one) is still printed, in order."""
 
     def __init__(self, optimizer, batch_size):
         self.opt, self.batch_size = optimizer, batch_size
-        self.bar, self.epoch, self.iteration, self.epoch_start = None, None, None, time.time()
-        self.epoch_samples = 0
+        self.bar, self.bar_epoch, self.printed = None, None, 0
         try:
             from tqdm import tqdm
 
@@ -149,62 +150,41 @@ class _ProgressReporter:
 
     def _snapshot(self):
         p = self.opt._call("progress")
-        fields = ("epoch", "iteration", "epochIteration", "itersPerEpoch", "loss", "throughput", "done")
-        snap = {f: call_method(p, f) for f in fields}
-        names = list(call_method(p, "validationNames"))
-        scores = list(call_method(p, "validationScores"))
-        snap["validation"] = dict(zip(names, scores))
-        return snap
+        fields = ("epoch", "iteration", "epochIteration", "itersPerEpoch", "loss", "done")
+        return {f: call_method(p, f) for f in fields}
+
+    def _print_finished_epochs(self):
+        for r in self.opt._call("epochHistory", self.printed):
+            self.printed += 1
+            names, scores = list(call_method(r, "validationNames")), list(call_method(r, "validationScores"))
+            val = "  ".join(f"{k} {v:.4f}" for k, v in zip(names, scores))
+            line = (f"epoch {call_method(r, 'epoch')}: loss {call_method(r, 'loss'):.4f}  {val}  "
+                    f"{call_method(r, 'throughput'):,.0f} samples/s  ({call_method(r, 'seconds'):.1f} s)")
+            self._close_bar()
+            print(line, flush=True)
+
+    def _close_bar(self):
+        if self.bar is not None:
+            self.bar.close()
+            self.bar, self.bar_epoch = None, None
 
     def update(self):
+        self._print_finished_epochs()
         s = self._snapshot()
-        if s["itersPerEpoch"] <= 0 or s["iteration"] == self.iteration:
+        if self._tqdm is None or s["itersPerEpoch"] <= 0 or s["done"]:
             return
-        if self.epoch is None:
-            self.epoch, self.iteration = s["epoch"], s["iteration"]
-            self._open(s)
-            return
-        done_now = s["iteration"] - self.iteration
-        self.iteration = s["iteration"]
-        self.epoch_samples += done_now * self.batch_size
-        while self.epoch is not None and s["epoch"] > self.epoch:  # one or more epochs finished
-            self._epoch_line(s)
-            self.epoch += 1
-            if not s["done"]:
-                self._open(s)
-        if self.bar is not None:
-            self.bar.n = s["epochIteration"]
-            self.bar.set_postfix(loss=f"{s['loss']:.4f}", refresh=False)
-            self.bar.refresh()
-
-    def _open(self, s):
-        self.epoch_start, self.epoch_samples = time.time(), 0
-        if self._tqdm is not None:
-            if self.bar is not None:
-                self.bar.close()
-            self.bar = self._tqdm(total=s["itersPerEpoch"], desc=f"epoch {self.epoch}", unit="it", leave=False,
+        if self.bar_epoch != s["epoch"]:
+            self._close_bar()
+            self.bar = self._tqdm(total=s["itersPerEpoch"], desc=f"epoch {s['epoch']}", unit="it", leave=False,
                                   file=sys.stdout, dynamic_ncols=True)
-            self.bar.n = s["epochIteration"]
-
-    def _epoch_line(self, s):
-        seconds = max(time.time() - self.epoch_start, 1e-9)
-        val = "  ".join(f"{k} {v:.4f}" for k, v in s["validation"].items())
-        line = (f"epoch {self.epoch}: loss {s['loss']:.4f}  {val}  "
-                f"{self.epoch_samples / seconds:,.0f} samples/s  ({seconds:.1f} s)")
-        if self.bar is not None:
-            self.bar.close()
-            self.bar = None
-        print(line, flush=True)
+            self.bar_epoch = s["epoch"]
+        self.bar.n = s["epochIteration"]
+        self.bar.set_postfix(loss=f"{s['loss']:.4f}", refresh=False)
+        self.bar.refresh()
 
     def close(self, seconds):
-        s = self._snapshot()
-        if s["iteration"] != self.iteration and self.epoch is not None:
-            self.epoch_samples += (s["iteration"] - self.iteration) * self.batch_size
-            self.iteration = s["iteration"]
-            if s["epoch"] > self.epoch:
-                self._epoch_line(s)
-        if self.bar is not None:
-            self.bar.close()
+        self._close_bar()
+        self._print_finished_epochs()
 
 
 class LocalOptimizer(BaseOptimizer):

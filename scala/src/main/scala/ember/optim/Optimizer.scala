@@ -53,6 +53,7 @@ abstract class Optimizer(val model: Module, val criterion: Criterion, val batchS
   private var lastValidation: Array[(String, Float)] = Array.empty
   private var epochStart = 0L
   private var epochSamples = 0L
+  private val epochs = new java.util.concurrent.CopyOnWriteArrayList[EpochRecord]()
 
   def setOptimMethod(method: OptimMethod): this.type = {
     require(method != null, "setOptimMethod: method must not be null"); optimMethod = method; this
@@ -120,6 +121,15 @@ abstract class Optimizer(val model: Module, val criterion: Criterion, val batchS
   /** The latest progress snapshot (thread-safe; poll it while [[optimize]] runs in another thread). */
   def progress: Progress = snapshot
 
+  /**
+   * The epochs finished by this optimizer from the `from`-th on (0-based; thread-safe). Each record is
+   * complete when it appears (validation included), so a poller that reads it late loses no epoch.
+   */
+  def epochHistory(from: Int): Array[EpochRecord] = {
+    val all = epochs.toArray(new Array[EpochRecord](0))
+    all.drop(math.max(0, from))
+  }
+
   // ---------------------------------------------------------------- hooks for the subclasses
 
   /** Runs the validation methods over the validation data with the current weights. */
@@ -163,12 +173,16 @@ abstract class Optimizer(val model: Module, val criterion: Criterion, val batchS
       s.addScalar("LearningRate", stats.learningRate.toFloat, st.iteration)
     }
     epochSamples += stats.samples
+    val epochSeconds = (System.nanoTime() - epochStart) / 1e9
     if (st.epochFinished) {
-      val secs = (System.nanoTime() - epochStart) / 1e9
-      log.info(f"epoch $epochBefore done: $epochSamples samples in $secs%.1f s (${epochSamples / secs}%.1f samples/s), " +
+      log.info(f"epoch $epochBefore done: $epochSamples samples in $epochSeconds%.1f s (${epochSamples / epochSeconds}%.1f samples/s), " +
         f"iteration ${st.iteration}, loss ${stats.loss}%.5f")
     }
     validation.foreach(v => if (v.trigger(st)) validate(v, epochBefore))
+    if (st.epochFinished) {
+      epochs.add(EpochRecord(epochBefore, st.iteration, stats.loss, epochSamples, epochSeconds,
+        lastValidation.map(_._1), lastValidation.map(_._2)))
+    }
     val after = position.triggerState.copy(epochFinished = st.epochFinished)
     checkpoint.foreach(c => if (c.trigger(after)) writeCheckpoint(c))
     snapshot = Progress(position.epoch, position.iteration, position.epochIteration, itersPerEpoch, stats.loss, throughput,

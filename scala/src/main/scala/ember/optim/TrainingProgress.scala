@@ -65,3 +65,20 @@ final case class Progress(
 object Progress {
   val initial: Progress = Progress(1, 0L, 0, 0, Float.NaN, 0.0, Double.NaN, Array.empty, Array.empty, done = false, null)
 }
+
+/**
+ * One finished epoch: its number (1-based), the iteration count at its end, the loss of its last iteration,
+ * the samples trained and the seconds spent training (validation excluded), and the latest validation
+ * scores by method name (empty when no validation ran yet).
+ */
+final case class EpochRecord(
+    epoch: Int,
+    iteration: Long,
+    loss: Float,
+    samples: Long,
+    seconds: Double,
+    validationNames: Array[String],
+    validationScores: Array[Float]
+) {
+  def throughput: Double = if (seconds > 0) samples / seconds else 0.0
+}
