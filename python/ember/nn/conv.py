@@ -11,6 +11,7 @@ class SpatialConvolution(Model):
         kernel_w (int), kernel_h (int): kernel width and height.
         stride_w (int), stride_h (int): strides. Default: 1.
         pad_w (int), pad_h (int): zero padding on each side. Default: 0.
+        wRegularizer, bRegularizer (Regularizer, optional): penalties on the weight and the bias.
 
     Shape:
         - Input: (N, n_input_plane, H, W) or (n_input_plane, H, W)
@@ -25,6 +26,8 @@ class SpatialConvolution(Model):
 
     _java_class = "ember.nn.SpatialConvolution"
 
-    def __init__(self, n_input_plane, n_output_plane, kernel_w, kernel_h, stride_w=1, stride_h=1, pad_w=0, pad_h=0):
+    def __init__(self, n_input_plane, n_output_plane, kernel_w, kernel_h, stride_w=1, stride_h=1, pad_w=0, pad_h=0,
+                 wRegularizer=None, bRegularizer=None):
         super().__init__(None, int(n_input_plane), int(n_output_plane), int(kernel_w), int(kernel_h),
                          int(stride_w), int(stride_h), int(pad_w), int(pad_h))
+        self._set_regularizers(wRegularizer, bRegularizer)

@@ -9,6 +9,8 @@ class Linear(Model):
         input_size (int): size of each input sample.
         output_size (int): size of each output sample.
         with_bias (bool): learn an additive bias. Default: True.
+        wRegularizer, bRegularizer (Regularizer, optional): penalties on the weight and the bias,
+            e.g. ``L2Regularizer(1e-4)`` from ``ember.optim.optimizer``.
 
     Shape:
         - Input: (N, input_size) or (input_size,)
@@ -23,8 +25,9 @@ class Linear(Model):
 
     _java_class = "ember.nn.Linear"
 
-    def __init__(self, input_size, output_size, with_bias=True):
+    def __init__(self, input_size, output_size, with_bias=True, wRegularizer=None, bRegularizer=None):
         super().__init__(None, int(input_size), int(output_size), bool(with_bias))
+        self._set_regularizers(wRegularizer, bRegularizer)
 
 
 class Identity(Model):

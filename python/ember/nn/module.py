@@ -100,6 +100,36 @@ class Model(JavaValue):
         """Total number of trainable values."""
         return int(self._call("parameterCount"))
 
+    def set_regularizer(self, param, regularizer):
+        """Attaches ``regularizer`` (e.g. ``L2Regularizer(1e-4)``) to this layer's own parameter ``param``
+        ("weight" or "bias"); None removes it. Returns ``self``.
+
+        Raises:
+            ValueError: the layer has no parameter ``param``.
+        """
+        from ember.optim.regularizer import Regularizer
+
+        if regularizer is not None and not isinstance(regularizer, Regularizer):
+            raise TypeError(f"regularizer: expected a Regularizer such as L2Regularizer(1e-4), got "
+                            f"{type(regularizer).__name__}")
+        self._call("setRegularizer", str(param), None if regularizer is None else regularizer.value)
+        return self
+
+    def regularizers(self):
+        """This layer's own regularizers as a dict: parameter name -> Regularizer."""
+        from ember._java import JavaValue, call_method
+        from ember.optim.regularizer import Regularizer
+
+        pairs = call_static(MODEL_API, "regularizers", self.value)
+        return {str(call_method(p, "_1")): JavaValue.of(call_method(p, "_2"), Regularizer) for p in pairs}
+
+    def _set_regularizers(self, w_regularizer, b_regularizer):
+        if w_regularizer is not None:
+            self.set_regularizer("weight", w_regularizer)
+        if b_regularizer is not None:
+            self.set_regularizer("bias", b_regularizer)
+        return self
+
     def reset(self):
         """Re-initialises the parameters."""
         self._call("reset")

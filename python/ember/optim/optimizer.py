@@ -22,6 +22,7 @@ from ember._java import JavaValue, call_method
 from ember.data.dataset import as_local_dataset
 from ember.nn.module import Criterion, Model, _as_batch_size
 from ember.optim.method import SGD, Adagrad, Adam, OptimMethod, RMSprop
+from ember.optim.regularizer import L1L2Regularizer, L1Regularizer, L2Regularizer, Regularizer
 from ember.optim.summary import TrainSummary, ValidationSummary
 from ember.optim.trigger import (EveryEpoch, MaxEpoch, MaxIteration, MaxScore, MinLoss, SeveralIteration, Trigger,
                                  TriggerAnd, TriggerOr)
@@ -31,7 +32,7 @@ __all__ = [
     "Optimizer", "LocalOptimizer", "BaseOptimizer", "OptimMethod", "SGD", "Adam", "Adagrad", "RMSprop", "Trigger",
     "MaxEpoch", "MaxIteration", "EveryEpoch", "SeveralIteration", "MaxScore", "MinLoss", "TriggerAnd", "TriggerOr",
     "ValidationMethod", "Top1Accuracy", "Top5Accuracy", "Loss", "ValidationResult", "TrainSummary",
-    "ValidationSummary",
+    "ValidationSummary", "Regularizer", "L1Regularizer", "L2Regularizer", "L1L2Regularizer",
 ]
 
 

@@ -3,6 +3,7 @@ package ember.io
 import com.fasterxml.jackson.databind.{JsonNode, ObjectMapper}
 import com.fasterxml.jackson.databind.node.{ArrayNode, ObjectNode}
 import ember.nn.{Container, Criterion, Module}
+import ember.optim.OptimMethodSpec
 
 /**
  * Module structure <-> JSON, by class name and constructor arguments ([[Module.config]] / [[Criterion.config]]).
@@ -20,6 +21,10 @@ object ModuleSpec {
     node.put("class", module.getClass.getName)
     if (module.getName != module.getClass.getSimpleName) node.put("name", module.getName)
     node.set[JsonNode]("args", encodeArgs(module.config))
+    if (module.regularizers.nonEmpty) {
+      val regs = node.putObject("regularizers")
+      module.regularizers.foreach { case (p, r) => regs.set[JsonNode](p, mapper.readTree(OptimMethodSpec.describe(r))) }
+    }
     module match {
       case c: Container =>
         val arr = node.putArray("children")
@@ -39,6 +44,14 @@ object ModuleSpec {
   def build(node: JsonNode): Module = {
     val m = instantiate(node, classOf[Module])
     Option(node.get("name")).foreach(n => m.setName(n.asText))
+    ModelFile.fields(Option(node.get("regularizers")).getOrElse(mapper.createObjectNode())).foreach { case (p, r) =>
+      val reg = try OptimMethodSpec.buildRegularizer(r.toString) catch {
+        case e: IllegalArgumentException => throw new ModelFileException(s"bad regularizer of '$p' in the model file: ${e.getMessage}", e)
+      }
+      try m.setRegularizer(p, reg) catch {
+        case e: IllegalArgumentException => throw new ModelFileException(e.getMessage, e)
+      }
+    }
     m match {
       case c: Container => ModelFile.elements(node.get("children")).foreach(ch => c.add(build(ch)))
       case _ if node.has("children") && node.get("children").size > 0 =>

@@ -1,5 +1,6 @@
 package ember.nn
 
+import ember.optim.Regularizer
 import ember.tensor.{Activity, Tensor}
 
 /** A trainable tensor of a module and the tensor its gradient accumulates into (same shape). */
@@ -24,6 +25,7 @@ abstract class Module {
   var gradInput: Activity = new Tensor()
   protected var train: Boolean = true
   private var _name: String = null
+  private var _regularizers: Vector[(String, Regularizer)] = Vector.empty
 
   /** Computes the output for `input`, keeping it in [[output]]. */
   def updateOutput(input: Activity): Activity
@@ -83,6 +85,47 @@ abstract class Module {
   def training(): this.type = { train = true; children.foreach(_.training()); this }
   def evaluate(): this.type = { train = false; children.foreach(_.evaluate()); this }
   def isTraining: Boolean = train
+
+  /**
+   * Attaches `regularizer` to this module's own parameter `param` ("weight", "bias"), replacing any
+   * earlier one; null removes it. BigDL's `wRegularizer` / `bRegularizer`. Stored in the model file.
+   */
+  def setRegularizer(param: String, regularizer: Regularizer): this.type = {
+    val names = ownParameters.map(_._1)
+    require(names.contains(param), s"${getClass.getSimpleName}: no parameter '$param' to regularize; " +
+      s"its parameters are: ${if (names.isEmpty) "none" else names.mkString(", ")}")
+    _regularizers = _regularizers.filter(_._1 != param) ++ Option(regularizer).map(param -> _)
+    this
+  }
+
+  /** BigDL's `wRegularizer`: the regularizer of "weight". */
+  def setWRegularizer(regularizer: Regularizer): this.type = setRegularizer("weight", regularizer)
+
+  /** BigDL's `bRegularizer`: the regularizer of "bias". */
+  def setBRegularizer(regularizer: Regularizer): this.type = setRegularizer("bias", regularizer)
+
+  /** The regularizers of this module's own parameters (parameter name -> regularizer). */
+  def regularizers: Seq[(String, Regularizer)] = _regularizers
+
+  /**
+   * Adds the gradient of every regularizer of this module and its descendants into the gradients of the
+   * parameters they regularize. The optimizers call it once per iteration after the backward pass, on the
+   * module whose gradients are the batch's (aggregated) gradients: calling it on several replicas whose
+   * gradients are summed afterwards would count the penalty several times.
+   */
+  def accRegularization(): Unit = {
+    if (_regularizers.nonEmpty) {
+      val own = ownParameters.toMap
+      _regularizers.foreach { case (n, r) => val p = own(n); r.accRegularization(p.value, p.grad, 1.0) }
+    }
+    children.foreach(_.accRegularization())
+  }
+
+  /** The summed penalties of all regularizers of this module and its descendants at the current weights. */
+  def regularizationLoss: Double = {
+    val own = if (_regularizers.isEmpty) Map.empty[String, Parameter] else ownParameters.toMap
+    _regularizers.map { case (n, r) => r.loss(own(n).value) }.sum + children.map(_.regularizationLoss).sum
+  }
 
   def setName(name: String): this.type = { _name = name; this }
   def getName: String = if (_name == null) getClass.getSimpleName else _name

@@ -17,7 +17,8 @@ import ember.tensor.Tensor
  *  3. sum the replica gradients into the model's, each weighted by its share of the batch (len_r / n) when
  *     the criterion averages over the batch, so results do not depend on the replica count beyond float
  *     rounding (a criterion built with `sizeAverage = false` sums, and so do the replicas);
- *  4. check loss and gradient (NaN, infinity, divergence: training stops before the update, so the model
+ *  4. add the regularizers' gradients (`Module.accRegularization`, once on the summed gradient);
+ *  5. check loss and gradient (NaN, infinity, divergence: training stops before the update, so the model
  *     keeps its last good weights), clip, take the optim step, then triggers, logs, validation, checkpoints.
  * Running statistics (buffers) are those of replica 0.
  */
@@ -57,6 +58,7 @@ class LocalOptimizer(model: Module, val dataset: LocalDataSet, criterion: Criter
           val start = System.nanoTime()
           val batch = dataset.batch(order, b * batchSize, math.min(dataset.size, (b + 1) * batchSize))
           val loss = computeGradients(batch, reps, grads)
+          model.accRegularization() // once, on the summed gradient (replica 0's views into `grads`)
           checkLoss(loss)
           checkGradient(grads)
           clipping(grads)

@@ -13,11 +13,20 @@ object OptimMethodSpec {
 
   def describe(method: OptimMethod): String = node(method.getClass.getName, method.config).toString
 
-  def build(json: String): OptimMethod = {
-    val tree = try mapper.readTree(json) catch {
-      case e: Exception => throw new IllegalArgumentException(s"corrupt optim method description: ${e.getMessage}", e)
-    }
-    instantiate(tree, classOf[OptimMethod])
+  def build(json: String): OptimMethod = instantiate(parse(json), classOf[OptimMethod])
+
+  /** A regularizer as JSON (the model file stores the regularizers of a module's parameters so). */
+  def describe(regularizer: Regularizer): String = node(regularizer.getClass.getName, regularizer.config).toString
+
+  def buildRegularizer(json: String): Regularizer = instantiate(parse(json), classOf[Regularizer])
+
+  /** A learning-rate schedule as JSON. */
+  def describe(schedule: LearningRateSchedule): String = node(schedule.getClass.getName, schedule.config).toString
+
+  def buildSchedule(json: String): LearningRateSchedule = instantiate(parse(json), classOf[LearningRateSchedule])
+
+  private def parse(json: String): JsonNode = try mapper.readTree(json) catch {
+    case e: Exception => throw new IllegalArgumentException(s"corrupt optim description: ${e.getMessage}", e)
   }
 
   private def node(cls: String, args: Seq[(String, Any)]): ObjectNode = {

@@ -61,6 +61,9 @@ object ModelApi {
     targets.zipWithIndex.foreach { case ((_, p), i) => p.value.copy(values.get(i)) }
   }
 
+  /** The module's own regularizers as (parameter name, regularizer) pairs. */
+  def regularizers(model: Module): Array[(String, ember.optim.Regularizer)] = model.regularizers.toArray
+
   /** The direct children of a container, as an array Python can iterate. */
   def children(model: Module): Array[Module] = model.children.toArray
 }
