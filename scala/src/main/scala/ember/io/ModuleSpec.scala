@@ -25,6 +25,7 @@ object ModuleSpec {
       val regs = node.putObject("regularizers")
       module.regularizers.foreach { case (p, r) => regs.set[JsonNode](p, mapper.readTree(OptimMethodSpec.describe(r))) }
     }
+    if (module.isFrozen) node.put("frozen", true) // replicas built from the file must not train it either
     module match {
       case c: Container =>
         val arr = node.putArray("children")
@@ -52,6 +53,7 @@ object ModuleSpec {
         case e: IllegalArgumentException => throw new ModelFileException(e.getMessage, e)
       }
     }
+    Option(node.get("frozen")).foreach(f => m.setFrozenFlag(f.asBoolean))
     m match {
       case c: Container => ModelFile.elements(node.get("children")).foreach(ch => c.add(build(ch)))
       case _ if node.has("children") && node.get("children").size > 0 =>

@@ -26,6 +26,7 @@ abstract class Module {
   protected var train: Boolean = true
   private var _name: String = null
   private var _regularizers: Vector[(String, Regularizer)] = Vector.empty
+  private var frozen: Boolean = false
 
   /** Computes the output for `input`, keeping it in [[output]]. */
   def updateOutput(input: Activity): Activity
@@ -38,9 +39,10 @@ abstract class Module {
 
   def forward(input: Activity): Activity = updateOutput(input)
 
+  /** [[updateGradInput]], then [[accGradParameters]] unless this module is frozen ([[freeze]]). */
   def backward(input: Activity, gradOutput: Activity): Activity = {
     updateGradInput(input, gradOutput)
-    accGradParameters(input, gradOutput)
+    if (!frozen) accGradParameters(input, gradOutput)
     gradInput
   }
 
@@ -111,10 +113,10 @@ abstract class Module {
    * Adds the gradient of every regularizer of this module and its descendants into the gradients of the
    * parameters they regularize. The optimizers call it once per iteration after the backward pass, on the
    * module whose gradients are the batch's (aggregated) gradients: calling it on several replicas whose
-   * gradients are summed afterwards would count the penalty several times.
+   * gradients are summed afterwards would count the penalty several times. Frozen modules are skipped.
    */
   def accRegularization(): Unit = {
-    if (_regularizers.nonEmpty) {
+    if (_regularizers.nonEmpty && !frozen) {
       val own = ownParameters.toMap
       _regularizers.foreach { case (n, r) => val p = own(n); r.accRegularization(p.value, p.grad, 1.0) }
     }
@@ -126,6 +128,44 @@ abstract class Module {
     val own = if (_regularizers.isEmpty) Map.empty[String, Parameter] else ownParameters.toMap
     _regularizers.map { case (n, r) => r.loss(own(n).value) }.sum + children.map(_.regularizationLoss).sum
   }
+   * Freezes sub-modules (BigDL's `freeze`): without names this module and all its descendants, else the
+   * modules of this tree named `names` ([[setName]]) with their descendants. A frozen module still
+   * back-propagates to its input but accumulates no parameter gradient, so gradient-based optim methods
+   * leave its weights unchanged, and its regularizers add nothing (an optim method's own weight decay would
+   * still act: use per-layer regularizers on the layers that train instead). Fails on a name that is not
+   * in the tree.
+   */
+  def freeze(names: String*): this.type = { setFrozen(names, value = true); this }
+
+  /** Unfreezes what [[freeze]] froze: everything without names, else the named sub-modules (and their descendants). */
+  def unFreeze(names: String*): this.type = { setFrozen(names, value = false); this }
+
+  /** True when [[freeze]] froze this module. */
+  def isFrozen: Boolean = frozen
+
+  /** Sets this module's own frozen flag only (the model file restores it with this; clones keep it). */
+  private[ember] def setFrozenFlag(value: Boolean): Unit = frozen = value
+
+  private def setFrozen(names: Seq[String], value: Boolean): Unit =
+    if (names.isEmpty) Module.descendants(this).foreach(_.frozen = value)
+    else {
+      val all = Module.descendants(this)
+      for (n <- names) {
+        val hits = all.filter(_.getName == n)
+        require(hits.nonEmpty, s"${if (value) "freeze" else "unFreeze"}: no module named '$n' in this model; " +
+          s"names: ${all.map(_.getName).distinct.mkString(", ")}")
+        hits.flatMap(Module.descendants).foreach(_.frozen = value)
+      }
+    }
+
+  /**
+   * A graph node applying this module to the outputs of `nodes` (BigDL's functional API): one node gives
+   * this module its output, several give it the table of their outputs. See [[Graph]].
+   */
+  def inputs(nodes: Node*): Node = new Node(this, nodes.toIndexedSeq)
+
+  /** [[inputs]] for callers that hold an array (Python). */
+  def inputs(nodes: Array[Node]): Node = inputs(nodes.toIndexedSeq: _*)
 
   def setName(name: String): this.type = { _name = name; this }
   def getName: String = if (_name == null) getClass.getSimpleName else _name
@@ -160,6 +200,13 @@ object Module {
 
   /** Loads a module saved by [[Module.save]] (from Scala or Python). */
   def load(path: String): Module = ember.io.ModelFile.load(path)
+
+  /** `m` and all modules below it, depth first. */
+  def descendants(m: Module): Seq[Module] = m +: m.children.flatMap(descendants)
+
+  /** `module.accGradParameters(input, gradOutput)` unless it is frozen: containers call this for their children. */
+  def accGrad(module: Module, input: Activity, gradOutput: Activity): Unit =
+    if (!module.isFrozen) module.accGradParameters(input, gradOutput)
 
   private def isDefaultLike(v: Any): Boolean = v match {
     case _: Module => true

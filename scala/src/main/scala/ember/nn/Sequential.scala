@@ -25,11 +25,11 @@ class Sequential extends Container {
     var g = gradOutput
     var i = modules.length - 1
     while (i > 0) {
-      modules(i).accGradParameters(modules(i - 1).output, g)
+      Module.accGrad(modules(i), modules(i - 1).output, g)
       g = modules(i).gradInput
       i -= 1
     }
-    if (modules.nonEmpty) modules(0).accGradParameters(input, g)
+    if (modules.nonEmpty) Module.accGrad(modules(0), input, g)
   }
 
   private def backwardPass(input: Activity, gradOutput: Activity, acc: Boolean): Activity = {

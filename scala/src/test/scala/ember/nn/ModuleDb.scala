@@ -42,7 +42,7 @@ final case class CriterionCase(name: String, make: () => Criterion, input: Rando
  * contributes its own `cases`; add a file here to add a family.
  */
 object ModuleDb {
-  def all: Seq[DbCase] = ModuleDbCore.cases ++ ModuleDbZoo.cases ++ ModuleDbCriterions.cases
+  def all: Seq[DbCase] = ModuleDbCore.cases ++ ModuleDbZoo.cases ++ ModuleDbCriterions.cases ++ ModuleDbTables.cases
 
   def modules: Seq[ModuleCase] = all.collect { case m: ModuleCase => m }
   def criterions: Seq[CriterionCase] = all.collect { case c: CriterionCase => c }

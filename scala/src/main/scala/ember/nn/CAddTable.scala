@@ -1,0 +1,33 @@
+package ember.nn
+
+import ember.tensor.{Activity, Table, Tensor}
+
+/**
+ * Elementwise sum of a table of tensors of the same shape (BigDL's `CAddTable(inplace)`). With `inplace`
+ * the output reuses the first input's storage and the input gradients share gradOutput's.
+ */
+class CAddTable(val inplace: Boolean) extends Module {
+  def this() = this(false)
+
+  override def updateOutput(input: Activity): Activity = {
+    val xs = TableSupport.tensors("CAddTable", input)
+    for ((x, i) <- xs.zipWithIndex.tail) require(x.sameShape(xs.head),
+      s"CAddTable: item $i has shape ${x.shapeString}, item 0 has ${xs.head.shapeString}")
+    val out = if (inplace) xs.head else (if (output.isTensor) output.toTensor else new Tensor()).resize(xs.head.shape).copy(xs.head)
+    xs.tail.foreach(out.add)
+    output = out
+    out
+  }
+
+  override def updateGradInput(input: Activity, gradOutput: Activity): Activity = {
+    val xs = TableSupport.tensors("CAddTable", input)
+    val g = gradOutput.toTensor
+    require(g.nElement == xs.head.nElement,
+      s"CAddTable: gradOutput of shape ${g.shapeString} does not match the inputs' ${xs.head.shapeString}")
+    gradInput = Table(xs.map(x => (if (inplace) g.view(x.shape) else g.contiguous().view(x.shape).clone()): Activity): _*)
+    gradInput
+  }
+
+  override def config: Seq[(String, Any)] = Seq("inplace" -> inplace)
+  override def toString: String = LayerSupport.repr("CAddTable", Nil, ("inplace", inplace, false))
+}

@@ -1,0 +1,178 @@
+package ember.nn
+
+import ember.tensor.{Activity, RandomGenerator, Table, Tensor}
+
+/**
+ * Base of the recurrent cells ([[LSTM]], [[GRU]], [[RnnCell]]): the parameters, the time loop and full
+ * back-propagation through time. [[Recurrent]] runs a cell over a [time, batch, features] sequence; a cell
+ * alone is one step: input Table(x [batch, inputSize], state...) -> output Table(state...), where the
+ * state is h (and c for LSTM), each [batch, hiddenSize].
+ *
+ * Per sequence of T steps and batch B the work is GEMMs over the whole batch: one GEMM projects all T*B
+ * inputs at once (X W_ih^T + b), one per step projects the previous hidden state (h W_hh^T), and after the
+ * backward time loop three GEMMs accumulate dW_ih, dW_hh and the input gradient over all steps at once.
+ * A subclass only supplies the gate nonlinearities of one step ([[stepForward]] / [[stepBackward]]) on
+ * contiguous [B, gates * H] and [B, H] slices. Weights are uniform in +-1/sqrt(hiddenSize) (PyTorch).
+ */
+abstract class Cell(val inputSize: Int, val hiddenSize: Int, gates: Int, hiddenBias: Boolean) extends Module {
+  require(inputSize > 0, s"${getClass.getSimpleName}: inputSize must be positive, got $inputSize")
+  require(hiddenSize > 0, s"${getClass.getSimpleName}: hiddenSize must be positive, got $hiddenSize")
+
+  protected val G: Int = gates * hiddenSize
+  val weightIH: Tensor = Tensor(G, inputSize)
+  val gradWeightIH: Tensor = Tensor(G, inputSize)
+  val weightHH: Tensor = Tensor(G, hiddenSize)
+  val gradWeightHH: Tensor = Tensor(G, hiddenSize)
+  val bias: Tensor = Tensor(G)
+  val gradBias: Tensor = Tensor(G)
+  val biasHH: Tensor = if (hiddenBias) Tensor(G) else null
+  val gradBiasHH: Tensor = if (hiddenBias) Tensor(G) else null
+  reset()
+
+  /** Number of state tensors: 1 (h), or 2 (h, c) for LSTM. */
+  def nStates: Int = 1
+
+  override def reset(): Unit = {
+    val bound = (1.0 / math.sqrt(hiddenSize.toDouble)).toFloat
+    val rng = RandomGenerator.random
+    (Seq(weightIH, weightHH, bias) ++ Option(biasHH)).foreach(_.apply1(_ => (rng.nextFloat() * 2 - 1) * bound))
+  }
+
+  override def ownParameters: Seq[(String, Parameter)] =
+    Seq("weight_ih" -> Parameter(weightIH, gradWeightIH), "weight_hh" -> Parameter(weightHH, gradWeightHH),
+      "bias" -> Parameter(bias, gradBias)) ++ (if (hiddenBias) Seq("bias_hh" -> Parameter(biasHH, gradBiasHH)) else Nil)
+
+  // ---------------------------------------------------------------- sequence state (kept for backward)
+  protected var xs: Tensor = new Tensor()  // [T, B, I] inputs
+  protected var pre: Tensor = new Tensor() // [T, B, G] input projections, overwritten by the activated gates
+  protected var hw: Tensor = new Tensor()  // [T, B, G] hidden projections
+  protected var hs: Tensor = new Tensor()  // [T + 1, B, H] hidden states h_0 .. h_T
+  protected var cs: Tensor = new Tensor()  // [T + 1, B, H] cell states (LSTM)
+  private var dXW: Tensor = new Tensor()   // [T, B, G] gradient of the input projections
+  private var dHW: Tensor = new Tensor()   // [T, B, G] gradient of the hidden projections (GRU), else dXW
+  private val ones = new Tensor()
+
+  /** The hidden states h_1 .. h_T of the last [[sequenceForward]], [T, B, H] (a view). */
+  def hidden: Tensor = hs.narrow(0, 1, hs.size(0) - 1)
+
+  /** One step's gates: `gate` holds x W_ih^T + b on entry; writes what [[stepBackward]] needs and h, c. */
+  protected def stepForward(gate: Tensor, hProj: Tensor, hPrev: Tensor, cPrev: Tensor, h: Tensor, c: Tensor): Unit
+
+  /**
+   * One step backward: `dh` is the gradient of h; `dc` holds that of c on entry and must hold that of
+   * cPrev on exit (LSTM). Writes the gradients of the input projection `dxw`, of the hidden projection
+   * `dhw` (same tensor as `dxw` when [[separateHiddenGrad]] is false) and the part of dhPrev that does not
+   * go through W_hh into `dhPrev`.
+   */
+  protected def stepBackward(gate: Tensor, hProj: Tensor, hPrev: Tensor, cPrev: Tensor, h: Tensor, c: Tensor,
+      dh: Tensor, dc: Tensor, dxw: Tensor, dhw: Tensor, dhPrev: Tensor): Unit
+
+  /** True when the hidden projection's gradient differs from the input projection's (GRU). */
+  protected def separateHiddenGrad: Boolean = false
+
+  private def rows(t: Tensor, s: Int): Tensor = t.select(0, s)
+
+  /** Runs the cell over `x` [T, B, I] from states h0 (and c0) [B, H]; the outputs are [[hidden]]. */
+  def sequenceForward(x: Tensor, h0: Tensor, c0: Tensor): Unit = {
+    require(x.dim == 3 && x.size(2) == inputSize,
+      s"${getClass.getSimpleName}: expected input of shape [time, batch, $inputSize], got ${x.shapeString}")
+    val (t, b) = (x.size(0), x.size(1))
+    xs = x.contiguous()
+    pre.resize(t, b, G); hw.resize(t, b, G); hs.resize(t + 1, b, hiddenSize)
+    if (nStates == 2) cs.resize(t + 1, b, hiddenSize)
+    val pre2 = pre.view(t * b, G)
+    var r = 0
+    while (r < t * b) { System.arraycopy(bias.storage, bias.offset, pre2.storage, pre2.offset + r * G, G); r += 1 }
+    pre2.addmm(1f, 1f, xs.view(t * b, inputSize), weightIH.t())
+    rows(hs, 0).copy(h0)
+    if (nStates == 2) rows(cs, 0).copy(c0)
+    var s = 0
+    while (s < t) {
+      val hp = rows(hw, s)
+      if (hiddenBias) { var k = 0; while (k < b) { hp.select(0, k).copy(biasHH); k += 1 } }
+      hp.addmm(if (hiddenBias) 1f else 0f, 1f, rows(hs, s), weightHH.t())
+      stepForward(rows(pre, s), hp, rows(hs, s), cState(s), rows(hs, s + 1), cState(s + 1))
+      s += 1
+    }
+  }
+
+  private def cState(s: Int): Tensor = if (nStates == 2) rows(cs, s) else null
+
+  /**
+   * Back-propagation through time for the last [[sequenceForward]]: `gradH` [T, B, H] is the gradient of
+   * every h_t, `gradCT` that of the last c (or null). Returns (gradient of x [T, B, I], of h0, of c0 or
+   * null). Parameter gradients are added by [[accGradParameters]] afterwards.
+   */
+  def sequenceBackward(gradH: Tensor, gradCT: Tensor): (Tensor, Tensor, Tensor) = {
+    val (t, b) = (pre.size(0), pre.size(1))
+    require(gradH.dim == 3 && gradH.size(0) == t && gradH.size(1) == b && gradH.size(2) == hiddenSize,
+      s"${getClass.getSimpleName}: gradient of shape ${gradH.shapeString} for hidden states [$t, $b, $hiddenSize]")
+    dXW.resize(t, b, G)
+    if (separateHiddenGrad) dHW.resize(t, b, G) else dHW = dXW
+    var dh = Tensor(b, hiddenSize); var dhPrev = Tensor(b, hiddenSize)
+    val dc = if (nStates == 2) Tensor(b, hiddenSize) else null
+    if (gradCT != null && dc != null) dc.copy(gradCT)
+    var s = t - 1
+    while (s >= 0) {
+      dh.add(rows(gradH, s))
+      stepBackward(rows(pre, s), rows(hw, s), rows(hs, s), cState(s), rows(hs, s + 1), cState(s + 1),
+        dh, dc, rows(dXW, s), rows(dHW, s), dhPrev)
+      dhPrev.addmm(1f, 1f, rows(dHW, s), weightHH)
+      val tmp = dh; dh = dhPrev; dhPrev = tmp
+      s -= 1
+    }
+    val gx = Tensor(t * b, inputSize).addmm(0f, 1f, dXW.view(t * b, G), weightIH)
+    (gx.view(t, b, inputSize), dh, dc)
+  }
+
+  /** Adds the parameter gradients of the last [[sequenceBackward]] (three GEMMs over all steps). */
+  override def accGradParameters(input: Activity, gradOutput: Activity): Unit = {
+    val n = dXW.size(0) * dXW.size(1)
+    val dx = dXW.view(n, G); val dhh = dHW.view(n, G)
+    if (ones.nElement != n) ones.resize(n).fill(1f)
+    gradWeightIH.addmm(1f, 1f, dx.t(), xs.view(n, inputSize))
+    gradWeightHH.addmm(1f, 1f, dhh.t(), hs.narrow(0, 0, dXW.size(0)).contiguous().view(n, hiddenSize))
+    gradBias.addmv(1f, 1f, dx.t(), ones)
+    if (hiddenBias) gradBiasHH.addmv(1f, 1f, dhh.t(), ones)
+  }
+
+  // ---------------------------------------------------------------- one step as a module
+
+  private def stepInputs(input: Activity): IndexedSeq[Tensor] = {
+    val items = TableSupport.tensors(getClass.getSimpleName, input)
+    require(items.length == 1 + nStates, s"${getClass.getSimpleName}: expected a table (x, ${
+      if (nStates == 2) "h, c" else "h"}), got ${items.length} items")
+    require(items.head.dim == 2, s"${getClass.getSimpleName}: x must be [batch, $inputSize], got ${items.head.shapeString}")
+    for (s <- items.tail) require(s.dim == 2 && s.size(0) == items.head.size(0) && s.size(1) == hiddenSize,
+      s"${getClass.getSimpleName}: states must be [${items.head.size(0)}, $hiddenSize], got ${s.shapeString}")
+    items
+  }
+
+  /** One step: Table(x, h[, c]) -> Table(h'[, c']). */
+  override def updateOutput(input: Activity): Activity = {
+    val in = stepInputs(input)
+    val x = in.head.contiguous()
+    sequenceForward(x.view(1 +: x.shape), in(1), if (nStates == 2) in(2) else null)
+    output = Table((Seq(rows(hs, 1).clone()) ++ (if (nStates == 2) Seq(rows(cs, 1).clone()) else Nil)): _*)
+    output
+  }
+
+  override def updateGradInput(input: Activity, gradOutput: Activity): Activity = {
+    val in = stepInputs(input)
+    val g = TableSupport.tensors(s"${getClass.getSimpleName} gradOutput", gradOutput)
+    require(g.length == nStates, s"${getClass.getSimpleName}: gradOutput must have $nStates items, got ${g.length}")
+    val gh = g.head.contiguous()
+    val (gx, gh0, gc0) = sequenceBackward(gh.view(1 +: gh.shape), if (nStates == 2) g(1) else null)
+    gradInput = Table((Seq(gx.select(0, 0), gh0) ++ Option(gc0)): _*)
+    gradInput
+  }
+
+  override def config: Seq[(String, Any)] = Seq("inputSize" -> inputSize, "hiddenSize" -> hiddenSize)
+  override def toString: String = s"${getClass.getSimpleName}($inputSize, $hiddenSize)"
+}
+
+/** Scalar helpers of the cells' loops. */
+private[nn] object CellMath {
+  @inline def sigmoid(x: Float): Float = (1.0 / (1.0 + math.exp(-x.toDouble))).toFloat
+  @inline def tanh(x: Float): Float = math.tanh(x.toDouble).toFloat
+}
