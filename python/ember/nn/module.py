@@ -23,6 +23,51 @@ class Model(JavaValue):
 
     _java_class = "ember.nn.Module"
 
+    def __new__(cls, *args, **kwargs):
+        # BigDL's functional API: Model(inputs, outputs) builds a graph (ember.nn.graph.Graph); subclasses
+        # and wrappers rebuilt from the JVM (Model.of) are created as usual.
+        if cls is Model and (args or kwargs):
+            from ember.nn.graph import Graph
+
+            return Graph.__new__(Graph)
+        return super().__new__(cls)
+
+    # ------------------------------------------------------------------ functional API
+    def inputs(self, *nodes):
+        """A graph node applying this layer to ``nodes`` (BigDL's ``layer.inputs(node, ...)``); one node
+        gives the layer that node's output, several the list of their outputs. Also ``layer(node, ...)``.
+        """
+        from ember.nn.graph import Node, _nodes
+
+        if len(nodes) == 1 and isinstance(nodes[0], (list, tuple)):
+            nodes = nodes[0]
+        return Node.of(self._call("inputs", _nodes(nodes, "inputs")), Node)
+
+    def __call__(self, *nodes):
+        return self.inputs(*nodes)
+
+    # ------------------------------------------------------------------ freezing
+    def freeze(self, names=None):
+        """Freezes sub-modules: all of them without ``names``, else the modules named ``names`` (a name or
+        a list, see :meth:`set_name`) with their descendants. Frozen parameters get no gradient, so training
+        leaves them unchanged. Returns ``self``.
+
+        Raises:
+            ValueError: a name that is not in the model.
+        """
+        self._call("freeze", _string_array(names))
+        return self
+
+    def unfreeze(self, names=None):
+        """Undoes :meth:`freeze` (all modules without ``names``). Returns ``self``."""
+        self._call("unFreeze", _string_array(names))
+        return self
+
+    unFreeze = unfreeze
+
+    def is_frozen(self):
+        return bool(self._call("isFrozen"))
+
     # ------------------------------------------------------------------ forward / backward
     def forward(self, input):
         """Runs the module on ``input`` (array, or list of arrays) and returns its output."""
@@ -170,6 +215,16 @@ class Model(JavaValue):
 
 
 Layer = Model  # BigDL's name for the base class
+
+
+def _string_array(names):
+    from ember._java import java_array
+
+    if names is None:
+        names = []
+    elif isinstance(names, str):
+        names = [names]
+    return java_array("java.lang.String", [str(n) for n in names])
 
 
 def _as_batch_size(batch_size):

@@ -128,6 +128,8 @@ abstract class Module {
     val own = if (_regularizers.isEmpty) Map.empty[String, Parameter] else ownParameters.toMap
     _regularizers.map { case (n, r) => r.loss(own(n).value) }.sum + children.map(_.regularizationLoss).sum
   }
+
+  /**
    * Freezes sub-modules (BigDL's `freeze`): without names this module and all its descendants, else the
    * modules of this tree named `names` ([[setName]]) with their descendants. A frozen module still
    * back-propagates to its input but accumulates no parameter gradient, so gradient-based optim methods
@@ -139,6 +141,12 @@ abstract class Module {
 
   /** Unfreezes what [[freeze]] froze: everything without names, else the named sub-modules (and their descendants). */
   def unFreeze(names: String*): this.type = { setFrozen(names, value = false); this }
+
+  /** [[freeze]] for callers that hold an array of names (Python). */
+  def freeze(names: Array[String]): this.type = freeze(names.toIndexedSeq: _*)
+
+  /** [[unFreeze]] for callers that hold an array of names (Python). */
+  def unFreeze(names: Array[String]): this.type = unFreeze(names.toIndexedSeq: _*)
 
   /** True when [[freeze]] froze this module. */
   def isFrozen: Boolean = frozen
