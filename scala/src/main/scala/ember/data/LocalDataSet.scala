@@ -7,8 +7,8 @@ import ember.tensor.{Activity, Table, Tensor}
  * are stored as one flat array each, `[n, shape...]` row after row, so a mini-batch is a gather of rows
  * with `System.arraycopy` and no per-sample objects exist after construction.
  *
- * The epoch order is a permutation drawn from `(seed, epoch)` only ([[permutation]]), so a resumed run, or
- * the DistriOptimizer fed the same samples, sees exactly the same batches.
+ * The epoch order is a permutation drawn from `(seed, epoch)` only ([[permutation]], see [[BatchPlan]]), so a
+ * resumed run, or the DistriOptimizer fed the same samples, sees exactly the same batches.
  *
  * Construction checks the data: at least one sample, consistent shapes, and no NaN or infinite value (the
  * error names the first bad sample index).
@@ -30,15 +30,7 @@ final class LocalDataSet private (
   }
 
   /** The sample order of `epoch` (1-based): a seeded shuffle, or 0 until size when `shuffle` is false. */
-  def permutation(epoch: Int, seed: Long, shuffle: Boolean = true): Array[Int] = {
-    val order = Array.range(0, size)
-    if (shuffle) {
-      val rng = new java.util.Random(seed * 1000003L + epoch)
-      var i = size - 1
-      while (i > 0) { val j = rng.nextInt(i + 1); val t = order(i); order(i) = order(j); order(j) = t; i -= 1 }
-    }
-    order
-  }
+  def permutation(epoch: Int, seed: Long, shuffle: Boolean = true): Array[Int] = BatchPlan.permutation(size, epoch, seed, shuffle)
 
   /** The batch of samples `order(from until until)`, copied into fresh tensors. */
   def batch(order: Array[Int], from: Int, until: Int): MiniBatch = {

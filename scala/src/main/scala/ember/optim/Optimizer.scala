@@ -219,7 +219,11 @@ abstract class Optimizer(val model: Module, val criterion: Criterion, val batchS
 
 object Optimizer {
 
-  /** A LocalOptimizer training `model` on in-memory data (the DistriOptimizer adds an RDD overload). */
+  /** A LocalOptimizer training `model` on in-memory data. */
   def apply(model: Module, dataset: LocalDataSet, criterion: Criterion, batchSize: Int): LocalOptimizer =
     new LocalOptimizer(model, dataset, criterion, batchSize)
+
+  /** A DistriOptimizer training `model` on an RDD of samples, one task per partition. */
+  def apply(model: Module, dataset: org.apache.spark.rdd.RDD[ember.data.Sample], criterion: Criterion,
+      batchSize: Int): ember.parallel.DistriOptimizer = new ember.parallel.DistriOptimizer(model, dataset, criterion, batchSize)
 }

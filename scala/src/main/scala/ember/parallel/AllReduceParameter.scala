@@ -1,0 +1,185 @@
+package ember.parallel
+
+import java.nio.{ByteBuffer, ByteOrder}
+import java.util.concurrent.TimeoutException
+
+import org.apache.spark.{TaskContext, TaskKilledException}
+import org.apache.spark.ember.BlockStore
+
+/**
+ * How a flat parameter vector of `total` values is cut into `parts` contiguous slices, one per training
+ * partition: the first `total % parts` slices are one value longer (BigDL's layout).
+ */
+final case class SliceLayout(total: Int, parts: Int) {
+  require(total >= 0 && parts > 0, s"SliceLayout: need total >= 0 and parts > 0, got total=$total parts=$parts")
+
+  def length(i: Int): Int = total / parts + (if (i < total % parts) 1 else 0)
+  def offset(i: Int): Int = i * (total / parts) + math.min(i, total % parts)
+}
+
+/** What the gradient blocks of one iteration carry besides the gradient: summed over partitions by the owners. */
+final case class GradientHeader(lossSum: Double, samples: Int)
+
+/**
+ * The block-manager AllReduce of one training task (BigDL's `AllReduceParameter`, without its driver job):
+ * the parameter vector is cut into one slice per partition ([[SliceLayout]]), task `p` owns slice `p`
+ * (its float32 master weights and its optim-method state) and every task holds a full copy of the weights
+ * for its model replicas. One iteration `t`:
+ *  1. [[putGradients]]: task p writes slice q of its local gradient as block `g/t/p/q` for every q != p;
+ *  2. [[aggregate]]: owner p sums slice p over all tasks in partition order (its own slice straight from
+ *     memory, the others' blocks as they appear), and the headers (loss, samples) likewise; [[allSum]]
+ *     then sums one number per owner (the slices' sums of squares: the global gradient norm, which tells
+ *     every owner at once whether the gradient is finite, and drives L2-norm clipping);
+ *  3. the caller updates the owned weight slice with its optim method and [[publish]]es it as `w/t/p`;
+ *  4. [[fetchWeights]]: every task reads `w/t/q` of every q into its replicas' weights.
+ * Blocks are named by run, segment, stage attempt and iteration, so a retried stage never reads a block
+ * of a failed attempt and a gradient can never be added twice. Every block is written once and removed by
+ * its writer as soon as all its readers are provably done with it, which keeps the block manager's memory
+ * flat: `g/t/p/q` (all q) once p has read all of `w/t` (each owner publishes `w/t` only after reading `g/t`), and
+ * `w/t-1/p` once owner p has read all of `g/t` (each task writes `g/t` only after reading `w/t-1`).
+ * What is left at the end of a segment (the last iteration's blocks) is removed by the driver.
+ *
+ * Waiting is event-driven inside one JVM (a put wakes the local waiters) and polls the driver's block
+ * registry when tasks run on several executors (`remote`). A wait gives up after `timeoutMs` and stops
+ * early when Spark kills the task.
+ */
+final class AllReduceParameter(val prefix: String, val partition: Int, val layout: SliceLayout, val codec: WireCodec,
+    val remote: Boolean, val timeoutMs: Long) {
+  private val parts = layout.parts
+  private val ownOffset = layout.offset(partition)
+  private val ownLength = layout.length(partition)
+
+  /** Nanoseconds spent waiting for blocks of other tasks (included in the sync time of the caller). */
+  var waitNanos: Long = 0L
+
+  def gradientName(t: Long, from: Int, to: Int): String = s"$prefix/g/$t/$from/$to"
+  def weightName(t: Long, owner: Int): String = s"$prefix/w/$t/$owner"
+  def normName(t: Long, owner: Int): String = s"$prefix/n/$t/$owner"
+
+  /** Step 1: slices q != p of the full local gradient `grads`, each with `header`. */
+  def putGradients(t: Long, grads: Array[Float], header: GradientHeader): Unit = {
+    var q = 0
+    while (q < parts) {
+      if (q != partition) {
+        val n = layout.length(q)
+        val buf = ByteBuffer.allocate(12 + n * codec.bytesPerValue).order(ByteOrder.LITTLE_ENDIAN)
+        buf.putDouble(header.lossSum).putInt(header.samples)
+        codec.encode(grads, layout.offset(q), n, buf)
+        buf.flip()
+        put(gradientName(t, partition, q), buf)
+      }
+      q += 1
+    }
+  }
+
+  /**
+   * Step 2: `out` (slice length) = sum over tasks of slice p of their gradients, where this task's own is
+   * `grads` (full length); returns the summed header. Then removes this owner's weights of `t - 1`.
+   */
+  def aggregate(t: Long, grads: Array[Float], ownHeader: GradientHeader, out: Array[Float]): GradientHeader = {
+    require(out.length == ownLength, s"aggregate: output of ${out.length} values for a slice of $ownLength")
+    java.util.Arrays.fill(out, 0f)
+    var loss = 0.0
+    var samples = 0
+    var q = 0
+    while (q < parts) {
+      if (q == partition) {
+        var i = 0
+        while (i < ownLength) { out(i) += grads(ownOffset + i); i += 1 }
+        loss += ownHeader.lossSum; samples += ownHeader.samples
+      } else {
+        val buf = await(gradientName(t, q, partition))
+        loss += buf.getDouble(); samples += buf.getInt()
+        codec.decodeAdd(buf, out, 0, ownLength)
+      }
+      q += 1
+    }
+    remove(weightName(t - 1, partition))
+    GradientHeader(loss, samples)
+  }
+
+  /** Step 2b (L2-norm clipping only): the sum over owners of `value` (e.g. each slice's sum of squares). */
+  def allSum(t: Long, value: Double): Double = {
+    val buf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putDouble(value)
+    buf.flip()
+    put(normName(t, partition), buf)
+    var total = 0.0
+    var q = 0
+    while (q < parts) { total += (if (q == partition) value else await(normName(t, q)).getDouble()); q += 1 }
+    remove(normName(t - 1, partition))
+    total
+  }
+
+  /** Step 3: the owned weight slice after iteration `t`. */
+  def publish(t: Long, slice: Array[Float]): Unit = {
+    require(slice.length == ownLength, s"publish: ${slice.length} values for a slice of $ownLength")
+    val buf = ByteBuffer.allocate(ownLength * codec.bytesPerValue).order(ByteOrder.LITTLE_ENDIAN)
+    codec.encode(slice, 0, ownLength, buf)
+    buf.flip()
+    put(weightName(t, partition), buf)
+  }
+
+  /** Step 4: every slice of the weights after iteration `t` into `weights` (full length); then removes this task's gradient blocks of `t`. */
+  def fetchWeights(t: Long, weights: Array[Float]): Unit = {
+    var q = 0
+    while (q < parts) {
+      codec.decode(await(weightName(t, q)), weights, layout.offset(q), layout.length(q))
+      q += 1
+    }
+    q = 0
+    while (q < parts) { if (q != partition) remove(gradientName(t, partition, q)); q += 1 }
+  }
+
+  /** Waits for block `name` of another task and returns its bytes (little-endian, at the start). */
+  def await(name: String): ByteBuffer = {
+    val start = System.nanoTime()
+    val result = AllReduceParameter.await(name, remote, timeoutMs, partition)
+    waitNanos += System.nanoTime() - start
+    result
+  }
+
+  private def put(name: String, buf: ByteBuffer): Unit = AllReduceParameter.put(name, buf, remote)
+
+  private def remove(name: String): Unit = BlockStore.remove(name, tellMaster = remote)
+}
+
+object AllReduceParameter {
+
+  /** Puts a block (registered with the driver when `register`) and wakes this JVM's waiters. */
+  def put(name: String, buf: ByteBuffer, register: Boolean): Unit = {
+    BlockStore.put(name, buf, tellMaster = register)
+    Signal.bump()
+  }
+
+  /**
+   * Waits until block `name` exists (in this JVM, or with `remote` on any executor) and returns its bytes;
+   * throws a TimeoutException naming the block after `timeoutMs`, and stops when Spark kills the task.
+   */
+  def await(name: String, remote: Boolean, timeoutMs: Long, partition: Int): ByteBuffer = {
+    val deadline = System.nanoTime() + timeoutMs * 1000000L
+    val pollMs = if (remote) 2L else 5L
+    var result: ByteBuffer = null
+    while (result == null) {
+      val seen = Signal.version
+      BlockStore.get(name, remote) match {
+        case Some(b) => result = b.order(ByteOrder.LITTLE_ENDIAN)
+        case None =>
+          val ctx = TaskContext.get()
+          if (ctx != null && ctx.isInterrupted()) throw new TaskKilledException(s"killed while waiting for block $name")
+          if (System.nanoTime() > deadline) throw new TimeoutException(
+            s"DistriOptimizer: task $partition waited ${timeoutMs / 1000} s for block $name of another task; " +
+              "a task or executor may have died or stalled (see the executor logs); DistriOptimizer.setSyncTimeout sets the limit")
+          Signal.await(seen, pollMs)
+      }
+    }
+    result
+  }
+
+  /** Wakes the waiters of this JVM when a block is put (a version counter avoids lost wake-ups). */
+  private[parallel] object Signal {
+    @volatile private var counter = 0L
+    def version: Long = counter
+    def bump(): Unit = synchronized { counter += 1; notifyAll() }
+    def await(seen: Long, maxMs: Long): Unit = synchronized { if (counter == seen) wait(maxMs) }
+  }
+}

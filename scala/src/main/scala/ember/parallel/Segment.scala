@@ -1,0 +1,245 @@
+package ember.parallel
+
+import java.nio.charset.StandardCharsets
+
+import com.fasterxml.jackson.databind.ObjectMapper
+import ember.data.{BatchPlan, LocalDataSet, Sample}
+import ember.io.{ModelFile, ModuleSpec}
+import ember.nn.{Criterion, Module}
+import ember.optim._
+import ember.tensor.Tensor
+import org.apache.spark.{TaskContext, TaskKilledException}
+import org.apache.spark.ember.BlockStore
+
+/** One cached training partition: its samples as a LocalDataSet (null when the partition is empty). */
+private[parallel] final class PartitionData(val index: Int, val data: LocalDataSet) {
+  def size: Int = if (data == null) 0 else data.size
+}
+
+private[parallel] object PartitionData {
+  def apply(index: Int, samples: Iterator[Sample]): PartitionData = {
+    val all = samples.toArray
+    new PartitionData(index, if (all.isEmpty) null else LocalDataSet(all.toSeq))
+  }
+}
+
+/**
+ * Everything a training task needs for one segment (shipped in the task closure): where training starts,
+ * the data layout, the model (model-file bytes) and criterion, the optim method of every slice (with its
+ * state), the triggers that end the segment and the checks of each iteration.
+ */
+private[parallel] final case class SegmentPlan(
+    prefix: String,
+    layout: SliceLayout,
+    codec: WireCodec,
+    rendezvous: Boolean,
+    timeoutMs: Long,
+    batchSize: Int,
+    seed: Long,
+    counts: Array[Int],
+    start: TrainingProgress,
+    itersPerEpoch: Int,
+    maxIterations: Int,
+    stopTriggers: Seq[Trigger],
+    guard: TrainingGuard,
+    clipping: GradientClipping,
+    averaging: Boolean,
+    modelBytes: Array[Byte],
+    criterionSpec: String,
+    methods: Array[OptimMethod]
+) {
+  val offsets: Array[Int] = counts.scanLeft(0)(_ + _)
+  def total: Int = offsets.last
+
+  /** Whether the segment ends after an iteration that produced `st` (as the driver's triggers will see it). */
+  def stopsAfter(st: TrainingState): Boolean = stopTriggers.exists(_(st))
+}
+
+/**
+ * What a task returns at the end of a segment: its weight slice (float32 master) and optim method (with
+ * state), and per iteration the global loss and batch size (the same in every task) and its own timings.
+ * `failure` is set when the iteration checks stopped training (then the slice holds the weights from
+ * before the refused update, and every task reports the same failure).
+ */
+private[parallel] final case class SegmentResult(
+    partition: Int,
+    weights: Array[Float],
+    method: OptimMethod,
+    losses: Array[Float],
+    samples: Array[Int],
+    iterNanos: Array[Long],
+    computeNanos: Array[Long],
+    waitNanos: Array[Long],
+    setupNanos: Long,
+    failure: String
+)
+
+/** The model replicas of one task (one per core of the task), sharing one flat weight vector. */
+private[parallel] final class TaskReplicas(modelBytes: Array[Byte], criterionSpec: String, count: Int) {
+  val models: Array[Module] = Array.tabulate(count)(_ => ModelFile.fromBytes(modelBytes))
+  private val criterions: Array[Criterion] =
+    Array.fill(count)(ModuleSpec.buildCriterion(new ObjectMapper().readTree(criterionSpec)))
+  private val flat = models.map(_.getParameters())
+  models.drop(1).foreach(_.namedParameters.zip(models(0).namedParameters).foreach { case ((_, r), (_, m)) => r.value.set(m.value) })
+  models.foreach(_.training())
+
+  /** The shared weights (full length): fetched weights are written here. */
+  val weights: Array[Float] = flat(0)._1.storage
+  /** The task's summed gradient (full length). */
+  val grads: Array[Float] = flat(0)._2.storage
+
+  /**
+   * Forward/backward of the samples `indices` of `data`, split among the replicas; the gradients are summed
+   * into [[grads]], each scaled by its share of the global batch of `globalSize` samples when the criterion
+   * averages (as the LocalOptimizer does). Returns the loss summed the same way.
+   */
+  def compute(data: LocalDataSet, indices: Array[Int], globalSize: Int, averaging: Boolean): Double = {
+    val n = indices.length
+    java.util.Arrays.fill(grads, 0f)
+    if (n == 0) return 0.0
+    val batch = data.batch(indices, 0, n)
+    val k = math.min(count, n)
+    val lengths = Array.tabulate(k)(i => n / k + (if (i < n % k) 1 else 0))
+    val offsets = lengths.scanLeft(0)(_ + _)
+    val losses = Engine.invokeAll((0 until k).map { i => () =>
+      if (i > 0) flat(i)._2.zero()
+      val sub = batch.slice(offsets(i), lengths(i))
+      val out = models(i).forward(sub.input)
+      val l = criterions(i).forward(out, sub.target)
+      models(i).backward(sub.input, criterions(i).backward(out, sub.target))
+      l
+    })
+    val w = lengths.map(len => if (averaging) len.toFloat / globalSize else 1f)
+    val g = flat(0)._2
+    if (w(0) != 1f) g.mul(w(0))
+    (1 until k).foreach(i => g.add(w(i), flat(i)._2))
+    losses.zip(w).map { case (l, wi) => l.toDouble * wi }.sum
+  }
+}
+
+/**
+ * The executor side of one segment: the loop a training task runs over many iterations, synchronising
+ * with the other tasks only through [[AllReduceParameter]] blocks (see the DistriOptimizer's notes).
+ */
+private[parallel] object SegmentTask {
+
+  /** The name of the block in which task `p` of a stage attempt leaves the exception that failed it. */
+  def errorBlock(segmentPrefix: String, attempt: Int, p: Int): String = s"$segmentPrefix/$attempt/error/$p"
+
+  /**
+   * Runs the segment in this task. A barrier stage's failure reaches the driver without the task's
+   * exception, so a failing task first leaves it (Java-serialized) in a registered block for the driver.
+   */
+  def run(plan: SegmentPlan, part: PartitionData): SegmentResult = {
+    val ctx = TaskContext.get()
+    val attempt = if (ctx == null) 0 else ctx.stageAttemptNumber()
+    try train(plan, part, attempt)
+    catch {
+      case e: Exception if !e.isInstanceOf[TaskKilledException] && !(ctx != null && ctx.isInterrupted()) =>
+        scala.util.Try {
+          val bytes = new java.io.ByteArrayOutputStream()
+          val out = new java.io.ObjectOutputStream(bytes)
+          out.writeObject(e); out.close()
+          AllReduceParameter.put(errorBlock(plan.prefix, attempt, part.index), java.nio.ByteBuffer.wrap(bytes.toByteArray), register = true)
+        }
+        throw e
+    }
+  }
+
+  private def train(plan: SegmentPlan, part: PartitionData, attempt: Int): SegmentResult = {
+    val setupStart = System.nanoTime()
+    val ctx = TaskContext.get()
+    val p = part.index
+    require(ctx == null || ctx.partitionId() == p, s"partition ${ctx.partitionId()} got the data of partition $p")
+    val prefix = s"${plan.prefix}/$attempt"
+    (0 until attempt).foreach(a => BlockStore.removeLocal(s"${plan.prefix}/$a/")) // blocks of failed attempts here
+    val remote = plan.rendezvous && locateTasks(prefix, p, plan)
+    val ar = new AllReduceParameter(prefix, p, plan.layout, plan.codec, remote, plan.timeoutMs)
+    val replicas = new TaskReplicas(plan.modelBytes, plan.criterionSpec, if (ctx == null) 1 else math.max(1, ctx.cpuAmount().toInt))
+    val (off, len) = (plan.layout.offset(p), plan.layout.length(p))
+    val master = java.util.Arrays.copyOfRange(replicas.weights, off, off + len)
+    val gradSlice = new Array[Float](len)
+    val (masterT, gradT) = (Tensor.fromArray(master, len), Tensor.fromArray(gradSlice, len))
+    val method = plan.methods(p)
+    val progress = plan.start
+    val stats = new SegmentStats(plan.maxIterations)
+    val setupNanos = System.nanoTime() - setupStart
+    var order: Array[Int] = null
+    var orderEpoch = -1
+    var failure: String = null
+    var stop = false
+    while (!stop) {
+      val t0 = System.nanoTime()
+      val waitBefore = ar.waitNanos
+      val t = progress.iteration + 1
+      if (orderEpoch != progress.epoch) { order = BatchPlan.permutation(plan.total, progress.epoch, plan.seed); orderEpoch = progress.epoch }
+      val b = progress.epochIteration
+      val globalSize = math.min(plan.batchSize, plan.total - b * plan.batchSize)
+      val indices = BatchPlan.localIndices(order, b, plan.batchSize, plan.offsets(p), part.size)
+      val own = GradientHeader(replicas.compute(part.data, indices, globalSize, plan.averaging), indices.length)
+      val t1 = System.nanoTime()
+      ar.putGradients(t, replicas.grads, own)
+      val sum = ar.aggregate(t, replicas.grads, own, gradSlice)
+      val sumSquares = ar.allSum(t, gradT.sumSquares())
+      val loss = sum.lossSum.toFloat
+      failure = check(plan.guard, loss, sumSquares, t, progress.epoch)
+      if (failure == null) {
+        plan.clipping match {
+          case c: L2NormClipping => val s = c.scaleFor(sumSquares); if (s != 1f) gradT.mul(s)
+          case c => c(gradT)
+        }
+        method.step(masterT, gradT, progress.stepContext)
+        ar.publish(t, master)
+      }
+      val st = progress.advance(loss, plan.itersPerEpoch)
+      stop = failure != null || plan.stopsAfter(st) || stats.count + 1 >= plan.maxIterations
+      if (!stop) ar.fetchWeights(t, replicas.weights)
+      stats.add(loss, sum.samples, System.nanoTime() - t0, t1 - t0, ar.waitNanos - waitBefore)
+    }
+    stats.result(p, master, method, setupNanos, failure)
+  }
+
+  /** The checks before an update, the same on every task (global loss and gradient norm): null when fine. */
+  private def check(guard: TrainingGuard, loss: Float, sumSquares: Double, t: Long, epoch: Int): String =
+    try {
+      guard.checkLoss(loss, t, epoch)
+      if (sumSquares.isNaN || sumSquares.isInfinite) guard.checkGradient(Tensor.fromArray(Array(Float.NaN), 1), t, epoch)
+      null
+    } catch { case e: TrainingDivergedException => e.getMessage }
+
+  /** Rendezvous at the start of a segment on a cluster: true when some task runs in another executor. */
+  private def locateTasks(prefix: String, p: Int, plan: SegmentPlan): Boolean = {
+    val me = BlockStore.executorId
+    AllReduceParameter.put(s"$prefix/loc/$p", java.nio.ByteBuffer.wrap(me.getBytes(StandardCharsets.UTF_8)), register = true)
+    (0 until plan.layout.parts).exists { q =>
+      val b = AllReduceParameter.await(s"$prefix/loc/$q", remote = true, plan.timeoutMs, p)
+      val bytes = new Array[Byte](b.remaining()); b.get(bytes)
+      new String(bytes, StandardCharsets.UTF_8) != me
+    }
+  }
+}
+
+/** Per-iteration figures of one task in one segment. */
+private[parallel] final class SegmentStats(capacity: Int) {
+  private val initial = math.max(1, math.min(capacity, 1024))
+  private var losses = new Array[Float](initial)
+  private var samples = new Array[Int](initial)
+  private var iter = new Array[Long](initial)
+  private var compute = new Array[Long](initial)
+  private var waits = new Array[Long](initial)
+  var count = 0
+
+  def add(loss: Float, n: Int, iterNanos: Long, computeNanos: Long, waitNanos: Long): Unit = {
+    if (count == losses.length) {
+      val c = count * 2
+      losses = java.util.Arrays.copyOf(losses, c); samples = java.util.Arrays.copyOf(samples, c)
+      iter = java.util.Arrays.copyOf(iter, c); compute = java.util.Arrays.copyOf(compute, c); waits = java.util.Arrays.copyOf(waits, c)
+    }
+    losses(count) = loss; samples(count) = n; iter(count) = iterNanos; compute(count) = computeNanos; waits(count) = waitNanos
+    count += 1
+  }
+
+  def result(p: Int, weights: Array[Float], method: OptimMethod, setupNanos: Long, failure: String): SegmentResult =
+    SegmentResult(p, weights, method, losses.take(count), samples.take(count), iter.take(count), compute.take(count),
+      waits.take(count), setupNanos, failure)
+}

@@ -1,0 +1,191 @@
+package ember.parallel
+
+import java.nio.file.Files
+import java.util.concurrent.atomic.AtomicInteger
+
+import ember.data.{LocalDataSet, Sample}
+import ember.nn._
+import ember.optim._
+import ember.optim.LocalOptimizerSuite.{clusters, mlp}
+import ember.tensor.Tensor
+import org.apache.spark.{SparkConf, SparkContext}
+import org.apache.spark.ember.BlockStore
+import org.apache.spark.rdd.RDD
+import org.scalatest.BeforeAndAfterAll
+import org.scalatest.funsuite.AnyFunSuite
+
+/** Passes its input through; throws on the forward of the calls counted down to zero by [[FailOnce.arm]]. */
+class FailOnce extends TensorModule {
+  override def updateOutput(input: Tensor): Tensor = {
+    if (FailOnce.countdown.decrementAndGet() == 0) throw new RuntimeException("injected task failure")
+    output = input; outTensor
+  }
+  override def updateGradInput(input: Tensor, gradOutput: Tensor): Tensor = { gradInput = gradOutput; gradInTensor }
+}
+
+object FailOnce {
+  val countdown = new AtomicInteger(Int.MaxValue)
+  /** The `n`-th forward from now (in this JVM, over all replicas) throws. */
+  def arm(n: Int): Unit = countdown.set(n)
+  def disarm(): Unit = countdown.set(Int.MaxValue)
+}
+
+class DistriOptimizerSuite extends AnyFunSuite with BeforeAndAfterAll {
+  private var sc: SparkContext = _
+  private val train = clusters(303, 1)
+  private val test = clusters(150, 2)
+  private val dirs = scala.collection.mutable.ArrayBuffer.empty[java.io.File]
+
+  override def beforeAll(): Unit = {
+    sc = new SparkContext(new SparkConf().setMaster("local[4]").setAppName("DistriOptimizerSuite")
+      .set("spark.ui.enabled", "false").set("spark.driver.host", "127.0.0.1"))
+  }
+
+  override def afterAll(): Unit = {
+    if (sc != null) sc.stop()
+    dirs.foreach(d => org.apache.commons.io.FileUtils.deleteDirectory(d))
+  }
+
+  private def tempDir(): String = { val d = Files.createTempDirectory("ember-distri").toFile; dirs += d; d.getPath }
+  private def samples(d: LocalDataSet): Seq[Sample] = (0 until d.size).map(d.sample)
+  private def rdd(d: LocalDataSet, parts: Int): RDD[Sample] = sc.parallelize(samples(d), parts)
+  private def flat(m: Module): Array[Float] = m.getParameters()._1.toArray
+  private def maxDiff(a: Array[Float], b: Array[Float]): Double = a.zip(b).map { case (x, y) => math.abs(x - y).toDouble }.max
+
+  private def local(method: OptimMethod, iters: Int, clip: Option[Double] = None): Array[Float] = {
+    val model = mlp(7)
+    val opt = new LocalOptimizer(model, train, new ClassNLLCriterion(), 32).setModelReplicas(1)
+    clip.foreach(opt.setGradientClippingByL2Norm)
+    opt.setOptimMethod(method).setEndWhen(MaxIteration(iters)).setSeed(3).optimize()
+    flat(model)
+  }
+
+  private def distri(method: OptimMethod, iters: Int, parts: Int, clip: Option[Double] = None): (Array[Float], DistriOptimizer) = {
+    val model = mlp(7)
+    val opt = new DistriOptimizer(model, rdd(train, parts), new ClassNLLCriterion(), 32)
+    clip.foreach(opt.setGradientClippingByL2Norm)
+    opt.setOptimMethod(method).setEndWhen(MaxIteration(iters)).setSeed(3).optimize()
+    (flat(model), opt)
+  }
+
+  test("same weights as the LocalOptimizer over 1, 2 and 4 partitions: SGD with momentum, Adam, L2 clipping") {
+    val cases = Seq[(String, () => OptimMethod, Option[Double])](
+      ("SGD momentum", () => new SGD(0.1, 0.0, 1e-4, 0.9), None),
+      ("Adam", () => new Adam(0.01), None),
+      ("SGD + L2 clipping", () => new SGD(0.5), Some(0.05)))
+    for ((name, method, clip) <- cases) {
+      val iters = 25 // 2.6 epochs of 10 batches (the last one of 15 samples)
+      val reference = local(method(), iters, clip)
+      val start = { val m = mlp(7); flat(m) }
+      assert(maxDiff(reference, start) > 1e-2, s"$name: training must move the weights")
+      for (parts <- Seq(1, 2, 4)) {
+        val (w, opt) = distri(method(), iters, parts, clip)
+        val d = maxDiff(reference, w)
+        assert(d < 2e-5, s"$name over $parts partitions: max |w - w_local| = $d")
+        assert(opt.progress.iteration == iters && opt.timeSplit.iterations == iters)
+      }
+    }
+  }
+
+  test("optim state is sliced and merged: continuing a run and checkpoints match the LocalOptimizer") {
+    val dir = tempDir()
+    val model = mlp(7)
+    val opt = new DistriOptimizer(model, rdd(train, 2), new ClassNLLCriterion(), 32)
+    opt.setOptimMethod(new Adam(0.01)).setSeed(3).setEndWhen(MaxIteration(12)).setCheckpoint(dir, SeveralIteration(6))
+    opt.optimize()
+    opt.setEndWhen(MaxIteration(25)).optimize() // continues with the merged-then-resliced Adam state
+    assert(maxDiff(local(new Adam(0.01), 25), flat(model)) < 2e-5)
+    assert(Checkpoint.iterations(dir) == Seq(6L, 12L, 18L, 24L))
+    // a LocalOptimizer resumes the DistriOptimizer's checkpoint of iteration 12 and ends where the others did
+    val resumed = mlp(1)
+    new LocalOptimizer(resumed, train, new ClassNLLCriterion(), 32).setModelReplicas(1).setSeed(3)
+      .resumeFrom(dir, 12).setEndWhen(MaxIteration(25)).optimize()
+    assert(maxDiff(flat(resumed), flat(model)) < 2e-5)
+    assert(opt.getOptimMethod.state("m").nElement == flat(model).length)
+  }
+
+  test("trains to high accuracy with RDD validation, summaries and a time split; bf16 wire codec too") {
+    for (codec <- Seq("none", "bf16")) {
+      val model = mlp(5)
+      val logDir = tempDir()
+      val opt = new DistriOptimizer(model, rdd(train, 2), new ClassNLLCriterion(), 16)
+      opt.setOptimMethod(new SGD(0.1, 0.0, 0.0, 0.9)).setEndWhen(MaxEpoch(4)).setWireCodec(codec)
+        .setValidation(EveryEpoch(), rdd(test, 3), Array[ValidationMethod](new Top1Accuracy(), new Loss(new ClassNLLCriterion())), 64)
+        .setTrainSummary(new ember.summary.TrainSummary(logDir, "distri"))
+      opt.optimize()
+      val p = opt.progress
+      assert(p.done && p.error == null && p.epoch == 5 && p.iteration == 4 * 19)
+      assert(p.validationNames.toSeq == Seq("Top1Accuracy", "Loss") && p.validationScores(0) > 0.95f, s"$codec: ${p.validationScores.toSeq}")
+      val direct = DistriOptimizer.evaluate(model, rdd(test, 2), Array[ValidationMethod](new Top1Accuracy()), 50).head
+      val viaLocal = Evaluator.evaluate(model, test, Array[ValidationMethod](new Top1Accuracy()), 50).head
+      assert(direct.count == 150 && direct.score == viaLocal.score)
+      val losses = new ember.summary.TrainSummary(logDir, "distri").readScalar("Loss")
+      assert(losses.length == 76 && losses.last._2 < losses.head._2)
+      val s = opt.timeSplit
+      assert(s.iterations == 76 && s.computeSeconds > 0 && s.syncSeconds >= 0 && s.schedulingSeconds >= 0)
+    }
+  }
+
+  test("a failed segment is rerun from its start: same weights as a run without failure, no block left") {
+    def run(fail: Boolean): Array[Float] = {
+      ember.tensor.RandomGenerator.setSeed(11)
+      val model = new Sequential().add(new Linear(4, 8)).add(new FailOnce()).add(new Tanh()).add(new Linear(8, 3)).add(new LogSoftMax())
+      val opt = new DistriOptimizer(model, rdd(train, 2), new ClassNLLCriterion(), 32)
+      opt.setOptimMethod(new SGD(0.1, 0.0, 0.0, 0.9)).setEndWhen(MaxIteration(20)).setSegmentIterations(8)
+      if (fail) FailOnce.arm(25) // inside the second segment (iterations 9-16: forwards 17-32 of the two tasks)
+      try opt.optimize() finally FailOnce.disarm()
+      assert(FailOnce.countdown.get() != 0 || !fail)
+      flat(model)
+    }
+    val clean = run(fail = false)
+    val retried = run(fail = true)
+    assert(maxDiff(clean, retried) == 0.0)
+    assert(BlockStore.localUsage("ember-")._1 == 0)
+  }
+
+  test("block-manager memory stays flat over thousands of iterations") {
+    val model = new Sequential().add(new Linear(4, 3)).add(new LogSoftMax())
+    val opt = new DistriOptimizer(model, rdd(train, 4), new ClassNLLCriterion(), 4)
+    opt.setOptimMethod(new SGD(0.01)).setEndWhen(MaxIteration(3000)).setSegmentIterations(1000)
+    val before = sc.getExecutorMemoryStatus.values.map(_._2).sum
+    @volatile var running = true
+    var maxBlocks = 0
+    var maxBytes = 0L
+    var samples = 0
+    val sampler = new Thread(() => while (running) {
+      val (n, bytes) = BlockStore.localUsage("ember-")
+      maxBlocks = math.max(maxBlocks, n); maxBytes = math.max(maxBytes, bytes); samples += 1
+      Thread.sleep(2)
+    })
+    sampler.start()
+    try opt.optimize() finally { running = false; sampler.join() }
+    // per iteration at most: gradients of two iterations (2 x 4 x 3), weights of two (2 x 4), norms of two (2 x 4)
+    assert(samples > 10 && maxBlocks > 0 && maxBlocks <= 40, s"$maxBlocks blocks at most, in $samples samples")
+    assert(maxBytes < 40 * 200, s"$maxBytes bytes at most")
+    assert(BlockStore.localUsage("ember-") == ((0, 0L)))
+    val after = sc.getExecutorMemoryStatus.values.map(_._2).sum
+    assert(math.abs(after - before) < (1L << 20), s"storage memory remaining $before before, $after after")
+    assert(opt.progress.iteration == 3000)
+  }
+
+  test("divergence stops every task before the update; bad settings fail with clear errors") {
+    ember.tensor.RandomGenerator.setSeed(3)
+    val model = new Sequential().add(new Linear(4, 3)).add(new NaNAfter(6)).add(new LogSoftMax())
+    val opt = new DistriOptimizer(model, rdd(train, 2), new ClassNLLCriterion(), 32).setOptimMethod(new SGD(0.1)).setEndWhen(MaxEpoch(3))
+    val e = intercept[TrainingDivergedException](opt.optimize())
+    assert(e.getMessage.contains("iteration 6"), e.getMessage)
+    assert(opt.progress.iteration == 5 && opt.progress.done && opt.progress.error != null)
+    assert(flat(model).forall(v => !v.isNaN && !v.isInfinite))
+
+    val tooMany = intercept[IllegalArgumentException](new DistriOptimizer(mlp(1), rdd(train, 5), new ClassNLLCriterion(), 32).optimize())
+    assert(tooMany.getMessage.contains("5 partitions") && tooMany.getMessage.contains("repartition"))
+    val empty = intercept[IllegalArgumentException](
+      new DistriOptimizer(mlp(1), sc.parallelize(Seq.empty[Sample], 2), new ClassNLLCriterion(), 32).optimize())
+    assert(empty.getMessage.contains("empty"))
+    val codec = intercept[IllegalArgumentException](new DistriOptimizer(mlp(1), rdd(train, 2), new ClassNLLCriterion(), 32).setWireCodec("fp8"))
+    assert(codec.getMessage.contains("fp8"))
+    val shape = intercept[IllegalArgumentException](
+      new DistriOptimizer(new Sequential().add(new Linear(5, 3)), rdd(train, 2), new ClassNLLCriterion(), 32).setMaxRetries(5).optimize())
+    assert(shape.getMessage.nonEmpty)
+  }
+}

@@ -1,0 +1,94 @@
+package ember.parallel
+
+import java.nio.ByteBuffer
+
+import ember.data.{BatchPlan, LocalDataSet}
+import org.scalatest.funsuite.AnyFunSuite
+
+class WireCodecSuite extends AnyFunSuite {
+  private def bits(f: Float): Int = java.lang.Float.floatToRawIntBits(f)
+  private def float(i: Int): Float = java.lang.Float.intBitsToFloat(i)
+
+  /** Round to nearest bfloat16, ties to even, from the two neighbours compared in Double (finite inputs). */
+  private def reference(f: Float): Float = {
+    val down = float(bits(f) & 0xffff0000) // toward zero
+    val up = float((bits(f) & 0xffff0000) + 0x10000) // away from zero (may be infinite)
+    val upValue = if (up.isInfinite) math.signum(f) * (math.abs(down.toDouble) + math.ulp(down).toDouble * 65536) else up.toDouble
+    val (dd, du) = (math.abs(f.toDouble - down), math.abs(upValue - f)) // IEEE: overflow past max + half an ulp
+    if (dd < du) down else if (du < dd) up else if (((bits(down) >>> 16) & 1) == 0) down else up
+  }
+
+  test("bf16 rounds to nearest, ties to even (against a Double reference), unlike truncation") {
+    val rng = new java.util.Random(7)
+    for (_ <- 0 until 200000) {
+      val f = float(rng.nextInt()) match { case x if x.isNaN || x.isInfinite => 1.5f; case x => x }
+      val r = BFloat16.widen(BFloat16.round(f))
+      assert(bits(r) == bits(reference(f)), s"$f -> $r, expected ${reference(f)}")
+    }
+    val tieDown = 1f + math.pow(2, -8).toFloat // halfway between 1 and 1 + 2^-7: to the even one, 1
+    val tieUp = 1f + 3 * math.pow(2, -8).toFloat // halfway between 1 + 2^-7 (odd) and 1 + 2^-6 (even)
+    assert(BFloat16.widen(BFloat16.round(tieDown)) == 1f)
+    assert(BFloat16.widen(BFloat16.round(tieUp)) == 1f + math.pow(2, -6).toFloat)
+    assert(BFloat16.widen(BFloat16.round(-tieUp)) == -(1f + math.pow(2, -6).toFloat))
+    assert(BFloat16.widen(BFloat16.round(1f + 0.6f * math.pow(2, -7).toFloat)) == 1f + math.pow(2, -7).toFloat) // truncation: 1
+  }
+
+  test("bf16 special values: NaN stays NaN, infinities and signed zero are kept, overflow rounds to infinity") {
+    def rt(f: Float): Float = BFloat16.widen(BFloat16.round(f))
+    assert(rt(Float.NaN).isNaN && rt(float(0x7f800001)).isNaN && rt(float(0xff800001)).isNaN)
+    assert(rt(Float.PositiveInfinity) == Float.PositiveInfinity && rt(Float.NegativeInfinity) == Float.NegativeInfinity)
+    assert(bits(rt(-0f)) == bits(-0f) && rt(0f) == 0f)
+    assert(rt(Float.MaxValue) == Float.PositiveInfinity && rt(-Float.MaxValue) == Float.NegativeInfinity)
+    assert(rt(float(0x7f7f0000)) == float(0x7f7f0000)) // the largest bfloat16 is exact
+  }
+
+  test("rounding has no bias on sums, truncation does") {
+    val rng = new java.util.Random(3)
+    val xs = Array.fill(100000)(rng.nextFloat() + 0.5f)
+    val exact = xs.map(_.toDouble).sum
+    val rounded = xs.map(x => BFloat16.widen(BFloat16.round(x)).toDouble).sum
+    val truncated = xs.map(x => float(bits(x) & 0xffff0000).toDouble).sum
+    assert(math.abs(rounded - exact) / exact < 1e-4)
+    assert((exact - truncated) / exact > 1e-3) // BigDL's truncation loses about half an ulp of bf16 (2^-9) per value
+  }
+
+  test("encode / decode / decodeAdd round trips at offsets, for both codecs") {
+    val src = Array.tabulate(37)(i => (i - 18) * 0.37f)
+    for (codec <- Seq[WireCodec](NoCompression, BFloat16)) {
+      val buf = ByteBuffer.allocate(3 + 20 * codec.bytesPerValue)
+      buf.position(3)
+      codec.encode(src, 5, 20, buf)
+      assert(buf.position() == 3 + 20 * codec.bytesPerValue)
+      buf.flip(); buf.position(3)
+      val dst = Array.fill(30)(1f)
+      codec.decode(buf.duplicate(), dst, 4, 20)
+      val tol = if (codec == NoCompression) 0f else 0.01f
+      (0 until 20).foreach(i => assert(math.abs(dst(4 + i) - src(5 + i)) <= tol * math.abs(src(5 + i)) + 1e-30f))
+      assert(dst(3) == 1f && dst(24) == 1f)
+      val acc = Array.fill(20)(2f)
+      codec.decodeAdd(buf.duplicate(), acc, 0, 20)
+      (0 until 20).foreach(i => assert(acc(i) == 2f + dst(4 + i)))
+    }
+    assert(WireCodec("bf16") == BFloat16 && WireCodec("none") == NoCompression)
+    assert(intercept[IllegalArgumentException](WireCodec("fp16")).getMessage.contains("fp16"))
+  }
+
+  test("slice layout covers the vector; batch plan: partitions' sub-batches make up the LocalOptimizer's batches") {
+    for (total <- Seq(0, 1, 7, 61706); parts <- Seq(1, 2, 3, 4)) {
+      val l = SliceLayout(total, parts)
+      assert((0 until parts).map(l.length).sum == total && l.offset(0) == 0)
+      (1 until parts).foreach(i => assert(l.offset(i) == l.offset(i - 1) + l.length(i - 1)))
+      assert((0 until parts).map(l.length).max - (0 until parts).map(l.length).min <= 1)
+    }
+    val data = LocalDataSet.fromArrays(Array.fill(103 * 2)(0f), Array(2), Array.fill(103)(0f))
+    val order = BatchPlan.permutation(103, 3, 9L)
+    assert(order.toSeq == data.permutation(3, 9L).toSeq && order.sorted.toSeq == (0 until 103))
+    val counts = Array(30, 0, 50, 23)
+    val offsets = counts.scanLeft(0)(_ + _)
+    for (b <- 0 until BatchPlan.batchesPerEpoch(103, 16)) {
+      val parts = counts.indices.map(p => BatchPlan.localIndices(order, b, 16, offsets(p), counts(p)).map(_ + offsets(p)))
+      assert(parts.flatten.sorted.toSeq == order.slice(b * 16, math.min(103, (b + 1) * 16)).sorted.toSeq)
+      parts.foreach(p => assert(p.toSeq == order.slice(b * 16, (b + 1) * 16).filter(p.contains).toSeq)) // batch order kept
+    }
+  }
+}
