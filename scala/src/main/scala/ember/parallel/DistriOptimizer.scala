@@ -35,6 +35,7 @@ import org.apache.spark.storage.StorageLevel
  * Each iteration inside a segment, in task p of N (the parameter vector is cut into N slices; p owns
  * slice p, its float32 master weights and its optim-method state):
  *   1. compute: forward/backward of the task's part of global batch t on its replicas (one per core);
+ *      task 0 also adds the layers' regularizer gradients (`Module.accRegularization`), once per iteration;
  *   2. put its gradient slices (block g/t/p/q for each q != p), each with the task's loss and sample count;
  *   3. aggregate slice p over the tasks; exchange the slices' sums of squares (the global norm: finiteness
  *      check and L2 clipping, identical on every task); check the loss (divergence guard);

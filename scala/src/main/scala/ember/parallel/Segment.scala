@@ -91,12 +91,19 @@ private[parallel] final class TaskReplicas(modelBytes: Array[Byte], criterionSpe
   /**
    * Forward/backward of the samples `indices` of `data`, split among the replicas; the gradients are summed
    * into [[grads]], each scaled by its share of the global batch of `globalSize` samples when the criterion
-   * averages (as the LocalOptimizer does). Returns the loss summed the same way.
+   * averages (as the LocalOptimizer does). With `regularize` (one task of the job), the model's
+   * regularizers then add their gradients, so the summed gradient counts them once. Returns the loss
+   * summed the same way as the gradients.
    */
-  def compute(data: LocalDataSet, indices: Array[Int], globalSize: Int, averaging: Boolean): Double = {
-    val n = indices.length
+  def compute(data: LocalDataSet, indices: Array[Int], globalSize: Int, averaging: Boolean, regularize: Boolean): Double = {
     java.util.Arrays.fill(grads, 0f)
-    if (n == 0) return 0.0
+    val loss = if (indices.isEmpty) 0.0 else forwardBackward(data, indices, globalSize, averaging)
+    if (regularize) models(0).accRegularization()
+    loss
+  }
+
+  private def forwardBackward(data: LocalDataSet, indices: Array[Int], globalSize: Int, averaging: Boolean): Double = {
+    val n = indices.length
     val batch = data.batch(indices, 0, n)
     val k = math.min(count, n)
     val lengths = Array.tabulate(k)(i => n / k + (if (i < n % k) 1 else 0))
@@ -176,7 +183,7 @@ private[parallel] object SegmentTask {
       val b = progress.epochIteration
       val globalSize = math.min(plan.batchSize, plan.total - b * plan.batchSize)
       val indices = BatchPlan.localIndices(order, b, plan.batchSize, plan.offsets(p), part.size)
-      val own = GradientHeader(replicas.compute(part.data, indices, globalSize, plan.averaging), indices.length)
+      val own = GradientHeader(replicas.compute(part.data, indices, globalSize, plan.averaging, regularize = p == 0), indices.length)
       val t1 = System.nanoTime()
       ar.putGradients(t, replicas.grads, own)
       val sum = ar.aggregate(t, replicas.grads, own, gradSlice)

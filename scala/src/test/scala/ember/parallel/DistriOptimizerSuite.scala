@@ -52,34 +52,44 @@ class DistriOptimizerSuite extends AnyFunSuite with BeforeAndAfterAll {
   private def flat(m: Module): Array[Float] = m.getParameters()._1.toArray
   private def maxDiff(a: Array[Float], b: Array[Float]): Double = a.zip(b).map { case (x, y) => math.abs(x - y).toDouble }.max
 
-  private def local(method: OptimMethod, iters: Int, clip: Option[Double] = None): Array[Float] = {
-    val model = mlp(7)
+  /** The suite's MLP, optionally with an L1/L2 regularizer on the first layer's weight. */
+  private def model7(regularized: Boolean): Module = {
+    val m = mlp(7)
+    if (regularized) m.children.head.setWRegularizer(new L1L2Regularizer(1e-3, 1e-2))
+    m
+  }
+
+  private def local(method: OptimMethod, iters: Int, clip: Option[Double] = None, reg: Boolean = false): Array[Float] = {
+    val model = model7(reg)
     val opt = new LocalOptimizer(model, train, new ClassNLLCriterion(), 32).setModelReplicas(1)
     clip.foreach(opt.setGradientClippingByL2Norm)
     opt.setOptimMethod(method).setEndWhen(MaxIteration(iters)).setSeed(3).optimize()
     flat(model)
   }
 
-  private def distri(method: OptimMethod, iters: Int, parts: Int, clip: Option[Double] = None): (Array[Float], DistriOptimizer) = {
-    val model = mlp(7)
+  private def distri(method: OptimMethod, iters: Int, parts: Int, clip: Option[Double] = None,
+      reg: Boolean = false): (Array[Float], DistriOptimizer) = {
+    val model = model7(reg)
     val opt = new DistriOptimizer(model, rdd(train, parts), new ClassNLLCriterion(), 32)
     clip.foreach(opt.setGradientClippingByL2Norm)
     opt.setOptimMethod(method).setEndWhen(MaxIteration(iters)).setSeed(3).optimize()
     (flat(model), opt)
   }
 
-  test("same weights as the LocalOptimizer over 1, 2 and 4 partitions: SGD with momentum, Adam, L2 clipping") {
-    val cases = Seq[(String, () => OptimMethod, Option[Double])](
-      ("SGD momentum", () => new SGD(0.1, 0.0, 1e-4, 0.9), None),
-      ("Adam", () => new Adam(0.01), None),
-      ("SGD + L2 clipping", () => new SGD(0.5), Some(0.05)))
-    for ((name, method, clip) <- cases) {
+  test("same weights as the LocalOptimizer over 1, 2 and 4 partitions: SGD with momentum, Adam, L2 clipping, regularizers") {
+    val cases = Seq[(String, () => OptimMethod, Option[Double], Boolean)](
+      ("SGD momentum", () => new SGD(0.1, 0.0, 1e-4, 0.9), None, false),
+      ("Adam", () => new Adam(0.01), None, false),
+      ("SGD + L2 clipping", () => new SGD(0.5), Some(0.05), false),
+      ("SGD + L1/L2 regularizer", () => new SGD(0.1), None, true))
+    for ((name, method, clip, reg) <- cases) {
       val iters = 25 // 2.6 epochs of 10 batches (the last one of 15 samples)
-      val reference = local(method(), iters, clip)
+      val reference = local(method(), iters, clip, reg)
       val start = { val m = mlp(7); flat(m) }
       assert(maxDiff(reference, start) > 1e-2, s"$name: training must move the weights")
+      if (reg) assert(maxDiff(reference, local(method(), iters, clip)) > 1e-4, "the regularizer must change the result")
       for (parts <- Seq(1, 2, 4)) {
-        val (w, opt) = distri(method(), iters, parts, clip)
+        val (w, opt) = distri(method(), iters, parts, clip, reg)
         val d = maxDiff(reference, w)
         assert(d < 2e-5, s"$name over $parts partitions: max |w - w_local| = $d")
         assert(opt.progress.iteration == iters && opt.timeSplit.iterations == iters)
