@@ -1,4 +1,5 @@
-"""Validation methods (:class:`Top1Accuracy`, :class:`Top5Accuracy`, :class:`Loss`) and their results."""
+"""Validation methods (:class:`Top1Accuracy`, :class:`Top5Accuracy`, :class:`Loss`, :class:`MAE`,
+:class:`HitRatio`, :class:`NDCG`, :class:`PrecisionRecallAUC`) and their results."""
 from ember._java import JavaValue, call_method, call_static, java_array
 from ember.data.dataset import LocalDataSet
 
@@ -43,6 +44,70 @@ class Loss(ValidationMethod):
 
             criterion = ClassNLLCriterion()
         super().__init__(None, criterion.value)
+
+
+class MAE(ValidationMethod):
+    """Mean absolute error between output and target (per-sample mean, averaged over samples).
+
+    Examples:
+        >>> MAE()
+        MAE
+    """
+
+    _java_class = "ember.optim.MAE"
+
+    def __init__(self):
+        super().__init__(None)
+
+
+class HitRatio(ValidationMethod):
+    """Fraction of users whose positive item ranks in the top ``k`` of its ``neg_num + 1`` candidates.
+
+    The scores of each user's items are consecutive (one positive, target 1, and ``neg_num`` negatives,
+    target 0): the batch size must be a multiple of ``neg_num + 1``.
+
+    Args:
+        k (int): Default: 10. neg_num (int): negatives per user. Default: 100.
+
+    Examples:
+        >>> HitRatio(k=10, neg_num=100)
+        HitRatio@10
+    """
+
+    _java_class = "ember.optim.HitRatio"
+
+    def __init__(self, k=10, neg_num=100):
+        super().__init__(None, int(k), int(neg_num))
+
+
+class NDCG(ValidationMethod):
+    """Normalised discounted cumulative gain at ``k`` with one positive per user: ``1 / log2(rank + 1)``
+    when the positive ranks in the top ``k``, else 0, averaged over users (layout as :class:`HitRatio`).
+
+    Examples:
+        >>> NDCG(k=10, neg_num=100)
+        NDCG@10
+    """
+
+    _java_class = "ember.optim.NDCG"
+
+    def __init__(self, k=10, neg_num=100):
+        super().__init__(None, int(k), int(neg_num))
+
+
+class PrecisionRecallAUC(ValidationMethod):
+    """Area under the precision-recall curve of a binary classifier (output: positive-class score, or two
+    columns; target: 0/1), as Spark's ``BinaryClassificationMetrics.areaUnderPR``.
+
+    Examples:
+        >>> PrecisionRecallAUC()
+        PrecisionRecallAUC
+    """
+
+    _java_class = "ember.optim.PrecisionRecallAUC"
+
+    def __init__(self):
+        super().__init__(None)
 
 
 class ValidationResult:

@@ -8,7 +8,8 @@ import ember.nn.Module
 import ember.tensor.Tensor
 
 /** A checkpoint read back: the model, the optim method with its state loaded, and the training position. */
-final case class LoadedCheckpoint(model: Module, optimMethod: OptimMethod, epoch: Int, iteration: Long, epochIteration: Int)
+final case class LoadedCheckpoint(model: Module, optimMethod: OptimMethod, epoch: Int, iteration: Long, epochIteration: Int,
+    history: EpochHistory = EpochHistory.empty)
 
 /**
  * Checkpoints in Ember's model format (never Java serialization): in the checkpoint directory, iteration
@@ -35,7 +36,9 @@ object Checkpoint {
     if (!d.isDirectory && !d.mkdirs()) throw new java.io.IOException(s"cannot create checkpoint directory $dir")
     val meta = Map("format" -> Format, "format_version" -> ModelFile.FormatVersion,
       "optim_method" -> OptimMethodSpec.describe(method), "epoch" -> progress.epoch.toString,
-      "iteration" -> progress.iteration.toString, "epoch_iteration" -> progress.epochIteration.toString)
+      "iteration" -> progress.iteration.toString, "epoch_iteration" -> progress.epochIteration.toString,
+      "epoch_losses" -> progress.finishedEpochs.losses.mkString(","),
+      "epoch_scores" -> progress.finishedEpochs.scores.mkString(","))
     val bytes = ModelFile.writeTensors(methodState.toSeq.sortBy(_._1), meta)
     val optimFile = new File(d, s"optimMethod.${progress.iteration}.safetensors")
     val tmp = File.createTempFile(s".${optimFile.getName}.", ".tmp", d)
@@ -71,6 +74,10 @@ object Checkpoint {
     def field(k: String): String = meta.getOrElse(k, throw new ModelFileException(s"$path: metadata has no '$k'"))
     val method = OptimMethodSpec.build(field("optim_method"))
     method.loadState(state)
-    LoadedCheckpoint(model, method, field("epoch").toInt, field("iteration").toLong, field("epoch_iteration").toInt)
+    def floats(k: String): Vector[Float] = meta.get(k).filter(_.nonEmpty).map(_.split(',').map(_.toFloat).toVector).getOrElse(Vector.empty)
+    val history = try EpochHistory(floats("epoch_losses"), floats("epoch_scores")) catch {
+      case e: IllegalArgumentException => throw new ModelFileException(s"$path: bad epoch history: ${e.getMessage}", e)
+    }
+    LoadedCheckpoint(model, method, field("epoch").toInt, field("iteration").toLong, field("epoch_iteration").toInt, history)
   }
 }

@@ -33,3 +33,15 @@ final class DefaultSchedule(val decay: Double) extends LearningRateSchedule {
 
   override def config: Seq[(String, Any)] = Seq("decay" -> decay)
 }
+
+object LearningRateSchedule {
+
+  /**
+   * The rate of `schedule` for base rate `baseRate` at `iteration` (0-based) in `epoch` (1-based), after
+   * finished epochs with the given losses and validation scores (same length; may be empty). For Python,
+   * which cannot build a [[StepContext]] with defaults.
+   */
+  def rateAt(schedule: LearningRateSchedule, baseRate: Double, iteration: Long, epoch: Int, losses: Array[Float],
+      scores: Array[Float]): Double =
+    schedule.rate(baseRate, StepContext(iteration, epoch, history = EpochHistory(losses.toVector, scores.toVector)))
+}

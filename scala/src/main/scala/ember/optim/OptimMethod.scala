@@ -4,10 +4,27 @@ import ember.tensor.Tensor
 
 /**
  * Where training is when an optim method takes a step: `iteration` counts the updates done before this
- * one (0-based), `epoch` is 1-based, `loss` is the last training loss (NaN when unknown). Learning-rate
- * schedules read it.
+ * one (0-based), `epoch` is 1-based, `loss` is the last training loss and `score` the latest validation
+ * score (NaN when unknown), `history` the finished epochs. Learning-rate schedules read it.
  */
-final case class StepContext(iteration: Long, epoch: Int, loss: Float = Float.NaN)
+final case class StepContext(iteration: Long, epoch: Int, loss: Float = Float.NaN, score: Float = Float.NaN,
+    history: EpochHistory = EpochHistory.empty)
+
+/**
+ * Per finished epoch (in order): the training loss of its last iteration and the latest validation score
+ * after it (NaN when no validation ran yet). Schedules such as [[Plateau]] are functions of it; checkpoints
+ * store it.
+ */
+final case class EpochHistory(losses: Vector[Float], scores: Vector[Float]) {
+  require(losses.length == scores.length, s"EpochHistory: ${losses.length} losses but ${scores.length} scores")
+  def length: Int = losses.length
+  def add(loss: Float, score: Float): EpochHistory = EpochHistory(losses :+ loss, scores :+ score)
+  def drop(epochs: Int): EpochHistory = EpochHistory(losses.drop(epochs), scores.drop(epochs))
+}
+
+object EpochHistory {
+  val empty: EpochHistory = EpochHistory(Vector.empty, Vector.empty)
+}
 
 /**
  * Updates a flat weight vector in place from its gradient. An instance owns the state of the vector it
@@ -37,4 +54,21 @@ trait OptimMethod extends Serializable {
 
   /** Restores state saved by [[state]]. */
   def loadState(s: Map[String, Tensor]): Unit
+
+  /**
+   * Whether the update of each element depends only on that element's weight, gradient and state, so that
+   * per-slice instances (the distributed optimizer's) compute exactly the whole-vector update and the state
+   * slices and merges as [[OptimState]] describes. False for methods that need global quantities (LBFGS's
+   * dot products): a distributed optimizer must refuse them ([[OptimMethod.requireSliceable]]).
+   */
+  def sliceable: Boolean = true
+}
+
+object OptimMethod {
+
+  /** Fails with a clear message when `method` cannot be split into `slices` > 1 per-slice instances. */
+  def requireSliceable(method: OptimMethod, slices: Int): Unit =
+    require(slices <= 1 || method.sliceable, s"${method.getClass.getSimpleName} needs the whole parameter vector " +
+      s"(it is not sliceable), so it cannot run on $slices parameter slices in distributed training; use it with the " +
+      "LocalOptimizer, or choose an elementwise method (SGD, Adam, Adagrad, RMSprop, Adadelta, Adamax, Ftrl)")
 }

@@ -48,6 +48,7 @@ object OptimMethodSpec {
     case s: LearningRateSchedule => node(s.getClass.getName, s.config)
     case a: Array[Double]        => { val arr = mapper.createArrayNode(); a.foreach(x => arr.add(x)); arr }
     case a: Array[Int]           => { val arr = mapper.createArrayNode(); a.foreach(x => arr.add(x)); arr }
+    case s: Seq[_]               => { val arr = mapper.createArrayNode(); s.foreach(x => arr.add(encode(x))); arr }
     case other => throw new IllegalArgumentException(s"cannot store an optim-method argument of type ${other.getClass.getName}")
   }
 
@@ -89,5 +90,6 @@ object OptimMethodSpec {
     else if (t == classOf[Array[Double]]) elements(v).map(_.asDouble).toArray
     else if (t == classOf[Array[Int]]) elements(v).map(_.asInt).toArray
     else if (classOf[LearningRateSchedule].isAssignableFrom(t)) instantiate(v, classOf[LearningRateSchedule])
+    else if (classOf[scala.collection.Seq[_]].isAssignableFrom(t)) elements(v).map(instantiate(_, classOf[LearningRateSchedule])).toList
     else throw new IllegalArgumentException(s"cannot read $v as ${t.getSimpleName}")
 }

@@ -111,6 +111,7 @@ abstract class Optimizer(val model: Module, val criterion: Criterion, val batchS
     ck.model.namedBuffers.zip(model.namedBuffers).foreach { case (a, b) => b._2.copy(a._2) }
     optimMethod = ck.optimMethod
     position.restore(ck.epoch, ck.iteration, ck.epochIteration)
+    position.history = ck.history
     log.info(s"resumed from checkpoint of iteration ${ck.iteration} in $path (epoch ${ck.epoch})")
     this
   }

@@ -13,8 +13,20 @@ final class TrainingProgress extends Serializable {
   var loss: Float = Float.NaN
   var score: Float = Float.NaN
 
-  /** The context of the step about to be taken (before [[advance]]). */
-  def stepContext: StepContext = StepContext(iteration, epoch, loss)
+  /** Loss and latest validation score of every finished epoch (see [[EpochHistory]]). */
+  var history: EpochHistory = EpochHistory.empty
+
+  /**
+   * The context of the step about to be taken (before [[advance]]). The first step of an epoch records the
+   * epochs finished before it in [[history]]: by then their validation (if any) has run.
+   */
+  def stepContext: StepContext = StepContext(iteration, epoch, loss, score, finishedEpochs)
+
+  /** [[history]] completed up to the last finished epoch, with the current loss and score for those not yet in it. */
+  def finishedEpochs: EpochHistory = {
+    while (history.length < epoch - 1) history = history.add(loss, score)
+    history
+  }
 
   /**
    * Records a finished iteration with its loss; `itersPerEpoch` decides whether it completed the epoch

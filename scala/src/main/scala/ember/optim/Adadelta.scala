@@ -1,0 +1,61 @@
+package ember.optim
+
+import ember.tensor.Tensor
+
+/**
+ * Adadelta (Zeiler 2012), following PyTorch's documented update (`torch.optim.Adadelta`), with BigDL's
+ * argument names (`decayRate` is PyTorch's rho, BigDL's default epsilon 1e-10):
+ * {{{
+ *   v  = decayRate * v + (1 - decayRate) * g * g
+ *   d  = sqrt(u + epsilon) / sqrt(v + epsilon) * g
+ *   u  = decayRate * u + (1 - decayRate) * d * d
+ *   w -= learningRate * d
+ * }}}
+ * `learningRate` defaults to 1 (BigDL's Adadelta has none, i.e. 1).
+ */
+class Adadelta(val decayRate: Double, val epsilon: Double, val learningRate: Double) extends OptimMethod {
+  require(decayRate >= 0 && decayRate < 1, s"Adadelta: decayRate must be in [0, 1), got $decayRate")
+  require(epsilon > 0 && !epsilon.isInfinite, s"Adadelta: epsilon must be a finite value > 0, got $epsilon")
+  require(learningRate >= 0 && !learningRate.isInfinite, s"Adadelta: learningRate must be a finite value >= 0, got $learningRate")
+
+  def this(decayRate: Double, epsilon: Double) = this(decayRate, epsilon, 1.0)
+  def this() = this(0.9, 1e-10)
+
+  private var squares: Array[Float] = null // running average of g^2 (plain arrays keep the method Serializable)
+  private var deltas: Array[Float] = null  // running average of the squared updates
+
+  override def learningRate(ctx: StepContext): Double = learningRate
+
+  override def step(weights: Tensor, grads: Tensor, ctx: StepContext): Unit = {
+    OptimState.checkSlice("Adadelta", weights, grads, squares)
+    val n = weights.nElement
+    if (squares == null) { squares = new Array[Float](n); deltas = new Array[Float](n) }
+    val (rho, eps, lr) = (decayRate, epsilon, learningRate)
+    val (w, wo, g, go, v, u) = (weights.storage, weights.offset, grads.storage, grads.offset, squares, deltas)
+    var i = 0
+    while (i < n) {
+      val gi = g(go + i).toDouble
+      val vi = rho * v(i) + (1 - rho) * gi * gi
+      val d = math.sqrt(u(i) + eps) / math.sqrt(vi + eps) * gi
+      v(i) = vi.toFloat
+      u(i) = (rho * u(i) + (1 - rho) * d * d).toFloat
+      w(wo + i) -= (lr * d).toFloat
+      i += 1
+    }
+  }
+
+  override def freshCopy(): OptimMethod = new Adadelta(decayRate, epsilon, learningRate)
+
+  override def config: Seq[(String, Any)] = Seq("decayRate" -> decayRate, "epsilon" -> epsilon, "learningRate" -> learningRate)
+
+  override def state: Map[String, Tensor] = (OptimState.entry("squares", squares) ++ OptimState.entry("deltas", deltas)).toMap
+
+  override def loadState(s: Map[String, Tensor]): Unit = {
+    OptimState.checkKeys("Adadelta", s, Set("squares", "deltas"))
+    require(s.contains("squares") == s.contains("deltas"), s"Adadelta: state must hold both squares and deltas, got ${s.keys.mkString(", ")}")
+    squares = OptimState.values(s, "squares")
+    deltas = OptimState.values(s, "deltas")
+  }
+
+  override def toString: String = OptimState.describe(this)
+}

@@ -1,0 +1,65 @@
+package ember.optim
+
+import ember.tensor.Tensor
+
+/**
+ * Adamax, the infinity-norm variant of Adam (Kingma and Ba, section 7), following PyTorch's documented update
+ * (`torch.optim.Adamax`) with BigDL's defaults (learning rate 0.002, epsilon 1e-38):
+ * {{{
+ *   t += 1
+ *   m  = beta1 * m + (1 - beta1) * g
+ *   u  = max(beta2 * u, |g| + epsilon)
+ *   w -= learningRate / (1 - beta1^t) * m / u
+ * }}}
+ */
+class Adamax(val learningRate: Double, val beta1: Double, val beta2: Double, val epsilon: Double) extends OptimMethod {
+  require(learningRate >= 0 && !learningRate.isInfinite, s"Adamax: learningRate must be a finite value >= 0, got $learningRate")
+  require(beta1 >= 0 && beta1 < 1, s"Adamax: beta1 must be in [0, 1), got $beta1")
+  require(beta2 >= 0 && beta2 < 1, s"Adamax: beta2 must be in [0, 1), got $beta2")
+  require(epsilon > 0 && !epsilon.isInfinite, s"Adamax: epsilon must be a finite value > 0, got $epsilon")
+
+  def this(learningRate: Double) = this(learningRate, 0.9, 0.999, 1e-38)
+  def this() = this(0.002)
+
+  private var t = 0L
+  private var m: Array[Float] = null // plain arrays keep the method Serializable
+  private var u: Array[Float] = null
+
+  override def learningRate(ctx: StepContext): Double = learningRate
+
+  override def step(weights: Tensor, grads: Tensor, ctx: StepContext): Unit = {
+    OptimState.checkSlice("Adamax", weights, grads, m)
+    val n = weights.nElement
+    if (m == null) { m = new Array[Float](n); u = new Array[Float](n) }
+    t += 1
+    val stepSize = learningRate / (1.0 - math.pow(beta1, t.toDouble))
+    val (w, wo, g, go, ms, us) = (weights.storage, weights.offset, grads.storage, grads.offset, m, u)
+    var i = 0
+    while (i < n) {
+      val gi = g(go + i).toDouble
+      val mi = beta1 * ms(i) + (1 - beta1) * gi
+      val ui = math.max(beta2 * us(i), math.abs(gi) + epsilon)
+      ms(i) = mi.toFloat; us(i) = ui.toFloat
+      w(wo + i) -= (stepSize * mi / ui).toFloat
+      i += 1
+    }
+  }
+
+  override def freshCopy(): OptimMethod = new Adamax(learningRate, beta1, beta2, epsilon)
+
+  override def config: Seq[(String, Any)] = Seq("learningRate" -> learningRate, "beta1" -> beta1, "beta2" -> beta2, "epsilon" -> epsilon)
+
+  override def state: Map[String, Tensor] =
+    if (m == null) Map.empty
+    else (OptimState.entry("m", m) ++ OptimState.entry("u", u)).toMap + (OptimState.StepKey -> OptimState.encodeCount(t))
+
+  override def loadState(s: Map[String, Tensor]): Unit = {
+    OptimState.checkKeys("Adamax", s, Set("m", "u", OptimState.StepKey))
+    require(s.contains("m") == s.contains("u"), s"Adamax: state must hold both m and u, got ${s.keys.mkString(", ")}")
+    m = OptimState.values(s, "m")
+    u = OptimState.values(s, "u")
+    t = s.get(OptimState.StepKey).map(OptimState.decodeCount).getOrElse(0L)
+  }
+
+  override def toString: String = OptimState.describe(this)
+}

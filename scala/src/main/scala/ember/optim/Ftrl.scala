@@ -1,0 +1,86 @@
+package ember.optim
+
+import ember.tensor.Tensor
+
+/**
+ * FTRL-Proximal (McMahan et al. 2013), following TensorFlow's documented `ApplyFtrlV2` update with BigDL's
+ * arguments:
+ * {{{
+ *   g'     = g + 2 * l2Shrinkage * w
+ *   n_new  = n + g * g                                  // n starts at initialAccumulatorValue
+ *   z     += g' - (n_new^(-p) - n^(-p)) / learningRate * w          // p = learningRatePower (<= 0)
+ *   quad   = n_new^(-p) / learningRate + 2 * l2
+ *   w      = |z| > l1 ? (sign(z) * l1 - z) / quad : 0
+ *   n      = n_new
+ * }}}
+ * The accumulator `n` and the linear term `z` are the state (elementwise, so the method is sliceable).
+ */
+class Ftrl(
+    val learningRate: Double,
+    val learningRatePower: Double,
+    val initialAccumulatorValue: Double,
+    val l1RegularizationStrength: Double,
+    val l2RegularizationStrength: Double,
+    val l2ShrinkageRegularizationStrength: Double
+) extends OptimMethod {
+  require(learningRate > 0 && !learningRate.isInfinite, s"Ftrl: learningRate must be a finite value > 0, got $learningRate")
+  require(learningRatePower <= 0, s"Ftrl: learningRatePower must be <= 0, got $learningRatePower")
+  require(initialAccumulatorValue >= 0 && !initialAccumulatorValue.isInfinite,
+    s"Ftrl: initialAccumulatorValue must be a finite value >= 0, got $initialAccumulatorValue")
+  require(learningRatePower == 0 || initialAccumulatorValue > 0,
+    s"Ftrl: initialAccumulatorValue must be > 0 when learningRatePower < 0 (0^$learningRatePower is infinite)")
+  require(l1RegularizationStrength >= 0, s"Ftrl: l1RegularizationStrength must be >= 0, got $l1RegularizationStrength")
+  require(l2RegularizationStrength >= 0, s"Ftrl: l2RegularizationStrength must be >= 0, got $l2RegularizationStrength")
+  require(l2ShrinkageRegularizationStrength >= 0,
+    s"Ftrl: l2ShrinkageRegularizationStrength must be >= 0, got $l2ShrinkageRegularizationStrength")
+
+  def this(learningRate: Double, learningRatePower: Double, initialAccumulatorValue: Double, l1: Double, l2: Double) =
+    this(learningRate, learningRatePower, initialAccumulatorValue, l1, l2, 0.0)
+  def this(learningRate: Double) = this(learningRate, -0.5, 0.1, 0.0, 0.0, 0.0)
+  def this() = this(1e-3)
+
+  private var accum: Array[Float] = null  // plain arrays keep the method Serializable
+  private var linear: Array[Float] = null
+
+  override def learningRate(ctx: StepContext): Double = learningRate
+
+  override def step(weights: Tensor, grads: Tensor, ctx: StepContext): Unit = {
+    OptimState.checkSlice("Ftrl", weights, grads, accum)
+    val n = weights.nElement
+    if (accum == null) { accum = Array.fill(n)(initialAccumulatorValue.toFloat); linear = new Array[Float](n) }
+    val (lr, p, l1, l2, shrink) = (learningRate, -learningRatePower, l1RegularizationStrength, l2RegularizationStrength,
+      l2ShrinkageRegularizationStrength)
+    val (w, wo, g, go, acc, z) = (weights.storage, weights.offset, grads.storage, grads.offset, accum, linear)
+    var i = 0
+    while (i < n) {
+      val (wi, gi) = (w(wo + i).toDouble, g(go + i).toDouble)
+      val nNew = acc(i) + gi * gi
+      val sigma = (math.pow(nNew, p) - math.pow(acc(i).toDouble, p)) / lr
+      val zi = z(i) + gi + 2 * shrink * wi - sigma * wi
+      val quad = math.pow(nNew, p) / lr + 2 * l2
+      w(wo + i) = (if (math.abs(zi) > l1) (math.signum(zi) * l1 - zi) / quad else 0.0).toFloat
+      z(i) = zi.toFloat
+      acc(i) = nNew.toFloat
+      i += 1
+    }
+  }
+
+  override def freshCopy(): OptimMethod = new Ftrl(learningRate, learningRatePower, initialAccumulatorValue,
+    l1RegularizationStrength, l2RegularizationStrength, l2ShrinkageRegularizationStrength)
+
+  override def config: Seq[(String, Any)] = Seq("learningRate" -> learningRate, "learningRatePower" -> learningRatePower,
+    "initialAccumulatorValue" -> initialAccumulatorValue, "l1RegularizationStrength" -> l1RegularizationStrength,
+    "l2RegularizationStrength" -> l2RegularizationStrength,
+    "l2ShrinkageRegularizationStrength" -> l2ShrinkageRegularizationStrength)
+
+  override def state: Map[String, Tensor] = (OptimState.entry("accum", accum) ++ OptimState.entry("linear", linear)).toMap
+
+  override def loadState(s: Map[String, Tensor]): Unit = {
+    OptimState.checkKeys("Ftrl", s, Set("accum", "linear"))
+    require(s.contains("accum") == s.contains("linear"), s"Ftrl: state must hold both accum and linear, got ${s.keys.mkString(", ")}")
+    accum = OptimState.values(s, "accum")
+    linear = OptimState.values(s, "linear")
+  }
+
+  override def toString: String = OptimState.describe(this)
+}
