@@ -15,6 +15,7 @@ from ember.errors import (
     EmberFileExistsError,
     EmberFileNotFoundError,
     EmberIndexError,
+    EmberTypeError,
     EmberValueError,
     JarNotFoundError,
     ModelFileError,
@@ -23,7 +24,7 @@ from ember.errors import (
 __version__ = "0.1.0"
 
 __all__ = [
-    "EmberError", "EmberValueError", "EmberArithmeticError", "EmberIndexError", "EmberFileNotFoundError",
+    "EmberError", "EmberValueError", "EmberTypeError", "EmberArithmeticError", "EmberIndexError", "EmberFileNotFoundError",
     "EmberFileExistsError", "ModelFileError", "JarNotFoundError", "jar_path", "__version__",
 ]
 

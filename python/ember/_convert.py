@@ -97,3 +97,84 @@ def from_activity(jactivity):
     if _java.call_static(CONVERT, "isTensor", jactivity):
         return to_numpy(jactivity)
     return [from_activity(a) for a in _java.call_static(CONVERT, "tableItems", jactivity)]
+
+
+# ---------------------------------------------------------------------- RDD records (Python workers <-> JVM)
+# Python RDDs reach the JVM as records of up to CHUNK_SAMPLES samples with equal shapes (the JVM half is
+# Convert.samplesFromRecord): int32 magic, n, nFeatures, per feature ndim + sizes, label ndim (-1: none) +
+# sizes, then float32 data feature by feature (n samples each), then the n labels; all little-endian.
+SAMPLE_MAGIC = 0x31534D45  # "EMS1"
+CHUNK_SAMPLES = 512
+
+
+def _sample_parts(record, where):
+    """(list of float32 feature arrays, float32 label array or None) of one RDD element."""
+    if hasattr(record, "features") and hasattr(record, "label"):  # ember's (or BigDL-style) Sample
+        features, label = record.features, record.label
+    elif isinstance(record, (tuple, list)) and len(record) == 2:
+        features, label = record
+    elif isinstance(record, np.ndarray):
+        features, label = record, None
+    else:
+        raise TypeError(f"{where}: expected a Sample, a (features, label) pair or a features ndarray, "
+                        f"got {type(record).__name__}")
+    if isinstance(features, (list, tuple)) and features and all(isinstance(f, np.ndarray) for f in features):
+        feats = [as_float32(f, f"{where} features[{i}]") for i, f in enumerate(features)]
+    else:
+        feats = [as_float32(features, f"{where} features")]
+    return feats, (None if label is None else as_float32(label, f"{where} label"))
+
+
+def _pack_chunk(chunk, partition, first):
+    feats0, label0 = chunk[0]
+    header = [SAMPLE_MAGIC, len(chunk), len(feats0)]
+    for f in feats0:
+        header += [f.ndim, *f.shape]
+    header += [-1] if label0 is None else [label0.ndim, *label0.shape]
+    parts = [_int_bytes(header)]
+    for i in range(len(feats0)):
+        parts.append(_finite(np.stack([s[0][i] for s in chunk]), partition, first, "features").tobytes())
+    if label0 is not None:
+        parts.append(_finite(np.stack([s[1] for s in chunk]), partition, first, "label").tobytes())
+    return b"".join(parts)
+
+
+def _finite(block, partition, first, what):
+    ok = np.isfinite(block.reshape(len(block), -1)).all(axis=1)
+    if not ok.all():
+        raise ValueError(f"partition {partition}, element {first + int(np.argmin(ok))}: the {what} contain NaN or "
+                         "infinity; clean or impute the data")
+    return block
+
+
+def pack_samples(records, partition=0, chunk_samples=CHUNK_SAMPLES):
+    """Encodes an iterator of RDD elements as sample records (bytes), for ``RddApi.toSamples``.
+
+    Runs inside the Python workers (``rdd.mapPartitionsWithIndex``). Elements are Samples,
+    ``(features, label)`` pairs (features an array or a list of arrays, label a number or an array) or bare
+    feature arrays (no label: prediction input). Consecutive samples with equal shapes share a record.
+    """
+    chunk, key, first = [], None, 0
+    for i, record in enumerate(records):
+        feats, label = _sample_parts(record, f"partition {partition}, element {i}")
+        k = (tuple(f.shape for f in feats), None if label is None else label.shape)
+        if chunk and (k != key or len(chunk) >= chunk_samples):
+            yield _pack_chunk(chunk, partition, first)
+            chunk, first = [], i
+        key = k
+        chunk.append((feats, label))
+    if chunk:
+        yield _pack_chunk(chunk, partition, first)
+
+
+def unpack_batch(record):
+    """The per-sample arrays of one batch record ``Convert.toBytes`` ([b, ...] -> b arrays of shape [...])."""
+    ndim = int(np.frombuffer(record, dtype=_LE_I32, count=1)[0])
+    shape = tuple(int(s) for s in np.frombuffer(record, dtype=_LE_I32, count=ndim, offset=4))
+    batch = np.frombuffer(record, dtype=_LE_F32, offset=4 * (1 + ndim)).astype(np.float32).reshape(shape)
+    return list(batch)
+
+
+def unpack_classes(record):
+    """The 0-based classes (ints) of one record of little-endian int32 values."""
+    return np.frombuffer(record, dtype=_LE_I32).tolist()

@@ -7,6 +7,7 @@ Scala and Python packages share their names). Every call goes through :func:`cal
 ``Py4JJavaError`` into a Python exception carrying the Java message only.
 """
 import importlib
+import re
 
 from py4j.protocol import Py4JError, Py4JJavaError, Py4JNetworkError
 
@@ -34,6 +35,19 @@ _WRAPPERS = {
     "org.apache.spark.SparkException",
 }
 
+# An exception raised by Python code inside a Spark task (a Python worker) arrives as a PythonException whose
+# message is the worker's traceback: its last "SomeError: message" line is the error, mapped back by name.
+_PYTHON_WORKER = "org.apache.spark.api.python.PythonException"
+_PYTHON_ERRORS = {
+    "ValueError": errors.EmberValueError,
+    "TypeError": errors.EmberTypeError,
+    "IndexError": errors.EmberIndexError,
+    "ArithmeticError": errors.EmberArithmeticError,
+    "ZeroDivisionError": errors.EmberArithmeticError,
+    "FileNotFoundError": errors.EmberFileNotFoundError,
+}
+_TRACEBACK_LAST = re.compile(r"^(?:[\w.]+\.)?(\w+(?:Error|Exception)): (.*)$")
+
 _registry = {}
 
 
@@ -55,11 +69,17 @@ def jvm():
 
 def _translate(err):
     """A Python exception for a Py4JJavaError: the most specific known class in the cause chain."""
-    top = err.java_exception
+    return _translate_java(err.java_exception, err)
+
+
+def _translate_java(top, err):
+    """A Python exception for the JVM exception ``top`` (``err``, its Python-side error, gives the trace)."""
     chosen, chosen_cls, seen = None, None, 0
     exc = top
     while exc is not None and seen < 20:
         name = exc.getClass().getName()
+        if name == _PYTHON_WORKER:
+            return _python_worker_error(exc, err)
         if name in _EXCEPTIONS:
             chosen, chosen_cls = exc, _EXCEPTIONS[name]
             break
@@ -82,6 +102,36 @@ def _translate(err):
     return py
 
 
+def _captured_origin(exc):
+    """The JVM exception behind pyspark's own translation of it (once a SparkSession exists, pyspark turns
+    every Py4JJavaError into a ``pyspark.errors`` CapturedException before Ember sees it), else None."""
+    try:
+        from pyspark.errors.exceptions.captured import CapturedException
+    except ImportError:  # pragma: no cover - older pyspark
+        return None
+    return getattr(exc, "_origin", None) if isinstance(exc, CapturedException) else None
+
+
+def _python_worker_error(exc, err):
+    """The Python exception raised in a Spark task's Python worker, rebuilt from its traceback text."""
+    text = exc.getMessage() or ""
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    name, message = "Exception", lines[-1] if lines else "a Python worker failed"
+    for ln in reversed(lines):
+        m = _TRACEBACK_LAST.match(ln)
+        if m:
+            name, message = m.group(1), m.group(2)
+            break
+    cls = _PYTHON_ERRORS.get(name, errors.EmberError)
+    py = cls(message if cls is not errors.EmberError else f"{name} in a Spark task: {message}")
+    py.java_class = _PYTHON_WORKER
+    try:
+        py.java_stacktrace = str(err)
+    except Exception:  # the JVM may be gone; the message is what matters
+        py.java_stacktrace = None
+    return py
+
+
 def call_java(fn, *args):
     """Calls a py4j callable (method, constructor, static) mapping JVM exceptions to Python ones."""
     try:
@@ -92,6 +142,11 @@ def call_java(fn, *args):
         raise errors.EmberError(f"lost the connection to the JVM: {e}") from None
     except Py4JError as e:
         raise errors.EmberError(_py4j_message(str(e))) from None
+    except Exception as e:
+        origin = _captured_origin(e)
+        if origin is None:
+            raise
+        raise _translate_java(origin, getattr(e, "_stackTrace", None) or e) from None
 
 
 def _py4j_message(text):

@@ -17,6 +17,10 @@ class EmberValueError(EmberError, ValueError):
     """Bad argument or input: wrong shape, label out of range, invalid hyper-parameter, NaN in the data."""
 
 
+class EmberTypeError(EmberError, TypeError):
+    """An argument or a data element of the wrong type (e.g. an RDD element that is not a Sample)."""
+
+
 class EmberArithmeticError(EmberError, ArithmeticError):
     """Training produced a non-finite value (a NaN or diverging loss)."""
 

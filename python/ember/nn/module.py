@@ -100,11 +100,15 @@ class Model(JavaValue):
 
         With data, ``evaluate(x, y, batch_size=128, methods=None)`` scores the model on arrays ``x`` and
         0-based labels ``y`` with validation methods (default ``[Top1Accuracy()]``) and returns a list of
-        :class:`ember.optim.ValidationResult`.
+        :class:`ember.optim.ValidationResult`. ``evaluate(rdd, batch_size=128, methods=None)`` does the same
+        on the executors for an RDD of Samples or ``(features, label)`` pairs, or a DataFrame.
         """
         if not args and not kwargs:
             self._call("evaluate")
             return self
+        data = args[0] if args else next((kwargs[k] for k in ("x", "data", "val_rdd") if k in kwargs), None)
+        if _is_spark_data(data):
+            return _spark_evaluate(self, *args, **kwargs)
         from ember.optim.validation import evaluate_arrays
 
         return evaluate_arrays(self, *args, **kwargs)
@@ -112,15 +116,29 @@ class Model(JavaValue):
     def predict(self, x, batch_size=128):
         """Outputs for every row of ``x`` in evaluation mode, ``batch_size`` rows at a time.
 
+        ``x`` may also be an RDD (of feature arrays, Samples or ``(features, label)`` pairs) or a DataFrame:
+        the prediction then runs on the executors and the result is an RDD of one array per sample.
+
         Shape:
             - x: (N, *) where * is one sample's shape
             - output: (N, *) the model's output per sample
         """
+        if _is_spark_data(x):
+            from ember.parallel.predictor import Predictor
+
+            return Predictor(self, batch_size).predict(x)
         out = call_static(MODEL_API, "predict", self.value, _convert.to_tensor(x, "x"), _as_batch_size(batch_size))
         return _convert.to_numpy(out)
 
     def predict_class(self, x, batch_size=128):
-        """0-based index of the highest output for every row of ``x`` (int32 array of shape (N,))."""
+        """0-based index of the highest output for every row of ``x`` (int32 array of shape (N,)).
+
+        For an RDD or DataFrame ``x``: an RDD of ints, computed on the executors.
+        """
+        if _is_spark_data(x):
+            from ember.parallel.predictor import Predictor
+
+            return Predictor(self, batch_size).predict_class(x)
         raw = call_static(MODEL_API, "predictClass", self.value, _convert.to_tensor(x, "x"), _as_batch_size(batch_size))
         return np.frombuffer(raw, dtype="<i4").astype(np.int32)
 
@@ -225,6 +243,21 @@ def _string_array(names):
     elif isinstance(names, str):
         names = [names]
     return java_array("java.lang.String", [str(n) for n in names])
+
+
+def _is_spark_data(x):
+    if isinstance(x, np.ndarray) or x is None:  # the common case, without importing pyspark
+        return False
+    from ember.data.rdd import is_spark_data
+
+    return is_spark_data(x)
+
+
+def _spark_evaluate(model, data=None, batch_size=128, methods=None, x=None, val_rdd=None, val_methods=None):
+    from ember.parallel.predictor import Predictor
+
+    data = next(d for d in (data, x, val_rdd) if d is not None)
+    return Predictor(model, batch_size).evaluate(data, methods if methods is not None else val_methods)
 
 
 def _as_batch_size(batch_size):

@@ -8,6 +8,7 @@ Examples:
 """
 import contextlib
 import os
+import sys
 
 from ember import errors, jar_path
 from ember._java import JavaValue, call_static, java_class  # noqa: F401  (JavaValue: BigDL's name here)
@@ -62,17 +63,23 @@ def create_spark_conf(conf=None, master=None, app_name="ember"):
 
 
 @contextlib.contextmanager
-def _launch_env():
-    """OPENBLAS_NUM_THREADS=1 for the JVM pyspark launches, without touching this Python's numpy."""
-    old = os.environ.get(_BLAS_THREADS)
-    os.environ[_BLAS_THREADS] = "1"
+def _launch_env(local):
+    """OPENBLAS_NUM_THREADS=1 for the JVM pyspark launches, without touching this Python's numpy; in local
+    mode also this interpreter for the Python workers (pyspark's default, ``python3`` on PATH, may not have
+    Ember or numpy), unless PYSPARK_PYTHON says otherwise."""
+    changes = {_BLAS_THREADS: "1"}
+    if local and not os.environ.get("PYSPARK_PYTHON") and sys.executable:
+        changes["PYSPARK_PYTHON"] = sys.executable
+    old = {k: os.environ.get(k) for k in changes}
+    os.environ.update(changes)
     try:
         yield
     finally:
-        if old is None:
-            os.environ.pop(_BLAS_THREADS, None)
-        else:
-            os.environ[_BLAS_THREADS] = old
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def _check_jar(sc):
@@ -111,8 +118,9 @@ def init_engine(seed=None, master=None, app_name="ember", conf=None, log_level="
 
     sc = SparkContext._active_spark_context
     if sc is None:
-        with _launch_env():
-            sc = SparkContext.getOrCreate(create_spark_conf(conf, master, app_name))
+        spark_conf = create_spark_conf(conf, master, app_name)
+        with _launch_env(spark_conf.get("spark.master", "").startswith("local")):
+            sc = SparkContext.getOrCreate(spark_conf)
         if log_level:
             sc.setLogLevel(log_level)
     _check_jar(sc)

@@ -4,6 +4,7 @@ import java.io.{File, RandomAccessFile}
 import java.nio.{ByteBuffer, ByteOrder}
 import java.nio.channels.FileChannel
 
+import ember.data.Sample
 import ember.tensor.{Activity, Table, Tensor}
 
 /**
@@ -15,6 +16,10 @@ import ember.tensor.{Activity, Table, Tensor}
  * [[writeTensorFile]]), which runs at memory speed when the file lives under /dev/shm.
  * Shapes and small integer/float arrays also cross as bytes (`int32` / `float32` / `float64` little-endian),
  * so no py4j array is ever filled element by element.
+ *
+ * Python RDDs reach the JVM as records of many samples each ([[samplesFromRecord]]: the format written by
+ * `_convert.pack_samples` inside the Python workers), DataFrame rows through [[sampleFromRow]], and batched
+ * outputs go back as [[toBytes]] records.
  */
 object Convert {
 
@@ -139,4 +144,89 @@ object Convert {
 
   /** True when the activity is a tensor (else a table). */
   def isTensor(a: Activity): Boolean = a.isTensor
+
+  // ------------------------------------------------------------------ sample records (Python RDDs)
+
+  /** First int32 of a sample record ("EMS1"); guards against feeding other bytes to [[samplesFromRecord]]. */
+  val SampleRecordMagic: Int = 0x31534d45
+
+  /**
+   * The samples of one record written by `_convert.pack_samples` (little-endian throughout):
+   * {{{
+   * int32 magic, int32 n (samples), int32 nFeatures,
+   * per feature: int32 ndim, int32[ndim] sizes;   int32 labelNdim (-1: no label), int32[labelNdim] sizes,
+   * float32 data: feature 0 of the n samples, ..., feature nFeatures-1, then the n labels
+   * }}}
+   * Every sample gets its own arrays (a record is one Python chunk of samples with equal shapes). A sample
+   * without a label (prediction input) gets an empty label of shape [0].
+   */
+  def samplesFromRecord(bytes: Array[Byte]): Array[Sample] = {
+    require(bytes != null && bytes.length >= 12, s"sample record: ${if (bytes == null) 0 else bytes.length} bytes is too short")
+    val buf = le(bytes)
+    val magic = buf.getInt()
+    require(magic == SampleRecordMagic, f"sample record: bad magic 0x$magic%08x (expected the records of ember._convert.pack_samples)")
+    val n = buf.getInt()
+    val nFeatures = buf.getInt()
+    require(n > 0 && nFeatures > 0, s"sample record: $n samples with $nFeatures features")
+    def readShape(what: String): Array[Int] = {
+      val ndim = buf.getInt()
+      if (ndim == -1) return null
+      require(ndim >= 0 && ndim <= 32 && buf.remaining >= 4 * ndim, s"sample record: bad $what rank $ndim")
+      val shape = Array.fill(ndim)(buf.getInt())
+      require(shape.forall(_ >= 0), s"sample record: negative size in $what shape ${shape.mkString("[", ", ", "]")}")
+      shape
+    }
+    val featureShapes = Array.tabulate(nFeatures)(f => readShape(s"feature $f"))
+    require(!featureShapes.contains(null), "sample record: a feature without shape")
+    val labelShape = readShape("label")
+    val rows = featureShapes.map(count) :+ (if (labelShape == null) 0L else count(labelShape))
+    val expected = rows.map(_ * n).sum * 4L
+    require(buf.remaining == expected, s"sample record: ${buf.remaining} data bytes, expected $expected for $n samples " +
+      s"of features ${featureShapes.map(_.mkString("[", ", ", "]")).mkString(", ")}")
+    val floats = buf.slice().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer()
+    val features = Array.fill(n)(new Array[Array[Float]](nFeatures))
+    (0 until nFeatures).foreach { f =>
+      var i = 0
+      while (i < n) { val a = new Array[Float](rows(f).toInt); floats.get(a); features(i)(f) = a; i += 1 }
+    }
+    val labelRow = rows(nFeatures).toInt
+    Array.tabulate(n) { i =>
+      val label = new Array[Float](labelRow)
+      floats.get(label)
+      Sample.fromArrays(features(i), featureShapes, label, if (labelShape == null) Array(0) else labelShape)
+    }
+  }
+
+  // ------------------------------------------------------------------ DataFrame rows
+
+  /**
+   * A sample from one DataFrame row's feature and label values. Features: a Spark ML or MLlib `Vector`,
+   * or an array column (of any numeric type, nested arrays flattened row-major); `featureShape` (empty:
+   * the flat length) reshapes them. Label: a number (a class index or a scalar target, shape []) or a
+   * vector/array (shape [length]); null for no label (prediction).
+   */
+  def sampleFromRow(features: Any, label: Any, featureShape: Array[Int]): Sample = {
+    val x = numbers(features, "features")
+    val shape = if (featureShape == null || featureShape.isEmpty) Array(x.length) else featureShape
+    require(count(shape) == x.length,
+      s"features: a row has ${x.length} values, which does not fit the feature shape ${shape.mkString("[", ", ", "]")}")
+    label match {
+      case null => Sample.fromArrays(Array(x), Array(shape), Array.emptyFloatArray, Array(0))
+      case v: java.lang.Number => Sample.fromArrays(Array(x), Array(shape), Array(v.floatValue), Array.emptyIntArray)
+      case other =>
+        val y = numbers(other, "label")
+        Sample.fromArrays(Array(x), Array(shape), y, Array(y.length))
+    }
+  }
+
+  private def numbers(value: Any, what: String): Array[Float] = value match {
+    case v: org.apache.spark.ml.linalg.Vector    => v.toArray.map(_.toFloat)
+    case v: org.apache.spark.mllib.linalg.Vector => v.toArray.map(_.toFloat)
+    case s: scala.collection.Seq[_]              => s.iterator.flatMap(e => numbers(e, what).iterator).toArray
+    case a: Array[_]                             => a.iterator.flatMap(e => numbers(e, what).iterator).toArray
+    case n: java.lang.Number                     => Array(n.floatValue)
+    case null => throw new IllegalArgumentException(s"$what: null value in a row (drop or impute missing values)")
+    case other => throw new IllegalArgumentException(
+      s"$what: expected a vector, an array of numbers or a number, got ${other.getClass.getName}")
+  }
 }

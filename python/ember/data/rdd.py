@@ -1,0 +1,131 @@
+"""Spark data as training samples: Python RDDs and DataFrames become a JVM ``RDD[ember.data.Sample]``.
+
+No sample crosses py4j on its own. A Python RDD is encoded inside the Python workers
+(:func:`ember._convert.pack_samples`: records of many samples, raw little-endian float32) and reaches the
+JVM through Spark's own serialized partition path, where ``ember.python.RddApi.toSamples`` decodes it; a
+DataFrame is read by the JVM alone. Results of distributed inference come back the same way, one record
+per mini-batch.
+"""
+from ember import _convert, errors
+from ember._java import JavaValue, call_java, call_static
+
+RDD_API = "ember.python.RddApi"
+
+__all__ = ["SampleRDD", "to_sample_rdd", "from_dataframe", "is_spark_data"]
+
+
+def _is_rdd(x):
+    from pyspark import RDD
+
+    return isinstance(x, RDD)
+
+
+def _is_dataframe(x):
+    try:
+        from pyspark.sql import DataFrame
+    except ImportError:  # pragma: no cover - pyspark always ships pyspark.sql
+        return False
+    return isinstance(x, DataFrame)
+
+
+def is_spark_data(x):
+    """True for what :func:`to_sample_rdd` takes: a pyspark RDD, a DataFrame or a :class:`SampleRDD`."""
+    return isinstance(x, SampleRDD) or _is_rdd(x) or _is_dataframe(x)
+
+
+class SampleRDD(JavaValue):
+    """Samples held by the JVM: an ``RDD[ember.data.Sample]`` built by :func:`to_sample_rdd`.
+
+    Convert once and reuse it (for training and validation, or several ``optimize()`` runs); ``cache()``
+    keeps the decoded samples in executor memory.
+
+    Examples:
+        >>> import numpy as np
+        >>> from ember.util.common import init_engine
+        >>> sc = init_engine()
+        >>> rdd = sc.parallelize([(np.ones(3) * i, i % 2) for i in range(10)], 2)
+        >>> to_sample_rdd(rdd).cache().count()
+        10
+    """
+
+    def __init__(self, jrdd):
+        super().__init__(jrdd)
+
+    def cache(self):
+        """Keeps the samples in executor memory once computed; returns ``self``."""
+        self._call("cache")
+        return self
+
+    def count(self):
+        """The number of samples (runs a Spark job)."""
+        return int(self._call("count"))
+
+    def num_partitions(self):
+        return int(self._call("getNumPartitions"))
+
+    def __repr__(self):
+        return f"SampleRDD({self._call('toString')})"
+
+
+def to_sample_rdd(data, name="data", features_col="features", label_col="label", feature_shape=None):
+    """A :class:`SampleRDD` from a pyspark RDD or DataFrame (a SampleRDD is returned as is).
+
+    Args:
+        data: an RDD whose elements are :class:`~ember.data.Sample` objects, ``(features, label)`` pairs
+            (features an array or a list of arrays for a multi-input model, label a 0-based class index, a
+            number or an array), or bare feature arrays (prediction input); or a DataFrame (see
+            :func:`from_dataframe`, with ``features_col``, ``label_col``, ``feature_shape``).
+        name (str): the argument name used in error messages.
+
+    Raises:
+        TypeError: ``data`` is not Spark data.
+    """
+    if isinstance(data, SampleRDD):
+        return data
+    if _is_dataframe(data):
+        return from_dataframe(data, features_col, label_col, feature_shape)
+    if _is_rdd(data):
+        packed = data.mapPartitionsWithIndex(_pack_partition)
+        packed._bypass_serializer = True  # each yielded bytes object becomes one byte[] record on the JVM
+        return SampleRDD(call_static(RDD_API, "toSamples", call_java(lambda: packed._jrdd)))
+    raise TypeError(f"{name}: expected a pyspark RDD or DataFrame (or an ember SampleRDD), got {type(data).__name__}")
+
+
+def _pack_partition(index, records):
+    return _convert.pack_samples(records, index)
+
+
+def from_dataframe(df, features_col="features", label_col="label", feature_shape=None):
+    """A :class:`SampleRDD` from the columns of a DataFrame, read on the JVM (no Python worker involved).
+
+    Args:
+        df (DataFrame): a classic (not Spark Connect) DataFrame.
+        features_col (str): a Spark ML / MLlib vector column or an array column of numbers (nested
+            arrays are flattened row-major).
+        label_col (str or None): a numeric column (class index, 0-based, or scalar target) or a
+            vector/array column. None, or a ``"label"`` default that the DataFrame lacks: no labels
+            (prediction input).
+        feature_shape (sequence of int, optional): the shape of one sample's features, e.g. ``(1, 28, 28)``
+            for 784 values. Default: flat.
+
+    Raises:
+        ValueError: a missing column, a column of the wrong type, a null value, or values that do not fit
+            ``feature_shape`` (the message names the column).
+    """
+    jdf = getattr(df, "_jdf", None)
+    if jdf is None:
+        raise errors.EmberValueError("from_dataframe: this DataFrame has no JVM counterpart (Spark Connect); "
+                                     "Ember needs a classic SparkSession")
+    if label_col == "label" and "label" not in df.columns:
+        label_col = None
+    shape = [] if feature_shape is None else [int(s) for s in feature_shape]
+    return SampleRDD(call_static(RDD_API, "fromDataFrame", jdf, str(features_col),
+                                 None if label_col is None else str(label_col), _convert._int_bytes(shape)))
+
+
+def python_rdd(jrdd, decode):
+    """A pyspark RDD over a JVM ``JavaRDD[byte[]]``, each record expanded by ``decode(bytes) -> list``."""
+    from pyspark import RDD, SparkContext
+    from pyspark.serializers import NoOpSerializer
+
+    return RDD(jrdd, SparkContext._active_spark_context, NoOpSerializer()).flatMap(decode)
