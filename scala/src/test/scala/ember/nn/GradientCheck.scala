@@ -86,7 +86,8 @@ object GradientCheck {
     val gradParams = m.namedParameters.map { case (n, p) => n -> p.grad.clone() }
 
     val bad = ArrayBuffer.empty[Mismatch]
-    for (((xt, gt), i) <- leaves(x0).zip(leaves(gradIn)).zipWithIndex; k <- coords(xt.nElement, mc.check.maxCoords, rng)) {
+    for (((xt, gt), i) <- leaves(x0).zip(leaves(gradIn)).zipWithIndex if mc.check.checkInput;
+         k <- coords(xt.nElement, mc.check.maxCoords, rng)) {
       val num = centralDifference(xt, k, mc.check.eps)(loss(x0))
       compare(s"input$i", gt, k, num, mc.check, bad)
     }

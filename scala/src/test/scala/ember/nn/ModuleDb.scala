@@ -15,8 +15,10 @@ import ember.tensor.{Activity, Table, Tensor}
  * Larger eps would cut rounding noise but cross the kinks of ReLU and max pooling more often; the registry
  * keeps inputs away from kinks instead (see [[ModuleDb.awayFromZero]], [[ModuleDb.distinct]]).
  * `maxCoords` bounds the perturbed coordinates per tensor (sampled at random) so large layers stay fast.
+ * `checkInput = false` skips the input gradient, for inputs that are not differentiable (indices).
  */
-final case class GradCheck(eps: Double = 1e-3, rtol: Double = 1e-2, atol: Double = 1e-3, maxCoords: Int = 150)
+final case class GradCheck(eps: Double = 1e-3, rtol: Double = 1e-2, atol: Double = 1e-3, maxCoords: Int = 150,
+    checkInput: Boolean = true)
 
 /** One registry entry: a layer or a criterion with an example input. */
 sealed trait DbCase {
@@ -42,7 +44,8 @@ final case class CriterionCase(name: String, make: () => Criterion, input: Rando
  * contributes its own `cases`; add a file here to add a family.
  */
 object ModuleDb {
-  def all: Seq[DbCase] = ModuleDbCore.cases ++ ModuleDbZoo.cases ++ ModuleDbCriterions.cases ++ ModuleDbTables.cases
+  def all: Seq[DbCase] =
+    ModuleDbCore.cases ++ ModuleDbZoo.cases ++ ModuleDbCriterions.cases ++ ModuleDbTables.cases ++ ModuleDbLayers.cases
 
   def modules: Seq[ModuleCase] = all.collect { case m: ModuleCase => m }
   def criterions: Seq[CriterionCase] = all.collect { case c: CriterionCase => c }

@@ -1,0 +1,68 @@
+package ember.nn
+
+import ember.tensor.{BatchNorm, Tensor}
+
+/**
+ * What [[BatchNormalization]] and [[SpatialBatchNormalization]] share: parameters (weight 1, bias 0, as in
+ * PyTorch), running statistics as buffers ("running_mean" starting at 0, "running_var" at 1), the
+ * training/evaluation switch, and the plumbing to the [[ember.tensor.BatchNorm]] kernels. Subclasses say how
+ * an input maps onto [n, c, s].
+ */
+private[nn] abstract class BatchNormBase(name: String, nOutput: Int, eps: Double, momentum: Double, affine: Boolean)
+    extends TensorModule {
+  require(nOutput > 0, s"$name: nOutput must be positive, got $nOutput")
+  require(eps > 0, s"$name: eps must be positive, got $eps")
+  require(momentum >= 0 && momentum <= 1, s"$name: momentum must be in [0, 1], got $momentum")
+
+  val weight: Tensor = if (affine) Tensor(nOutput) else null
+  val bias: Tensor = if (affine) Tensor(nOutput) else null
+  val gradWeight: Tensor = if (affine) Tensor(nOutput) else null
+  val gradBias: Tensor = if (affine) Tensor(nOutput) else null
+  val runningMean: Tensor = Tensor(nOutput)
+  val runningVar: Tensor = Tensor(nOutput)
+  private val saved = new BatchNorm.Saved()
+  private var savedInTraining = true
+  reset()
+
+  override def reset(): Unit = {
+    if (affine) { weight.fill(1f); bias.zero() }
+    runningMean.zero(); runningVar.fill(1f)
+  }
+
+  /** The input as [n, c, s] and its contiguous data; fails with the expected shape. */
+  protected def dims(x: Tensor): BatchNorm.Dims
+
+  override def updateOutput(input: Tensor): Tensor = {
+    val x = input.contiguous()
+    val d = dims(x)
+    require(!train || d.count > 1, s"$name: training needs more than one value per channel to compute a variance, " +
+      s"got input of shape ${input.shapeString}")
+    val out = outTensor.resize(x.shape)
+    BatchNorm.forward(d, x, out, weight, bias, runningMean, runningVar, saved, train, momentum, eps)
+    savedInTraining = train
+    out
+  }
+
+  private def backwardPass(input: Tensor, gradOutput: Tensor, gi: Tensor, params: Boolean): Unit = {
+    val x = input.contiguous()
+    val g = LayerSupport.gradLike(name, gradOutput, outTensor)
+    BatchNorm.backward(dims(x), x, g, gi, weight, if (params) gradWeight else null, if (params) gradBias else null,
+      saved, savedInTraining)
+  }
+
+  override def updateGradInput(input: Tensor, gradOutput: Tensor): Tensor = {
+    backwardPass(input, gradOutput, gradInTensor.resize(input.shape), params = false)
+    gradInTensor
+  }
+
+  override def accGradParameters(input: Tensor, gradOutput: Tensor): Unit =
+    if (affine) backwardPass(input, gradOutput, null, params = true)
+
+  override def ownParameters: Seq[(String, Parameter)] =
+    if (affine) Seq("weight" -> Parameter(weight, gradWeight), "bias" -> Parameter(bias, gradBias)) else Nil
+  override def ownBuffers: Seq[(String, Tensor)] = Seq("running_mean" -> runningMean, "running_var" -> runningVar)
+
+  override def config: Seq[(String, Any)] = Seq("nOutput" -> nOutput, "eps" -> eps, "momentum" -> momentum, "affine" -> affine)
+  override def toString: String =
+    LayerSupport.repr(name, Seq(nOutput), ("eps", eps, 1e-5), ("momentum", momentum, 0.1), ("affine", affine, true))
+}
