@@ -1,4 +1,4 @@
-"""Regularisation layers: :class:`Dropout`."""
+"""Regularisation layers: :class:`Dropout`, :class:`SpatialDropout2D`, :class:`GaussianNoise`."""
 from ember.nn.module import Model
 
 
@@ -20,3 +20,47 @@ class Dropout(Model):
 
     def __init__(self, init_p=0.5, inplace=False, scale=True):
         super().__init__(None, float(init_p), bool(inplace), bool(scale))
+
+
+class SpatialDropout2D(Model):
+    """Drops whole feature maps: in training mode each (sample, channel) plane is zeroed with probability
+    ``init_p`` and kept unscaled; in evaluation mode the output is ``x * (1 - init_p)`` (BigDL's and Torch's
+    convention, so both modes have the same expectation).
+
+    Args:
+        init_p (float): drop probability in [0, 1). Default: 0.5.
+        format (str): "NCHW" (channels in dimension 1) or "NHWC" (channels last). Default: "NCHW".
+
+    Shape:
+        - Input: (N, C, H, W) or (C, H, W) for "NCHW"; (N, H, W, C) or (H, W, C) for "NHWC"
+        - Output: same as input
+
+    Examples:
+        >>> import numpy as np
+        >>> SpatialDropout2D(0.5).evaluate().forward(np.ones((1, 1, 1, 2))).tolist()
+        [[[[0.5, 0.5]]]]
+    """
+
+    _java_class = "ember.nn.SpatialDropout2D"
+
+    def __init__(self, init_p=0.5, format="NCHW"):  # noqa: A002 - BigDL's argument name
+        super().__init__(None, float(init_p), str(format))
+
+
+class GaussianNoise(Model):
+    """Adds zero-mean Gaussian noise of standard deviation ``stddev`` in training mode only (the identity in
+    evaluation mode); the gradient passes through unchanged.
+
+    Args:
+        stddev (float): standard deviation of the noise, >= 0.
+
+    Examples:
+        >>> import numpy as np
+        >>> GaussianNoise(0.1).evaluate().forward(np.ones(2)).tolist()
+        [1.0, 1.0]
+    """
+
+    _java_class = "ember.nn.GaussianNoise"
+
+    def __init__(self, stddev):
+        super().__init__(None, float(stddev))

@@ -1,14 +1,21 @@
 """BigDL-compatible names of Ember's layers (re-exports only): ``from ember.nn.layer import Linear, ...``."""
-from ember.nn.activation import LogSoftMax, ReLU, Sigmoid, SoftMax, Tanh
+from ember.nn.activation import (ELU, HardSigmoid, HardTanh, LeakyReLU, LogSoftMax, PReLU, ReLU, ReLU6, Sigmoid, SoftMax,
+                                 SoftPlus, SoftSign, Tanh, Threshold)
 from ember.nn.container import Container, Sequential
-from ember.nn.conv import SpatialConvolution
-from ember.nn.dropout import Dropout
+from ember.nn.conv import SpatialConvolution, SpatialDilatedConvolution, SpatialFullConvolution, TemporalConvolution
+from ember.nn.dropout import Dropout, GaussianNoise, SpatialDropout2D
+from ember.nn.elementwise import Abs, Clamp, Exp, Log, Power, Sqrt, Square
+from ember.nn.embedding import LookupTable
 from ember.nn.graph import Graph, Input, Node
-from ember.nn.linear import Identity, Linear
+from ember.nn.linear import Bilinear, Cosine, Euclidean, Highway, Identity, Linear
 from ember.nn.module import Layer, Model
-from ember.nn.pooling import SpatialAveragePooling, SpatialMaxPooling
+from ember.nn.normalization import (BatchNormalization, LayerNormalization, Normalize, SpatialBatchNormalization,
+                                    SpatialCrossMapLRN)
+from ember.nn.pooling import SpatialAveragePooling, SpatialMaxPooling, TemporalMaxPooling
 from ember.nn.recurrent import GRU, LSTM, BiRecurrent, Recurrent, RnnCell
-from ember.nn.shape import Reshape, View
+from ember.nn.scale import Add, CAdd, CMul, Mul
+from ember.nn.shape import (Narrow, Padding, Replicate, Reshape, Select, SpatialZeroPadding, Squeeze, Transpose, Unsqueeze,
+                            View)
 from ember.nn.table import (CAddTable, CMulTable, Concat, ConcatTable, FlattenTable, JoinTable, MapTable, ParallelTable,
                             SelectTable, SplitTable, TimeDistributed)
 
@@ -19,4 +26,15 @@ __all__ = [
     "JoinTable", "SplitTable", "CAddTable", "CMulTable", "SelectTable", "FlattenTable", "ConcatTable", "Concat",
     "ParallelTable", "MapTable", "TimeDistributed", "Recurrent", "BiRecurrent", "LSTM", "GRU", "RnnCell", "Input",
     "Node", "Graph",
+    # normalisation
+    "BatchNormalization", "SpatialBatchNormalization", "SpatialCrossMapLRN", "LayerNormalization", "Normalize",
+    # convolutions and temporal pooling
+    "SpatialDilatedConvolution", "SpatialFullConvolution", "TemporalConvolution", "TemporalMaxPooling",
+    # embedding and simple parametrised layers
+    "LookupTable", "CAdd", "CMul", "Mul", "Add", "Bilinear", "Cosine", "Euclidean", "Highway", "PReLU",
+    # shape
+    "Padding", "SpatialZeroPadding", "Transpose", "Narrow", "Select", "Squeeze", "Unsqueeze", "Replicate",
+    # activations and elementwise functions
+    "ReLU6", "LeakyReLU", "ELU", "SoftPlus", "SoftSign", "HardTanh", "HardSigmoid", "Threshold", "Power", "Sqrt",
+    "Square", "Log", "Exp", "Abs", "Clamp", "SpatialDropout2D", "GaussianNoise",
 ]

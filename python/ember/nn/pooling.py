@@ -1,4 +1,4 @@
-"""Pooling layers: :class:`SpatialMaxPooling`, :class:`SpatialAveragePooling`."""
+"""Pooling layers: :class:`SpatialMaxPooling`, :class:`SpatialAveragePooling`, :class:`TemporalMaxPooling`."""
 from ember.nn.module import Model
 
 
@@ -50,3 +50,26 @@ class SpatialAveragePooling(Model):
 
     def __init__(self, kw, kh, dw=1, dh=1, pad_w=0, pad_h=0):
         super().__init__(None, int(kw), int(kh), int(dw), int(dh), int(pad_w), int(pad_h))
+
+
+class TemporalMaxPooling(Model):
+    """Max over windows of ``kw`` consecutive frames, every ``dw`` frames, per feature (no padding).
+
+    Args:
+        kw (int): frames per window.
+        dw (int): step between windows. Default: ``kw``.
+
+    Shape:
+        - Input: (N, T, F) or (T, F)
+        - Output: (N, (T - kw) // dw + 1, F)
+
+    Examples:
+        >>> import numpy as np
+        >>> TemporalMaxPooling(2).forward(np.arange(8.0).reshape(4, 2)).tolist()
+        [[2.0, 3.0], [6.0, 7.0]]
+    """
+
+    _java_class = "ember.nn.TemporalMaxPooling"
+
+    def __init__(self, kw, dw=None):
+        super().__init__(None, int(kw), int(kw if dw is None else dw))
