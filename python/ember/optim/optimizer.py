@@ -32,7 +32,7 @@ from ember.optim.validation import (MAE, NDCG, HitRatio, Loss, PrecisionRecallAU
                                     ValidationMethod, ValidationResult, methods_array)
 
 __all__ = [
-    "Optimizer", "LocalOptimizer", "BaseOptimizer", "OptimMethod", "SGD", "Adam", "Adagrad", "RMSprop", "Trigger",
+    "Optimizer", "LocalOptimizer", "DistriOptimizer", "BaseOptimizer", "OptimMethod", "SGD", "Adam", "Adagrad", "RMSprop", "Trigger",
     "MaxEpoch", "MaxIteration", "EveryEpoch", "SeveralIteration", "MaxScore", "MinLoss", "TriggerAnd", "TriggerOr",
     "ValidationMethod", "Top1Accuracy", "Top5Accuracy", "Loss", "ValidationResult", "TrainSummary",
     "ValidationSummary", "Regularizer", "L1Regularizer", "L2Regularizer", "L1L2Regularizer", "Adadelta", "Adamax",
@@ -76,8 +76,26 @@ class BaseOptimizer(JavaValue):
         return self
 
     def set_checkpoint(self, checkpoint_trigger, checkpoint_path, isOverWrite=True):
-        """Writes model + optim-method state to the directory ``checkpoint_path`` when the trigger fires."""
+        """Writes model + optim-method state to the directory ``checkpoint_path`` when the trigger fires.
+
+        Args:
+            checkpoint_trigger (Trigger): when to write one, e.g. ``EveryEpoch()``.
+            checkpoint_path (str): the checkpoint directory.
+            isOverWrite (bool): keep only the latest checkpoint (BigDL's default), else keep them all.
+        """
         self._call("setCheckpoint", str(checkpoint_path), _check(checkpoint_trigger, Trigger, "checkpoint_trigger").value)
+        if isOverWrite:
+            self._call("overWriteCheckpoint")
+        return self
+
+    def resume_from(self, checkpoint_path, iteration=None):
+        """Continues from the latest checkpoint in ``checkpoint_path`` (or that of ``iteration``): its
+        weights, its optim method with its state, and its training position (epoch and iteration).
+
+        Raises:
+            FileNotFoundError: no checkpoint there. ValueError: it holds a model of another structure.
+        """
+        self._call("resumeFrom", str(checkpoint_path), -1 if iteration is None else int(iteration))
         return self
 
     def set_train_summary(self, summary):
@@ -215,10 +233,9 @@ class LocalOptimizer(BaseOptimizer):
 
 
 class Optimizer(BaseOptimizer):
-    """BigDL's entry point. ``Optimizer.create(model=, training_set=(X, y), ...)`` gives a local optimizer.
-
-    ``Optimizer(model, training_rdd, criterion, end_trigger, batch_size, optim_method)`` takes the training
-    data as an ``(X, y)`` tuple too; RDD training is the DistriOptimizer's (issue 3).
+    """BigDL's entry point: ``Optimizer(model, training_rdd, criterion, end_trigger, batch_size, optim_method)``
+    or ``Optimizer.create(...)`` gives a :class:`~ember.parallel.DistriOptimizer` for an RDD or DataFrame and
+    a :class:`LocalOptimizer` for an ``(X, y)`` tuple of numpy arrays.
     """
 
     def __new__(cls, model, training_rdd, criterion, end_trigger=None, batch_size=32, optim_method=None, **kwargs):
@@ -226,22 +243,43 @@ class Optimizer(BaseOptimizer):
 
     @staticmethod
     def create(model, training_set, criterion, end_trigger=None, batch_size=32, optim_method=None, cores=None):
-        """An optimizer for ``training_set``: a :class:`LocalOptimizer` for an ``(X, y)`` tuple of arrays.
+        """An optimizer for ``training_set``: a :class:`~ember.parallel.DistriOptimizer` for Spark data, a
+        :class:`LocalOptimizer` for an ``(X, y)`` tuple of arrays.
 
         Args:
             model (Model): the model to train (trained in place and returned by ``optimize()``).
-            training_set: ``(X, y)`` numpy arrays, labels 0-based.
+            training_set: an RDD of Samples or ``(features, label)`` pairs, a DataFrame (``features`` and
+                ``label`` columns) or a SampleRDD: distributed training; or ``(X, y)`` numpy arrays. Labels
+                are 0-based.
             criterion (Criterion): the loss.
             end_trigger (Trigger): when to stop. Default: ``MaxEpoch(1)``.
             batch_size (int): global mini-batch size. Default: 32.
             optim_method (OptimMethod): Default: ``SGD()``.
             cores (int, optional): model replicas (default: Ember's Engine choice, one per core).
         """
+        from ember.data.rdd import is_spark_data
+
+        if is_spark_data(training_set):
+            from ember.parallel.distri_optimizer import DistriOptimizer
+
+            if cores is not None:
+                raise errors.EmberValueError("cores: the distributed optimizer uses one replica per executor core; "
+                                             "set the cores of the Spark executors instead")
+            return DistriOptimizer(model, training_set, criterion, end_trigger, batch_size, optim_method)
         if isinstance(training_set, tuple) and len(training_set) == 2:
             return LocalOptimizer(training_set[0], training_set[1], model, criterion, end_trigger, batch_size,
                                   optim_method, cores)
         raise errors.EmberValueError(
-            f"training_set: expected an (X, y) tuple of numpy arrays, got {type(training_set).__name__}; "
-            "training from an RDD needs the distributed optimizer")
+            f"training_set: expected an RDD or DataFrame (distributed training) or an (X, y) tuple of numpy "
+            f"arrays, got {type(training_set).__name__}")
+
+
+def __getattr__(name):
+    # DistriOptimizer lives in ember.parallel (it imports this module), re-exported here under BigDL's path.
+    if name == "DistriOptimizer":
+        from ember.parallel.distri_optimizer import DistriOptimizer
+
+        return DistriOptimizer
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
