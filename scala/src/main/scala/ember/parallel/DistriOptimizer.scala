@@ -147,6 +147,7 @@ class DistriOptimizer(model: Module, val dataset: RDD[Sample], criterion: Criter
       require(counts.sum > 0, "DistriOptimizer: the training RDD is empty")
       val layout = SliceLayout(weights.nElement, parts)
       val itersPerEpoch = BatchPlan.batchesPerEpoch(counts.sum, batchSize)
+      OptimMethod.requireSliceable(optimMethod, parts) // LBFGS needs the whole vector: refuse it with advice
       sliceMethods = Array.tabulate(parts)(i => DistriOptimizer.sliceOf(optimMethod, layout, i))
       log.info(s"DistriOptimizer: ${counts.sum} samples in $parts partitions (${counts.mkString(", ")}), batch $batchSize, " +
         s"$itersPerEpoch iterations per epoch, ${weights.nElement} parameters, $optimMethod, wire codec ${codec.name}")

@@ -197,5 +197,8 @@ class DistriOptimizerSuite extends AnyFunSuite with BeforeAndAfterAll {
     val shape = intercept[IllegalArgumentException](
       new DistriOptimizer(new Sequential().add(new Linear(5, 3)), rdd(train, 2), new ClassNLLCriterion(), 32).setMaxRetries(5).optimize())
     assert(shape.getMessage.nonEmpty)
+    val lbfgs = intercept[IllegalArgumentException](
+      new DistriOptimizer(mlp(1), rdd(train, 2), new ClassNLLCriterion(), 32).setOptimMethod(new LBFGS()).optimize())
+    assert(lbfgs.getMessage.contains("LBFGS needs the whole parameter vector") && lbfgs.getMessage.contains("2 parameter slices"))
   }
 }
