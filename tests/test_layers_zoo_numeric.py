@@ -196,3 +196,15 @@ def test_temporal_max_pooling_matches_numpy(sc, rng):
                 for f in range(3):
                     counts[n, t * dw + arg[n, f], f] += 1
         np.testing.assert_array_equal(gi, counts)
+
+
+def test_infinite_argument_survives_the_model_file(sc, rng, tmp_path):
+    from ember.nn.layer import Model
+
+    layer = Normalize(float("inf"))
+    path = str(tmp_path / "linf.ember")
+    layer.saveModel(path)
+    back = Model.loadModel(path)
+    x = rng.standard_normal((3, 4)).astype(np.float32)
+    assert repr(back) == "Normalize(Infinity)"
+    np.testing.assert_array_equal(back.forward(x), layer.forward(x))

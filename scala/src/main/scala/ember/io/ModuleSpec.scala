@@ -122,8 +122,8 @@ object ModuleSpec {
     if (v == null || v.isNull) { if (t.isPrimitive) bad() else null }
     else if (t == classOf[Int] || t == classOf[java.lang.Integer]) { if (!v.canConvertToInt || !v.isIntegralNumber) bad(); Int.box(v.asInt) }
     else if (t == classOf[Long] || t == classOf[java.lang.Long]) { if (!v.isIntegralNumber) bad(); Long.box(v.asLong) }
-    else if (t == classOf[Float] || t == classOf[java.lang.Float]) { if (!v.isNumber) bad(); Float.box(v.asDouble.toFloat) }
-    else if (t == classOf[Double] || t == classOf[java.lang.Double]) { if (!v.isNumber) bad(); Double.box(v.asDouble) }
+    else if (t == classOf[Float] || t == classOf[java.lang.Float]) Float.box(real(v).getOrElse(bad()).toFloat)
+    else if (t == classOf[Double] || t == classOf[java.lang.Double]) Double.box(real(v).getOrElse(bad()))
     else if (t == classOf[Boolean] || t == classOf[java.lang.Boolean]) { if (!v.isBoolean) bad(); Boolean.box(v.asBoolean) }
     else if (t == classOf[String]) { if (!v.isTextual) bad(); v.asText }
     else if (t == classOf[Array[Int]]) { if (!v.isArray) bad(); ModelFile.elements(v).map(_.asInt).toArray }
@@ -134,6 +134,17 @@ object ModuleSpec {
     else if (classOf[scala.collection.Seq[_]].isAssignableFrom(t)) { if (!v.isArray) bad(); ModelFile.elements(v).map(decodeAny).toList }
     else bad()
   }
+
+  /** A number, or one of the strings Jackson writes for non-finite doubles ("Infinity", "-Infinity", "NaN"). */
+  private def real(v: JsonNode): Option[Double] =
+    if (v.isNumber) Some(v.asDouble)
+    else if (v.isTextual) v.asText match {
+      case "Infinity"  => Some(Double.PositiveInfinity)
+      case "-Infinity" => Some(Double.NegativeInfinity)
+      case "NaN"       => Some(Double.NaN)
+      case _           => None
+    }
+    else None
 
   private def decodeAny(v: JsonNode): Any =
     if (v.isObject && v.has("module")) build(v.get("module"))

@@ -128,6 +128,9 @@ object ModuleDbLayers {
       repr = "LayerNormalization(4, eps=0.001)"),
     ModuleCase("Normalize/L2", () => new Normalize(2.0), normal(3, 5), repr = "Normalize(2.0)"),
     ModuleCase("Normalize/L1/spatial", () => new Normalize(1.0), awayFromZero(2, 3, 2, 2)),
+    // infinite p: also checks that a non-finite constructor argument survives the model file
+    ModuleCase("Normalize/Linf", () => new Normalize(Double.PositiveInfinity),
+      rng => distinct(3, 4)(rng).add(1f), repr = "Normalize(Infinity)"), // distinct absolute values: no tie for the max
     ModuleCase("Normalize/L3/vector", () => new Normalize(3.0, 1e-6), normal(6), repr = "Normalize(3.0, eps=1.0E-6)")
   )
 
