@@ -97,6 +97,7 @@ class DistriOptimizer(model: Module, val dataset: RDD[Sample], criterion: Criter
   private var segmentIterations = Int.MaxValue
   private var rddValidationSet: RDD[Sample] = null
   private var sliceMethods: Array[OptimMethod] = null
+  private var cache: (RDD[PartitionData], Array[Int]) = null
   private val runPrefix = s"ember-${UUID.randomUUID().toString.take(8)}"
   private var segments = 0
   @volatile private var split = TimeSplit.zero
@@ -140,11 +141,8 @@ class DistriOptimizer(model: Module, val dataset: RDD[Sample], criterion: Criter
     val (weights, _) = model.getParameters()
     val parts = dataset.getNumPartitions
     DistriOptimizer.checkSlots(sc, parts)
-    val cached = dataset.mapPartitionsWithIndex((i, it) => Iterator(PartitionData(i, it)), preservesPartitioning = true)
-      .persist(StorageLevel.MEMORY_ONLY).setName("ember DistriOptimizer training partitions")
+    val (cached, counts) = trainingPartitions()
     try {
-      val counts = cached.map(_.size).collect()
-      require(counts.sum > 0, "DistriOptimizer: the training RDD is empty")
       val layout = SliceLayout(weights.nElement, parts)
       val itersPerEpoch = BatchPlan.batchesPerEpoch(counts.sum, batchSize)
       OptimMethod.requireSliceable(optimMethod, parts) // LBFGS needs the whole vector: refuse it with advice
@@ -158,11 +156,32 @@ class DistriOptimizer(model: Module, val dataset: RDD[Sample], criterion: Criter
         finishRun(null)
       } catch { case e: Throwable => finishRun(e); throw e }
     } finally {
-      cached.unpersist(blocking = false)
       if (sliceMethods != null) optimMethod.loadState(mergedState())
       BlockStore.removeLocal(runPrefix)
     }
     model
+  }
+
+  /**
+   * Releases the cached training partitions (kept between `optimize()` calls, so continuing a run does not
+   * convert the samples again; Spark also drops them once this optimizer is garbage-collected).
+   */
+  def unpersist(): this.type = {
+    if (cache != null) cache._1.unpersist(blocking = false)
+    cache = null
+    this
+  }
+
+  /** The training samples as one cached LocalDataSet per partition, and the partitions' sizes. */
+  private def trainingPartitions(): (RDD[PartitionData], Array[Int]) = {
+    if (cache == null) {
+      val cached = dataset.mapPartitionsWithIndex((i, it) => Iterator(PartitionData(i, it)), preservesPartitioning = true)
+        .persist(StorageLevel.MEMORY_ONLY).setName("ember DistriOptimizer training partitions")
+      val counts = cached.map(_.size).collect()
+      if (counts.sum == 0) { cached.unpersist(blocking = false); throw new IllegalArgumentException("DistriOptimizer: the training RDD is empty") }
+      cache = (cached, counts)
+    }
+    cache
   }
 
   override protected def runValidation(setting: ValidationSetting): Array[ValidationResult] =

@@ -187,7 +187,7 @@ private[parallel] object SegmentTask {
       val t1 = System.nanoTime()
       ar.putGradients(t, replicas.grads, own)
       val sum = ar.aggregate(t, replicas.grads, own, gradSlice)
-      val sumSquares = ar.allSum(t, gradT.sumSquares())
+      val sumSquares = ar.allSum(t, AllReduceParameter.sumSquares(gradSlice))
       val loss = sum.lossSum.toFloat
       failure = check(plan.guard, loss, sumSquares, t, progress.epoch)
       if (failure == null) {
@@ -196,7 +196,7 @@ private[parallel] object SegmentTask {
           case c => c(gradT)
         }
         method.step(masterT, gradT, progress.stepContext)
-        ar.publish(t, master)
+        ar.publish(t, master, replicas.weights)
       }
       val st = progress.advance(loss, plan.itersPerEpoch)
       stop = failure != null || plan.stopsAfter(st) || stats.count + 1 >= plan.maxIterations

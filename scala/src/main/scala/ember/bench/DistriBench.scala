@@ -1,0 +1,103 @@
+package ember.bench
+
+import ember.data.{LocalDataSet, Sample}
+import ember.nn._
+import ember.optim._
+import ember.parallel.{DistriOptimizer, Engine, TimeSplit}
+import ember.tensor.RandomGenerator
+import org.apache.spark.{SparkConf, SparkContext}
+
+/**
+ * Training throughput of the DistriOptimizer against the LocalOptimizer, measured in the same run (run by
+ * `bench/distri.sh` with spark-submit and OPENBLAS_NUM_THREADS=1):
+ * {{{
+ *   spark-submit --class ember.bench.DistriBench ember.jar [--models lenet5,mlp] [--parts 1,2,4] [--codecs none,bf16]
+ *     [--samples 12800] [--iterations 100] [--warmup 20] [--batch 128]
+ * }}}
+ * For each partition count N it starts a local[N] SparkContext; for each model it times `iterations`
+ * iterations (after `warmup`) of the LocalOptimizer with min(N, cores) replicas, then of the DistriOptimizer
+ * over N partitions (one replica each) for each wire codec, on the same generated MNIST-shaped data (1 x 28
+ * x 28, 10 classes), and prints samples/s, the ratio and the DistriOptimizer's time split as `RESULT` lines.
+ */
+object DistriBench {
+
+  final case class Args(models: Seq[String] = Seq("lenet5", "mlp"), parts: Seq[Int] = Seq(1, 2, 4),
+      codecs: Seq[String] = Seq("none", "bf16"), samples: Int = 12800, iterations: Int = 100, warmup: Int = 20,
+      batch: Int = 128)
+
+  def parse(argv: Array[String]): Args = argv.grouped(2).foldLeft(Args()) {
+    case (a, Array("--models", v)) => a.copy(models = v.split(',').toSeq)
+    case (a, Array("--parts", v)) => a.copy(parts = v.split(',').map(_.toInt).toSeq)
+    case (a, Array("--codecs", v)) => a.copy(codecs = v.split(',').toSeq)
+    case (a, Array("--samples", v)) => a.copy(samples = v.toInt)
+    case (a, Array("--iterations", v)) => a.copy(iterations = v.toInt)
+    case (a, Array("--warmup", v)) => a.copy(warmup = v.toInt)
+    case (a, Array("--batch", v)) => a.copy(batch = v.toInt)
+    case (_, other) => throw new IllegalArgumentException(s"unknown option ${other.mkString(" ")}")
+  }
+
+  /** An MLP of about 5M parameters on 784 inputs (784-2500-1200-10). */
+  def mlp(): Module = new Sequential().add(new Reshape(Array(784)))
+    .add(new Linear(784, 2500)).add(new ReLU()).add(new Linear(2500, 1200)).add(new ReLU())
+    .add(new Linear(1200, 10)).add(new LogSoftMax())
+
+  def model(name: String): Module = {
+    RandomGenerator.setSeed(1L)
+    name match {
+      case "lenet5" => ember.examples.LeNet5.model()
+      case "mlp" => mlp()
+      case other => throw new IllegalArgumentException(s"unknown model $other; expected lenet5 or mlp")
+    }
+  }
+
+  /** Sample `i` of the generated data: pixels and label from a generator seeded by `i` only. */
+  def sample(i: Int): (Array[Float], Float) = {
+    val rng = new java.util.Random(1000L + i)
+    (Array.fill(784)(rng.nextFloat()), rng.nextInt(10).toFloat)
+  }
+
+  private def timed(f: => Unit): Double = { val t = System.nanoTime(); f; (System.nanoTime() - t) / 1e9 }
+
+  def main(argv: Array[String]): Unit = {
+    val args = parse(argv)
+    val cores = Runtime.getRuntime.availableProcessors()
+    val rows = (0 until args.samples).map(sample)
+    val local = LocalDataSet.fromArrays(rows.flatMap(_._1).toArray, Array(784), rows.map(_._2).toArray)
+    println(s"RESULT machine cores=$cores blas=${ember.tensor.Blas.implementation} blasThreads=${Engine.blasThreads}")
+    for (n <- args.parts) {
+      val sc = new SparkContext(new SparkConf().setMaster(s"local[$n]").setAppName(s"ember-distri-bench-$n")
+        .set("spark.ui.enabled", "false"))
+      try {
+        val rdd = sc.parallelize(0 until args.samples, n).map { i => val (x, y) = sample(i); Sample.fromArrays(Array(x), Array(Array(784)), Array(y), Array()) }
+        for (m <- args.models) {
+          val replicas = math.min(n, cores)
+          Engine.init(cores, replicas)
+          val localSps = run(new LocalOptimizer(model(m), local, new ClassNLLCriterion(), args.batch), args)._1
+          for (codec <- args.codecs) {
+            val opt = new DistriOptimizer(model(m), rdd, new ClassNLLCriterion(), args.batch).setWireCodec(codec)
+            val (sps, split) = run(opt, args)
+            opt.unpersist()
+            val it = split.iterations.toDouble
+            println(f"RESULT distri model=$m parts=$n codec=$codec local_replicas=$replicas local_sps=$localSps%.1f " +
+              f"distri_sps=$sps%.1f ratio=${sps / localSps}%.3f ms_per_iter=${1000 * split.totalSeconds / it}%.2f " +
+              f"compute_ms=${1000 * split.computeSeconds / it}%.2f sync_ms=${1000 * split.syncSeconds / it}%.2f " +
+              f"sched_ms=${1000 * split.schedulingSeconds / it}%.2f " +
+              f"overhead_pct=${100 * (split.syncSeconds + split.schedulingSeconds) / split.totalSeconds}%.1f")
+          }
+        }
+      } finally sc.stop()
+    }
+  }
+
+  /** Samples/s over `iterations` iterations after `warmup`, and (for a DistriOptimizer) the timed part's split. */
+  private def run(opt: Optimizer, args: Args): (Double, TimeSplit) = {
+    opt.setOptimMethod(new SGD(0.01, 0.0, 0.0, 0.9)).setEndWhen(MaxIteration(args.warmup)).optimize()
+    val before = opt match { case d: DistriOptimizer => d.timeSplit; case _ => TimeSplit.zero }
+    opt.setEndWhen(MaxIteration(args.warmup + args.iterations))
+    val secs = timed(opt.optimize())
+    val after = opt match { case d: DistriOptimizer => d.timeSplit; case _ => TimeSplit.zero }
+    val split = TimeSplit(after.iterations - before.iterations, after.computeSeconds - before.computeSeconds,
+      after.syncSeconds - before.syncSeconds, after.schedulingSeconds - before.schedulingSeconds)
+    (args.iterations.toDouble * args.batch / secs, split)
+  }
+}
