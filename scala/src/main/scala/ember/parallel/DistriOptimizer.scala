@@ -2,7 +2,7 @@ package ember.parallel
 
 import java.util.UUID
 
-import ember.data.{BatchPlan, LocalDataSet, MiniBatch, Sample}
+import ember.data.{BatchPlan, LocalDataSet, Sample}
 import ember.io.{ModelFile, ModuleSpec}
 import ember.nn.{Criterion, Module}
 import ember.optim._
@@ -185,7 +185,7 @@ class DistriOptimizer(model: Module, val dataset: RDD[Sample], criterion: Criter
   }
 
   override protected def runValidation(setting: ValidationSetting): Array[ValidationResult] =
-    if (rddValidationSet != null) DistriOptimizer.evaluate(model, rddValidationSet, setting.methods, setting.batchSize)
+    if (rddValidationSet != null) Predictor(model, setting.batchSize).evaluate(rddValidationSet, setting.methods)
     else Evaluator.evaluate(model, localValidationSet, setting.methods, setting.batchSize)
 
   override protected def checkpointContent(): (Module, Map[String, Tensor]) = (model, mergedState())
@@ -194,7 +194,7 @@ class DistriOptimizer(model: Module, val dataset: RDD[Sample], criterion: Criter
   private def runSegment(cached: RDD[PartitionData], counts: Array[Int], layout: SliceLayout, itersPerEpoch: Int): Boolean = {
     val start = new TrainingProgress
     start.restore(position.epoch, position.iteration, position.epochIteration)
-    start.loss = position.loss; start.score = position.score
+    start.loss = position.loss; start.score = position.score; start.history = position.history
     val plan = SegmentPlan("", layout, codec, !cached.sparkContext.isLocal, syncTimeoutMs, batchSize, seed, counts, start,
       itersPerEpoch, segmentIterations, Seq(endWhen) ++ validation.map(_.trigger) ++ checkpoint.map(_.trigger), guard,
       clipping, averaging, ModelFile.toBytes(model), ModuleSpec.describe(criterion).toString, sliceMethods)
@@ -318,24 +318,4 @@ object DistriOptimizer {
         }
         scala.util.Try(in.readObject().asInstanceOf[Throwable]).toOption
       }.flatten
-
-  /** Scores `model` on an RDD with one Spark job (a model copy per task, batches of `batchSize`). */
-  def evaluate(model: Module, data: RDD[Sample], methods: Array[ValidationMethod], batchSize: Int): Array[ValidationResult] = {
-    require(methods != null && methods.nonEmpty, "evaluate: no validation method")
-    require(batchSize > 0, s"evaluate: batchSize must be > 0, got $batchSize")
-    val bytes = ModelFile.toBytes(model)
-    val perPartition = data.mapPartitions { it =>
-      val m = ModelFile.fromBytes(bytes).evaluate()
-      var acc: Array[ValidationResult] = null
-      it.grouped(batchSize).foreach { g =>
-        val b = MiniBatch.fromSamples(g.toSeq)
-        val out = m.forward(b.input)
-        val r = methods.map(_.apply(out, b.target))
-        acc = if (acc == null) r else acc.zip(r).map { case (a, x) => a + x }
-      }
-      Iterator(Option(acc))
-    }.collect().flatten
-    require(perPartition.nonEmpty, "evaluate: the validation RDD is empty")
-    perPartition.reduce((a, b) => a.zip(b).map { case (x, y) => x + y })
-  }
 }
