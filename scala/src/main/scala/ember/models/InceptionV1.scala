@@ -9,7 +9,7 @@ import ember.nn._
  * inception modules (3a-5b, with max pooling after 3b and 4e), average pooling, dropout 0.4 and the
  * classifier. Each inception module is a [[Concat]] over channels of four branches: 1x1; 1x1 -> 3x3;
  * 1x1 -> 5x5; 3x3 max pool -> 1x1. All convolutions have biases and ReLU. 6,998,552 parameters for 1000
- * classes. The final pooling is global, so images smaller than 224x224 (at least 32x32) also work; at 224
+ * classes. The final pooling is global, so images smaller than 224x224 (at least 64x64) also work; at 224
  * it is the paper's 7x7 average pooling. Input [batch, 3, H, W]; output log-probabilities.
  */
 object InceptionV1 {

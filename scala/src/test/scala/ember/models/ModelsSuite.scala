@@ -91,13 +91,13 @@ class ModelsSuite extends AnyFunSuite {
     checkTrainsAndReloads("VGG-16/32", m, normal(rng, 4, 3, 32, 32), labels(rng, 4, 10), new ClassNLLCriterion(), 0.02f, 3)
   }
 
-  test("Inception-v1 (Szegedy et al. 2015, table 1, no auxiliary classifiers): 6,998,552 parameters; trains on 32x32") {
+  test("Inception-v1 (Szegedy et al. 2015, table 1, no auxiliary classifiers): 6,998,552 parameters; trains on 64x64") {
     RandomGenerator.setSeed(4)
     val full = InceptionV1(1000)
     assert(full.parameterCount == 6998552)
     val rng = new Random(4)
     val m = InceptionV1(10)
-    checkTrainsAndReloads("Inception-v1", m, normal(rng, 2, 3, 32, 32), labels(rng, 2, 10), new ClassNLLCriterion(), 0.01f, 3)
+    checkTrainsAndReloads("Inception-v1", m, normal(rng, 2, 3, 64, 64), labels(rng, 2, 10), new ClassNLLCriterion(), 0.01f, 3)
   }
 
   test("Inception-v1 at 224x224: output [batch, classes]") {
