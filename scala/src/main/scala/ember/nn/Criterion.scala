@@ -19,6 +19,13 @@ abstract class Criterion {
   /** Constructor arguments in declaration order (name -> value). */
   def config: Seq[(String, Any)] = Nil
 
+  /**
+   * Whether the loss is a mean over the samples of the batch (true) or a sum (false). The optimizers weight
+   * the losses and gradients of sub-batches by it (by their share of the batch when averaging), so results
+   * do not depend on how a batch is split. Default: the `sizeAverage` argument when there is one, else true.
+   */
+  def averagesOverBatch: Boolean = config.collectFirst { case ("sizeAverage", b: Boolean) => b }.getOrElse(true)
+
   override def toString: String = s"${getClass.getSimpleName}(${config.map { case (k, v) => s"$k=${Module.show(v)}" }.mkString(", ")})"
 }
 

@@ -40,6 +40,8 @@ class MultiCriterion(criterions: Seq[Criterion], weights: Array[Double]) extends
     gradInput
   }
 
+  override def averagesOverBatch: Boolean = members.forall(_.averagesOverBatch)
+
   override def config: Seq[(String, Any)] = Seq("criterions" -> members.toList, "weights" -> scales.toArray)
 
   override def toString: String =

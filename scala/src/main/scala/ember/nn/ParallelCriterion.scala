@@ -54,6 +54,8 @@ class ParallelCriterion(val repeatTarget: Boolean, criterions: Seq[Criterion], w
     gradInput
   }
 
+  override def averagesOverBatch: Boolean = members.forall(_.averagesOverBatch)
+
   override def config: Seq[(String, Any)] =
     Seq("repeatTarget" -> repeatTarget, "criterions" -> members.toList, "weights" -> scales.toArray)
 

@@ -44,6 +44,9 @@ class TimeDistributedCriterion(val critrn: Criterion, val sizeAverage: Boolean, 
     gi
   }
 
+  /** `sizeAverage` averages over time steps; over the batch, the inner criterion decides. */
+  override def averagesOverBatch: Boolean = critrn.averagesOverBatch
+
   override def config: Seq[(String, Any)] = Seq("critrn" -> critrn, "sizeAverage" -> sizeAverage, "dimension" -> dimension)
   override def toString: String =
     LayerSupport.repr(name, Seq(critrn), ("sizeAverage", sizeAverage, false), ("dimension", dimension, 1))

@@ -38,8 +38,7 @@ class LocalOptimizer(model: Module, val dataset: LocalDataSet, criterion: Criter
     this
   }
 
-  private lazy val averaging: Boolean =
-    criterion.config.collectFirst { case ("sizeAverage", b: Boolean) => b }.getOrElse(true)
+  private lazy val averaging: Boolean = criterion.averagesOverBatch
 
   override def optimize(): Module = {
     val (weights, grads) = model.getParameters()

@@ -257,8 +257,7 @@ class DistriOptimizer(model: Module, val dataset: RDD[Sample], criterion: Criter
     stop
   }
 
-  private lazy val averaging: Boolean =
-    criterion.config.collectFirst { case ("sizeAverage", b: Boolean) => b }.getOrElse(true)
+  private lazy val averaging: Boolean = criterion.averagesOverBatch
 
   /** The optim state of the whole vector: the slices' states concatenated (as OptimState.merge, without boxing). */
   private def mergedState(): Map[String, Tensor] = {
