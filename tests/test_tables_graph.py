@@ -164,3 +164,32 @@ def test_model_file_freeze_and_errors(sc, rng, tmp_path):
         Model(x, [data])
     with pytest.raises(ValueError, match="appears in two nodes"):
         Model(x, CAddTable()(body(x), body(x)))
+
+
+def test_cell_steps_and_initial_states_match_numpy(sc, rng):
+    x = rng.standard_normal((2, 3)).astype(np.float32)
+    h = rng.standard_normal((2, 4)).astype(np.float32)
+    c = rng.standard_normal((2, 4)).astype(np.float32)
+    cell = LSTM(3, 4)
+    w_ih, w_hh, b = cell.get_weights()
+    z = x @ w_ih.T + h @ w_hh.T + b
+    i, f, g, o = _sig(z[:, :4]), _sig(z[:, 4:8]), np.tanh(z[:, 8:12]), _sig(z[:, 12:])
+    c1 = f * c + i * g
+    h1, c1_got = cell.forward([x, h, c])
+    np.testing.assert_allclose(c1_got, c1, atol=ATOL, rtol=RTOL)
+    np.testing.assert_allclose(h1, o * np.tanh(c1), atol=ATOL, rtol=RTOL)
+    # a GRU decoder started from a given state: its first step uses h0 instead of zeros
+    gru = Recurrent().add(GRU(3, 4))
+    seq = rng.standard_normal((2, 5, 3)).astype(np.float32)
+    w = gru.get_weights()
+    n, hn = 2, 4
+    hs, ref = h.astype(np.float64), []
+    for s in range(5):
+        a, u = seq[:, s] @ w[0].T + w[2], hs @ w[1].T + w[3]
+        r, zz = _sig(a[:, :hn] + u[:, :hn]), _sig(a[:, hn:2 * hn] + u[:, hn:2 * hn])
+        hs = (1 - zz) * np.tanh(a[:, 2 * hn:] + r * u[:, 2 * hn:]) + zz * hs
+        ref.append(hs)
+    out = gru.forward([seq, h])
+    np.testing.assert_allclose(out, np.stack(ref, 1), atol=ATOL, rtol=RTOL)
+    gx, gh0 = gru.backward([seq, h], np.ones_like(out))
+    assert gx.shape == seq.shape and gh0.shape == h.shape and n == 2
