@@ -9,8 +9,8 @@ import ember.tensor.{Blas, Conv2d, Conv2dGrads, Conv2dShape, Conv2dWorkspace, Ra
  * `ms` is the median over the timed repetitions (after warm-up) of one forward + backward.
  *
  * {{{ java -cp <ember.jar + spark jars> ember.bench.LayerBench [--quick] [--variants] }}}
- * `--variants` also times the convolution kernel with one GEMM per sample and without the column cache,
- * to check that the batched defaults pay.
+ * `--variants` also times the convolution kernel with one GEMM per sample, in groups of 8 samples, with the
+ * whole batch in one GEMM and without the column cache (CPU time), to check the defaults against them.
  */
 object LayerBench {
 
@@ -60,7 +60,9 @@ object LayerBench {
   private val convCases = Seq(
     ConvCase("conv_lenet1_b128_1x28x28_6x5x5", 128, 1, 6, 5, 0, 28),
     ConvCase("conv_lenet2_b128_6x12x12_12x5x5", 128, 6, 12, 5, 0, 12),
-    ConvCase("conv_b32_64x32x32_64x3x3_pad1", 32, 64, 64, 3, 1, 32))
+    ConvCase("conv_b32_64x32x32_64x3x3_pad1", 32, 64, 64, 3, 1, 32),
+    ConvCase("conv_b128_64x4x4_64x3x3_pad1", 128, 64, 64, 3, 1, 4),
+    ConvCase("conv_b128_32x8x8_64x3x3_pad1", 128, 32, 64, 3, 1, 8))
 
   private def convFlops(c: ConvCase): Double = {
     val out = c.size + 2 * c.pad - c.k + 1
@@ -99,6 +101,15 @@ object LayerBench {
       lenet.backward(x, crit.backward(o, y))
     }
     emit("lenet5_b128_fwd_bwd", ms, "samples_per_s" -> 128 / ms * 1000)
+    lenet.setPropagateBack(false) // as the optimizers train it: no input gradient for the first convolution
+    val cpu = cpuTime(warm, reps) {
+      val o = lenet.forward(x).toTensor
+      crit.forward(o, y)
+      lenet.zeroGradParameters()
+      lenet.backward(x, crit.backward(o, y))
+    }
+    emit("lenet5_b128_train_step", cpu, "samples_per_cpu_s" -> 128 / cpu * 1000, "stat" -> "cpu")
+    lenet.setPropagateBack(true)
     if (args.contains("--layers")) perLayer(lenet, x, warm, reps)
   }
 
@@ -115,15 +126,16 @@ object LayerBench {
     }
   }
 
-  /** The kernel with one sample per GEMM, and batched without the column cache. */
+  /** The kernel with one sample per GEMM, groups of 8, the whole batch per GEMM, and without the column cache. */
   private def variants(c: ConvCase, x: Tensor, weight: Tensor, warm: Int, reps: Int): Unit = {
     val out = c.size + 2 * c.pad - c.k + 1
     val s = Conv2dShape(c.nIn, c.size, c.size, c.nOut, c.k, c.k, 1, 1, c.pad, c.pad, out, out)
     val y = Tensor(c.batch, c.nOut, out, out)
     val g = Tensor(c.batch, c.nOut, out, out).fill(0.01f)
     val grads = Conv2dGrads(Tensor(x.shape.toIndexedSeq: _*), Tensor(weight.shape.toIndexedSeq: _*), Tensor(c.nOut))
-    for ((label, ws) <- Seq("per_sample" -> new Conv2dWorkspace(1, Long.MaxValue), "no_cache" -> new Conv2dWorkspace(
-      Conv2dWorkspace.DefaultGroupElements, 0L), "one_gemm" -> new Conv2dWorkspace(Int.MaxValue, Long.MaxValue))) {
+    for ((label, ws) <- Seq("per_sample" -> new Conv2dWorkspace(1, Long.MaxValue, 1), "no_cache" -> new Conv2dWorkspace(
+      Conv2dWorkspace.DefaultGroupElements, 0L), "one_gemm" -> new Conv2dWorkspace(Int.MaxValue, Long.MaxValue, Int.MaxValue),
+      "groups_of_8" -> new Conv2dWorkspace(Int.MaxValue, Long.MaxValue, 8 * s.outArea))) {
       val ms = cpuTime(warm, reps) { Conv2d.forward(s, x, weight, null, y, ws); Conv2d.backward(s, x, g, weight, grads, ws) }
       emit(s"${c.name}/$label", ms, "gflops" -> convFlops(c) / ms / 1e6, "stat" -> "cpu")
     }

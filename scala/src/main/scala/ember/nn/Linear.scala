@@ -1,6 +1,6 @@
 package ember.nn
 
-import ember.tensor.{RandomGenerator, Tensor}
+import ember.tensor.{Activity, RandomGenerator, Tensor}
 
 /**
  * Applies y = x W^T + b to a batch of shape [batch, inputSize] (or a single [inputSize] vector).
@@ -57,6 +57,15 @@ class Linear(val inputSize: Int, val outputSize: Int, val withBias: Boolean) ext
     gradWeight.addmm(1f, 1f, g.t(), x)
     if (withBias) { var r = 0; while (r < g.size(0)) { gradBias.add(g.select(0, r)); r += 1 } }
   }
+
+  /** As Module.backward (nothing accumulated when frozen), without the input gradient when [[propagateBack]] is false. */
+  override def backward(input: Tensor, gradOutput: Tensor): Tensor = {
+    if (propagateBack) updateGradInput(input, gradOutput)
+    if (!isFrozen) accGradParameters(input, gradOutput)
+    gradInTensor
+  }
+
+  override def backward(input: Activity, gradOutput: Activity): Activity = backward(input.toTensor, gradOutput.toTensor)
 
   override def ownParameters: Seq[(String, Parameter)] =
     Seq("weight" -> Parameter(weight, gradWeight)) ++ (if (withBias) Seq("bias" -> Parameter(bias, gradBias)) else Nil)

@@ -39,6 +39,19 @@ abstract class Module {
 
   def forward(input: Activity): Activity = updateOutput(input)
 
+  private var _propagateBack = true
+
+  /**
+   * Whether [[backward]] must compute [[gradInput]] (true by default). The optimizers set it to false on
+   * the models they train, whose input gradient nothing reads; a module may then skip that work and leave
+   * `gradInput` undefined (SpatialConvolution and Linear do; containers pass it on to the children that
+   * receive their input, see `Sequential`). Modules that ignore it stay correct, only slower.
+   */
+  def propagateBack: Boolean = _propagateBack
+
+  /** Sets [[propagateBack]]; containers override it to pass the setting on. */
+  def setPropagateBack(value: Boolean): this.type = { _propagateBack = value; this }
+
   /** [[updateGradInput]], then [[accGradParameters]] unless this module is frozen ([[freeze]]). */
   def backward(input: Activity, gradOutput: Activity): Activity = {
     updateGradInput(input, gradOutput)

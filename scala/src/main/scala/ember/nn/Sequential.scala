@@ -32,15 +32,30 @@ class Sequential extends Container {
     if (modules.nonEmpty) Module.accGrad(modules(0), input, g)
   }
 
+  /**
+   * Without [[propagateBack]], the gradient stops at the first module with parameters: the modules before it
+   * have nothing to learn and the Sequential's gradInput is not wanted, so they are not run backwards and
+   * the first trainable module itself is told not to compute its input gradient.
+   */
+  override def setPropagateBack(value: Boolean): this.type = {
+    super.setPropagateBack(value)
+    val first = firstTrainable
+    modules.indices.foreach(i => modules(i).setPropagateBack(value || i != first))
+    this
+  }
+
+  private def firstTrainable: Int = modules.indexWhere(_.namedParameters.nonEmpty)
+
   private def backwardPass(input: Activity, gradOutput: Activity, acc: Boolean): Activity = {
     var g = gradOutput
     var i = modules.length - 1
-    while (i >= 0) {
+    val stop = if (propagateBack || !acc) 0 else { val f = firstTrainable; if (f < 0) modules.length else f }
+    while (i >= stop) {
       val in = if (i == 0) input else modules(i - 1).output
       g = if (acc) modules(i).backward(in, g) else modules(i).updateGradInput(in, g)
       i -= 1
     }
-    gradInput = g
+    if (stop == 0) gradInput = g // otherwise undefined, see setPropagateBack
     gradInput
   }
 }

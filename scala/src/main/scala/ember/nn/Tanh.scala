@@ -8,7 +8,9 @@ class Tanh() extends TensorModule {
   override def updateOutput(input: Tensor): Tensor = {
     val x = input.contiguous()
     val out = outTensor.resize(x.shape)
-    val (xs, ys, xo, yo, n) = (x.storage, out.storage, x.offset, out.offset, x.nElement)
+    // plain locals, not a tuple pattern: that boxes the Ints and costs a visible share of the layer
+    val xs = x.storage; val ys = out.storage
+    val xo = x.offset; val yo = out.offset; val n = x.nElement
     var i = 0
     while (i < n) { ys(yo + i) = Tanh.tanh(xs(xo + i)); i += 1 }
     out
@@ -17,10 +19,10 @@ class Tanh() extends TensorModule {
   override def updateGradInput(input: Tensor, gradOutput: Tensor): Tensor = {
     val g = LayerSupport.gradLike("Tanh", gradOutput, outTensor)
     val gi = gradInTensor.resize(outTensor.shape)
-    val (gs, ys, out) = (g.storage, outTensor.storage, gi.storage)
-    val (go, yo, n) = (g.offset, outTensor.offset, gi.nElement)
+    val gs = g.storage; val ys = outTensor.storage; val out = gi.storage
+    val go = g.offset; val yo = outTensor.offset; val oo = gi.offset; val n = gi.nElement
     var i = 0
-    while (i < n) { val y = ys(yo + i); out(gi.offset + i) = gs(go + i) * (1f - y * y); i += 1 }
+    while (i < n) { val y = ys(yo + i); out(oo + i) = gs(go + i) * (1f - y * y); i += 1 }
     gi
   }
 }

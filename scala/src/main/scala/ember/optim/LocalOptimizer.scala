@@ -47,8 +47,9 @@ class LocalOptimizer(model: Module, val dataset: LocalDataSet, criterion: Criter
     log.info(s"LocalOptimizer: ${dataset.size} samples, batch $batchSize, $itersPerEpoch iterations per epoch, " +
       s"${reps.length} replica(s), ${weights.nElement} parameters, $optimMethod")
     startRun(itersPerEpoch)
+    val propagate = model.propagateBack
     try {
-      reps.foreach(_.model.training())
+      reps.foreach(_.model.training().setPropagateBack(false)) // nothing reads the input gradient
       var stop = finished
       while (!stop) {
         val order = dataset.permutation(position.epoch, seed)
@@ -71,6 +72,7 @@ class LocalOptimizer(model: Module, val dataset: LocalDataSet, criterion: Criter
       }
       finishRun(null)
     } catch { case e: Throwable => finishRun(e); throw e }
+    finally model.setPropagateBack(propagate)
     model
   }
 

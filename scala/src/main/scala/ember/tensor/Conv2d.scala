@@ -237,7 +237,8 @@ final case class Conv2dGrads(gradInput: Tensor, gradWeight: Tensor, gradBias: Te
  * Buffers grow to the largest size needed and are then reused, so steady-state training allocates nothing.
  */
 final class Conv2dWorkspace(val groupElements: Int = Conv2dWorkspace.DefaultGroupElements,
-    val cacheElements: Long = Conv2dWorkspace.DefaultCacheElements) {
+    val cacheElements: Long = Conv2dWorkspace.DefaultCacheElements,
+    val minColumns: Int = Conv2dWorkspace.DefaultMinColumns) {
   private[tensor] var col: Array[Float] = Tensor.EmptyStorage
   private var prod: Array[Float] = Tensor.EmptyStorage
   private var gcol: Array[Float] = Tensor.EmptyStorage
@@ -247,9 +248,15 @@ final class Conv2dWorkspace(val groupElements: Int = Conv2dWorkspace.DefaultGrou
   private var cachedShape: Conv2dShape = null
   private var cachedN = -1
 
-  /** Samples per GEMM: as many as fit `groupElements` column entries, at least one. */
-  def groupSize(s: Conv2dShape, n: Int): Int =
-    math.max(1, math.min(n.toLong, groupElements.toLong / (s.colRows.toLong * s.outArea)).toInt)
+  /**
+   * Samples per GEMM: the fewest that give the GEMM `minColumns` columns (one sample when its output plane
+   * is that large), within `groupElements` column entries, at least one.
+   */
+  def groupSize(s: Conv2dShape, n: Int): Int = {
+    val wanted = (minColumns.toLong + s.outArea - 1) / s.outArea
+    val fits = groupElements.toLong / (s.colRows.toLong * s.outArea)
+    math.max(1L, math.min(n.toLong, math.min(wanted, fits))).toInt
+  }
 
   private[tensor] def prepareColumns(s: Conv2dShape, n: Int, input: Tensor): Unit = {
     val total = s.colRows.toLong * s.outArea * n
@@ -282,9 +289,17 @@ final class Conv2dWorkspace(val groupElements: Int = Conv2dWorkspace.DefaultGrou
 }
 
 object Conv2dWorkspace {
-  /** 2M floats (8 MB) of columns per GEMM: whole LeNet batches in one GEMM, a few samples of a 64x32x32 layer. */
+  /** At most 2M floats (8 MB) of columns per GEMM. */
   val DefaultGroupElements: Int = 1 << 21
 
   /** Keep the batch's column matrices between forward and backward up to 16M floats (64 MB). */
   val DefaultCacheElements: Long = 1L << 24
+
+  /**
+   * GEMM columns (output pixels) worth one GEMM call. Grouping samples costs a gather and a scatter of the
+   * output and a column buffer that no longer fits the cache; measured with `LayerBench --variants` (CPU
+   * time, one thread): one GEMM per sample is faster as soon as a sample has 64 output pixels (LeNet-5's
+   * 24x24 and 8x8 layers: 1.2-1.8x), so only smaller planes are grouped up to that width.
+   */
+  val DefaultMinColumns: Int = 64
 }

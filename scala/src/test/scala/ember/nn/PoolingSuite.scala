@@ -91,6 +91,16 @@ class PoolingSuite extends AnyFunSuite {
     assert(gi.toArray.toSeq == Seq(0f, 1f, 0f, 0f, 0f, 0f, 2f, 0f, 3f, 0f, 0f, 0f, 0f, 0f, 4f, 0f))
   }
 
+  test("max pooling: a NaN wins its window (as in Torch), in the 2x2 fast path and in the general loop") {
+    val x = Tensor.fromArray(Array(1f, Float.NaN, 2f, 0f, 3f, 4f, 9f, 8f, 7f, 6f, -1f, -2f, 0f, 0f, 1f, Float.NaN), 1, 1, 4, 4)
+    for (pool <- Seq(new SpatialMaxPooling(2, 2, 2, 2), new SpatialMaxPooling(2, 2, 2, 2, 1, 1))) {
+      val y = pool.forward(x).toTensor
+      val gi = pool.backward(x, y.clone().fill(1f))
+      assert(y.toArray.count(_.isNaN) == 2, s"$pool: one NaN output per window holding a NaN: ${y.toArray.toSeq}")
+      assert(gi(0, 0, 0, 1) == 1f && gi(0, 0, 3, 3) == 1f, s"$pool routes the gradient to the NaNs: ${gi.toArray.toSeq}")
+    }
+  }
+
   test("global average pooling gives one mean per plane whatever the kernel arguments") {
     val x = Tensor.normal(rng, 0f, 1f, 2, 3, 5, 4)
     val y = new SpatialAveragePooling(2, 2, 1, 1, 0, 0, true, false, true, true).forward(x)
