@@ -81,7 +81,7 @@ private[parallel] final class TaskReplicas(modelBytes: Array[Byte], criterionSpe
     Array.fill(count)(ModuleSpec.buildCriterion(new ObjectMapper().readTree(criterionSpec)))
   private val flat = models.map(_.getParameters())
   models.drop(1).foreach(_.namedParameters.zip(models(0).namedParameters).foreach { case ((_, r), (_, m)) => r.value.set(m.value) })
-  models.foreach(_.training())
+  models.foreach(_.training().setPropagateBack(false)) // nothing reads the input gradient: skip it where a layer can
 
   /** The shared weights (full length): fetched weights are written here. */
   val weights: Array[Float] = flat(0)._1.storage
