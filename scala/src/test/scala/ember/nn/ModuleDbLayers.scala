@@ -100,6 +100,7 @@ object ModuleDbLayers {
     ModuleCase("Highway", () => new Highway(4), normal(3, 4), repr = "Highway(4)"),
     ModuleCase("Highway/tanh/noBias", () => new Highway(4, false, new Tanh()), normal(3, 4),
       repr = "Highway(4, withBias=false, activation=Tanh())"),
+    ModuleCase("Highway/parametrisedActivation", () => new Highway(3, true, new PReLU()), awayFromZero(4, 3)),
     ModuleCase("PReLU/shared", () => new PReLU(), awayFromZero(3, 4), repr = "PReLU()"),
     ModuleCase("PReLU/perChannel", () => new PReLU(3), awayFromZero(2, 3, 2, 2), repr = "PReLU(nOutputPlane=3)"),
     ModuleCase("PReLU/perChannel/unbatched", () => new PReLU(3), awayFromZero(3, 2, 2)),

@@ -137,6 +137,19 @@ class ZooLayersSuite extends AnyFunSuite {
     assertClose(gi, expected.toArray, "evaluation gradInput")
   }
 
+  test("SpatialCrossMapLRN matches a naive Double loop, odd and even window sizes") {
+    for ((size, alpha, beta, k) <- Seq((5, 1e-2, 0.75, 1.0), (4, 0.5, 0.5, 2.0), (2, 1.0, 1.0, 1.5))) {
+      val m = new SpatialCrossMapLRN(size, alpha, beta, k)
+      val x = Tensor.normal(rng, 0f, 1f, 2, 6, 2, 3)
+      val pre = (size - 1) / 2
+      val ref = for (n <- 0 until 2; c <- 0 until 6; i <- 0 until 2; j <- 0 until 3) yield {
+        val window = (c - pre until c - pre + size).filter(cc => cc >= 0 && cc < 6)
+        x(n, c, i, j) * math.pow(k + alpha / size * window.map(cc => math.pow(x(n, cc, i, j).toDouble, 2)).sum, -beta)
+      }
+      assertClose(m.forward(x), ref.toArray, s"LRN size=$size")
+    }
+  }
+
   test("BatchNormalization refuses to train on a batch of one (no variance)") {
     val e = intercept[IllegalArgumentException](new BatchNormalization(3).forward(Tensor(1, 3)))
     assert(e.getMessage.contains("more than one value per channel"))
