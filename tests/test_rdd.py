@@ -123,3 +123,41 @@ def test_errors_inside_spark_tasks_arrive_as_python_exceptions(sc, rng):
     assert "empty" in _short(e.value)
     with pytest.raises(TypeError):
         to_sample_rdd([(x[0], 1)])
+
+
+@pytest.mark.parametrize("statement", ["import ember.parallel", "import ember.parallel.predictor",
+                                       "from ember.optim.optimizer import DistriOptimizer",
+                                       "from ember.nn.layer import Linear; import ember.parallel.predictor"])
+def test_imports_in_any_order(statement):
+    import subprocess
+    import sys
+
+    res = subprocess.run([sys.executable, "-c", statement], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr[-2000:]
+
+
+def test_spark_submit_settings_are_kept_and_python_rdds_reach_the_jvm(tmp_path):
+    """A Python program under spark-submit keeps its --master (init_engine's local[*] default must not replace
+    it) and moves RDD samples to the JVM (the Python workers import ember)."""
+    import os
+    import subprocess
+    import sys
+
+    from pyspark.find_spark_home import _find_spark_home
+
+    script = tmp_path / "app.py"
+    script.write_text(
+        "import numpy as np\n"
+        "from pyspark import SparkConf\n"
+        "from ember.util.common import init_engine\n"
+        "from ember.nn.layer import Identity\n"
+        "sc = init_engine(conf=SparkConf().set('spark.ui.showConsoleProgress', 'false'))\n"
+        "out = Identity().predict(sc.parallelize([np.full(3, i, np.float32) for i in range(6)], 2)).collect()\n"
+        "print('RESULT', sc.master, [float(o[0]) for o in out])\n")
+    env = dict(os.environ, PYSPARK_PYTHON=sys.executable)
+    res = subprocess.run([os.path.join(_find_spark_home(), "bin", "spark-submit"), "--master", "local[1]",
+                          "--conf", "spark.ui.enabled=false", "--jars", ember.jar_path(), "--driver-class-path",
+                          ember.jar_path(), str(script)], capture_output=True, text=True, env=env, timeout=600)
+    lines = [ln for ln in res.stdout.splitlines() if ln.startswith("RESULT")]
+    assert res.returncode == 0 and lines, res.stderr[-3000:]
+    assert lines[0] == "RESULT local[1] [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]"

@@ -32,7 +32,7 @@ from ember.optim.validation import (MAE, NDCG, HitRatio, Loss, PrecisionRecallAU
                                     ValidationMethod, ValidationResult, methods_array)
 
 __all__ = [
-    "Optimizer", "LocalOptimizer", "DistriOptimizer", "BaseOptimizer", "OptimMethod", "SGD", "Adam", "Adagrad", "RMSprop", "Trigger",
+    "Optimizer", "LocalOptimizer", "BaseOptimizer", "OptimMethod", "SGD", "Adam", "Adagrad", "RMSprop", "Trigger",
     "MaxEpoch", "MaxIteration", "EveryEpoch", "SeveralIteration", "MaxScore", "MinLoss", "TriggerAnd", "TriggerOr",
     "ValidationMethod", "Top1Accuracy", "Top5Accuracy", "Loss", "ValidationResult", "TrainSummary",
     "ValidationSummary", "Regularizer", "L1Regularizer", "L2Regularizer", "L1L2Regularizer", "Adadelta", "Adamax",
@@ -275,7 +275,8 @@ class Optimizer(BaseOptimizer):
 
 
 def __getattr__(name):
-    # DistriOptimizer lives in ember.parallel (it imports this module), re-exported here under BigDL's path.
+    # DistriOptimizer lives in ember.parallel (it imports this module), importable from here under BigDL's
+    # path; it stays out of __all__ so that ember.optim's star import does not import it back half-way.
     if name == "DistriOptimizer":
         from ember.parallel.distri_optimizer import DistriOptimizer
 

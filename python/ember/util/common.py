@@ -22,7 +22,7 @@ _BLAS_THREADS = "OPENBLAS_NUM_THREADS"
 def _append_path(conf, key, path):
     old = conf.get(key, None)
     parts = [p for p in (old or "").split(os.pathsep if key.endswith("ClassPath") else ",") if p]
-    if path not in parts:
+    if path not in parts and f"file://{path}" not in parts and f"file:{path}" not in parts:
         parts.append(path)
     conf.set(key, (os.pathsep if key.endswith("ClassPath") else ",").join(parts))
 
@@ -42,13 +42,17 @@ def create_spark_conf(conf=None, master=None, app_name="ember"):
         >>> conf.get("spark.master")
         'local[2]'
     """
-    from pyspark import SparkConf
-
-    conf = conf if conf is not None else SparkConf()
-    jar = jar_path()
-    _append_path(conf, "spark.jars", jar)
-    _append_path(conf, "spark.driver.extraClassPath", jar)
-    _append_path(conf, "spark.executor.extraClassPath", jar)
+    conf = _base_conf(conf)
+    try:
+        jar = jar_path()
+    except errors.JarNotFoundError:
+        if not _under_spark_submit():
+            raise
+        jar = None  # e.g. Ember shipped with --py-files: its jar comes with --jars (init_engine checks the classes)
+    if jar is not None:
+        _append_path(conf, "spark.jars", jar)
+        _append_path(conf, "spark.driver.extraClassPath", jar)
+        _append_path(conf, "spark.executor.extraClassPath", jar)
     if master:
         conf.setMaster(master)
     elif not conf.contains("spark.master"):
@@ -60,6 +64,27 @@ def create_spark_conf(conf=None, master=None, app_name="ember"):
     # Ember's Engine owns the thread budget: a multi-threaded BLAS inside every task oversubscribes cores.
     conf.setIfMissing(f"spark.executorEnv.{_BLAS_THREADS}", "1")
     return conf
+
+
+def _under_spark_submit():
+    """True in a program run by spark-submit (or the pyspark shell): the JVM is up, with its own settings."""
+    return "PYSPARK_GATEWAY_PORT" in os.environ
+
+
+def _base_conf(conf):
+    """``conf`` (or a new SparkConf); under spark-submit on top of its settings (--master, --jars, --conf
+    ...), so that Ember's defaults (local[*], the installed jar) add to them instead of replacing them."""
+    from pyspark import SparkConf, SparkContext
+
+    if not _under_spark_submit():
+        return conf if conf is not None else SparkConf()
+    if conf is not None and conf._jconf is not None:
+        return conf  # already loaded from the JVM
+    SparkContext._ensure_initialized()  # connects to spark-submit's JVM; SparkConf() then loads its settings
+    base = SparkConf()
+    for key, value in conf.getAll() if conf is not None else []:
+        base.set(key, value)
+    return base
 
 
 @contextlib.contextmanager
