@@ -70,8 +70,9 @@ class SpatialDilatedConvolution(val nInputPlane: Int, val nOutputPlane: Int, val
   override def accGradParameters(input: Tensor, gradOutput: Tensor): Unit =
     backwardPass(input, gradOutput, wantInput = false, wantParams = true)
 
+  /** Input and parameter gradients in one pass: the input gradient only when [[propagateBack]], the others unless frozen. */
   override def backward(input: Tensor, gradOutput: Tensor): Tensor = {
-    backwardPass(input, gradOutput, wantInput = true, wantParams = true)
+    backwardPass(input, gradOutput, wantInput = propagateBack, wantParams = !isFrozen)
     gradInTensor
   }
 

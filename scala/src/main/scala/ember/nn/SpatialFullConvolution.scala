@@ -1,6 +1,6 @@
 package ember.nn
 
-import ember.tensor.{DilatedConv2d, DilatedConvShape, FullConv2d, RandomGenerator, Tensor}
+import ember.tensor.{Activity, DilatedConv2d, DilatedConvShape, FullConv2d, RandomGenerator, Tensor}
 
 /**
  * Transposed 2-d convolution ("full convolution", "deconvolution") over [N, nInputPlane, H, W] (or
@@ -71,6 +71,13 @@ class SpatialFullConvolution(val nInputPlane: Int, val nOutputPlane: Int, val kW
   override def accGradParameters(input: Tensor, gradOutput: Tensor): Unit = {
     val x = LayerSupport.batch4d(name, input, nInputPlane)
     FullConv2d.backward(geometry(x), x, gradOutput.contiguous(), weight, null, gradWeight, gradBias, ws)
+  }
+
+  /** Skips the input gradient when nothing reads it ([[propagateBack]] false), and the parameters when frozen. */
+  override def backward(input: Activity, gradOutput: Activity): Activity = {
+    if (propagateBack) updateGradInput(input, gradOutput)
+    if (!isFrozen) accGradParameters(input, gradOutput)
+    gradInput
   }
 
   override def ownParameters: Seq[(String, Parameter)] =

@@ -1,6 +1,6 @@
 package ember.nn
 
-import ember.tensor.{RandomGenerator, Temporal, Tensor}
+import ember.tensor.{Activity, RandomGenerator, Temporal, Tensor}
 
 /**
  * 1-d convolution over sequences of frames (BigDL's `TemporalConvolution(inputFrameSize, outputFrameSize,
@@ -72,6 +72,13 @@ class TemporalConvolution(val inputFrameSize: Int, val outputFrameSize: Int, val
     for (b <- 0 until x.size(0))
       Temporal.convAccGrad(s, x.storage, x.offset + b * s.inFrames * inputFrameSize, g.storage,
         g.offset + b * s.outFrames * outputFrameSize, gradWeight, gradBias, buffer)
+  }
+
+  /** Skips the input gradient when nothing reads it ([[propagateBack]] false), and the parameters when frozen. */
+  override def backward(input: Activity, gradOutput: Activity): Activity = {
+    if (propagateBack) updateGradInput(input, gradOutput)
+    if (!isFrozen) accGradParameters(input, gradOutput)
+    gradInput
   }
 
   override def ownParameters: Seq[(String, Parameter)] =

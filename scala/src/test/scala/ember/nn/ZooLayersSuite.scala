@@ -69,6 +69,20 @@ class ZooLayersSuite extends AnyFunSuite {
     }
   }
 
+  test("convolutions: frozen ones accumulate no gradient; without propagateBack the parameter gradients are unchanged") {
+    def make(): Seq[TensorModule] = { RandomGenerator.setSeed(3); Seq(new SpatialDilatedConvolution(2, 3, 3, 3, 1, 1, 2, 2, 2, 2),
+      new SpatialFullConvolution(2, 3, 3, 3, 2, 2, 1, 1, 1, 1), new TemporalConvolution(5, 3, 2)) }
+    val inputs = Seq(Tensor.normal(rng, 0f, 1f, 2, 2, 5, 5), Tensor.normal(rng, 0f, 1f, 2, 2, 5, 5), Tensor.normal(rng, 0f, 1f, 2, 6, 5))
+    for (((full, lean), x) <- make().zip(make()).zip(inputs)) {
+      val g = full.forward(x).clone().fill(0.5f)
+      full.zeroGradParameters(); full.backward(x, g)
+      lean.setPropagateBack(false).zeroGradParameters(); lean.forward(x); lean.backward(x, g)
+      for ((a, b) <- full.parameters()._2.zip(lean.parameters()._2)) assert(a.almostEqual(b, 0, 0), s"$lean")
+      full.freeze().zeroGradParameters(); full.forward(x); full.backward(x, g)
+      assert(full.parameters()._2.forall(_.sumSquares() == 0), s"frozen $full accumulated")
+    }
+  }
+
   test("SpatialFullConvolution rejects adj >= stride with a message naming it") {
     val e = intercept[IllegalArgumentException](new SpatialFullConvolution(1, 1, 3, 3, 2, 2, 0, 0, 2, 0))
     assert(e.getMessage.contains("adj must be in [0, stride)"))
