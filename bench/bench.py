@@ -25,7 +25,7 @@ def spark_submit(args, blas_threads):
     res = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if res.returncode != 0:
         raise SystemExit(f"benchmark failed: {' '.join(cmd)}\n{res.stdout[-2000:]}\n{res.stderr[-4000:]}")
-    return dict(line.split(" ", 2)[1:] for line in res.stdout.splitlines() if line.startswith("RESULT "))
+    return _results(res.stdout)
 
 
 def numpy_gemm(n, reps):
@@ -48,6 +48,7 @@ def main():
     p.add_argument("--samples", type=int, default=60000)
     p.add_argument("--batch", type=int, default=128)
     p.add_argument("--warmup", type=int, default=20)
+    p.add_argument("--skip-layers", action="store_true", help="skip the convolution / batch-norm / LSTM timings")
     args = p.parse_args()
     cores = os.cpu_count()
     print(f"Ember benchmarks on {cores} cores", flush=True)
@@ -63,18 +64,48 @@ def main():
     ours = float(lenet["lenet5"])
     replicas = int(lenet["replicas"])
     ref = float("nan")
+    ref_cpu = float("nan")
     if args.torch_python:
         out = subprocess.run([args.torch_python, os.path.join(HERE, "torch_lenet5.py"), "--threads", str(cores),
                               "--samples", str(args.samples), "--batch", str(args.batch), "--warmup",
                               str(args.warmup)], capture_output=True, text=True, check=True).stdout
-        ref = float([ln for ln in out.splitlines() if ln.startswith("RESULT lenet5 ")][0].split()[2])
+        torch_res = _results(out)
+        ref, ref_cpu = float(torch_res["lenet5"]), float(torch_res["lenet5_per_cpu_s"])
+    torch_name = f"PyTorch CPU ({cores} threads)" if args.torch_python else "PyTorch (not installed)"
     rows.append((f"LeNet-5 train samples/s (batch {args.batch}, {replicas} replicas x 1 BLAS thread)", ours,
-                 f"PyTorch CPU ({cores} threads)" if args.torch_python else "PyTorch (not installed)", ref))
+                 torch_name, ref))
+    rows.append(("LeNet-5 train samples per CPU second (all threads)", float(lenet["lenet5_per_cpu_s"]), torch_name, ref_cpu))
+
+    if not args.skip_layers:
+        rows += layer_rows(args.torch_python)
 
     print()
+    print("ratio = Ember's speed / the reference's (> 1: Ember faster); ms rows are medians of one forward + backward")
     print(f"{'measurement':<62} {'Ember':>10} {'reference':>10}  ratio  reference is")
     for name, ours, ref_name, ref in rows:
-        print(f"{name:<62} {ours:>10.1f} {ref:>10.1f}  {ours / ref:5.2f}x  {ref_name}")
+        ratio = ref / ours if name.endswith(" ms") else ours / ref
+        print(f"{name:<62} {ours:>10.1f} {ref:>10.1f}  {ratio:5.2f}x  {ref_name}")
+
+
+def _results(stdout):
+    return dict(line.split(" ", 2)[1:] for line in stdout.splitlines() if line.startswith("RESULT "))
+
+
+def layer_rows(torch_python):
+    """Convolution, batch norm and LSTM forward + backward on one thread each side (wall and thread CPU)."""
+    ours = spark_submit(["layers", "3", "10"], blas_threads=1)
+    ref, ref_name = {}, "PyTorch (not installed)"
+    if torch_python:
+        env = dict(os.environ, OMP_NUM_THREADS="1")
+        ref = _results(subprocess.run([torch_python, os.path.join(HERE, "torch_layers.py"), "--threads", "1"],
+                                      capture_output=True, text=True, check=True, env=env).stdout)
+        ref_name = "PyTorch CPU (1 thread)"
+    rows = []
+    for key in sorted(k for k in ours if not k.endswith("_cpu")):
+        for suffix, label in (("", "wall"), ("_cpu", "CPU")):
+            rows.append((f"{key} 1 thread, {label} ms", float(ours[key + suffix]), ref_name,
+                         float(ref.get(key + suffix, "nan"))))
+    return rows
 
 
 if __name__ == "__main__":

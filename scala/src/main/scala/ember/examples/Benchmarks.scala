@@ -1,10 +1,11 @@
 package ember.examples
 
 import ember.data.LocalDataSet
-import ember.nn.ClassNLLCriterion
+import ember.bench.LayerBench
+import ember.nn.{ClassNLLCriterion, LSTM, Module, Recurrent, SpatialBatchNormalization, SpatialConvolution}
 import ember.optim.{LocalOptimizer, MaxIteration, SGD}
 import ember.parallel.Engine
-import ember.tensor.{Blas, RandomGenerator}
+import ember.tensor.{Blas, RandomGenerator, Tensor}
 
 /**
  * The JVM side of `bench/run` (run with spark-submit so that Spark's netlib and arpack jars are on the
@@ -12,6 +13,7 @@ import ember.tensor.{Blas, RandomGenerator}
  * {{{
  *   spark-submit --class ember.examples.Benchmarks ember.jar gemm 1024 4096
  *   spark-submit --class ember.examples.Benchmarks ember.jar lenet5 <samples> <batch> <warmup iterations>
+ *   spark-submit --class ember.examples.Benchmarks ember.jar layers <warmup> <repetitions>
  * }}}
  * Each prints one `RESULT <name> <value>` line per measurement for the Python driver to parse.
  */
@@ -64,7 +66,39 @@ object Benchmarks {
     Throughput(samples / ((System.nanoTime() - t) / 1e9), samples / (processCpuSeconds() - cpu))
   }
 
+  /** A layer benchmark case: the module and a batch input (shapes as in bench/torch_layers.py). */
+  private def layerCases(): Seq[(String, Module, Tensor)] = {
+    val rng = new java.util.Random(0)
+    Seq(
+      ("conv_b32_64x32x32_64x3x3_pad1", new SpatialConvolution(64, 64, 3, 3, 1, 1, 1, 1),
+        Tensor.normal(rng, 0f, 1f, 32, 64, 32, 32)),
+      ("batchnorm_b32_64x32x32", new SpatialBatchNormalization(64), Tensor.normal(rng, 0f, 1f, 32, 64, 32, 32)),
+      ("lstm_b32_t50_128x128", new Recurrent().add(new LSTM(128, 128)), Tensor.normal(rng, 0f, 1f, 32, 50, 128)))
+  }
+
+  /**
+   * Forward + backward (input and parameter gradients, training mode) of each layer case on one thread:
+   * median wall and thread-CPU milliseconds after warm-up. Ember trains one model replica per core, so the
+   * per-core cost of a layer is what decides its training speed; run with OPENBLAS_NUM_THREADS=1.
+   */
+  def layers(warmup: Int, reps: Int): Seq[(String, Double, Double)] = {
+    RandomGenerator.setSeed(0L)
+    layerCases().map { case (name, m, x) =>
+      m.training()
+      val g = m.forward(x).toTensor.clone().fill(0.01f)
+      val step = () => { m.forward(x); m.zeroGradParameters(); m.backward(x, g); () }
+      val wall = LayerBench.time(warmup, reps)(step())
+      val cpu = LayerBench.cpuTime(warmup, reps)(step())
+      (name, wall, cpu)
+    }
+  }
+
   def main(args: Array[String]): Unit = args.toList match {
+    case "layers" :: warmup :: reps :: Nil =>
+      layers(warmup.toInt, reps.toInt).foreach { case (name, wall, cpu) =>
+        println(f"RESULT $name $wall%.3f")
+        println(f"RESULT ${name}_cpu $cpu%.3f")
+      }
     case "gemm" :: sizes =>
       println(s"RESULT blas ${Blas.implementation}")
       sizes.map(_.toInt).foreach(n => println(f"RESULT gemm$n ${sgemm(n, if (n >= 4096) 3 else 10)}%.2f"))
@@ -74,6 +108,7 @@ object Benchmarks {
       println(f"RESULT lenet5 ${r.samplesPerSecond}%.1f")
       println(f"RESULT lenet5_per_cpu_s ${r.samplesPerCpuSecond}%.1f")
     case _ =>
-      throw new IllegalArgumentException("usage: Benchmarks gemm <n>... | lenet5 <samples> <batch> <warmup>")
+      throw new IllegalArgumentException(
+        "usage: Benchmarks gemm <n>... | lenet5 <samples> <batch> <warmup> | layers <warmup> <reps>")
   }
 }
