@@ -25,7 +25,7 @@ class GRU(inputSize: Int, hiddenSize: Int) extends Cell(inputSize, hiddenSize, 3
       val r0 = b * G
       var j = 0
       while (j < hN) {
-        val (kr, kz, kn) = (r0 + j, r0 + hN + j, r0 + 2 * hN + j)
+        val kr = r0 + j; val kz = kr + hN; val kn = kz + hN // plain vals: a tuple pattern boxes per element
         val r = sigmoid(g(go + kr) + p(po + kr)); val z = sigmoid(g(go + kz) + p(po + kz))
         val n = tanh(g(go + kn) + r * p(po + kn))
         g(go + kr) = r; g(go + kz) = z; g(go + kn) = n
@@ -47,8 +47,8 @@ class GRU(inputSize: Int, hiddenSize: Int) extends Cell(inputSize, hiddenSize, 3
       var j = 0
       while (j < hN) {
         val s = b * hN + j
-        val (kr, kz, kn) = (r0 + j, r0 + hN + j, r0 + 2 * hN + j)
-        val (r, z, n) = (g(go + kr), g(go + kz), g(go + kn))
+        val kr = r0 + j; val kz = kr + hN; val kn = kz + hN // plain vals: a tuple pattern boxes per element
+        val r = g(go + kr); val z = g(go + kz); val n = g(go + kn)
         val dhv = dh.storage(dh.offset + s)
         val hp = hPrev.storage(hPrev.offset + s)
         val dn = dhv * (1 - z) * (1 - n * n)

@@ -25,7 +25,8 @@ class LSTM(inputSize: Int, hiddenSize: Int) extends Cell(inputSize, hiddenSize, 
       val r = b * G
       var j = 0
       while (j < hN) {
-        val (ki, kf, kg, ko) = (r + j, r + hN + j, r + 2 * hN + j, r + 3 * hN + j)
+        // plain vals, not tuple patterns: in this per-element loop those box every Int and Float
+        val ki = r + j; val kf = ki + hN; val kg = kf + hN; val ko = kg + hN
         val i = sigmoid(g(go + ki) + p(po + ki)); val f = sigmoid(g(go + kf) + p(po + kf))
         val gg = tanh(g(go + kg) + p(po + kg)); val o = sigmoid(g(go + ko) + p(po + ko))
         g(go + ki) = i; g(go + kf) = f; g(go + kg) = gg; g(go + ko) = o
@@ -48,8 +49,8 @@ class LSTM(inputSize: Int, hiddenSize: Int) extends Cell(inputSize, hiddenSize, 
       var j = 0
       while (j < hN) {
         val s = b * hN + j
-        val (ki, kf, kg, ko) = (r + j, r + hN + j, r + 2 * hN + j, r + 3 * hN + j)
-        val (i, f, gg, o) = (g(go + ki), g(go + kf), g(go + kg), g(go + ko))
+        val ki = r + j; val kf = ki + hN; val kg = kf + hN; val ko = kg + hN
+        val i = g(go + ki); val f = g(go + kf); val gg = g(go + kg); val o = g(go + ko)
         val tc = tanh(c.storage(c.offset + s))
         val dhv = dh.storage(dh.offset + s)
         val dct = dc.storage(dc.offset + s) + dhv * o * (1 - tc * tc)
