@@ -12,6 +12,7 @@ class Model(JavaValue):
 
     ``forward``/``backward`` take and return numpy float32 arrays (a list of arrays for multi-input or
     multi-output modules). ``Model.loadModel(path)`` rebuilds the right Python class from the file.
+    ``Model(inputs, outputs)`` with graph nodes builds a :class:`~ember.nn.graph.Graph` (BigDL's functional API).
 
     Examples:
         >>> import numpy as np
