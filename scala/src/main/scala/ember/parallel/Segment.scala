@@ -131,7 +131,7 @@ private[parallel] final class TaskReplicas(modelBytes: Array[Byte], criterionSpe
 private[parallel] object SegmentTask {
 
   /** The name of the block in which task `p` of a stage attempt leaves the exception that failed it. */
-  def errorBlock(segmentPrefix: String, attempt: Int, p: Int): String = s"$segmentPrefix/$attempt/error/$p"
+  def errorBlock(segmentPrefix: String, attempt: Int, p: Int): String = s"${segmentPrefix}_${attempt}_error_$p"
 
   /**
    * Runs the segment in this task. A barrier stage's failure reaches the driver without the task's
@@ -158,8 +158,8 @@ private[parallel] object SegmentTask {
     val ctx = TaskContext.get()
     val p = part.index
     require(ctx == null || ctx.partitionId() == p, s"partition ${ctx.partitionId()} got the data of partition $p")
-    val prefix = s"${plan.prefix}/$attempt"
-    (0 until attempt).foreach(a => BlockStore.removeLocal(s"${plan.prefix}/$a/")) // blocks of failed attempts here
+    val prefix = s"${plan.prefix}_$attempt"
+    (0 until attempt).foreach(a => BlockStore.removeLocal(s"${plan.prefix}_${a}_")) // blocks of failed attempts here
     val remote = plan.rendezvous && locateTasks(prefix, p, plan)
     val ar = new AllReduceParameter(prefix, p, plan.layout, plan.codec, remote, plan.timeoutMs)
     val replicas = new TaskReplicas(plan.modelBytes, plan.criterionSpec, if (ctx == null) 1 else math.max(1, ctx.cpuAmount().toInt))
@@ -217,9 +217,9 @@ private[parallel] object SegmentTask {
   /** Rendezvous at the start of a segment on a cluster: true when some task runs in another executor. */
   private def locateTasks(prefix: String, p: Int, plan: SegmentPlan): Boolean = {
     val me = BlockStore.executorId
-    AllReduceParameter.put(s"$prefix/loc/$p", java.nio.ByteBuffer.wrap(me.getBytes(StandardCharsets.UTF_8)), register = true)
+    AllReduceParameter.put(s"${prefix}_loc_$p", java.nio.ByteBuffer.wrap(me.getBytes(StandardCharsets.UTF_8)), register = true)
     (0 until plan.layout.parts).exists { q =>
-      val b = AllReduceParameter.await(s"$prefix/loc/$q", remote = true, plan.timeoutMs, p)
+      val b = AllReduceParameter.await(s"${prefix}_loc_$q", remote = true, plan.timeoutMs, p)
       val bytes = new Array[Byte](b.remaining()); b.get(bytes)
       new String(bytes, StandardCharsets.UTF_8) != me
     }
