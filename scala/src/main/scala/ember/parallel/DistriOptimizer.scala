@@ -51,6 +51,22 @@ import org.apache.spark.storage.StorageLevel
  * the DistriOptimizer over any number of partitions computes the LocalOptimizer's updates (up to float
  * rounding of the sums; tested). The price: a task's share of a batch varies (binomially) around B/N.
  *
+ * Measured (bench/distri.sh, batch 128, 12,800 generated MNIST-shaped samples, 100 timed iterations, on the
+ * shared 2-core machine at a load average of about 24, so every figure is several times slower than on an
+ * idle machine and scattered; DistriOptimizer / LocalOptimizer samples/s of the same run):
+ *   LeNet-5, local[2], 2 partitions: 0.93x (bf16 0.99x); per iteration compute 99.7 ms, sync 23.0 ms (of
+ *     which 14.7 ms waiting for the other task: the binomial split of each batch and descheduled threads),
+ *     scheduling 2.0 ms, i.e. 20% sync + scheduling;
+ *   LeNet-5, local[1], 1 partition: 0.82x (bf16 1.15x: noise); MLP 5M parameters, 2 partitions: 0.84x;
+ *   MLP, 1 partition: 0.97x; 4 partitions on 2 cores: 1.11x (LeNet-5) and 1.14x (MLP) against 2 replicas.
+ * Scheduling (a job per segment, ~120-300 ms) is 1-2% of LeNet-5's iteration time at 100 iterations per
+ * segment; a segment is normally an epoch or more. In a one-JVM run (local[N]) no block manager RPC
+ * happens per iteration; with executors in several JVMs (tested with local-cluster[2,1,1024]) blocks are
+ * registered with the driver and fetched through it, which costs milliseconds per block: that path is
+ * correct but RPC-bound (about 160 ms per iteration for a tiny MLP there, under the same load).
+ * bf16 on the wire: LeNet-5, 5 epochs on 4,000 real MNIST digits: test accuracy 0.951 against 0.953 with
+ * float32 (last loss 0.0342 against 0.0340).
+ *
  * Failures: the driver keeps the weights and optim state of the segment start; a failed segment (a task
  * or executor lost) is rerun from there with a fresh block namespace, at most `setMaxRetries` times,
  * and replays exactly the same batches. Re-publishing per-iteration optim state to resume mid-segment
