@@ -8,6 +8,7 @@ import java.util.zip.GZIPInputStream
 import ember.data.LocalDataSet
 import ember.nn._
 import ember.optim._
+import ember.parallel.DistriOptimizer
 import ember.tensor.{RandomGenerator, Tensor}
 import org.apache.spark.{SparkConf, SparkContext}
 
@@ -16,8 +17,12 @@ import org.apache.spark.{SparkConf, SparkContext}
  * the Scala twin of `examples/lenet5.py`:
  * {{{
  *   spark-submit --class ember.examples.LeNet5 scala/target/ember.jar <mnist_5k.csv.gz> \
- *     [--epochs N] [--save model.ember] [--load model.ember] [--outputs test_outputs.f32] [--min-accuracy 0.95]
+ *     [--epochs N] [--save model.ember] [--load model.ember] [--outputs test_outputs.f32] [--min-accuracy 0.95] \
+ *     [--partitions N [--checkpoint dir]]
  * }}}
+ * `--partitions N` trains with the DistriOptimizer on an RDD of N partitions (one Spark task per partition, all
+ * running at once: on a cluster give it N executor cores), validating on an RDD too; without it the
+ * LocalOptimizer trains in the driver. `--checkpoint dir` writes a checkpoint every epoch.
  * `--load` evaluates a saved model (from Python or Scala) instead of training a new one (`--epochs 0` skips
  * training); `--outputs` writes the model's outputs for all 5,000 digits in file order as raw little-endian
  * float32 [5000, 10], which the Python tests compare with Python's own predictions.
@@ -27,11 +32,12 @@ object LeNet5 {
   private val Std = 0.3081f
 
   final case class Args(data: String, epochs: Int = 12, save: Option[String] = None, load: Option[String] = None,
-      outputs: Option[String] = None, minAccuracy: Double = 0.0, batchSize: Int = 32)
+      outputs: Option[String] = None, minAccuracy: Double = 0.0, batchSize: Int = 32, partitions: Int = 0,
+      checkpoint: Option[String] = None)
 
   def parse(argv: Array[String]): Args = {
     require(argv.nonEmpty && !argv(0).startsWith("--"), "usage: LeNet5 <mnist_5k.csv.gz> [--epochs N] [--save path] " +
-      "[--load path] [--outputs path] [--min-accuracy x] [--batch-size n]")
+      "[--load path] [--outputs path] [--min-accuracy x] [--batch-size n] [--partitions n] [--checkpoint dir]")
     argv.drop(1).grouped(2).foldLeft(Args(argv(0))) {
       case (a, Array("--epochs", v))       => a.copy(epochs = v.toInt)
       case (a, Array("--save", v))         => a.copy(save = Some(v))
@@ -39,6 +45,8 @@ object LeNet5 {
       case (a, Array("--outputs", v))      => a.copy(outputs = Some(v))
       case (a, Array("--min-accuracy", v)) => a.copy(minAccuracy = v.toDouble)
       case (a, Array("--batch-size", v))   => a.copy(batchSize = v.toInt)
+      case (a, Array("--partitions", v))   => a.copy(partitions = v.toInt)
+      case (a, Array("--checkpoint", v))   => a.copy(checkpoint = Some(v))
       case (_, other) => throw new IllegalArgumentException(s"unknown option ${other.mkString(" ")}")
     }
   }
@@ -95,10 +103,12 @@ object LeNet5 {
     val (train, test) = split(x, y)
     val net = args.load.map(Module.load).getOrElse(model())
     if (args.epochs > 0) {
-      // Issue 3: training on an RDD of Samples with the DistriOptimizer replaces this one line.
-      val optimizer = new LocalOptimizer(net, train, new ClassNLLCriterion(), args.batchSize)
+      val optimizer = if (args.partitions > 0) distributed(net, train, test, args) else {
+        new LocalOptimizer(net, train, new ClassNLLCriterion(), args.batchSize)
+          .setValidation(EveryEpoch(), test, Array[ValidationMethod](new Top1Accuracy()), 256)
+      }
       optimizer.setOptimMethod(new SGD(0.05, 0.0002, 0.0, 0.9)).setEndWhen(MaxEpoch(args.epochs))
-        .setValidation(EveryEpoch(), test, Array[ValidationMethod](new Top1Accuracy()), 256)
+      args.checkpoint.foreach(dir => optimizer.setCheckpoint(dir, EveryEpoch()).overWriteCheckpoint())
       val start = System.nanoTime()
       optimizer.optimize()
       println(f"trained ${args.epochs} epochs in ${(System.nanoTime() - start) / 1e9}%.1f s")
@@ -109,6 +119,14 @@ object LeNet5 {
     args.outputs.foreach(p => writeFloats(net.predict(Tensor.fromArray(x.flatten, Array(x.length, 784))), p))
     require(accuracy >= args.minAccuracy, f"test accuracy $accuracy%.4f is below --min-accuracy ${args.minAccuracy}")
     accuracy
+  }
+
+  /** A DistriOptimizer over the training digits as an RDD of `args.partitions` partitions, validating on an RDD. */
+  private def distributed(net: Module, train: LocalDataSet, test: LocalDataSet, args: Args): Optimizer = {
+    val sc = SparkContext.getOrCreate()
+    def rdd(d: LocalDataSet, parts: Int) = sc.parallelize((0 until d.size).map(d.sample), parts)
+    val opt = new DistriOptimizer(net, rdd(train, args.partitions), new ClassNLLCriterion(), args.batchSize)
+    opt.setValidation(EveryEpoch(), rdd(test, args.partitions), Array[ValidationMethod](new Top1Accuracy()), 256)
   }
 
   private def writeFloats(t: Tensor, path: String): Unit = {

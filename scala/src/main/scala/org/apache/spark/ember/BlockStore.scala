@@ -46,10 +46,15 @@ object BlockStore {
   /** Removes block `name` from this JVM's BlockManager (no-op when absent). */
   def remove(name: String, tellMaster: Boolean): Unit = bm.removeBlock(TestBlockId(name), tellMaster)
 
-  /** Removes, from every BlockManager, the registered blocks whose names start with `prefix` (driver side). */
+  /**
+   * Removes, from every BlockManager, the registered blocks whose names start with `prefix` (driver side).
+   * The master's own block registry is filtered (`askStorageEndpoints = false`): asking the executors would
+   * send the filter closure over RPC, which executors cannot deserialize (their RPC threads do not see the
+   * application jar: a ClassCastException of a SerializedLambda on a real cluster).
+   */
   def removeRegistered(prefix: String): Unit = {
     val manager = bm
-    manager.master.getMatchingBlockIds(isEmber(prefix), askStorageEndpoints = true).foreach(manager.master.removeBlock)
+    manager.master.getMatchingBlockIds(isEmber(prefix), askStorageEndpoints = false).foreach(manager.master.removeBlock)
   }
 
   /** Removes this JVM's blocks whose names start with `prefix`, registered or not. */

