@@ -34,6 +34,7 @@ class StandaloneCluster:
         self.root, self.workers, self.cores, self.memory = str(root), workers, cores, memory
         self.home = spark_home()
         self.port, self.ui_port = free_port(), free_port()
+        self.worker_ports = [free_port() for _ in range(workers)]
         self.url = f"spark://127.0.0.1:{self.port}"
         self.env = dict(os.environ, SPARK_HOME=self.home, SPARK_LOG_DIR=os.path.join(self.root, "logs"),
                         SPARK_PID_DIR=os.path.join(self.root, "pids"), SPARK_WORKER_DIR=os.path.join(self.root, "work"),
@@ -51,9 +52,9 @@ class StandaloneCluster:
         """Starts the master and the workers; returns when the master lists every worker as alive."""
         self._daemon("start", "org.apache.spark.deploy.master.Master", 1, "--host", "127.0.0.1", "--port",
                      str(self.port), "--webui-port", str(self.ui_port))
-        for i in range(1, self.workers + 1):
-            self._daemon("start", "org.apache.spark.deploy.worker.Worker", i, "--host", "127.0.0.1", "--cores",
-                         str(self.cores), "--memory", self.memory, "--webui-port", str(free_port()), self.url)
+        for i, port in enumerate(self.worker_ports, start=1):
+            self._daemon("start", "org.apache.spark.deploy.worker.Worker", i, "--host", "127.0.0.1", "--port", str(port),
+                         "--cores", str(self.cores), "--memory", self.memory, "--webui-port", str(free_port()), self.url)
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.status().get("aliveworkers", 0) >= self.workers:
@@ -90,21 +91,14 @@ class StandaloneCluster:
         return subprocess.Popen(cmd + list(args), env=self.env, stdout=log, stderr=subprocess.STDOUT)
 
     def executor_pids(self):
-        """Process ids of the executor JVMs launched by this cluster's workers."""
-        out = subprocess.run(["ps", "-eo", "pid,args"], stdout=subprocess.PIPE, text=True).stdout
-        pids = []
-        for line in out.splitlines()[1:]:
-            if "CoarseGrainedExecutorBackend" not in line:
-                continue
-            pid = int(line.split(None, 1)[0])
-            try:  # executors run in <SPARK_WORKER_DIR>/<app>/<executor id>
-                if os.path.realpath(f"/proc/{pid}/cwd").startswith(os.path.realpath(self.env["SPARK_WORKER_DIR"])):
-                    pids.append(pid)
-            except OSError:
-                pass
-        return pids
+        """Process ids of the executor JVMs of this cluster's running applications (matched by app id)."""
+        apps = [f"--app-id {a['id']} " for a in self.status().get("activeapps", [])]
+        out = subprocess.run(["ps", "-eww", "-o", "pid,args"], stdout=subprocess.PIPE, text=True).stdout
+        return [int(line.split(None, 1)[0]) for line in out.splitlines()[1:]
+                if "CoarseGrainedExecutorBackend" in line and any(a in line + " " for a in apps)]
 
     def stop(self):
+        pids = self.executor_pids()  # while the master still lists the applications
         for i in range(1, self.workers + 1):
             try:
                 self._daemon("stop", "org.apache.spark.deploy.worker.Worker", i)
@@ -114,7 +108,7 @@ class StandaloneCluster:
             self._daemon("stop", "org.apache.spark.deploy.master.Master", 1)
         except (subprocess.SubprocessError, OSError):
             pass
-        for pid in self.executor_pids():
+        for pid in pids:
             try:
                 os.kill(pid, signal.SIGKILL)
             except OSError:

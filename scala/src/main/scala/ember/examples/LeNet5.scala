@@ -93,7 +93,7 @@ object LeNet5 {
 
   def main(argv: Array[String]): Unit = {
     val args = parse(argv)
-    val sc = SparkContext.getOrCreate(new SparkConf().setAppName("ember-lenet5").setIfMissing("spark.master", "local[*]"))
+    val sc = SparkContext.getOrCreate(new SparkConf().setIfMissing("spark.app.name", "ember-lenet5").setIfMissing("spark.master", "local[*]"))
     try run(args) finally sc.stop()
   }
 
