@@ -63,8 +63,10 @@ def test_scala_lenet5_trains_across_both_workers(cluster):
 
 
 def test_python_lenet5_trains_across_both_workers(cluster):
-    res = cluster.submit(["--name", "ember-python-lenet", os.path.join(ROOT, "examples", "lenet5.py"),
-                          "--partitions", "2", "--epochs", "8"], conf=CONF)
+    # A Python application gets Ember's jar with --jars (the JVM starts before any Python code runs).
+    res = cluster.submit(["--name", "ember-python-lenet", "--jars", ember.jar_path(),
+                          os.path.join(ROOT, "examples", "lenet5.py"),
+                          "--epochs", "4"], conf=CONF)
     assert res.returncode == 0, res.stdout[-5000:]
     assert accuracy_of(res.stdout) >= 0.95
     assert app_cores(cluster, "ember-python-lenet") == 2
