@@ -18,7 +18,8 @@ import org.apache.spark.{SparkConf, SparkContext}
  * For each partition count N it starts a local[N] SparkContext; for each model it times `iterations`
  * iterations (after `warmup`) of the LocalOptimizer with min(N, cores) replicas, then of the DistriOptimizer
  * over N partitions (one replica each) for each wire codec, on the same generated MNIST-shaped data (1 x 28
- * x 28, 10 classes), and prints samples/s, the ratio and the DistriOptimizer's time split as `RESULT` lines.
+ * x 28, 10 classes), and prints samples/s, the ratio, samples per CPU second of the JVM (steadier on a loaded
+ * machine) and the DistriOptimizer's time split as `RESULT` lines.
  */
 object DistriBench {
 
@@ -74,14 +75,15 @@ object DistriBench {
         for (m <- args.models) {
           val replicas = math.min(n, cores)
           Engine.init(cores, replicas)
-          val localSps = run(new LocalOptimizer(model(m), local, new ClassNLLCriterion(), args.batch), args)._1
+          val (localSps, _, localCpu) = run(new LocalOptimizer(model(m), local, new ClassNLLCriterion(), args.batch), args)
           for (codec <- args.codecs) {
             val opt = new DistriOptimizer(model(m), rdd, new ClassNLLCriterion(), args.batch).setWireCodec(codec)
-            val (sps, split) = run(opt, args)
+            val (sps, split, cpu) = run(opt, args)
             opt.unpersist()
             val it = split.iterations.toDouble
             println(f"RESULT distri model=$m parts=$n codec=$codec local_replicas=$replicas local_sps=$localSps%.1f " +
-              f"distri_sps=$sps%.1f ratio=${sps / localSps}%.3f ms_per_iter=${1000 * split.totalSeconds / it}%.2f " +
+              f"distri_sps=$sps%.1f ratio=${sps / localSps}%.3f local_per_cpu_s=$localCpu%.1f distri_per_cpu_s=$cpu%.1f " +
+              f"cpu_ratio=${cpu / localCpu}%.3f ms_per_iter=${1000 * split.totalSeconds / it}%.2f " +
               f"compute_ms=${1000 * split.computeSeconds / it}%.2f sync_ms=${1000 * split.syncSeconds / it}%.2f " +
               f"wait_ms=${1000 * split.waitSeconds / it}%.2f sched_ms=${1000 * split.schedulingSeconds / it}%.2f " +
               f"overhead_pct=${100 * (split.syncSeconds + split.schedulingSeconds) / split.totalSeconds}%.1f")
@@ -114,13 +116,26 @@ object DistriBench {
     } finally sc.stop()
   }
 
-  /** Samples/s over `iterations` iterations after `warmup`, and (for a DistriOptimizer) the timed part's split. */
-  private def run(opt: Optimizer, args: Args): (Double, TimeSplit) = {
+  /** CPU seconds used by this JVM so far (all threads). */
+  private def cpuSeconds: Double = java.lang.management.ManagementFactory.getOperatingSystemMXBean match {
+    case os: com.sun.management.OperatingSystemMXBean => os.getProcessCpuTime / 1e9
+    case _ => Double.NaN
+  }
+
+  /**
+   * Samples per wall second and per CPU second of this JVM over `iterations` iterations after `warmup`, and
+   * (for a DistriOptimizer) the timed part's split. Samples per CPU second is the steadier figure on a
+   * loaded machine: time spent descheduled or blocked waiting costs no CPU.
+   */
+  private def run(opt: Optimizer, args: Args): (Double, TimeSplit, Double) = {
     opt.setOptimMethod(new SGD(0.01, 0.0, 0.0, 0.9)).setEndWhen(MaxIteration(args.warmup)).optimize()
     val before = opt match { case d: DistriOptimizer => d.timeSplit; case _ => TimeSplit.zero }
     opt.setEndWhen(MaxIteration(args.warmup + args.iterations))
+    val cpu0 = cpuSeconds
     val secs = timed(opt.optimize())
+    val cpu = cpuSeconds - cpu0
     val after = opt match { case d: DistriOptimizer => d.timeSplit; case _ => TimeSplit.zero }
-    (args.iterations.toDouble * args.batch / secs, after - before)
+    val samples = args.iterations.toDouble * args.batch
+    (samples / secs, after - before, samples / cpu)
   }
 }

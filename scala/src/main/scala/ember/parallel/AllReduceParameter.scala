@@ -27,12 +27,13 @@ final case class GradientHeader(lossSum: Double, samples: Int)
  * for its model replicas. One iteration `t`:
  *  1. [[putGradients]]: task p writes slice q of its local gradient as block `g/t/p/q` for every q != p;
  *  2. [[aggregate]]: owner p sums slice p over all tasks in partition order (its own slice straight from
- *     memory, the others' blocks as they appear), and the headers (loss, samples) likewise; [[allSum]]
- *     then sums one number per owner (the slices' sums of squares: the global gradient norm, which tells
- *     every owner at once whether the gradient is finite, and drives L2-norm clipping);
+ *     memory, the others' blocks as they appear), and the headers (loss, samples) likewise; with L2-norm
+ *     clipping, [[allSum]] then sums the slices' sums of squares (the global gradient norm);
  *  3. the caller updates the owned weight slice with its optim method and [[publish]]es it as `w/t/p`
  *     (and into its own replicas' weights);
- *  4. [[fetchWeights]]: every task reads `w/t/q` of every other q into its replicas' weights.
+ *  4. [[fetchWeights]]: every task reads `w/t/q` of every other q into its replicas' weights, and sums the
+ *     slices' gradient sums of squares from the blocks' headers: every task learns at once whether the
+ *     global gradient was finite.
  * Blocks (named `<run>_<segment>_<attempt>_g_<t>_<p>_<q>` and so on: no '/', as spilled blocks become file names)
  * are named by run, segment, stage attempt and iteration, so a retried stage never reads a block
  * of a failed attempt and a gradient can never be added twice. Every block is written once and removed by
@@ -62,7 +63,7 @@ final class AllReduceParameter(val prefix: String, val partition: Int, val layou
   // removed, i.e. after its readers are done (see the removal rules above); the block manager keeps heap
   // buffers as they are (no copy, no dispose).
   private val gradBuffers = Array.tabulate(parts)(q => if (q == partition) null else allocate(12 + layout.length(q) * codec.bytesPerValue))
-  private val weightBuffer = allocate(ownLength * codec.bytesPerValue)
+  private val weightBuffer = allocate(8 + ownLength * codec.bytesPerValue)
 
   /** Step 1: slices q != p of the full local gradient `grads`, each with `header`. */
   def putGradients(t: Long, grads: Array[Float], header: GradientHeader): Unit = {
@@ -105,7 +106,11 @@ final class AllReduceParameter(val prefix: String, val partition: Int, val layou
     GradientHeader(loss, samples)
   }
 
-  /** Step 2b: the sum over owners of `value` (each slice's sum of squares: the squared global gradient norm). */
+  /**
+   * Step 2b, with L2-norm clipping only (which needs the global norm before the update): the sum over owners
+   * of `value` (each slice's sum of squares: the squared global gradient norm). Without it, the norms travel
+   * in the weight blocks' headers ([[publish]], [[fetchWeights]]): one synchronisation point less.
+   */
   def allSum(t: Long, value: Double): Double = {
     if (parts == 1) return value
     val buf = allocate(8).putDouble(value)
@@ -119,33 +124,47 @@ final class AllReduceParameter(val prefix: String, val partition: Int, val layou
   }
 
   /**
-   * Step 3: the owned weight slice after iteration `t`, for the other tasks (a block) and for this task's
-   * replicas (`weights`, full length; through the codec, so that every task computes with the same weights).
+   * Step 3: the owned weight slice after iteration `t`, for the other tasks (a block, headed by `norm`:
+   * this slice's gradient sum of squares) and for this task's replicas (`weights`, full length; through the
+   * codec, so that every task computes with the same weights).
    */
-  def publish(t: Long, slice: Array[Float], weights: Array[Float]): Unit = {
+  def publish(t: Long, slice: Array[Float], weights: Array[Float], norm: Double): Unit = {
     require(slice.length == ownLength, s"publish: ${slice.length} values for a slice of $ownLength")
     if (parts > 1) {
       weightBuffer.clear()
+      weightBuffer.putDouble(norm)
       codec.encode(slice, 0, ownLength, weightBuffer)
       weightBuffer.flip()
       put(weightName(t, partition), weightBuffer)
     }
     codec match {
       case NoCompression => System.arraycopy(slice, 0, weights, ownOffset, ownLength)
-      case _ if parts > 1 => codec.decode(weightBuffer.duplicate().order(ByteOrder.LITTLE_ENDIAN), weights, ownOffset, ownLength)
+      case _ if parts > 1 =>
+        codec.decode(weightBuffer.duplicate().order(ByteOrder.LITTLE_ENDIAN).position(8), weights, ownOffset, ownLength)
       case _ => var i = 0; while (i < ownLength) { weights(ownOffset + i) = BFloat16.widen(BFloat16.round(slice(i))); i += 1 }
     }
   }
 
-  /** Step 4: the other tasks' slices of the weights after iteration `t` into `weights`; then removes this task's gradient blocks of `t`. */
-  def fetchWeights(t: Long, weights: Array[Float]): Unit = {
+  /**
+   * Step 4: the other tasks' slices of the weights after iteration `t` into `weights`; then removes this
+   * task's gradient blocks of `t`. Returns the sum over slices (in slice order, so the same on every task)
+   * of the `norm` headers, this task's own being `ownNorm`: the squared norm of the global gradient.
+   */
+  def fetchWeights(t: Long, weights: Array[Float], ownNorm: Double): Double = {
+    var total = 0.0
     var q = 0
     while (q < parts) {
-      if (q != partition) codec.decode(await(weightName(t, q)), weights, layout.offset(q), layout.length(q))
+      if (q == partition) total += ownNorm
+      else {
+        val buf = await(weightName(t, q))
+        total += buf.getDouble()
+        codec.decode(buf, weights, layout.offset(q), layout.length(q))
+      }
       q += 1
     }
     q = 0
     while (q < parts) { if (q != partition) remove(gradientName(t, partition, q)); q += 1 }
+    total
   }
 
   private def allocate(n: Int): ByteBuffer = ByteBuffer.allocate(n).order(ByteOrder.LITTLE_ENDIAN)

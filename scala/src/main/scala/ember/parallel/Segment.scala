@@ -166,6 +166,7 @@ private[parallel] object SegmentTask {
     val (off, len) = (plan.layout.offset(p), plan.layout.length(p))
     val master = java.util.Arrays.copyOfRange(replicas.weights, off, off + len)
     val gradSlice = new Array[Float](len)
+    val previous = new Array[Float](len) // the slice before the step, restored when the step is refused
     val (masterT, gradT) = (Tensor.fromArray(master, len), Tensor.fromArray(gradSlice, len))
     val method = plan.methods(p)
     val progress = plan.start
@@ -179,6 +180,7 @@ private[parallel] object SegmentTask {
       val t0 = System.nanoTime()
       val waitBefore = ar.waitNanos
       val t = progress.iteration + 1
+      val epoch = progress.epoch
       if (orderEpoch != progress.epoch) { order = BatchPlan.permutation(plan.total, progress.epoch, plan.seed); orderEpoch = progress.epoch }
       val b = progress.epochIteration
       val globalSize = math.min(plan.batchSize, plan.total - b * plan.batchSize)
@@ -187,20 +189,31 @@ private[parallel] object SegmentTask {
       val t1 = System.nanoTime()
       ar.putGradients(t, replicas.grads, own)
       val sum = ar.aggregate(t, replicas.grads, own, gradSlice)
-      val sumSquares = ar.allSum(t, AllReduceParameter.sumSquares(gradSlice))
+      val sliceSquares = AllReduceParameter.sumSquares(gradSlice)
       val loss = sum.lossSum.toFloat
-      failure = check(plan.guard, loss, sumSquares, t, progress.epoch)
+      val l2 = plan.clipping.isInstanceOf[L2NormClipping]
+      val globalSquares = if (l2) ar.allSum(t, sliceSquares) else 0.0 // else known after the update, see below
+      failure = check(plan.guard, loss, globalSquares, t, epoch)
       if (failure == null) {
+        if (!l2) System.arraycopy(master, 0, previous, 0, len)
         plan.clipping match {
-          case c: L2NormClipping => val s = c.scaleFor(sumSquares); if (s != 1f) gradT.mul(s)
+          case c: L2NormClipping => val s = c.scaleFor(globalSquares); if (s != 1f) gradT.mul(s)
           case c => c(gradT)
         }
         method.step(masterT, gradT, progress.stepContext)
-        ar.publish(t, master, replicas.weights)
+        ar.publish(t, master, replicas.weights, sliceSquares)
       }
       val st = progress.advance(loss, plan.itersPerEpoch)
+      if (failure == null) {
+        // Without L2 clipping the global gradient norm arrives with the weights: a non-finite gradient is
+        // then refused by every task at once, each restoring its slice from before the step.
+        val squares = ar.fetchWeights(t, replicas.weights, sliceSquares)
+        if (!l2) {
+          failure = check(plan.guard, loss, squares, t, epoch)
+          if (failure != null) System.arraycopy(previous, 0, master, 0, len)
+        }
+      }
       stop = failure != null || plan.stopsAfter(st) || stats.count + 1 >= plan.maxIterations
-      if (!stop) ar.fetchWeights(t, replicas.weights)
       stats.add(loss, sum.samples, System.nanoTime() - t0, t1 - t0, ar.waitNanos - waitBefore)
     }
     stats.result(p, master, method, setupNanos, failure)

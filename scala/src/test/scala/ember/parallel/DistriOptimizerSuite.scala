@@ -30,6 +30,19 @@ object FailOnce {
   def disarm(): Unit = countdown.set(Int.MaxValue)
 }
 
+/** Passes input and gradient through, but returns a NaN input gradient from its `nanAt`-th backward on. */
+class NaNGradAfter(val nanAt: Int) extends TensorModule {
+  private var calls = 0
+  override def updateOutput(input: Tensor): Tensor = { output = input; outTensor }
+  override def updateGradInput(input: Tensor, gradOutput: Tensor): Tensor = {
+    calls += 1
+    gradInput = gradOutput.clone()
+    if (calls >= nanAt) gradInTensor.fill(Float.NaN)
+    gradInTensor
+  }
+  override def config: Seq[(String, Any)] = Seq("nanAt" -> nanAt)
+}
+
 class DistriOptimizerSuite extends AnyFunSuite with BeforeAndAfterAll {
   private var sc: SparkContext = _
   private val train = clusters(303, 1)
@@ -186,6 +199,21 @@ class DistriOptimizerSuite extends AnyFunSuite with BeforeAndAfterAll {
     assert(e.getMessage.contains("iteration 6"), e.getMessage)
     assert(opt.progress.iteration == 5 && opt.progress.done && opt.progress.error != null)
     assert(flat(model).forall(v => !v.isNaN && !v.isInfinite))
+
+    // a NaN gradient with a finite loss: every task refuses the step; the weights are those of iteration 5
+    def nanGradRun(nanAt: Int, iters: Int): (Array[Float], DistriOptimizer) = {
+      ember.tensor.RandomGenerator.setSeed(3)
+      val m = new Sequential().add(new Linear(4, 3)).add(new NaNGradAfter(nanAt)).add(new LogSoftMax())
+      val o = new DistriOptimizer(m, rdd(train, 2), new ClassNLLCriterion(), 32).setOptimMethod(new SGD(0.1, 0.0, 0.0, 0.9))
+      o.setEndWhen(MaxIteration(iters))
+      if (nanAt < iters) {
+        val g = intercept[TrainingDivergedException](o.optimize())
+        assert(g.getMessage.contains("gradient") && g.getMessage.contains("iteration 6"), g.getMessage)
+      } else o.optimize()
+      (flat(m), o)
+    }
+    val (refused, o6) = nanGradRun(6, 20)
+    assert(o6.progress.iteration == 5 && maxDiff(refused, nanGradRun(100, 5)._1) == 0.0)
 
     val tooMany = intercept[IllegalArgumentException](new DistriOptimizer(mlp(1), rdd(train, 5), new ClassNLLCriterion(), 32).optimize())
     assert(tooMany.getMessage.contains("5 partitions") && tooMany.getMessage.contains("repartition"))
