@@ -59,7 +59,7 @@ import org.apache.spark.storage.StorageLevel
  * segment) on the shared 2-core machine while other engineers' jobs ran (load average 6 to 25): wall-clock
  * figures scatter widely, so each run compares with a LocalOptimizer timed in the same JVM minutes apart,
  * and samples per CPU second of the JVM are given as the steadier figure.
- *   LeNet-5, local[2], 2 partitions vs 2 replicas: 0.81x to 1.37x samples/s over five runs (bf16 0.99x
+ *   LeNet-5, local[2], 2 partitions vs 2 replicas: 0.81x to 1.37x samples/s over seven runs (bf16 0.82x
  *     to 1.55x); 0.82x to 1.00x samples per CPU second. Time split at load 11: compute 15.4 ms, sync 8.0 ms
  *     (5.2 ms of it waiting for the other task: the binomial split of each batch between the partitions
  *     and threads descheduled by the load), scheduling 0.6 ms per iteration: 36% sync + scheduling, above
