@@ -238,6 +238,7 @@ class DistriOptimizer(model: Module, val dataset: RDD[Sample], criterion: Criter
       System.arraycopy(r.weights, 0, w, layout.offset(r.partition), r.weights.length)
       sliceMethods(r.partition) = r.method
     }
+    copyBuffers(results.head.buffers)
     replay(results, wallNanos, itersPerEpoch)
   }
 
@@ -290,6 +291,13 @@ class DistriOptimizer(model: Module, val dataset: RDD[Sample], criterion: Criter
     }
     failure.foreach(m => throw new TrainingDivergedException(m))
     stop
+  }
+
+  /** Running statistics (batch norm) kept by task 0 during the segment go into the driver's model. */
+  private def copyBuffers(buffers: Array[Array[Float]]): Unit = {
+    val named = model.namedBuffers
+    require(buffers.length == named.length, s"DistriOptimizer: task 0 returned ${buffers.length} buffers, the model has ${named.length}")
+    named.zip(buffers).foreach { case ((_, t), a) => t.copy(Tensor.fromArray(a, t.shape: _*)) }
   }
 
   private lazy val averaging: Boolean = criterion.averagesOverBatch

@@ -59,7 +59,9 @@ private[parallel] final case class SegmentPlan(
  * What a task returns at the end of a segment: its weight slice (float32 master) and optim method (with
  * state), and per iteration the global loss and batch size (the same in every task) and its own timings.
  * `failure` is set when the iteration checks stopped training (then the slice holds the weights from
- * before the refused update, and every task reports the same failure).
+ * before the refused update, and every task reports the same failure). `buffers` are the non-trainable
+ * state of the model (batch-norm running statistics) after the segment, in `namedBuffers` order, as
+ * kept by task 0's first replica (the LocalOptimizer keeps its replica 0's); empty from the other tasks.
  */
 private[parallel] final case class SegmentResult(
     partition: Int,
@@ -71,7 +73,8 @@ private[parallel] final case class SegmentResult(
     computeNanos: Array[Long],
     waitNanos: Array[Long],
     setupNanos: Long,
-    failure: String
+    failure: String,
+    buffers: Array[Array[Float]] = Array.empty
 )
 
 /** The model replicas of one task (one per core of the task), sharing one flat weight vector. */
@@ -216,7 +219,8 @@ private[parallel] object SegmentTask {
       stop = failure != null || plan.stopsAfter(st) || stats.count + 1 >= plan.maxIterations
       stats.add(loss, sum.samples, System.nanoTime() - t0, t1 - t0, ar.waitNanos - waitBefore)
     }
-    stats.result(p, master, method, setupNanos, failure)
+    val buffers = if (p == 0) replicas.models(0).namedBuffers.map(_._2.contiguous().toArray).toArray else Array.empty[Array[Float]]
+    stats.result(p, master, method, setupNanos, failure).copy(buffers = buffers)
   }
 
   /** The checks before an update, the same on every task (global loss and gradient norm): null when fine. */

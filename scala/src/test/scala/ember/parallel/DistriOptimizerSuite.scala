@@ -7,7 +7,7 @@ import ember.data.{LocalDataSet, Sample}
 import ember.nn._
 import ember.optim._
 import ember.optim.LocalOptimizerSuite.{clusters, mlp}
-import ember.tensor.Tensor
+import ember.tensor.{RandomGenerator, Tensor}
 import org.apache.spark.{SparkConf, SparkContext}
 import org.apache.spark.ember.BlockStore
 import org.apache.spark.rdd.RDD
@@ -108,6 +108,26 @@ class DistriOptimizerSuite extends AnyFunSuite with BeforeAndAfterAll {
         assert(opt.progress.iteration == iters && opt.timeSplit.iterations == iters)
       }
     }
+  }
+
+  test("batch-norm running statistics come back from the tasks and match the LocalOptimizer's") {
+    def bnModel(): Module = {
+      RandomGenerator.setSeed(11)
+      new Sequential().add(new Linear(4, 8)).add(new BatchNormalization(8)).add(new Tanh()).add(new Linear(8, 3))
+        .add(new LogSoftMax())
+    }
+    def stats(m: Module): Array[Float] = m.namedBuffers.flatMap(_._2.contiguous().toArray).toArray
+    val initial = stats(bnModel())
+    val localModel = bnModel()
+    new LocalOptimizer(localModel, train, new ClassNLLCriterion(), 32).setModelReplicas(1)
+      .setOptimMethod(new SGD(0.1)).setEndWhen(MaxIteration(15)).setSeed(3).optimize()
+    val distriModel = bnModel()
+    // two segments (setSegmentIterations): the statistics must also carry over from one segment to the next
+    new DistriOptimizer(distriModel, rdd(train, 1), new ClassNLLCriterion(), 32).setSegmentIterations(8)
+      .setOptimMethod(new SGD(0.1)).setEndWhen(MaxIteration(15)).setSeed(3).optimize()
+    assert(maxDiff(stats(localModel), initial) > 1e-2, "training must move the running statistics")
+    val d = maxDiff(stats(localModel), stats(distriModel))
+    assert(d < 1e-4, s"running statistics: max |local - distri| = $d")
   }
 
   test("optim state is sliced and merged: continuing a run and checkpoints match the LocalOptimizer") {
