@@ -203,7 +203,8 @@ class _ProgressReporter:
                                   file=sys.stdout, dynamic_ncols=True)
             self.bar_epoch = s["epoch"]
         self.bar.n = s["epochIteration"]
-        self.bar.set_postfix(loss=f"{s['loss']:.4f}", refresh=False)
+        if s["epochIteration"] > 0:  # before the epoch's first iteration the loss is the previous epoch's (or NaN)
+            self.bar.set_postfix(loss=f"{s['loss']:.4f}", refresh=False)
         self.bar.refresh()
 
     def close(self, seconds):
