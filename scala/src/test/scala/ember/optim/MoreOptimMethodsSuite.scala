@@ -15,20 +15,8 @@ class MoreOptimMethodsSuite extends AnyFunSuite {
   private val n = 29
   private val steps = 7
 
-  private def check(method: OptimMethod, atol: Double = 2e-6, rtol: Double = 1e-4)(reference: (Array[Double], Array[Double], Int) => Unit): Unit = {
-    val rng = new java.util.Random(13)
-    val w0 = Array.fill(n)(rng.nextGaussian().toFloat)
-    val w = Tensor.fromArray(w0.clone(), n)
-    val ref = w0.map(_.toDouble)
-    for (it <- 0 until steps) {
-      val g = Array.fill(n)((rng.nextGaussian() * (1 + it)).toFloat)
-      method.step(w, Tensor.fromArray(g.clone(), n), StepContext(it, 1))
-      reference(ref, g.map(_.toDouble), it)
-      ref.indices.foreach { i =>
-        assert(math.abs(w(i) - ref(i)) <= atol + rtol * math.abs(ref(i)), s"$method step $it element $i: ${w(i)} vs reference ${ref(i)}")
-      }
-    }
-  }
+  private def check(method: OptimMethod, atol: Double = 2e-6, rtol: Double = 1e-4)(reference: (Array[Double], Array[Double], Int) => Unit): Unit =
+    OptimChecks.againstReference(method, n, steps, seed = 13, atol, rtol)(reference)
 
   test("Adadelta matches PyTorch's update (learning rate, rho, eps)") {
     val (lr, rho, eps) = (0.5, 0.8, 1e-6)
@@ -133,24 +121,10 @@ class MoreOptimMethodsSuite extends AnyFunSuite {
     assert(sgd > 100 * lbfgs, s"SGD $sgd vs LBFGS $lbfgs")
   }
 
-  /** Steps 3 times, saves config + state, rebuilds, and checks 3 more steps match an unbroken run exactly. */
+  /** [[OptimChecks.stateContinuity]], and the rebuilt method has the very same configuration. */
   private def checkStateContinuity(make: () => OptimMethod): Unit = {
-    val rng = new java.util.Random(11)
-    val grads = Seq.fill(6)(Array.fill(n)(rng.nextGaussian().toFloat))
-    val w0 = Array.fill(n)(rng.nextGaussian().toFloat)
-    val unbroken = make(); val wa = Tensor.fromArray(w0.clone(), n)
-    grads.zipWithIndex.foreach { case (g, i) => unbroken.step(wa, Tensor.fromArray(g.clone(), n), StepContext(i, 1)) }
-    val first = make(); val wb = Tensor.fromArray(w0.clone(), n)
-    grads.take(3).zipWithIndex.foreach { case (g, i) => first.step(wb, Tensor.fromArray(g.clone(), n), StepContext(i, 1)) }
-    val resumed = OptimMethodSpec.build(OptimMethodSpec.describe(first))
-    assert(resumed.getClass == first.getClass && resumed.config == first.config)
-    resumed.loadState(first.state.map { case (k, t) => k -> t.clone() })
-    grads.drop(3).zipWithIndex.foreach { case (g, i) => resumed.step(wb, Tensor.fromArray(g.clone(), n), StepContext(i + 3, 1)) }
-    assert(wb.almostEqual(wa, 0, 0), s"${first.getClass.getSimpleName}: resumed run differs from the unbroken one")
-    val lost = make(); val (wc, wd) = (wb.clone(), wb.clone())
-    val g = Tensor.fromArray(grads(0).clone(), n)
-    lost.step(wc, g.clone(), StepContext(6, 1)); resumed.step(wd, g.clone(), StepContext(6, 1))
-    assert(!wc.almostEqual(wd, 0, 0), s"${first.getClass.getSimpleName}: losing the state made no difference")
+    val (first, resumed) = OptimChecks.stateContinuity(make, n)
+    assert(resumed.config == first.config)
   }
 
   private val makers: Seq[() => OptimMethod] =

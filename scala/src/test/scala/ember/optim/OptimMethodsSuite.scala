@@ -11,21 +11,8 @@ class OptimMethodsSuite extends AnyFunSuite {
   private val n = 37
   private val steps = 6
 
-  /** Runs `method` and `reference` (w, g, iteration) -> Unit on the same random data; compares weights. */
-  private def check(method: OptimMethod, atol: Double = 2e-6, rtol: Double = 1e-4)(reference: (Array[Double], Array[Double], Int) => Unit): Unit = {
-    val rng = new java.util.Random(7)
-    val w0 = Array.fill(n)(rng.nextGaussian().toFloat)
-    val w = Tensor.fromArray(w0.clone(), n)
-    val ref = w0.map(_.toDouble)
-    for (it <- 0 until steps) {
-      val g = Array.fill(n)((rng.nextGaussian() * (1 + it)).toFloat)
-      method.step(w, Tensor.fromArray(g.clone(), n), StepContext(it, 1))
-      reference(ref, g.map(_.toDouble), it)
-      ref.indices.foreach { i =>
-        assert(math.abs(w(i) - ref(i)) <= atol + rtol * math.abs(ref(i)), s"$method step $it element $i: ${w(i)} vs reference ${ref(i)}")
-      }
-    }
-  }
+  private def check(method: OptimMethod, atol: Double = 2e-6, rtol: Double = 1e-4)(reference: (Array[Double], Array[Double], Int) => Unit): Unit =
+    OptimChecks.againstReference(method, n, steps, seed = 7, atol, rtol)(reference)
 
   private def sgdReference(lr: Double, decay: Double, wd: Double, mom: Double, damp: Double, nesterov: Boolean) = {
     val buf = new Array[Double](n)
@@ -110,27 +97,7 @@ class OptimMethodsSuite extends AnyFunSuite {
     }
   }
 
-  /** Steps a method 3 times, saves config + state, rebuilds, and checks 3 more steps match an unbroken run. */
-  private def checkStateContinuity(make: () => OptimMethod): Unit = {
-    val rng = new java.util.Random(11)
-    val grads = Seq.fill(6)(Array.fill(n)(rng.nextGaussian().toFloat))
-    val w0 = Array.fill(n)(rng.nextGaussian().toFloat)
-    val unbroken = make(); val wa = Tensor.fromArray(w0.clone(), n)
-    grads.zipWithIndex.foreach { case (g, i) => unbroken.step(wa, Tensor.fromArray(g.clone(), n), StepContext(i, 1)) }
-    val first = make(); val wb = Tensor.fromArray(w0.clone(), n)
-    grads.take(3).zipWithIndex.foreach { case (g, i) => first.step(wb, Tensor.fromArray(g.clone(), n), StepContext(i, 1)) }
-    val saved = first.state.map { case (k, t) => k -> t.clone() }
-    val resumed = OptimMethodSpec.build(OptimMethodSpec.describe(first))
-    assert(resumed.getClass == first.getClass && resumed.config.map(_._1) == first.config.map(_._1))
-    resumed.loadState(saved)
-    grads.drop(3).zipWithIndex.foreach { case (g, i) => resumed.step(wb, Tensor.fromArray(g.clone(), n), StepContext(i + 3, 1)) }
-    assert(wb.almostEqual(wa, 0, 0), s"${first.getClass.getSimpleName}: resumed run differs from the unbroken one")
-    // and a method that lost its state differs, so the check above is meaningful
-    val lost = make(); val wc = wb.clone()
-    val wd = wb.clone(); val g = Tensor.fromArray(grads(0).clone(), n)
-    lost.step(wc, g.clone(), StepContext(6, 1)); resumed.step(wd, g.clone(), StepContext(6, 1))
-    assert(!wc.almostEqual(wd, 0, 0))
-  }
+  private def checkStateContinuity(make: () => OptimMethod): Unit = OptimChecks.stateContinuity(make, n)
 
   test("state save/load continues exactly (Adam, SGD with momentum, Adagrad, RMSprop)") {
     checkStateContinuity(() => new Adam(0.01))
