@@ -19,6 +19,21 @@ class ActivationSuite extends AnyFunSuite {
     check(new ReLU(), v => math.max(v, 0))
   }
 
+  test("Tanh is within 4e-7 relative (or 1e-12 absolute) of tanh in Double on a dense grid, tiny values and the limits") {
+    val grid = (-2000000 to 2000000 by 7).map(i => i * 5e-6f) ++ Seq(1e-30f, -1e-30f, 3e-4f, -3e-4f, 0f, 20f, -20f,
+      Float.MaxValue, Float.MinValue, Float.PositiveInfinity, Float.NegativeInfinity)
+    val xs = grid.toArray
+    // once on a tensor at offset 0, once on a narrowed view (the copy-then-in-place path)
+    for (x <- Seq(Tensor.fromArray(xs, xs.length), Tensor.fromArray(0f +: xs, xs.length + 1).narrow(0, 1, xs.length))) {
+      val y = new Tanh().forward(x).toArray
+      for (i <- xs.indices) {
+        val want = math.tanh(xs(i).toDouble)
+        assert(math.abs(y(i) - want) <= math.max(4e-7 * math.abs(want), 1e-12), s"tanh(${xs(i)}) = ${y(i)}, want $want")
+      }
+    }
+    assert(new Tanh().forward(Tensor.fromArray(Array(Float.NaN), 1)).toArray.head.isNaN)
+  }
+
   test("ReLU in place overwrites its input and its gradOutput") {
     val x = Tensor.fromArray(Array(-1f, 2f, -3f, 4f), 2, 2)
     val relu = new ReLU(true)

@@ -91,6 +91,30 @@ class PoolingSuite extends AnyFunSuite {
     assert(gi.toArray.toSeq == Seq(0f, 1f, 0f, 0f, 0f, 0f, 2f, 0f, 3f, 0f, 0f, 0f, 0f, 0f, 4f, 0f))
   }
 
+  test("the branch-free 2x2 fast path picks the same maximum and routes the gradient like the general loop") {
+    // values from a small set (ties in most windows), both signs, infinities; the general loop takes the first
+    // strict maximum; the same planes bordered by -inf to 9 x 9 in ceil mode go through the general loop
+    val values = Array(-2f, -1f, -0.5f, 0f, 0.5f, 1f, Float.PositiveInfinity, Float.NegativeInfinity)
+    val x = Tensor(2, 3, 8, 8).apply1(_ => values(rng.nextInt(values.length)))
+    val fast = new SpatialMaxPooling(2, 2, 2, 2)
+    val general = new SpatialMaxPooling(2, 2, 2, 2).ceil() // on 9 x 9 in ceil mode: the general loop
+    val xg = Tensor(2, 3, 9, 9)
+    for (n <- 0 until 2; c <- 0 until 3; h <- 0 until 9; w <- 0 until 9)
+      xg.setValue(if (h < 8 && w < 8) x(n, c, h, w) else Float.NegativeInfinity, n, c, h, w)
+    val yf = fast.forward(x).toTensor
+    val yg = general.forward(xg).toTensor
+    val g = Tensor(2, 3, 4, 4).apply1(_ => rng.nextFloat())
+    val gg = Tensor(2, 3, 5, 5)
+    for (n <- 0 until 2; c <- 0 until 3; h <- 0 until 4; w <- 0 until 4) {
+      assert(yf(n, c, h, w) == yg(n, c, h, w), s"output ($n, $c, $h, $w)")
+      gg.setValue(g(n, c, h, w), n, c, h, w)
+    }
+    val gif = fast.backward(x, g)
+    val gig = general.backward(xg, gg)
+    for (n <- 0 until 2; c <- 0 until 3; h <- 0 until 8; w <- 0 until 8)
+      assert(gif(n, c, h, w) == gig(n, c, h, w), s"gradient ($n, $c, $h, $w): ${gif(n, c, h, w)} vs ${gig(n, c, h, w)}")
+  }
+
   test("max pooling: a NaN wins its window (as in Torch), in the 2x2 fast path and in the general loop") {
     val x = Tensor.fromArray(Array(1f, Float.NaN, 2f, 0f, 3f, 4f, 9f, 8f, 7f, 6f, -1f, -2f, 0f, 0f, 1f, Float.NaN), 1, 1, 4, 4)
     for (pool <- Seq(new SpatialMaxPooling(2, 2, 2, 2), new SpatialMaxPooling(2, 2, 2, 2, 1, 1))) {
