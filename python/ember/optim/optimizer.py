@@ -127,6 +127,15 @@ class BaseOptimizer(JavaValue):
         self._call("setSeed", int(seed))
         return self
 
+    def set_deterministic(self, deterministic=True):
+        """Fixed shares of each batch per worker: bitwise-reproducible runs for a given seed and layout.
+
+        By default the workers of one JVM (model replicas, training tasks) claim chunks of each batch as
+        they go, which is faster on cores of uneven speed and gives the same result up to float rounding.
+        """
+        self._call("setDeterministic", bool(deterministic))
+        return self
+
     def optimize(self, progress=True):
         """Trains until the end trigger fires and returns the trained model.
 

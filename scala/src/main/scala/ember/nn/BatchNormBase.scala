@@ -10,6 +10,8 @@ import ember.tensor.{BatchNorm, Tensor}
  */
 private[nn] abstract class BatchNormBase(name: String, nOutput: Int, eps: Double, momentum: Double, affine: Boolean)
     extends TensorModule {
+  override def samplesIndependent: Boolean = false // batch statistics
+
   require(nOutput > 0, s"$name: nOutput must be positive, got $nOutput")
   require(eps > 0, s"$name: eps must be positive, got $eps")
   require(momentum >= 0 && momentum <= 1, s"$name: momentum must be in [0, 1], got $momentum")

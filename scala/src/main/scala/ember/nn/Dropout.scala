@@ -11,6 +11,8 @@ import ember.tensor.{RandomGenerator, Tensor}
  * built after `RandomGenerator.setSeed(s)` drops the same elements run after run; [[setSeed]] re-seeds it.
  */
 class Dropout(val initP: Double, val inplace: Boolean, val scale: Boolean) extends TensorModule {
+  override def samplesIndependent: Boolean = false // random masks
+
   require(initP >= 0 && initP < 1, s"Dropout: initP must be in [0, 1), got $initP")
 
   def this(initP: Double) = this(initP, false, true)

@@ -8,6 +8,8 @@ import ember.tensor.{RandomGenerator, Tensor}
  * [[Dropout]], each instance has its own generator forked from [[RandomGenerator]]; [[setSeed]] re-seeds it.
  */
 class GaussianNoise(val stddev: Double) extends TensorModule {
+  override def samplesIndependent: Boolean = false // random noise
+
   require(stddev >= 0, s"GaussianNoise: stddev must be >= 0, got $stddev")
 
   private var rng: java.util.Random = RandomGenerator.forkFor()

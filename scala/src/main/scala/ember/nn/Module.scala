@@ -71,6 +71,14 @@ abstract class Module {
   /** Constructor arguments in declaration order (name -> value), as stored in the model file. */
   def config: Seq[(String, Any)] = Nil
 
+  /**
+   * Whether, in training, the output and gradients for one sample depend on that sample alone (not on the
+   * other samples of its batch, nor on random draws), so that the optimizers may share a batch among their
+   * workers in chunks of any size ([[ember.data.ChunkQueue]]). False for batch normalization (batch
+   * statistics) and the noise layers (dropout, Gaussian noise).
+   */
+  def samplesIndependent: Boolean = true
+
   /** (Re)initialises parameters. */
   def reset(): Unit = ()
 
@@ -224,6 +232,9 @@ object Module {
 
   /** `m` and all modules below it, depth first. */
   def descendants(m: Module): Seq[Module] = m +: m.children.flatMap(descendants)
+
+  /** Whether every module of `m` has [[Module.samplesIndependent]]: then a batch may be split freely. */
+  def splitsFreely(m: Module): Boolean = descendants(m).forall(_.samplesIndependent)
 
   /** `module.accGradParameters(input, gradOutput)` unless it is frozen: containers call this for their children. */
   def accGrad(module: Module, input: Activity, gradOutput: Activity): Unit =

@@ -10,6 +10,8 @@ import ember.tensor.{RandomGenerator, Tensor}
  * without the batch dimension. The gradient uses the same mask.
  */
 class SpatialDropout2D(val initP: Double, val format: String) extends TensorModule {
+  override def samplesIndependent: Boolean = false // random masks
+
   require(initP >= 0 && initP < 1, s"SpatialDropout2D: initP must be in [0, 1), got $initP")
   require(format == "NCHW" || format == "NHWC", s"SpatialDropout2D: format must be \"NCHW\" or \"NHWC\", got \"$format\"")
 

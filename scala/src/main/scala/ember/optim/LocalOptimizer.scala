@@ -1,6 +1,6 @@
 package ember.optim
 
-import ember.data.{LocalDataSet, MiniBatch}
+import ember.data.{ChunkQueue, LocalDataSet, MiniBatch}
 import ember.io.ModuleSpec
 import ember.nn.{Criterion, Module}
 import ember.parallel.Engine
@@ -12,7 +12,9 @@ import ember.tensor.Tensor
  * Replica 0 is the model itself; the others are clones whose weight tensors are re-pointed at views of the
  * model's flat weight buffer, so all replicas share one copy of the weights but each has its own gradient
  * buffer. Each iteration:
- *  1. split the mini-batch into one contiguous sub-batch per replica (sizes differ by at most one);
+ *  1. share the mini-batch among the replicas: they claim chunks of it as they go ([[ChunkQueue]]), or, when a
+ *     module needs the whole sub-batch (batch normalization, dropout), one contiguous sub-batch each (sizes
+ *     differ by at most one);
  *  2. forward/backward on every replica in parallel on the Engine's pool;
  *  3. sum the replica gradients into the model's, each weighted by its share of the batch (len_r / n) when
  *     the criterion averages over the batch, so results do not depend on the replica count beyond float
@@ -100,10 +102,16 @@ class LocalOptimizer(model: Module, val dataset: LocalDataSet, criterion: Criter
     replicas
   }
 
-  /** Forward/backward of `batch` split among the replicas; sums the gradients into `grads`; returns the loss. */
+  /**
+   * Forward/backward of `batch` split among the replicas; sums the gradients into `grads`; returns the loss.
+   * The replicas claim chunks of the batch as they go ([[ChunkQueue]]: a faster core takes more) unless a
+   * module needs the static split (batch statistics, random draws: `Module.splitsFreely`) or
+   * `setDeterministic(true)` asks for it.
+   */
   private def computeGradients(batch: MiniBatch, reps: Array[Replica], grads: Tensor): Float = {
     val n = batch.size
     val k = math.min(reps.length, n)
+    if (k > 1 && splitsFreely && !deterministic) return computeInChunks(batch, reps.take(k), grads)
     val lengths = Array.tabulate(k)(i => n / k + (if (i < n % k) 1 else 0))
     val offsets = lengths.scanLeft(0)(_ + _)
     val losses = Engine.invokeAll((0 until k).map { i => () =>
@@ -118,6 +126,31 @@ class LocalOptimizer(model: Module, val dataset: LocalDataSet, criterion: Criter
     val w = lengths.map(len => if (averaging) len.toFloat / n else 1f)
     sumGradients(reps.take(k).map(_.grads), w, grads)
     losses.zip(w).map { case (l, wi) => l * wi }.sum
+  }
+
+  private lazy val splitsFreely: Boolean = Module.splitsFreely(model)
+
+  /** [[computeGradients]] with chunks claimed from a [[ChunkQueue]]: each chunk's gradient is weighted as it is added. */
+  private def computeInChunks(batch: MiniBatch, reps: Array[Replica], grads: Tensor): Float = {
+    val n = batch.size
+    val queue = ChunkQueue(n, reps.length, grads.nElement)
+    val losses = Engine.invokeAll(reps.toSeq.map { r => () =>
+      r.grads.zero()
+      var loss = 0.0
+      var c = queue.claim()
+      while (c >= 0) {
+        val len = ChunkQueue.length(c)
+        val sub = batch.slice(ChunkQueue.from(c), len)
+        val w = if (averaging) len.toFloat / n else 1f
+        val out = r.model.forward(sub.input)
+        loss += r.criterion.forward(out, sub.target).toDouble * w
+        r.model.backward(sub.input, ChunkQueue.weighted(r.criterion.backward(out, sub.target), w))
+        c = queue.claim()
+      }
+      loss
+    })
+    sumGradients(reps.map(_.grads), Array.fill(reps.length)(1f), grads)
+    losses.sum.toFloat
   }
 
   /** grads = sum_i w(i) * parts(i), where parts(0) is grads itself; chunks of the vector run in parallel. */

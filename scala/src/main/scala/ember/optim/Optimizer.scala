@@ -95,6 +95,16 @@ abstract class Optimizer(val model: Module, val criterion: Criterion, val batchS
   /** The seed of the data order (each epoch's shuffle is drawn from (seed, epoch)). */
   def setSeed(s: Long): this.type = { seed = s; this }
 
+  protected var deterministic: Boolean = false
+
+  /**
+   * With `true`, every worker (model replica, or training task) gets a fixed share of each batch, so two runs
+   * with the same seed and layout give bitwise the same weights. By default (`false`) the workers of one
+   * JVM claim chunks of each batch as they go ([[ember.data.ChunkQueue]]): faster on cores of uneven speed,
+   * and the same up to float rounding, but the rounding depends on timing.
+   */
+  def setDeterministic(value: Boolean): this.type = { deterministic = value; this }
+
   /** Stops training when the loss exceeds `factor` x max(1, first loss) (default 1e4); see [[TrainingGuard]]. */
   def setDivergenceFactor(factor: Double): this.type = { guard = new TrainingGuard(factor); this }
 

@@ -57,22 +57,25 @@ class SGD(
   override def step(weights: Tensor, grads: Tensor, ctx: StepContext): Unit = {
     OptimState.checkSlice("SGD", weights, grads, momentumBuffer)
     val lr = learningRate(ctx).toFloat
-    val (w, wo, g, go, n) = (weights.storage, weights.offset, grads.storage, grads.offset, weights.nElement)
-    val (wd, mom) = (weightDecay.toFloat, momentum.toFloat)
+    val w = weights.storage; val wo = weights.offset; val g = grads.storage; val go = grads.offset; val n = weights.nElement
+    val wd = weightDecay.toFloat; val mom = momentum.toFloat
     val first = momentum > 0 && momentumBuffer == null
     if (first) momentumBuffer = new Array[Float](n)
     val damp = (1.0 - effectiveDampening).toFloat
-    var i = 0
-    if (momentum == 0) {
-      while (i < n) { w(wo + i) -= lr * (g(go + i) + wd * w(wo + i)); i += 1 }
-    } else {
-      val b = momentumBuffer
-      while (i < n) {
-        val d = g(go + i) + wd * w(wo + i)
-        val buf = if (first) d else mom * b(i) + damp * d
-        b(i) = buf
-        w(wo + i) -= lr * (if (nesterov) d + mom * buf else buf)
-        i += 1
+    if (wo == 0 && go == 0) SGD.stepAligned(w, g, momentumBuffer, n, lr, wd, mom, damp, momentum > 0, first, nesterov)
+    else {
+      var i = 0
+      if (momentum == 0) {
+        while (i < n) { w(wo + i) -= lr * (g(go + i) + wd * w(wo + i)); i += 1 }
+      } else {
+        val b = momentumBuffer
+        while (i < n) {
+          val d = g(go + i) + wd * w(wo + i)
+          val buf = if (first) d else mom * b(i) + damp * d
+          b(i) = buf
+          w(wo + i) -= lr * (if (nesterov) d + mom * buf else buf)
+          i += 1
+        }
       }
     }
   }
@@ -92,4 +95,27 @@ class SGD(
   }
 
   override def toString: String = OptimState.describe(this)
+}
+
+private object SGD {
+
+  /**
+   * The update of [[SGD.step]] for weights and gradients at offset 0 (flat parameter vectors and slices
+   * always are): one loop per case, each indexing every array by the same `i`, which C2 (JDK 17) needs to
+   * vectorise it; with the offsets and the per-element branches it ran 3-4x slower.
+   */
+  def stepAligned(w: Array[Float], g: Array[Float], b: Array[Float], n: Int, lr: Float, wd: Float, mom: Float,
+      damp: Float, momentum: Boolean, first: Boolean, nesterov: Boolean): Unit = {
+    var i = 0
+    if (!momentum) {
+      while (i < n) { w(i) -= lr * (g(i) + wd * w(i)); i += 1 }
+    } else if (first) { // the buffer starts as the first direction (Torch)
+      if (nesterov) while (i < n) { val d = g(i) + wd * w(i); b(i) = d; w(i) -= lr * (d + mom * d); i += 1 }
+      else while (i < n) { val d = g(i) + wd * w(i); b(i) = d; w(i) -= lr * d; i += 1 }
+    } else if (nesterov) {
+      while (i < n) { val d = g(i) + wd * w(i); val v = mom * b(i) + damp * d; b(i) = v; w(i) -= lr * (d + mom * v); i += 1 }
+    } else {
+      while (i < n) { val v = mom * b(i) + damp * (g(i) + wd * w(i)); b(i) = v; w(i) -= lr * v; i += 1 }
+    }
+  }
 }

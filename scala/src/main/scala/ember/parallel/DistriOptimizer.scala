@@ -229,7 +229,7 @@ class DistriOptimizer(model: Module, val dataset: RDD[Sample], criterion: Criter
     val start = new TrainingProgress
     start.restore(position.epoch, position.iteration, position.epochIteration)
     start.loss = position.loss; start.score = position.score; start.history = position.history
-    val plan = SegmentPlan("", layout, codec, !cached.sparkContext.isLocal, syncTimeoutMs, batchSize, seed, counts, start,
+    val plan = SegmentPlan("", layout, codec, !cached.sparkContext.isLocal, !deterministic, syncTimeoutMs, batchSize, seed, counts, start,
       itersPerEpoch, segmentIterations, Seq(endWhen) ++ validation.map(_.trigger) ++ checkpoint.map(_.trigger), guard,
       clipping, averaging, ModelFile.toBytes(model), ModuleSpec.describe(criterion).toString, sliceMethods)
     val (results, wallNanos) = runWithRetries(cached, plan)
@@ -260,6 +260,7 @@ class DistriOptimizer(model: Module, val dataset: RDD[Sample], criterion: Criter
             s"rerunning it from its start (retry $failures of $maxRetries)")
       } finally {
         BlockStore.removeLocal(prefix)
+        LocalShare.dropSegment(prefix)
         if (!cached.sparkContext.isLocal) BlockStore.removeRegistered(prefix)
       }
     }

@@ -3,7 +3,7 @@ package ember.parallel
 import java.nio.charset.StandardCharsets
 
 import com.fasterxml.jackson.databind.ObjectMapper
-import ember.data.{BatchPlan, LocalDataSet, Sample}
+import ember.data.{BatchPlan, ChunkQueue, LocalDataSet, Sample}
 import ember.io.{ModelFile, ModuleSpec}
 import ember.nn.{Criterion, Module}
 import ember.optim._
@@ -33,6 +33,7 @@ private[parallel] final case class SegmentPlan(
     layout: SliceLayout,
     codec: WireCodec,
     rendezvous: Boolean,
+    dynamicSplit: Boolean,
     timeoutMs: Long,
     batchSize: Int,
     seed: Long,
@@ -105,6 +106,40 @@ private[parallel] final class TaskReplicas(modelBytes: Array[Byte], criterionSpe
     loss
   }
 
+  /**
+   * [[compute]] on the chunks this task's replicas claim from `work` (the batch's samples of all the
+   * partitions in this JVM, shared with the other local tasks): each chunk's gradient is weighted by its
+   * share of the global batch as it is added. Returns the loss (summed like the gradients) and the samples
+   * this task processed.
+   */
+  def computeShared(work: IterationWork, globalSize: Int, averaging: Boolean, regularize: Boolean): (Double, Int) = {
+    val done = Engine.invokeAll((0 until count).map { i => () =>
+      flat(i)._2.zero()
+      var loss = 0.0
+      var samples = 0
+      var chunk = work.next()
+      while (chunk != null) {
+        val w = if (averaging) chunk.size.toFloat / globalSize else 1f
+        val out = models(i).forward(chunk.input)
+        loss += criterions(i).forward(out, chunk.target).toDouble * w
+        models(i).backward(chunk.input, ChunkQueue.weighted(criterions(i).backward(out, chunk.target), w))
+        samples += chunk.size
+        chunk = work.next()
+      }
+      (loss, samples)
+    })
+    val g = flat(0)._2
+    (1 until count).foreach(i => g.add(1f, flat(i)._2))
+    if (regularize) models(0).accRegularization()
+    (done.map(_._1).sum, done.map(_._2).sum)
+  }
+
+  /** Whether the replicas may share a batch in chunks of any size (see `Module.splitsFreely`). */
+  def splitsFreely: Boolean = Module.splitsFreely(models(0))
+
+  /** Model replicas of this task. */
+  def size: Int = count
+
   private def forwardBackward(data: LocalDataSet, indices: Array[Int], globalSize: Int, averaging: Boolean): Double = {
     val n = indices.length
     val batch = data.batch(indices, 0, n)
@@ -162,10 +197,23 @@ private[parallel] object SegmentTask {
     val p = part.index
     require(ctx == null || ctx.partitionId() == p, s"partition ${ctx.partitionId()} got the data of partition $p")
     val prefix = s"${plan.prefix}_$attempt"
-    (0 until attempt).foreach(a => BlockStore.removeLocal(s"${plan.prefix}_${a}_")) // blocks of failed attempts here
-    val remote = plan.rendezvous && locateTasks(prefix, p, plan)
+    (0 until attempt).foreach { a => // blocks and shared work of failed attempts here
+      BlockStore.removeLocal(s"${plan.prefix}_${a}_")
+      LocalShare.drop(s"${plan.prefix}_$a")
+    }
+    val executors = if (plan.rendezvous) locateTasks(prefix, p, plan) else Array.fill(plan.layout.parts)(BlockStore.executorId)
+    val remote = executors.exists(_ != executors(p))
     val ar = new AllReduceParameter(prefix, p, plan.layout, plan.codec, remote, plan.timeoutMs)
     val replicas = new TaskReplicas(plan.modelBytes, plan.criterionSpec, if (ctx == null) 1 else math.max(1, ctx.cpuAmount().toInt))
+    // the partitions whose tasks run in this JVM share each batch in chunks (see IterationWork), unless a
+    // module needs its exact sub-batch (batch statistics, random draws) or setDeterministic(true) was asked
+    val local = executors.indices.filter(q => executors(q) == executors(p)).toArray
+    val share = plan.dynamicSplit && replicas.splitsFreely && (local.length > 1 || replicas.size > 1)
+    val localData = if (!share) null else {
+      LocalShare.register(prefix, p, part.data)
+      LocalShare.awaitRegistered(prefix, local, plan.timeoutMs)
+      local.map(q => LocalShare.partition(prefix, q))
+    }
     val (off, len) = (plan.layout.offset(p), plan.layout.length(p))
     val master = java.util.Arrays.copyOfRange(replicas.weights, off, off + len)
     val gradSlice = new Array[Float](len)
@@ -187,8 +235,17 @@ private[parallel] object SegmentTask {
       if (orderEpoch != progress.epoch) { order = BatchPlan.permutation(plan.total, progress.epoch, plan.seed); orderEpoch = progress.epoch }
       val b = progress.epochIteration
       val globalSize = math.min(plan.batchSize, plan.total - b * plan.batchSize)
-      val indices = BatchPlan.localIndices(order, b, plan.batchSize, plan.offsets(p), part.size)
-      val own = GradientHeader(replicas.compute(part.data, indices, globalSize, plan.averaging, regularize = p == 0), indices.length)
+      val own = if (share) {
+        val epochOrder = order
+        val work = LocalShare.iteration(prefix, t, local.length, new IterationWork(localData,
+          local.map(q => BatchPlan.localIndices(epochOrder, b, plan.batchSize, plan.offsets(q), plan.counts(q))),
+          local.length * replicas.size, replicas.weights.length))
+        val (loss, samples) = replicas.computeShared(work, globalSize, plan.averaging, regularize = p == 0)
+        GradientHeader(loss, samples)
+      } else {
+        val indices = BatchPlan.localIndices(order, b, plan.batchSize, plan.offsets(p), part.size)
+        GradientHeader(replicas.compute(part.data, indices, globalSize, plan.averaging, regularize = p == 0), indices.length)
+      }
       val t1 = System.nanoTime()
       ar.putGradients(t, replicas.grads, own)
       val sum = ar.aggregate(t, replicas.grads, own, gradSlice)
@@ -219,6 +276,7 @@ private[parallel] object SegmentTask {
       stop = failure != null || plan.stopsAfter(st) || stats.count + 1 >= plan.maxIterations
       stats.add(loss, sum.samples, System.nanoTime() - t0, t1 - t0, ar.waitNanos - waitBefore)
     }
+    if (share) LocalShare.drop(prefix)
     val buffers = if (p == 0) replicas.models(0).namedBuffers.map(_._2.contiguous().toArray).toArray else Array.empty[Array[Float]]
     stats.result(p, master, method, setupNanos, failure).copy(buffers = buffers)
   }
@@ -231,14 +289,17 @@ private[parallel] object SegmentTask {
       null
     } catch { case e: TrainingDivergedException => e.getMessage }
 
-  /** Rendezvous at the start of a segment on a cluster: true when some task runs in another executor. */
-  private def locateTasks(prefix: String, p: Int, plan: SegmentPlan): Boolean = {
+  /** Rendezvous at the start of a segment on a cluster: the executor id of every partition's task. */
+  private def locateTasks(prefix: String, p: Int, plan: SegmentPlan): Array[String] = {
     val me = BlockStore.executorId
     AllReduceParameter.put(s"${prefix}_loc_$p", java.nio.ByteBuffer.wrap(me.getBytes(StandardCharsets.UTF_8)), register = true)
-    (0 until plan.layout.parts).exists { q =>
-      val b = AllReduceParameter.await(s"${prefix}_loc_$q", remote = true, plan.timeoutMs, p)
-      val bytes = new Array[Byte](b.remaining()); b.get(bytes)
-      new String(bytes, StandardCharsets.UTF_8) != me
+    Array.tabulate(plan.layout.parts) { q =>
+      if (q == p) me
+      else {
+        val b = AllReduceParameter.await(s"${prefix}_loc_$q", remote = true, plan.timeoutMs, p)
+        val bytes = new Array[Byte](b.remaining()); b.get(bytes)
+        new String(bytes, StandardCharsets.UTF_8)
+      }
     }
   }
 }

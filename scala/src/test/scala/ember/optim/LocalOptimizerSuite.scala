@@ -12,6 +12,8 @@ import org.scalatest.funsuite.AnyFunSuite
 
 /** Passes its input through, but outputs NaN from its `nanAt`-th forward on (to test the NaN guard). */
 class NaNAfter(val nanAt: Int) extends TensorModule {
+  // counts its calls: one per replica and iteration only with the static batch split
+  override def samplesIndependent: Boolean = false
   private var calls = 0
   override def updateOutput(input: Tensor): Tensor = {
     calls += 1
@@ -107,6 +109,19 @@ class LocalOptimizerSuite extends AnyFunSuite with BeforeAndAfterAll {
       weights(m)
     }
     assert(run(1).almostEqual(run(2), 1e-5, 1e-4))
+  }
+
+  test("replicas claiming chunks of each batch (the default) match fixed shares; setDeterministic repeats bitwise") {
+    def run(replicas: Int, deterministic: Boolean): Tensor = {
+      val m = mlp(9)
+      Optimizer(m, train, new ClassNLLCriterion(), 37).setModelReplicas(replicas).setDeterministic(deterministic)
+        .setOptimMethod(new SGD(0.1, 0.0, 0.0, 0.9)).setEndWhen(MaxEpoch(2)).optimize()
+      weights(m)
+    }
+    val fixed = run(3, deterministic = true)
+    assert(fixed.almostEqual(run(3, deterministic = true), 0, 0), "fixed shares must repeat bitwise")
+    assert(fixed.almostEqual(run(3, deterministic = false), 1e-5, 1e-4))
+    assert(fixed.almostEqual(run(1, deterministic = false), 1e-5, 1e-4))
   }
 
   test("overWriteCheckpoint keeps only the latest checkpoint") {
