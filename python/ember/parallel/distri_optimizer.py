@@ -81,6 +81,16 @@ class DistriOptimizer(BaseOptimizer):
         self._call("setWireCodec", str(name))
         return self
 
+    def set_task_layout(self, layout):
+        """How training is spread over Spark tasks: "executor" (default) or "partition".
+
+        "executor" (BigDL's layout): the training samples are coalesced to one partition per executor and
+        each task trains one model replica per core of its executor, so only executors exchange gradient
+        slices (in local mode nothing is exchanged). "partition": one task per partition of the RDD.
+        """
+        self._call("setTaskLayout", str(layout))
+        return self
+
     def set_max_retries(self, n):
         """How many times a failed segment (a lost task or executor) is rerun from its start. Default: 2."""
         self._call("setMaxRetries", int(n))

@@ -12,10 +12,13 @@ import org.apache.spark.{SparkConf, SparkContext}
  * `bench/distri.sh` with spark-submit and OPENBLAS_NUM_THREADS=1):
  * {{{
  *   spark-submit --class ember.bench.DistriBench ember.jar [--models lenet5,mlp] [--parts 1,2,4] [--codecs none,bf16]
- *     [--samples 12800] [--iterations 100] [--warmup 20] [--batch 128]
+ *     [--samples 12800] [--iterations 300] [--warmup 200] [--batch 128] [--cores N] [--layout partition|executor]
  *   spark-submit --class ember.bench.DistriBench ember.jar --accuracy <mnist_5k.csv.gz> [epochs]
  * }}}
- * For each partition count N it starts a local[N] SparkContext; for each model it times `iterations`
+ * For each partition count N it starts a local[N] SparkContext (local[C] with `--cores C`: then a task uses
+ * its share of the C cores, e.g. one partition trains on both cores of local[2]); `--layout` is the
+ * DistriOptimizer's task layout ("partition", one task per partition, is what the partition sweep measures;
+ * "executor", the default of DistriOptimizer, trains local[N] as one task with N replicas); for each model it times `iterations`
  * iterations (after `warmup`) of the LocalOptimizer with min(N, cores) replicas, then of the DistriOptimizer
  * over N partitions (one replica each) for each wire codec, on the same generated MNIST-shaped data (1 x 28
  * x 28, 10 classes), and prints samples/s, the ratio, samples per CPU second of the JVM (steadier on a loaded
@@ -24,8 +27,8 @@ import org.apache.spark.{SparkConf, SparkContext}
 object DistriBench {
 
   final case class Args(models: Seq[String] = Seq("lenet5", "mlp"), parts: Seq[Int] = Seq(1, 2, 4),
-      codecs: Seq[String] = Seq("none", "bf16"), samples: Int = 12800, iterations: Int = 100, warmup: Int = 20,
-      batch: Int = 128)
+      codecs: Seq[String] = Seq("none", "bf16"), samples: Int = 12800, iterations: Int = 300, warmup: Int = 200,
+      batch: Int = 128, cores: Int = 0, layout: String = "partition")
 
   def parse(argv: Array[String]): Args = argv.grouped(2).foldLeft(Args()) {
     case (a, Array("--models", v)) => a.copy(models = v.split(',').toSeq)
@@ -35,6 +38,8 @@ object DistriBench {
     case (a, Array("--iterations", v)) => a.copy(iterations = v.toInt)
     case (a, Array("--warmup", v)) => a.copy(warmup = v.toInt)
     case (a, Array("--batch", v)) => a.copy(batch = v.toInt)
+    case (a, Array("--cores", v)) => a.copy(cores = v.toInt)
+    case (a, Array("--layout", v)) => a.copy(layout = v)
     case (_, other) => throw new IllegalArgumentException(s"unknown option ${other.mkString(" ")}")
   }
 
@@ -68,20 +73,22 @@ object DistriBench {
     val local = LocalDataSet.fromArrays(rows.flatMap(_._1).toArray, Array(784), rows.map(_._2).toArray)
     println(s"RESULT machine cores=$cores blas=${ember.tensor.Blas.implementation} blasThreads=${Engine.blasThreads}")
     for (n <- args.parts) {
-      val sc = new SparkContext(new SparkConf().setMaster(s"local[$n]").setAppName(s"ember-distri-bench-$n")
+      val slots = if (args.cores > 0) args.cores else n // local[slots]: the executor's cores
+      val sc = new SparkContext(new SparkConf().setMaster(s"local[$slots]").setAppName(s"ember-distri-bench-$n")
         .set("spark.ui.enabled", "false"))
       try {
         val rdd = sc.parallelize(0 until args.samples, n).map { i => val (x, y) = sample(i); Sample.fromArrays(Array(x), Array(Array(784)), Array(y), Array()) }
         for (m <- args.models) {
-          val replicas = math.min(n, cores)
+          val replicas = math.min(slots, cores)
           Engine.init(cores, replicas)
           val (localSps, _, localCpu) = run(new LocalOptimizer(model(m), local, new ClassNLLCriterion(), args.batch), args)
           for (codec <- args.codecs) {
             val opt = new DistriOptimizer(model(m), rdd, new ClassNLLCriterion(), args.batch).setWireCodec(codec)
+              .setTaskLayout(args.layout)
             val (sps, split, cpu) = run(opt, args)
             opt.unpersist()
             val it = split.iterations.toDouble
-            println(f"RESULT distri model=$m parts=$n codec=$codec local_replicas=$replicas local_sps=$localSps%.1f " +
+            println(f"RESULT distri model=$m parts=$n layout=${args.layout} master=local[$slots] codec=$codec local_replicas=$replicas local_sps=$localSps%.1f " +
               f"distri_sps=$sps%.1f ratio=${sps / localSps}%.3f local_per_cpu_s=$localCpu%.1f distri_per_cpu_s=$cpu%.1f " +
               f"cpu_ratio=${cpu / localCpu}%.3f ms_per_iter=${1000 * split.totalSeconds / it}%.2f " +
               f"compute_ms=${1000 * split.computeSeconds / it}%.2f sync_ms=${1000 * split.syncSeconds / it}%.2f " +

@@ -51,25 +51,31 @@ import org.apache.spark.storage.StorageLevel
  *
  * Batches: the global batch order is the LocalOptimizer's ([[BatchPlan]]): samples are numbered partition
  * after partition, every task draws the epoch's permutation of all indices and takes the members of batch
- * t it holds. Gradients are scaled by each replica's share of the global batch, so with the same seed
+ * t it holds. Gradients are scaled by each sample's share of the global batch, so with the same seed
  * the DistriOptimizer over any number of partitions computes the LocalOptimizer's updates (up to float
- * rounding of the sums; tested). The price: a task's share of a batch varies (binomially) around B/N.
+ * rounding of the sums; tested). Within one JVM the tasks (and their replicas) claim chunks of the batch's
+ * local samples as they go ([[IterationWork]]): a task share of a batch varies binomially around B/N, and
+ * the cores of this VM run at uneven speeds (the same 64 LeNet-5 samples took 6.1 ms on one core and 7.7 ms
+ * on the other for stretches of ~10 iterations), so fixed shares left the faster task waiting 1.2-1.5 ms per
+ * ~10 ms iteration; chunks brought that to 0.3-0.5 ms. `setDeterministic(true)` restores fixed shares.
  *
- * Measured with bench/distri.sh (batch 128, generated MNIST-shaped samples, 100-300 timed iterations per
- * segment) on the shared 2-core machine while other engineers' jobs ran (load average 6 to 25): wall-clock
- * figures scatter widely, so each run compares with a LocalOptimizer timed in the same JVM minutes apart,
- * and samples per CPU second of the JVM are given as the steadier figure.
- *   LeNet-5, local[2], 2 partitions vs 2 replicas: 0.81x to 1.37x samples/s over seven runs (bf16 0.82x
- *     to 1.55x); 0.82x to 1.00x samples per CPU second. Time split at load 11: compute 15.4 ms, sync 8.0 ms
- *     (5.2 ms of it waiting for the other task: the binomial split of each batch between the partitions
- *     and threads descheduled by the load), scheduling 0.6 ms per iteration: 36% sync + scheduling, above
- *     the 10% aimed at; the waiting share should shrink on an idle machine but was not measured on one.
- *   LeNet-5, 1 partition vs 1 replica: 1.12x; sync 0.24 ms + scheduling 0.30 ms = 2.5% of the iteration
- *     (before: 3 ms of sync per iteration were Spark's warning log line for removing a missing block).
- *   MLP of 5M parameters (load 24): 0.84x with 2 partitions, 0.97x with 1 partition; 4 partitions on
- *     2 cores against 2 replicas: 1.11x (LeNet-5) and 1.14x (MLP).
- * Scheduling (one job per segment, ~120-300 ms) is 1-3% at 100 iterations per segment; a segment normally
- * runs to the next validation or checkpoint. In one JVM (local[N]) no RPC happens per iteration; with
+ * Task layout: by default ("executor", BigDL's) the samples are shuffled once into one partition per
+ * executor and each task trains one replica per core of its executor: replicas sum their gradients in
+ * memory, and only executors exchange slices (local mode: one task, nothing to exchange). "partition" runs
+ * one task per RDD partition.
+ *
+ * Measured with bench/distri.sh on the 2-core machine, idle (load ~2 from the benchmark itself), LeNet-5,
+ * batch 128, 300 iterations after 200 of warm-up, session of 2026-12-02:
+ *   default layout, local[2] (one task, two replicas): 0.99-1.25x the LocalOptimizer's samples/s; sync
+ *     0.09 ms + scheduling 0.2 ms of a 9 ms iteration: 3% (target <= 10%: met).
+ *   "partition" layout, 2 tasks in local[2]: 0.93-0.95x; sync 0.8-1.1 ms (0.3-0.5 of it waiting) +
+ *     scheduling 0.15 ms: 10-13% (17% after only 20 iterations of warm-up: the JIT compiles Spark's
+ *     block-manager calls only after some thousands of calls; a put cost 200-400 us before, 40-70 after).
+ *   "partition", 4 tasks on 2 cores: 0.7-0.8x, 33% (tasks wait for a core).
+ *   MLP of 5M parameters, 2 tasks: 0.76-0.91x; its sync (15-25 ms of 55-75) is memory traffic: summing,
+ *     stepping and copying 10 MB slices several times per iteration at this VM's few GB/s.
+ * Scheduling (one job per segment, ~60-120 ms) is 1-3% at a few hundred iterations per segment; a segment
+ * normally runs to the next validation or checkpoint. In one JVM (local[N]) no RPC happens per iteration; with
  * executors in several JVMs (tested with local-cluster[2,1,1024]: trains to 100% on separable blobs)
  * blocks are registered with the driver and fetched through it, milliseconds per block: correct but
  * RPC-bound (about 160 ms per iteration for a tiny MLP there at load 24).
@@ -110,16 +116,16 @@ object TimeSplit {
 }
 
 /**
- * Synchronous data-parallel training on an `RDD[Sample]` (BigDL's DistriOptimizer): one model replica per
- * core in each of the RDD's partitions (one Spark task per partition, all running at once), gradients
- * summed through the block-manager AllReduce. With the same seed it trains on the same global batches as
- * the LocalOptimizer and reaches the same weights up to float rounding. See the notes at the top of this
- * file for how iterations are scheduled and synchronised.
+ * Synchronous data-parallel training on an `RDD[Sample]` (BigDL's DistriOptimizer): one Spark task per
+ * executor (or per partition, [[setTaskLayout]]) with one model replica per core, all tasks running at once,
+ * gradients summed through the block-manager AllReduce. With the same seed and the "partition" layout it
+ * trains on the LocalOptimizer's global batches and reaches the same weights up to float rounding. See the
+ * notes at the top of this file for how iterations are scheduled and synchronised.
  *
- * The RDD needs at most as many partitions as the cluster has task slots (cores); repartition it first
- * (one partition per executor core is a good choice). Settings beyond the base [[Optimizer]]'s:
- * [[setWireCodec]] (bf16 halves the bytes exchanged), [[setSyncTimeout]], [[setMaxRetries]],
- * [[setSegmentIterations]]; validation also takes an RDD.
+ * With the "partition" layout the RDD needs at most as many partitions as the cluster has task slots
+ * (cores). Settings beyond the base [[Optimizer]]'s: [[setTaskLayout]], [[setWireCodec]] (bf16 halves the
+ * bytes exchanged), [[setSyncTimeout]], [[setMaxRetries]], [[setSegmentIterations]]; validation also takes
+ * an RDD.
  */
 class DistriOptimizer(model: Module, val dataset: RDD[Sample], criterion: Criterion, batchSize: Int)
     extends Optimizer(model, criterion, batchSize) {
@@ -129,6 +135,7 @@ class DistriOptimizer(model: Module, val dataset: RDD[Sample], criterion: Criter
   private var syncTimeoutMs = 600000L
   private var maxRetries = 2
   private var segmentIterations = Int.MaxValue
+  private var taskLayout = "executor"
   private var rddValidationSet: RDD[Sample] = null
   private var sliceMethods: Array[OptimMethod] = null
   private var cache: (RDD[PartitionData], Array[Int]) = null
@@ -146,6 +153,22 @@ class DistriOptimizer(model: Module, val dataset: RDD[Sample], criterion: Criter
 
   /** How many times a failed segment is rerun from its start (default 2). */
   def setMaxRetries(n: Int): this.type = { require(n >= 0, s"setMaxRetries: n must be >= 0, got $n"); maxRetries = n; this }
+
+  /**
+   * How training is spread over tasks. "executor" (the default, BigDL's layout): the training samples are
+   * shuffled once into one partition per executor, and each task trains one model replica per core of
+   * its executor: the replicas of a task sum their gradients in memory, and only executors exchange slices
+   * (in local mode: one task, nothing to exchange). "partition": one task per partition of the RDD, each with
+   * the cores Spark grants a task (`spark.task.cpus`, one replica per core).
+   * Measured on LeNet-5 in local[2] (bench/distri.sh): one task on both cores 1.0x the LocalOptimizer with
+   * 3% sync + scheduling; two one-core tasks 0.8-1.0x with 12-17%.
+   */
+  def setTaskLayout(layout: String): this.type = {
+    require(layout == "executor" || layout == "partition", s"setTaskLayout: expected \"executor\" or \"partition\", got \"$layout\"")
+    if (layout != taskLayout) unpersist()
+    taskLayout = layout
+    this
+  }
 
   /** The most iterations one Spark job runs (default: until the next validation, checkpoint or end). */
   def setSegmentIterations(n: Int): this.type = {
@@ -173,9 +196,9 @@ class DistriOptimizer(model: Module, val dataset: RDD[Sample], criterion: Criter
   override def optimize(): Module = {
     val sc = dataset.sparkContext
     val (weights, _) = model.getParameters()
-    val parts = dataset.getNumPartitions
-    DistriOptimizer.checkSlots(sc, parts)
+    if (taskLayout == "partition") DistriOptimizer.checkSlots(sc, dataset.getNumPartitions)
     val (cached, counts) = trainingPartitions()
+    val parts = cached.getNumPartitions
     try {
       val layout = SliceLayout(weights.nElement, parts)
       val itersPerEpoch = BatchPlan.batchesPerEpoch(counts.sum, batchSize)
@@ -209,7 +232,15 @@ class DistriOptimizer(model: Module, val dataset: RDD[Sample], criterion: Criter
   /** The training samples as one cached LocalDataSet per partition, and the partitions' sizes. */
   private def trainingPartitions(): (RDD[PartitionData], Array[Int]) = {
     if (cache == null) {
-      val cached = dataset.mapPartitionsWithIndex((i, it) => Iterator(PartitionData(i, it)), preservesPartitioning = true)
+      val source = if (taskLayout == "partition") dataset else {
+        // one partition per executor (the driver runs the tasks in local mode), never more than the RDD has
+        val n = DistriOptimizer.executors(dataset.sparkContext, dataset.getNumPartitions)
+        log.info(s"DistriOptimizer: task layout 'executor': ${dataset.getNumPartitions} partitions trained as $n task(s)")
+        // with a shuffle: a barrier stage cannot contain the coalescing itself (SPARK-24820), a shuffle ends
+        // the stage before it; the shuffled, cached samples are then reused by every segment
+        if (n == dataset.getNumPartitions) dataset else dataset.coalesce(n, shuffle = true)
+      }
+      val cached = source.mapPartitionsWithIndex((i, it) => Iterator(PartitionData(i, it)), preservesPartitioning = true)
         .persist(StorageLevel.MEMORY_ONLY).setName("ember DistriOptimizer training partitions")
       val counts = cached.map(_.size).collect()
       if (counts.sum == 0) { cached.unpersist(blocking = false); throw new IllegalArgumentException("DistriOptimizer: the training RDD is empty") }
@@ -229,7 +260,7 @@ class DistriOptimizer(model: Module, val dataset: RDD[Sample], criterion: Criter
     val start = new TrainingProgress
     start.restore(position.epoch, position.iteration, position.epochIteration)
     start.loss = position.loss; start.score = position.score; start.history = position.history
-    val plan = SegmentPlan("", layout, codec, !cached.sparkContext.isLocal, !deterministic, syncTimeoutMs, batchSize, seed, counts, start,
+    val plan = SegmentPlan("", layout, codec, !cached.sparkContext.isLocal, !deterministic, taskLayout == "executor", syncTimeoutMs, batchSize, seed, counts, start,
       itersPerEpoch, segmentIterations, Seq(endWhen) ++ validation.map(_.trigger) ++ checkpoint.map(_.trigger), guard,
       clipping, averaging, ModelFile.toBytes(model), ModuleSpec.describe(criterion).toString, sliceMethods)
     val (results, wallNanos) = runWithRetries(cached, plan)
@@ -335,6 +366,18 @@ object DistriOptimizer {
   }
 
   /** Fails early, with advice, when a local master cannot run one task per partition at once. */
+  /**
+   * Executors to train on, at most `wanted`: 1 in local mode; on a cluster the registered executors, after
+   * waiting up to 30 s for `wanted` of them (they register some seconds after the SparkContext starts).
+   */
+  private[parallel] def executors(sc: SparkContext, wanted: Int): Int = {
+    if (sc.isLocal) return 1
+    def registered = sc.statusTracker.getExecutorInfos.length - 1 // the driver is listed too
+    val deadline = System.nanoTime() + 30000000000L
+    while (registered < wanted && System.nanoTime() < deadline) Thread.sleep(100)
+    math.max(1, math.min(wanted, registered))
+  }
+
   private[parallel] def checkSlots(sc: SparkContext, parts: Int): Unit = {
     val slots = sc.master match {
       case "local" => Some(1)

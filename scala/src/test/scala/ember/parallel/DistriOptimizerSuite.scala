@@ -85,7 +85,7 @@ class DistriOptimizerSuite extends AnyFunSuite with BeforeAndAfterAll {
   private def distri(method: OptimMethod, iters: Int, parts: Int, clip: Option[Double] = None,
       reg: Boolean = false): (Array[Float], DistriOptimizer) = {
     val model = model7(reg)
-    val opt = new DistriOptimizer(model, rdd(train, parts), new ClassNLLCriterion(), 32)
+    val opt = new DistriOptimizer(model, rdd(train, parts), new ClassNLLCriterion(), 32).setTaskLayout("partition")
     clip.foreach(opt.setGradientClippingByL2Norm)
     opt.setOptimMethod(method).setEndWhen(MaxIteration(iters)).setSeed(3).optimize()
     (flat(model), opt)
@@ -112,6 +112,18 @@ class DistriOptimizerSuite extends AnyFunSuite with BeforeAndAfterAll {
     }
   }
 
+  test("the default task layout trains a 4-partition RDD in local mode as one task with a replica per core") {
+    val model = model7(false)
+    val opt = new DistriOptimizer(model, rdd(train, 4), new ClassNLLCriterion(), 32)
+    opt.setOptimMethod(new SGD(0.1, 0.0, 1e-4, 0.9)).setEndWhen(MaxEpoch(15)).setSeed(3).optimize()
+    // the samples were shuffled into one partition: other batches than the LocalOptimizer's, the same task
+    val acc = Evaluator.evaluate(model, train, Array[ValidationMethod](new Top1Accuracy()), 64).head.score
+    assert(acc > 0.9, s"accuracy $acc")
+    assert(opt.timeSplit.waitSeconds == 0.0, "one task waits for no other")
+    assert(intercept[IllegalArgumentException](opt.setTaskLayout("node")).getMessage.contains("\"executor\" or \"partition\""))
+    assert(SegmentTask.replicasFor(null, 1) == 1)
+  }
+
   test("batch-norm running statistics come back from the tasks and match the LocalOptimizer's") {
     def bnModel(): Module = {
       RandomGenerator.setSeed(11)
@@ -125,7 +137,7 @@ class DistriOptimizerSuite extends AnyFunSuite with BeforeAndAfterAll {
       .setOptimMethod(new SGD(0.1)).setEndWhen(MaxIteration(15)).setSeed(3).optimize()
     val distriModel = bnModel()
     // two segments (setSegmentIterations): the statistics must also carry over from one segment to the next
-    new DistriOptimizer(distriModel, rdd(train, 1), new ClassNLLCriterion(), 32).setSegmentIterations(8)
+    new DistriOptimizer(distriModel, rdd(train, 1), new ClassNLLCriterion(), 32).setTaskLayout("partition").setSegmentIterations(8)
       .setOptimMethod(new SGD(0.1)).setEndWhen(MaxIteration(15)).setSeed(3).optimize()
     assert(maxDiff(stats(localModel), initial) > 1e-2, "training must move the running statistics")
     val d = maxDiff(stats(localModel), stats(distriModel))
@@ -135,7 +147,7 @@ class DistriOptimizerSuite extends AnyFunSuite with BeforeAndAfterAll {
   test("optim state is sliced and merged: continuing a run and checkpoints match the LocalOptimizer") {
     val dir = tempDir()
     val model = mlp(7)
-    val opt = new DistriOptimizer(model, rdd(train, 2), new ClassNLLCriterion(), 32)
+    val opt = new DistriOptimizer(model, rdd(train, 2), new ClassNLLCriterion(), 32).setTaskLayout("partition")
     opt.setOptimMethod(new Adam(0.01)).setSeed(3).setEndWhen(MaxIteration(12)).setCheckpoint(dir, SeveralIteration(6))
     opt.optimize()
     opt.setEndWhen(MaxIteration(25)).optimize() // continues with the merged-then-resliced Adam state
@@ -153,7 +165,7 @@ class DistriOptimizerSuite extends AnyFunSuite with BeforeAndAfterAll {
     for (codec <- Seq("none", "bf16")) {
       val model = mlp(5)
       val logDir = tempDir()
-      val opt = new DistriOptimizer(model, rdd(train, 2), new ClassNLLCriterion(), 16)
+      val opt = new DistriOptimizer(model, rdd(train, 2), new ClassNLLCriterion(), 16).setTaskLayout("partition")
       opt.setOptimMethod(new SGD(0.1, 0.0, 0.0, 0.9)).setEndWhen(MaxEpoch(4)).setWireCodec(codec)
         .setValidation(EveryEpoch(), rdd(test, 3), Array[ValidationMethod](new Top1Accuracy(), new Loss(new ClassNLLCriterion())), 64)
         .setTrainSummary(new ember.summary.TrainSummary(logDir, "distri"))
@@ -176,7 +188,7 @@ class DistriOptimizerSuite extends AnyFunSuite with BeforeAndAfterAll {
     def run(fail: Boolean, deterministic: Boolean = true): Array[Float] = {
       ember.tensor.RandomGenerator.setSeed(11)
       val model = new Sequential().add(new Linear(4, 8)).add(new FailOnce()).add(new Tanh()).add(new Linear(8, 3)).add(new LogSoftMax())
-      val opt = new DistriOptimizer(model, rdd(train, 2), new ClassNLLCriterion(), 32).setDeterministic(deterministic)
+      val opt = new DistriOptimizer(model, rdd(train, 2), new ClassNLLCriterion(), 32).setTaskLayout("partition").setDeterministic(deterministic)
       opt.setOptimMethod(new SGD(0.1, 0.0, 0.0, 0.9)).setEndWhen(MaxIteration(20)).setSegmentIterations(8)
       if (fail) FailOnce.arm(25) // inside the second segment (iterations 9-16: forwards 17-32 of the two tasks)
       try opt.optimize() finally FailOnce.disarm()
@@ -193,7 +205,7 @@ class DistriOptimizerSuite extends AnyFunSuite with BeforeAndAfterAll {
 
   test("block-manager memory stays flat over thousands of iterations") {
     val model = new Sequential().add(new Linear(4, 3)).add(new LogSoftMax())
-    val opt = new DistriOptimizer(model, rdd(train, 4), new ClassNLLCriterion(), 4)
+    val opt = new DistriOptimizer(model, rdd(train, 4), new ClassNLLCriterion(), 4).setTaskLayout("partition")
     opt.setOptimMethod(new SGD(0.01)).setEndWhen(MaxIteration(3000)).setSegmentIterations(1000)
     val before = sc.getExecutorMemoryStatus.values.map(_._2).sum
     @volatile var running = true
@@ -219,7 +231,7 @@ class DistriOptimizerSuite extends AnyFunSuite with BeforeAndAfterAll {
   test("divergence stops every task before the update; bad settings fail with clear errors") {
     ember.tensor.RandomGenerator.setSeed(3)
     val model = new Sequential().add(new Linear(4, 3)).add(new NaNAfter(6)).add(new LogSoftMax())
-    val opt = new DistriOptimizer(model, rdd(train, 2), new ClassNLLCriterion(), 32).setOptimMethod(new SGD(0.1)).setEndWhen(MaxEpoch(3))
+    val opt = new DistriOptimizer(model, rdd(train, 2), new ClassNLLCriterion(), 32).setTaskLayout("partition").setOptimMethod(new SGD(0.1)).setEndWhen(MaxEpoch(3))
     val e = intercept[TrainingDivergedException](opt.optimize())
     assert(e.getMessage.contains("iteration 6"), e.getMessage)
     assert(opt.progress.iteration == 5 && opt.progress.done && opt.progress.error != null)
@@ -229,7 +241,7 @@ class DistriOptimizerSuite extends AnyFunSuite with BeforeAndAfterAll {
     def nanGradRun(nanAt: Int, iters: Int): (Array[Float], DistriOptimizer) = {
       ember.tensor.RandomGenerator.setSeed(3)
       val m = new Sequential().add(new Linear(4, 3)).add(new NaNGradAfter(nanAt)).add(new LogSoftMax())
-      val o = new DistriOptimizer(m, rdd(train, 2), new ClassNLLCriterion(), 32).setOptimMethod(new SGD(0.1, 0.0, 0.0, 0.9))
+      val o = new DistriOptimizer(m, rdd(train, 2), new ClassNLLCriterion(), 32).setTaskLayout("partition").setOptimMethod(new SGD(0.1, 0.0, 0.0, 0.9))
       o.setEndWhen(MaxIteration(iters))
       if (nanAt < iters) {
         val g = intercept[TrainingDivergedException](o.optimize())
@@ -240,18 +252,18 @@ class DistriOptimizerSuite extends AnyFunSuite with BeforeAndAfterAll {
     val (refused, o6) = nanGradRun(6, 20)
     assert(o6.progress.iteration == 5 && maxDiff(refused, nanGradRun(100, 5)._1) == 0.0)
 
-    val tooMany = intercept[IllegalArgumentException](new DistriOptimizer(mlp(1), rdd(train, 5), new ClassNLLCriterion(), 32).optimize())
+    val tooMany = intercept[IllegalArgumentException](new DistriOptimizer(mlp(1), rdd(train, 5), new ClassNLLCriterion(), 32).setTaskLayout("partition").optimize())
     assert(tooMany.getMessage.contains("5 partitions") && tooMany.getMessage.contains("repartition"))
     val empty = intercept[IllegalArgumentException](
-      new DistriOptimizer(mlp(1), sc.parallelize(Seq.empty[Sample], 2), new ClassNLLCriterion(), 32).optimize())
+      new DistriOptimizer(mlp(1), sc.parallelize(Seq.empty[Sample], 2), new ClassNLLCriterion(), 32).setTaskLayout("partition").optimize())
     assert(empty.getMessage.contains("empty"))
-    val codec = intercept[IllegalArgumentException](new DistriOptimizer(mlp(1), rdd(train, 2), new ClassNLLCriterion(), 32).setWireCodec("fp8"))
+    val codec = intercept[IllegalArgumentException](new DistriOptimizer(mlp(1), rdd(train, 2), new ClassNLLCriterion(), 32).setTaskLayout("partition").setWireCodec("fp8"))
     assert(codec.getMessage.contains("fp8"))
     val shape = intercept[IllegalArgumentException](
-      new DistriOptimizer(new Sequential().add(new Linear(5, 3)), rdd(train, 2), new ClassNLLCriterion(), 32).setMaxRetries(5).optimize())
+      new DistriOptimizer(new Sequential().add(new Linear(5, 3)), rdd(train, 2), new ClassNLLCriterion(), 32).setTaskLayout("partition").setMaxRetries(5).optimize())
     assert(shape.getMessage.contains("expected input of shape"), shape.getMessage)
     val lbfgs = intercept[IllegalArgumentException](
-      new DistriOptimizer(mlp(1), rdd(train, 2), new ClassNLLCriterion(), 32).setOptimMethod(new LBFGS()).optimize())
+      new DistriOptimizer(mlp(1), rdd(train, 2), new ClassNLLCriterion(), 32).setTaskLayout("partition").setOptimMethod(new LBFGS()).optimize())
     assert(lbfgs.getMessage.contains("LBFGS needs the whole parameter vector") && lbfgs.getMessage.contains("2 parameter slices"))
   }
 }
