@@ -25,10 +25,11 @@ object Benchmarks {
     val a = Array.fill(n * n)(rng.nextFloat())
     val b = Array.fill(n * n)(rng.nextFloat())
     val c = new Array[Float](n * n)
-    // warm-up for half a second at least (native load, BLAS threads, and the JVM's own start-up compilation,
-    // which right after launch competes for the cores: one warm-up call measured 0.47x numpy once, 0.9x after)
+    // warm-up for two seconds at least (native load, BLAS threads, and the JVM's own start-up compilation,
+    // which right after launch competes for the cores: after half a second of warm-up `make bench` still
+    // measured 0.51x numpy once, where the same call gives 1.0x in a JVM that has settled)
     val warm = System.nanoTime()
-    while (System.nanoTime() - warm < 500000000L) Blas.gemm(false, false, n, n, n, 1f, a, 0, n, b, 0, n, 0f, c, 0, n)
+    while (System.nanoTime() - warm < 2000000000L) Blas.gemm(false, false, n, n, n, 1f, a, 0, n, b, 0, n, 0f, c, 0, n)
     val best = (1 to reps).map { _ =>
       val t = System.nanoTime()
       Blas.gemm(false, false, n, n, n, 1f, a, 0, n, b, 0, n, 0f, c, 0, n)
@@ -104,7 +105,7 @@ object Benchmarks {
       }
     case "gemm" :: sizes =>
       println(s"RESULT blas ${Blas.implementation}")
-      sizes.map(_.toInt).foreach(n => println(f"RESULT gemm$n ${sgemm(n, if (n >= 4096) 3 else 10)}%.2f"))
+      sizes.map(_.toInt).foreach(n => println(f"RESULT gemm$n ${sgemm(n, if (n >= 4096) 3 else 20)}%.2f"))
     case "lenet5" :: samples :: batch :: warmup :: Nil =>
       println(s"RESULT replicas ${Engine.modelReplicas}")
       val r = lenet5(samples.toInt, batch.toInt, warmup.toInt)

@@ -134,20 +134,10 @@ class LocalOptimizer(model: Module, val dataset: LocalDataSet, criterion: Criter
   private def computeInChunks(batch: MiniBatch, reps: Array[Replica], grads: Tensor): Float = {
     val n = batch.size
     val queue = ChunkQueue(n, reps.length, grads.nElement)
+    val next = () => { val c = queue.claim(); if (c < 0) null else batch.slice(ChunkQueue.from(c), ChunkQueue.length(c)) }
     val losses = Engine.invokeAll(reps.toSeq.map { r => () =>
       r.grads.zero()
-      var loss = 0.0
-      var c = queue.claim()
-      while (c >= 0) {
-        val len = ChunkQueue.length(c)
-        val sub = batch.slice(ChunkQueue.from(c), len)
-        val w = if (averaging) len.toFloat / n else 1f
-        val out = r.model.forward(sub.input)
-        loss += r.criterion.forward(out, sub.target).toDouble * w
-        r.model.backward(sub.input, ChunkQueue.weighted(r.criterion.backward(out, sub.target), w))
-        c = queue.claim()
-      }
-      loss
+      ChunkedStep.run(r.model, r.criterion, next, n, averaging)._1
     })
     sumGradients(reps.map(_.grads), Array.fill(reps.length)(1f), grads)
     losses.sum.toFloat

@@ -3,7 +3,7 @@ package ember.parallel
 import java.nio.charset.StandardCharsets
 
 import com.fasterxml.jackson.databind.ObjectMapper
-import ember.data.{BatchPlan, ChunkQueue, LocalDataSet, Sample}
+import ember.data.{BatchPlan, LocalDataSet, Sample}
 import ember.io.{ModelFile, ModuleSpec}
 import ember.nn.{Criterion, Module}
 import ember.optim._
@@ -116,18 +116,7 @@ private[parallel] final class TaskReplicas(modelBytes: Array[Byte], criterionSpe
   def computeShared(work: IterationWork, globalSize: Int, averaging: Boolean, regularize: Boolean): (Double, Int) = {
     val done = Engine.invokeAll((0 until count).map { i => () =>
       flat(i)._2.zero()
-      var loss = 0.0
-      var samples = 0
-      var chunk = work.next()
-      while (chunk != null) {
-        val w = if (averaging) chunk.size.toFloat / globalSize else 1f
-        val out = models(i).forward(chunk.input)
-        loss += criterions(i).forward(out, chunk.target).toDouble * w
-        models(i).backward(chunk.input, ChunkQueue.weighted(criterions(i).backward(out, chunk.target), w))
-        samples += chunk.size
-        chunk = work.next()
-      }
-      (loss, samples)
+      ChunkedStep.run(models(i), criterions(i), () => work.next(), globalSize, averaging)
     })
     val g = flat(0)._2
     (1 until count).foreach(i => g.add(1f, flat(i)._2))
@@ -243,9 +232,14 @@ private[parallel] object SegmentTask {
       local.map(q => LocalShare.partition(prefix, q))
     }
     val (off, len) = (plan.layout.offset(p), plan.layout.length(p))
-    val master = java.util.Arrays.copyOfRange(replicas.weights, off, off + len)
-    val gradSlice = new Array[Float](len)
-    val previous = new Array[Float](len) // the slice before the step, restored when the step is refused
+    // One task (the default layout in local mode): nothing to exchange, so the step works in place on the
+    // replicas' weights and gradient and the gradient is checked before it (no copy to restore); the wire
+    // codec does not apply. Before, the copies in and out of the slice cost an MLP of 5M parameters 30% of
+    // its iteration time.
+    val single = plan.layout.parts == 1
+    val master = if (single) replicas.weights else java.util.Arrays.copyOfRange(replicas.weights, off, off + len)
+    val gradSlice = if (single) replicas.grads else new Array[Float](len)
+    val previous = if (single) null else new Array[Float](len) // the slice before the step, restored when the step is refused
     val (masterT, gradT) = (Tensor.fromArray(master, len), Tensor.fromArray(gradSlice, len))
     val method = plan.methods(p)
     val progress = plan.start
@@ -275,24 +269,24 @@ private[parallel] object SegmentTask {
         GradientHeader(replicas.compute(part.data, indices, globalSize, plan.averaging, regularize = p == 0), indices.length)
       }
       val t1 = System.nanoTime()
-      ar.putGradients(t, replicas.grads, own)
-      val sum = ar.aggregate(t, replicas.grads, own, gradSlice)
+      val sum = if (single) own else { ar.putGradients(t, replicas.grads, own); ar.aggregate(t, replicas.grads, own, gradSlice) }
       val sliceSquares = AllReduceParameter.sumSquares(gradSlice)
       val loss = sum.lossSum.toFloat
       val l2 = plan.clipping.isInstanceOf[L2NormClipping]
-      val globalSquares = if (l2) ar.allSum(t, sliceSquares) else 0.0 // else known after the update, see below
+      val checkedBefore = single || l2 // else the global norm is known after the update, see below
+      val globalSquares = if (single) sliceSquares else if (l2) ar.allSum(t, sliceSquares) else 0.0
       failure = check(plan.guard, loss, globalSquares, t, epoch)
       if (failure == null) {
-        if (!l2) System.arraycopy(master, 0, previous, 0, len)
+        if (!checkedBefore) System.arraycopy(master, 0, previous, 0, len)
         plan.clipping match {
           case c: L2NormClipping => val s = c.scaleFor(globalSquares); if (s != 1f) gradT.mul(s)
           case c => c(gradT)
         }
         method.step(masterT, gradT, progress.stepContext)
-        ar.publish(t, master, replicas.weights, sliceSquares)
+        if (!single) ar.publish(t, master, replicas.weights, sliceSquares)
       }
       val st = progress.advance(loss, plan.itersPerEpoch)
-      if (failure == null) {
+      if (failure == null && !single) {
         // Without L2 clipping the global gradient norm arrives with the weights: a non-finite gradient is
         // then refused by every task at once, each restoring its slice from before the step.
         val squares = ar.fetchWeights(t, replicas.weights, sliceSquares)
