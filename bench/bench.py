@@ -48,6 +48,7 @@ def main():
     p.add_argument("--samples", type=int, default=60000)
     p.add_argument("--batch", type=int, default=128)
     p.add_argument("--warmup", type=int, default=20)
+    p.add_argument("--rounds", type=int, default=2, help="LeNet-5 rounds per side (alternating); the best counts")
     p.add_argument("--skip-layers", action="store_true", help="skip the convolution / batch-norm / LSTM timings")
     args = p.parse_args()
     cores = os.cpu_count()
@@ -60,20 +61,26 @@ def main():
         ours, ref = float(jvm[f"gemm{n}"]), numpy_gemm(n, 10 if n < 4096 else 3)
         rows.append((f"SGEMM {n}x{n} GFLOP/s", ours, "numpy", ref))
 
-    lenet = spark_submit(["lenet5", str(args.samples), str(args.batch), str(args.warmup)], blas_threads=1)
-    ours = float(lenet["lenet5"])
-    replicas = int(lenet["replicas"])
-    ref = float("nan")
-    ref_cpu = ref_cpu1 = float("nan")
+    # Ember and PyTorch alternate, `--rounds` times each, and each keeps its best round: the cores of this kind of
+    # VM change speed from minute to minute (the same run measured 7,500 and 10,700 samples/s an hour apart)
+    ours = per_cpu = ref = ref_cpu = float("-inf")
+    ref_cpu1 = float("nan")
+    replicas = 0
+    for _ in range(args.rounds):
+        lenet = spark_submit(["lenet5", str(args.samples), str(args.batch), str(args.warmup)], blas_threads=1)
+        ours, per_cpu = max(ours, float(lenet["lenet5"])), max(per_cpu, float(lenet["lenet5_per_cpu_s"]))
+        replicas = int(lenet["replicas"])
+        if args.torch_python:
+            torch_res = torch_lenet5(args, cores)
+            ref, ref_cpu = max(ref, float(torch_res["lenet5"])), max(ref_cpu, float(torch_res["lenet5_per_cpu_s"]))
     if args.torch_python:
-        torch_res = torch_lenet5(args, cores)
-        ref, ref_cpu = float(torch_res["lenet5"]), float(torch_res["lenet5_per_cpu_s"])
         # PyTorch's most CPU-efficient setting: on a loaded machine its thread barriers spin on descheduled cores
         ref_cpu1 = float(torch_lenet5(args, 1)["lenet5_per_cpu_s"])
+    else:
+        ref = ref_cpu = float("nan")
     torch_name = f"PyTorch CPU ({cores} threads)" if args.torch_python else "PyTorch (not installed)"
-    rows.append((f"LeNet-5 train samples/s (batch {args.batch}, {replicas} replicas x 1 BLAS thread)", ours,
+    rows.append((f"LeNet-5 train samples/s (batch {args.batch}, {replicas} replicas x 1 BLAS thread, best of {args.rounds})", ours,
                  torch_name, ref))
-    per_cpu = float(lenet["lenet5_per_cpu_s"])
     rows.append(("LeNet-5 train samples per CPU second (all threads)", per_cpu, torch_name, ref_cpu))
     rows.append(("LeNet-5 train samples per CPU second (all threads)", per_cpu,
                  "PyTorch CPU (1 thread)" if args.torch_python else "PyTorch (not installed)", ref_cpu1))
