@@ -37,6 +37,7 @@ private[parallel] final class IterationWork(data: Array[LocalDataSet], indices: 
  */
 private[parallel] object LocalShare {
   private val data = new ConcurrentHashMap[String, LocalDataSet]()
+  private val ready = new ConcurrentHashMap[String, java.lang.Boolean]() // registered partitions (data may be null)
   private val work = new ConcurrentHashMap[String, (IterationWork, AtomicInteger)]()
 
   def register(prefix: String, p: Int, d: LocalDataSet): Unit = {
@@ -44,7 +45,6 @@ private[parallel] object LocalShare {
     ready.put(s"$prefix/$p", java.lang.Boolean.TRUE)
     AllReduceParameter.Signal.bump()
   }
-  private val ready = new ConcurrentHashMap[String, java.lang.Boolean]()
 
   /** Waits until every partition of `local` has registered (their tasks run at once: a barrier stage). */
   def awaitRegistered(prefix: String, local: Array[Int], timeoutMs: Long): Unit = {

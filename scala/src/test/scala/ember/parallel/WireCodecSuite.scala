@@ -68,6 +68,11 @@ class WireCodecSuite extends AnyFunSuite {
       val acc = Array.fill(20)(2f)
       codec.decodeAdd(buf.duplicate(), acc, 0, 20)
       (0 until 20).foreach(i => assert(acc(i) == 2f + dst(4 + i)))
+      val at = Array.fill(25)(2f) // at an offset, and the buffer's position moves past the values
+      val b = buf.duplicate()
+      codec.decodeAdd(b, at, 3, 20)
+      assert(b.position() == 3 + 20 * codec.bytesPerValue && at(2) == 2f && at(23) == 2f)
+      (0 until 20).foreach(i => assert(at(3 + i) == 2f + dst(4 + i)))
     }
     assert(WireCodec("bf16") == BFloat16 && WireCodec("none") == NoCompression)
     assert(intercept[IllegalArgumentException](WireCodec("fp16")).getMessage.contains("fp16"))
