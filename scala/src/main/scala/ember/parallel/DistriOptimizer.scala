@@ -260,7 +260,8 @@ class DistriOptimizer(model: Module, val dataset: RDD[Sample], criterion: Criter
     val start = new TrainingProgress
     start.restore(position.epoch, position.iteration, position.epochIteration)
     start.loss = position.loss; start.score = position.score; start.history = position.history
-    val plan = SegmentPlan("", layout, codec, !cached.sparkContext.isLocal, !deterministic, taskLayout == "executor", syncTimeoutMs, batchSize, seed, counts, start,
+    val cores = if (taskLayout == "executor") DistriOptimizer.coresPerExecutor(cached.sparkContext, layout.parts) else 0
+    val plan = SegmentPlan("", layout, codec, !cached.sparkContext.isLocal, !deterministic, cores, syncTimeoutMs, batchSize, seed, counts, start,
       itersPerEpoch, segmentIterations, Seq(endWhen) ++ validation.map(_.trigger) ++ checkpoint.map(_.trigger), guard,
       clipping, averaging, ModelFile.toBytes(model), ModuleSpec.describe(criterion).toString, sliceMethods)
     val (results, wallNanos) = runWithRetries(cached, plan)
@@ -376,6 +377,19 @@ object DistriOptimizer {
     val deadline = System.nanoTime() + 30000000000L
     while (registered < wanted && System.nanoTime() < deadline) Thread.sleep(100)
     math.max(1, math.min(wanted, registered))
+  }
+
+  /**
+   * Cores of one executor as the driver sees them: N of local[N]; `spark.executor.cores`; else the cluster's
+   * cores (`defaultParallelism`, unless `spark.default.parallelism` overrides it) over `executors`; 0 when
+   * unknown (then each task uses the cores Spark grants it).
+   */
+  private[parallel] def coresPerExecutor(sc: SparkContext, executors: Int): Int = sc.master match {
+    case "local" => 1
+    case LocalMaster(n) => if (n == "*") Runtime.getRuntime.availableProcessors() else n.toInt
+    case _ => sc.getConf.getOption("spark.executor.cores").flatMap(_.toIntOption).getOrElse {
+      if (sc.getConf.contains("spark.default.parallelism")) 0 else sc.defaultParallelism / math.max(1, executors)
+    }
   }
 
   private[parallel] def checkSlots(sc: SparkContext, parts: Int): Unit = {

@@ -34,7 +34,7 @@ private[parallel] final case class SegmentPlan(
     codec: WireCodec,
     rendezvous: Boolean,
     dynamicSplit: Boolean,
-    executorCores: Boolean,
+    coresPerExecutor: Int,
     timeoutMs: Long,
     batchSize: Int,
     seed: Long,
@@ -159,29 +159,16 @@ private[parallel] final class TaskReplicas(modelBytes: Array[Byte], criterionSpe
 private[parallel] object SegmentTask {
 
   /**
-   * Model replicas of a task in the "executor" task layout: the cores Spark gave it (`spark.task.cpus`), or
-   * its share of the executor's cores when fewer training tasks than cores run there (BigDL ran one task per
-   * executor on all its cores): in local[2], one task trains on both cores. Each replica runs BLAS with `Engine.blasThreads`
-   * threads, so the share is divided by that (no oversubscription when BLAS is multi-threaded).
+   * Model replicas of a task: the cores Spark gave it (`spark.task.cpus`), or, in the "executor" task layout
+   * (`coresPerExecutor` > 0, found by the driver), its share of its executor's cores when fewer training tasks
+   * than cores run there (BigDL ran one task per executor on all its cores): in local[2], one task trains on
+   * both cores. Each replica runs BLAS with `Engine.blasThreads` threads, so the share is divided by that (no
+   * oversubscription when BLAS is multi-threaded).
    */
-  def replicasFor(ctx: TaskContext, tasksInJvm: Int): Int = {
+  def replicasFor(ctx: TaskContext, coresPerExecutor: Int, tasksInJvm: Int): Int = {
     if (ctx == null) return 1
     val granted = math.max(1, ctx.cpuAmount().toInt)
-    val share = executorCores.map(c => c / math.max(1, tasksInJvm) / math.max(1, Engine.blasThreads)).getOrElse(0)
-    math.max(granted, share)
-  }
-
-  /** Cores of this executor: N of local[N] in local mode, else `spark.executor.cores` when set. */
-  private def executorCores: Option[Int] = {
-    val env = org.apache.spark.SparkEnv.get
-    if (env == null) return None
-    val LocalN = """local\[(\d+|\*)(,\d+)?\]""".r
-    env.conf.get("spark.master", "") match {
-      case "local" => Some(1)
-      case LocalN("*", _) => Some(Runtime.getRuntime.availableProcessors())
-      case LocalN(n, _) => Some(n.toInt)
-      case _ => env.conf.getOption("spark.executor.cores").flatMap(_.toIntOption)
-    }
+    math.max(granted, coresPerExecutor / math.max(1, tasksInJvm) / math.max(1, Engine.blasThreads))
   }
 
   /** The name of the block in which task `p` of a stage attempt leaves the exception that failed it. */
@@ -223,8 +210,7 @@ private[parallel] object SegmentTask {
     // the partitions whose tasks run in this JVM share each batch in chunks (see IterationWork), unless a
     // module needs its exact sub-batch (batch statistics, random draws) or setDeterministic(true) was asked
     val local = executors.indices.filter(q => executors(q) == executors(p)).toArray
-    val replicas = new TaskReplicas(plan.modelBytes, plan.criterionSpec,
-      if (plan.executorCores) SegmentTask.replicasFor(ctx, local.length) else if (ctx == null) 1 else math.max(1, ctx.cpuAmount().toInt))
+    val replicas = new TaskReplicas(plan.modelBytes, plan.criterionSpec, SegmentTask.replicasFor(ctx, plan.coresPerExecutor, local.length))
     val share = plan.dynamicSplit && replicas.splitsFreely && (local.length > 1 || replicas.size > 1)
     val localData = if (!share) null else {
       LocalShare.register(prefix, p, part.data)

@@ -121,7 +121,7 @@ class DistriOptimizerSuite extends AnyFunSuite with BeforeAndAfterAll {
     assert(acc > 0.9, s"accuracy $acc")
     assert(opt.timeSplit.waitSeconds == 0.0, "one task waits for no other")
     assert(intercept[IllegalArgumentException](opt.setTaskLayout("node")).getMessage.contains("\"executor\" or \"partition\""))
-    assert(SegmentTask.replicasFor(null, 1) == 1)
+    assert(SegmentTask.replicasFor(null, 4, 1) == 1 && DistriOptimizer.coresPerExecutor(sc, 1) == 4) // local[4]
   }
 
   test("batch-norm running statistics come back from the tasks and match the LocalOptimizer's") {
