@@ -2,8 +2,6 @@ package ember.data
 
 import java.util.concurrent.atomic.AtomicInteger
 
-import ember.tensor.{Activity, Table, Tensor}
-
 /**
  * Shares the samples `[0, size)` of one mini-batch among `workers` threads that claim chunks until none is
  * left (guided self-scheduling: a claim takes `max(minChunk, ceil(remaining / (2 * workers)))` samples, so
@@ -16,7 +14,7 @@ import ember.tensor.{Activity, Table, Tensor}
  * chunks keep both busy until the batch is used up, whichever is faster.
  *
  * The sum of the workers' gradients is the same set of per-sample terms whatever the claims (each chunk's
- * gradient weighted by its share of the batch, see [[ChunkQueue.weighted]]), so results match the static
+ * gradient weighted by its share of the batch, see `ember.optim.ChunkedStep`), so results match the static
  * split up to float rounding, but the rounding depends on timing: runs are not bitwise reproducible.
  * Models whose output for a sample depends on the other samples of its chunk or on random draws (batch
  * normalization, dropout: `Module.samplesIndependent` false) keep the static split.
@@ -61,17 +59,4 @@ object ChunkQueue {
 
   def from(chunk: Long): Int = (chunk >>> 32).toInt
   def length(chunk: Long): Int = (chunk & 0xffffffffL).toInt
-
-  /**
-   * `gradOutput` of a criterion scaled in place by `w` (a chunk's share of the batch when the criterion
-   * averages over its input), so that the backward pass adds the chunk's weighted gradient; returns it.
-   */
-  def weighted(gradOutput: Activity, w: Float): Activity = {
-    if (w != 1f) gradOutput match {
-      case t: Tensor => t.mul(w)
-      case t: Table => (0 until t.length).foreach(i => weighted(t(i), w))
-      case other => throw new IllegalArgumentException(s"cannot scale a gradient of type ${other.getClass.getSimpleName}")
-    }
-    gradOutput
-  }
 }

@@ -1,9 +1,10 @@
 package ember.optim
 
-import ember.data.{ChunkQueue, MiniBatch}
+import ember.data.MiniBatch
 import ember.nn.{Criterion, Module}
+import ember.tensor.{Activity, Table, Tensor}
 
-/** The loop of one worker (a model replica) over the chunks of a batch it claims ([[ChunkQueue]]). */
+/** The loop of one worker (a model replica) over the chunks of a batch it claims (`ember.data.ChunkQueue`). */
 private[ember] object ChunkedStep {
 
   /**
@@ -20,10 +21,23 @@ private[ember] object ChunkedStep {
       val w = if (averaging) chunk.size.toFloat / globalSize else 1f
       val out = model.forward(chunk.input)
       loss += criterion.forward(out, chunk.target).toDouble * w
-      model.backward(chunk.input, ChunkQueue.weighted(criterion.backward(out, chunk.target), w))
+      model.backward(chunk.input, weighted(criterion.backward(out, chunk.target), w))
       samples += chunk.size
       chunk = next()
     }
     (loss, samples)
+  }
+
+  /**
+   * `gradOutput` of a criterion scaled in place by `w` (a chunk's share of the batch when the criterion
+   * averages over its input), so that the backward pass adds the chunk's weighted gradient; returns it.
+   */
+  private def weighted(gradOutput: Activity, w: Float): Activity = {
+    if (w != 1f) gradOutput match {
+      case t: Tensor => t.mul(w)
+      case t: Table => (0 until t.length).foreach(i => weighted(t(i), w))
+      case other => throw new IllegalArgumentException(s"cannot scale a gradient of type ${other.getClass.getSimpleName}")
+    }
+    gradOutput
   }
 }
