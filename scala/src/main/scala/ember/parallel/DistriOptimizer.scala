@@ -384,21 +384,21 @@ object DistriOptimizer {
    * cores (`defaultParallelism`, unless `spark.default.parallelism` overrides it) over `executors`; 0 when
    * unknown (then each task uses the cores Spark grants it).
    */
-  private[parallel] def coresPerExecutor(sc: SparkContext, executors: Int): Int = sc.master match {
-    case "local" => 1
-    case LocalMaster(n) => if (n == "*") Runtime.getRuntime.availableProcessors() else n.toInt
-    case _ => sc.getConf.getOption("spark.executor.cores").flatMap(_.toIntOption).getOrElse {
+  private[parallel] def coresPerExecutor(sc: SparkContext, executors: Int): Int = localSlots(sc).getOrElse {
+    sc.getConf.getOption("spark.executor.cores").flatMap(_.toIntOption).getOrElse {
       if (sc.getConf.contains("spark.default.parallelism")) 0 else sc.defaultParallelism / math.max(1, executors)
     }
   }
 
+  /** Task slots of a local master: N of local[N] (all cores for local[*]), 1 for local; None on a cluster. */
+  private def localSlots(sc: SparkContext): Option[Int] = sc.master match {
+    case "local" => Some(1)
+    case LocalMaster(n) => Some(if (n == "*") Runtime.getRuntime.availableProcessors() else n.toInt)
+    case _ => None
+  }
+
   private[parallel] def checkSlots(sc: SparkContext, parts: Int): Unit = {
-    val slots = sc.master match {
-      case "local" => Some(1)
-      case LocalMaster(n) => Some(if (n == "*") Runtime.getRuntime.availableProcessors() else n.toInt)
-      case _ => None
-    }
-    slots.foreach(s => require(parts <= s, s"DistriOptimizer: the training RDD has $parts partitions but ${sc.master} " +
+    localSlots(sc).foreach(s => require(parts <= s, s"DistriOptimizer: the training RDD has $parts partitions but ${sc.master} " +
       s"runs only $s tasks at once, and all partitions train together; repartition the RDD to at most $s partitions"))
   }
 
