@@ -10,7 +10,7 @@ from ember.nn.criterion import ClassNLLCriterion
 from ember.nn.layer import Linear, LogSoftMax, ReLU, Sequential
 from ember.optim.optimizer import (SGD, Adam, EveryEpoch, MaxEpoch, MaxIteration, Optimizer, Top1Accuracy,
                                    TrainSummary, ValidationSummary)
-from ember.parallel import DistriOptimizer
+from ember.optim.distri_optimizer import DistriOptimizer
 from ember.util.common import Sample, init_engine
 
 

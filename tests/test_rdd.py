@@ -125,9 +125,9 @@ def test_errors_inside_spark_tasks_arrive_as_python_exceptions(sc, rng):
         to_sample_rdd([(x[0], 1)])
 
 
-@pytest.mark.parametrize("statement", ["import ember.parallel", "import ember.parallel.predictor",
+@pytest.mark.parametrize("statement", ["import ember.optim.distri_optimizer", "import ember.optim.predictor",
                                        "from ember.optim.optimizer import DistriOptimizer",
-                                       "from ember.nn.layer import Linear; import ember.parallel.predictor"])
+                                       "from ember.nn.layer import Linear; import ember.optim.predictor"])
 def test_imports_in_any_order(statement):
     import subprocess
     import sys

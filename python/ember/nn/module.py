@@ -125,7 +125,7 @@ class Model(JavaValue):
             - output: (N, *) the model's output per sample
         """
         if _is_spark_data(x):
-            from ember.parallel.predictor import Predictor
+            from ember.optim.predictor import Predictor
 
             return Predictor(self, batch_size).predict(x)
         out = call_static(MODEL_API, "predict", self.value, _convert.to_tensor(x, "x"), _as_batch_size(batch_size))
@@ -137,7 +137,7 @@ class Model(JavaValue):
         For an RDD or DataFrame ``x``: an RDD of ints, computed on the executors.
         """
         if _is_spark_data(x):
-            from ember.parallel.predictor import Predictor
+            from ember.optim.predictor import Predictor
 
             return Predictor(self, batch_size).predict_class(x)
         raw = call_static(MODEL_API, "predictClass", self.value, _convert.to_tensor(x, "x"), _as_batch_size(batch_size))
@@ -255,7 +255,7 @@ def _is_spark_data(x):
 
 
 def _spark_evaluate(model, data=None, batch_size=128, methods=None, x=None, val_rdd=None, val_methods=None):
-    from ember.parallel.predictor import Predictor
+    from ember.optim.predictor import Predictor
 
     data = next(d for d in (data, x, val_rdd) if d is not None)
     return Predictor(model, batch_size).evaluate(data, methods if methods is not None else val_methods)

@@ -244,7 +244,7 @@ class LocalOptimizer(BaseOptimizer):
 
 class Optimizer(BaseOptimizer):
     """BigDL's entry point: ``Optimizer(model, training_rdd, criterion, end_trigger, batch_size, optim_method)``
-    or ``Optimizer.create(...)`` gives a :class:`~ember.parallel.DistriOptimizer` for an RDD or DataFrame and
+    or ``Optimizer.create(...)`` gives a :class:`~ember.optim.DistriOptimizer` for an RDD or DataFrame and
     a :class:`LocalOptimizer` for an ``(X, y)`` tuple of numpy arrays.
     """
 
@@ -253,7 +253,7 @@ class Optimizer(BaseOptimizer):
 
     @staticmethod
     def create(model, training_set, criterion, end_trigger=None, batch_size=32, optim_method=None, cores=None):
-        """An optimizer for ``training_set``: a :class:`~ember.parallel.DistriOptimizer` for Spark data, a
+        """An optimizer for ``training_set``: a :class:`~ember.optim.DistriOptimizer` for Spark data, a
         :class:`LocalOptimizer` for an ``(X, y)`` tuple of arrays.
 
         Args:
@@ -270,7 +270,7 @@ class Optimizer(BaseOptimizer):
         from ember.data.rdd import is_spark_data
 
         if is_spark_data(training_set):
-            from ember.parallel.distri_optimizer import DistriOptimizer
+            from ember.optim.distri_optimizer import DistriOptimizer
 
             if cores is not None:
                 raise errors.EmberValueError("cores: the distributed optimizer uses one replica per executor core; "
@@ -285,10 +285,10 @@ class Optimizer(BaseOptimizer):
 
 
 def __getattr__(name):
-    # DistriOptimizer lives in ember.parallel (it imports this module), importable from here under BigDL's
-    # path; it stays out of __all__ so that ember.optim's star import does not import it back half-way.
+    # DistriOptimizer lives in ember.optim.distri_optimizer (it imports this module), importable here under
+    # BigDL's path; out of __all__ so that ember.optim's star import does not import it back half-way.
     if name == "DistriOptimizer":
-        from ember.parallel.distri_optimizer import DistriOptimizer
+        from ember.optim.distri_optimizer import DistriOptimizer
 
         return DistriOptimizer
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -3,7 +3,7 @@ package ember.bench
 import ember.data.{LocalDataSet, Sample}
 import ember.nn._
 import ember.optim._
-import ember.parallel.{DistriOptimizer, Engine, TimeSplit}
+import ember.parallel.Engine
 import ember.tensor.RandomGenerator
 import org.apache.spark.{SparkConf, SparkContext}
 

@@ -8,7 +8,6 @@ import java.util.zip.GZIPInputStream
 import ember.data.LocalDataSet
 import ember.nn._
 import ember.optim._
-import ember.parallel.DistriOptimizer
 import ember.tensor.{RandomGenerator, Tensor}
 import org.apache.spark.{SparkConf, SparkContext}
 

@@ -236,5 +236,5 @@ object Optimizer {
 
   /** A DistriOptimizer training `model` on an RDD of samples, one task per partition. */
   def apply(model: Module, dataset: org.apache.spark.rdd.RDD[ember.data.Sample], criterion: Criterion,
-      batchSize: Int): ember.parallel.DistriOptimizer = new ember.parallel.DistriOptimizer(model, dataset, criterion, batchSize)
+      batchSize: Int): ember.optim.DistriOptimizer = new ember.optim.DistriOptimizer(model, dataset, criterion, batchSize)
 }

@@ -233,7 +233,7 @@ object AllReduceParameter {
   }
 
   /** Wakes the waiters of this JVM when a block is put (a version counter avoids lost wake-ups). */
-  private[parallel] object Signal {
+  private[ember] object Signal {
     @volatile private var counter = 0L
     def version: Long = counter
     def bump(): Unit = synchronized { counter += 1; notifyAll() }

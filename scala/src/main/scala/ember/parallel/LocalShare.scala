@@ -12,7 +12,7 @@ import ember.data.{ChunkQueue, LocalDataSet, MiniBatch}
  * their parts of an iteration together instead of waiting for the slowest at the gradient exchange.
  * `data(i)` is the data of one local partition and `indices(i)` its samples in the batch.
  */
-private[parallel] final class IterationWork(data: Array[LocalDataSet], indices: Array[Array[Int]], workers: Int, parameters: Long) {
+private[ember] final class IterationWork(data: Array[LocalDataSet], indices: Array[Array[Int]], workers: Int, parameters: Long) {
   private val starts: Array[Int] = indices.map(_.length).scanLeft(0)(_ + _)
   /** Samples of the batch held in this JVM. */
   val total: Int = starts.last
@@ -35,7 +35,7 @@ private[parallel] final class IterationWork(data: Array[LocalDataSet], indices: 
  * builds the [[IterationWork]] of all local partitions, which every local task then takes chunks from.
  * Keys start with the segment attempt's block prefix, so a retried stage never meets a failed attempt's work.
  */
-private[parallel] object LocalShare {
+private[ember] object LocalShare {
   private val data = new ConcurrentHashMap[String, LocalDataSet]()
   private val ready = new ConcurrentHashMap[String, java.lang.Boolean]() // registered partitions (data may be null)
   private val work = new ConcurrentHashMap[String, (IterationWork, AtomicInteger)]()

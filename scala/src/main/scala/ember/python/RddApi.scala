@@ -2,8 +2,7 @@ package ember.python
 
 import ember.data.Sample
 import ember.nn.Module
-import ember.optim.{ValidationMethod, ValidationResult}
-import ember.parallel.Predictor
+import ember.optim.{Predictor, ValidationMethod, ValidationResult}
 import org.apache.spark.api.java.JavaRDD
 import org.apache.spark.rdd.RDD
 import org.apache.spark.sql.DataFrame

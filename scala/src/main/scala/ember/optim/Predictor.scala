@@ -1,11 +1,10 @@
-package ember.parallel
+package ember.optim
 
 import scala.reflect.ClassTag
 
 import ember.data.{MiniBatch, Sample}
 import ember.io.ModelFile
 import ember.nn.Module
-import ember.optim.{ValidationMethod, ValidationResult}
 import ember.tensor.Tensor
 import org.apache.spark.rdd.RDD
 

@@ -1,11 +1,11 @@
-package ember.parallel
+package ember.optim
 
 import java.util.UUID
 
 import ember.data.{BatchPlan, LocalDataSet, Sample}
 import ember.io.{ModelFile, ModuleSpec}
 import ember.nn.{Criterion, Module}
-import ember.optim._
+import ember.parallel.{LocalShare, NoCompression, SliceLayout, WireCodec}
 import ember.tensor.Tensor
 import org.apache.spark.{SparkContext, SparkException}
 import org.apache.spark.ember.BlockStore
@@ -355,11 +355,11 @@ object DistriOptimizer {
   private val LocalMaster = """local\[(\*|\d+)(?:,\s*\d+)?\]""".r
 
   /** The one Spark job of a segment: a barrier stage with one task per partition. */
-  private[parallel] def runJob(cached: RDD[PartitionData], plan: SegmentPlan): Array[SegmentResult] =
+  private[optim] def runJob(cached: RDD[PartitionData], plan: SegmentPlan): Array[SegmentResult] =
     cached.barrier().mapPartitions(it => Iterator(SegmentTask.run(plan, it.next()))).collect()
 
   /** The optim method of slice `i`: a fresh copy of `method` with that slice of its state. */
-  private[parallel] def sliceOf(method: OptimMethod, layout: SliceLayout, i: Int): OptimMethod = {
+  private[optim] def sliceOf(method: OptimMethod, layout: SliceLayout, i: Int): OptimMethod = {
     val m = method.freshCopy()
     val whole = method.state
     if (whole.nonEmpty) m.loadState(OptimState.slice(whole, layout.offset(i), layout.length(i)))
@@ -371,7 +371,7 @@ object DistriOptimizer {
    * Executors to train on, at most `wanted`: 1 in local mode; on a cluster the registered executors, after
    * waiting up to 30 s for `wanted` of them (they register some seconds after the SparkContext starts).
    */
-  private[parallel] def executors(sc: SparkContext, wanted: Int): Int = {
+  private[optim] def executors(sc: SparkContext, wanted: Int): Int = {
     if (sc.isLocal) return 1
     def registered = sc.statusTracker.getExecutorInfos.length - 1 // the driver is listed too
     val deadline = System.nanoTime() + 30000000000L
@@ -384,7 +384,7 @@ object DistriOptimizer {
    * cores (`defaultParallelism`, unless `spark.default.parallelism` overrides it) over `executors`; 0 when
    * unknown (then each task uses the cores Spark grants it).
    */
-  private[parallel] def coresPerExecutor(sc: SparkContext, executors: Int): Int = localSlots(sc).getOrElse {
+  private[optim] def coresPerExecutor(sc: SparkContext, executors: Int): Int = localSlots(sc).getOrElse {
     sc.getConf.getOption("spark.executor.cores").flatMap(_.toIntOption).getOrElse {
       if (sc.getConf.contains("spark.default.parallelism")) 0 else sc.defaultParallelism / math.max(1, executors)
     }
@@ -397,17 +397,17 @@ object DistriOptimizer {
     case _ => None
   }
 
-  private[parallel] def checkSlots(sc: SparkContext, parts: Int): Unit = {
+  private[optim] def checkSlots(sc: SparkContext, parts: Int): Unit = {
     localSlots(sc).foreach(s => require(parts <= s, s"DistriOptimizer: the training RDD has $parts partitions but ${sc.master} " +
       s"runs only $s tasks at once, and all partitions train together; repartition the RDD to at most $s partitions"))
   }
 
   /** Whether a failed segment may succeed when rerun (a bad argument, bad data or a diverged run never does). */
-  private[parallel] def retriable(e: Throwable): Boolean = !Iterator.iterate(e)(_.getCause).takeWhile(_ != null).take(20)
+  private[optim] def retriable(e: Throwable): Boolean = !Iterator.iterate(e)(_.getCause).takeWhile(_ != null).take(20)
     .exists(c => c.isInstanceOf[IllegalArgumentException] || c.isInstanceOf[TrainingDivergedException])
 
   /** The exception a task of the failed segment left (see SegmentTask.run), from its first stage attempts. */
-  private[parallel] def taskError(prefix: String, parts: Int): Option[Throwable] =
+  private[optim] def taskError(prefix: String, parts: Int): Option[Throwable] =
     (for (a <- (0 until 4).iterator; p <- (0 until parts).iterator) yield BlockStore.get(SegmentTask.errorBlock(prefix, a, p), remote = true))
       .collectFirst { case Some(buf) =>
         val bytes = new Array[Byte](buf.remaining()); buf.get(bytes)

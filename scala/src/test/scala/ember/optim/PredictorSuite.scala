@@ -1,4 +1,4 @@
-package ember.parallel
+package ember.optim
 
 import ember.data.{LocalDataSet, Sample}
 import ember.nn.{ClassNLLCriterion, Linear, LogSoftMax, ReLU, Reshape, Sequential}

@@ -1,4 +1,4 @@
-"""Distributed inference on Spark data (``ember.parallel.Predictor`` on the JVM).
+"""Distributed inference on Spark data (``ember.optim.Predictor`` on the JVM).
 
 ``model.predict(rdd)``, ``model.predict_class(rdd)`` and ``model.evaluate(rdd, batch_size, methods)`` come
 here when given an RDD or a DataFrame instead of numpy arrays.

@@ -1,4 +1,4 @@
-"""Distributed training on Spark data: :class:`DistriOptimizer` (``ember.parallel.DistriOptimizer``).
+"""Distributed training on Spark data: :class:`DistriOptimizer` (``ember.optim.DistriOptimizer``).
 
 ``Optimizer(model=..., training_rdd=rdd, ...)`` and ``Optimizer.create(...)`` return one when the training
 data is an RDD or a DataFrame; everything set on the base optimizer (validation, checkpoints, resume,
@@ -47,7 +47,7 @@ class DistriOptimizer(BaseOptimizer):
         True
     """
 
-    _java_class = "ember.parallel.DistriOptimizer"
+    _java_class = "ember.optim.DistriOptimizer"
 
     def __init__(self, model, training_rdd, criterion, end_trigger=None, batch_size=32, optim_method=None):
         _check(model, Model, "model")

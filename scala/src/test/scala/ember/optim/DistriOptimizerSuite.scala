@@ -1,11 +1,11 @@
-package ember.parallel
+package ember.optim
 
 import java.nio.file.Files
 import java.util.concurrent.atomic.AtomicInteger
 
 import ember.data.{LocalDataSet, Sample}
 import ember.nn._
-import ember.optim._
+import ember.parallel._
 import ember.optim.LocalOptimizerSuite.{clusters, mlp}
 import ember.tensor.{RandomGenerator, Tensor}
 import org.apache.spark.{SparkConf, SparkContext}

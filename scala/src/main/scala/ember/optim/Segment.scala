@@ -1,4 +1,4 @@
-package ember.parallel
+package ember.optim
 
 import java.nio.charset.StandardCharsets
 
@@ -6,17 +6,17 @@ import com.fasterxml.jackson.databind.ObjectMapper
 import ember.data.{BatchPlan, LocalDataSet, Sample}
 import ember.io.{ModelFile, ModuleSpec}
 import ember.nn.{Criterion, Module}
-import ember.optim._
+import ember.parallel.{AllReduceParameter, Engine, GradientHeader, IterationWork, LocalShare, SliceLayout, WireCodec}
 import ember.tensor.Tensor
 import org.apache.spark.{TaskContext, TaskKilledException}
 import org.apache.spark.ember.BlockStore
 
 /** One cached training partition: its samples as a LocalDataSet (null when the partition is empty). */
-private[parallel] final class PartitionData(val index: Int, val data: LocalDataSet) {
+private[optim] final class PartitionData(val index: Int, val data: LocalDataSet) {
   def size: Int = if (data == null) 0 else data.size
 }
 
-private[parallel] object PartitionData {
+private[optim] object PartitionData {
   def apply(index: Int, samples: Iterator[Sample]): PartitionData = {
     val all = samples.toArray
     new PartitionData(index, if (all.isEmpty) null else LocalDataSet(all.toSeq))
@@ -28,7 +28,7 @@ private[parallel] object PartitionData {
  * the data layout, the model (model-file bytes) and criterion, the optim method of every slice (with its
  * state), the triggers that end the segment and the checks of each iteration.
  */
-private[parallel] final case class SegmentPlan(
+private[optim] final case class SegmentPlan(
     prefix: String,
     layout: SliceLayout,
     codec: WireCodec,
@@ -65,7 +65,7 @@ private[parallel] final case class SegmentPlan(
  * state of the model (batch-norm running statistics) after the segment, in `namedBuffers` order, as
  * kept by task 0's first replica (the LocalOptimizer keeps its replica 0's); empty from the other tasks.
  */
-private[parallel] final case class SegmentResult(
+private[optim] final case class SegmentResult(
     partition: Int,
     weights: Array[Float],
     method: OptimMethod,
@@ -80,7 +80,7 @@ private[parallel] final case class SegmentResult(
 )
 
 /** The model replicas of one task (one per core of the task), sharing one flat weight vector. */
-private[parallel] final class TaskReplicas(modelBytes: Array[Byte], criterionSpec: String, count: Int) {
+private[optim] final class TaskReplicas(modelBytes: Array[Byte], criterionSpec: String, count: Int) {
   val models: Array[Module] = Array.tabulate(count)(_ => ModelFile.fromBytes(modelBytes))
   private val criterions: Array[Criterion] =
     Array.fill(count)(ModuleSpec.buildCriterion(new ObjectMapper().readTree(criterionSpec)))
@@ -156,7 +156,7 @@ private[parallel] final class TaskReplicas(modelBytes: Array[Byte], criterionSpe
  * The executor side of one segment: the loop a training task runs over many iterations, synchronising
  * with the other tasks only through [[AllReduceParameter]] blocks (see the DistriOptimizer's notes).
  */
-private[parallel] object SegmentTask {
+private[optim] object SegmentTask {
 
   /**
    * Model replicas of a task: the cores Spark gave it (`spark.task.cpus`), or, in the "executor" task layout
@@ -313,7 +313,7 @@ private[parallel] object SegmentTask {
 }
 
 /** Per-iteration figures of one task in one segment. */
-private[parallel] final class SegmentStats(capacity: Int) {
+private[optim] final class SegmentStats(capacity: Int) {
   private val initial = math.max(1, math.min(capacity, 1024))
   private var losses = new Array[Float](initial)
   private var samples = new Array[Int](initial)
