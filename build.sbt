@@ -32,6 +32,9 @@ lazy val ember = (project in file("."))
     Test / resourceDirectory := baseDirectory.value / "scala" / "src" / "test" / "resources",
     Compile / unmanagedJars ++= (sparkJarsDir.value ** "*.jar").classpath,
     libraryDependencies += "org.scalatest" %% "scalatest" % "3.2.19" % Test,
+    // oneDNN kernels through the JavaCPP presets (natives in the linux-x86_64 jars; opencl is needed on CPU too)
+    libraryDependencies ++= Seq("org.bytedeco" % "dnnl" % "3.3.4-1.5.10", "org.bytedeco" % "javacpp" % "1.5.10",
+      "org.bytedeco" % "opencl" % "3.0-1.5.10").flatMap(m => Seq(m, m classifier "linux-x86_64")),
     javacOptions ++= Seq("--release", "17"),
     scalacOptions ++= Seq("-release", "17", "-deprecation", "-feature", "-unchecked", "-Xlint:-unused,_"),
     Compile / packageBin / artifactPath := baseDirectory.value / "scala" / "target" / "ember.jar",

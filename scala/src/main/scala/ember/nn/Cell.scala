@@ -1,6 +1,7 @@
 package ember.nn
 
 import ember.tensor.{Activity, RandomGenerator, Table, Tensor}
+import ember.tensor.dnn.RnnKernel
 
 /**
  * Base of the recurrent cells ([[LSTM]], [[GRU]], [[RnnCell]]): the parameters, the time loop and full
@@ -13,6 +14,9 @@ import ember.tensor.{Activity, RandomGenerator, Table, Tensor}
  * backward time loop three GEMMs accumulate dW_ih, dW_hh and the input gradient over all steps at once.
  * A subclass only supplies the gate nonlinearities of one step ([[stepForward]] / [[stepBackward]]) on
  * contiguous [B, gates * H] and [B, H] slices. Weights are uniform in +-1/sqrt(hiddenSize) (PyTorch).
+ *
+ * LSTM and GRU run on oneDNN's RNN primitives instead when those are enabled ([[RnnKernel]]; `EMBER_KERNELS=jvm`
+ * keeps the loops above): the whole sequence forward, and backward for data and weights, in one call each.
  */
 abstract class Cell(val inputSize: Int, val hiddenSize: Int, gates: Int, hiddenBias: Boolean) extends Module {
   require(inputSize > 0, s"${getClass.getSimpleName}: inputSize must be positive, got $inputSize")
@@ -52,6 +56,25 @@ abstract class Cell(val inputSize: Int, val hiddenSize: Int, gates: Int, hiddenB
   private var dHW: Tensor = new Tensor()   // [T, B, G] gradient of the hidden projections (GRU), else dXW
   private val ones = new Tensor()
 
+  /** The oneDNN kind of this cell, or null when oneDNN has no primitive for it (the JVM loops run). */
+  protected def dnnKind: RnnKernel.Kind = null
+
+  private var dnn: RnnKernel = null
+  private var ranDnn = false // whether the last sequenceForward ran on oneDNN
+  private var kernelChoice: Option[Boolean] = None
+
+  /** Chooses the kernels of this cell: oneDNN (`true`, where available) or the JVM loops; tests compare the two. */
+  private[ember] def useDnn(value: Boolean): this.type = { kernelChoice = Some(value); this }
+
+  /** Whether the last [[sequenceForward]] ran on oneDNN. */
+  private[ember] def ranOnDnn: Boolean = ranDnn
+
+  private def dnnKernel: RnnKernel =
+    if (dnnKind == null || !kernelChoice.getOrElse(true) || !RnnKernel.enabled) null
+    else { if (dnn == null) dnn = new RnnKernel(dnnKind, inputSize, hiddenSize); dnn }
+
+  private def params: RnnKernel.Params = RnnKernel.Params(weightIH, weightHH, bias, biasHH)
+
   /** The hidden states h_1 .. h_T of the last [[sequenceForward]], [T, B, H] (a view). */
   def hidden: Tensor = hs.narrow(0, 1, hs.size(0) - 1)
 
@@ -78,6 +101,21 @@ abstract class Cell(val inputSize: Int, val hiddenSize: Int, gates: Int, hiddenB
       s"${getClass.getSimpleName}: expected input of shape [time, batch, $inputSize], got ${x.shapeString}")
     val (t, b) = (x.size(0), x.size(1))
     xs = x.contiguous()
+    val k = dnnKernel
+    ranDnn = k != null
+    if (ranDnn) dnnForward(k, h0, c0, isTraining) else loopForward(h0, c0)
+  }
+
+  private def dnnForward(k: RnnKernel, h0: Tensor, c0: Tensor, training: Boolean): Unit = {
+    val (t, b) = (xs.size(0), xs.size(1))
+    hs.resize(t + 1, b, hiddenSize)
+    rows(hs, 0).copy(h0)
+    if (nStates == 2) { cs.resize(t + 1, b, hiddenSize); rows(cs, 0).copy(c0) }
+    k.forward(xs.storage, xs.offset, t, b, rows(hs, 0), cState(0), params, training, hs.narrow(0, 1, t), cState(t))
+  }
+
+  private def loopForward(h0: Tensor, c0: Tensor): Unit = {
+    val (t, b) = (xs.size(0), xs.size(1))
     pre.resize(t, b, G); hw.resize(t, b, G); hs.resize(t + 1, b, hiddenSize)
     if (nStates == 2) cs.resize(t + 1, b, hiddenSize)
     val pre2 = pre.view(t * b, G)
@@ -104,9 +142,25 @@ abstract class Cell(val inputSize: Int, val hiddenSize: Int, gates: Int, hiddenB
    * null). Parameter gradients are added by [[accGradParameters]] afterwards.
    */
   def sequenceBackward(gradH: Tensor, gradCT: Tensor): (Tensor, Tensor, Tensor) = {
-    val (t, b) = (pre.size(0), pre.size(1))
+    val (t, b) = (xs.size(0), xs.size(1))
     require(gradH.dim == 3 && gradH.size(0) == t && gradH.size(1) == b && gradH.size(2) == hiddenSize,
       s"${getClass.getSimpleName}: gradient of shape ${gradH.shapeString} for hidden states [$t, $b, $hiddenSize]")
+    if (ranDnn) dnnBackward(gradH, gradCT) else loopBackward(gradH, gradCT)
+  }
+
+  private def dnnBackward(gradH: Tensor, gradCT: Tensor): (Tensor, Tensor, Tensor) = {
+    val (t, b) = (xs.size(0), xs.size(1))
+    // an evaluation-mode forward kept no workspace: run it again in training mode from the kept inputs
+    if (!dnn.hasTrainingForward) dnnForward(dnn, rows(hs, 0).clone(), if (nStates == 2) rows(cs, 0).clone() else null, true)
+    val gx = Tensor(t, b, inputSize)
+    val gh0 = Tensor(b, hiddenSize)
+    val gc0 = if (nStates == 2) Tensor(b, hiddenSize) else null
+    dnn.backward(gradH, gradCT, gx, gh0, gc0)
+    (gx, gh0, gc0)
+  }
+
+  private def loopBackward(gradH: Tensor, gradCT: Tensor): (Tensor, Tensor, Tensor) = {
+    val (t, b) = (xs.size(0), xs.size(1))
     dXW.resize(t, b, G)
     if (separateHiddenGrad) dHW.resize(t, b, G) else dHW = dXW
     var dh = Tensor(b, hiddenSize); var dhPrev = Tensor(b, hiddenSize)
@@ -126,7 +180,11 @@ abstract class Cell(val inputSize: Int, val hiddenSize: Int, gates: Int, hiddenB
   }
 
   /** Adds the parameter gradients of the last [[sequenceBackward]] (three GEMMs over all steps). */
-  override def accGradParameters(input: Activity, gradOutput: Activity): Unit = {
+  override def accGradParameters(input: Activity, gradOutput: Activity): Unit =
+    if (ranDnn) dnn.addWeightGradients(RnnKernel.Params(gradWeightIH, gradWeightHH, gradBias, gradBiasHH))
+    else loopAccGradParameters()
+
+  private def loopAccGradParameters(): Unit = {
     val n = dXW.size(0) * dXW.size(1)
     val dx = dXW.view(n, G); val dhh = dHW.view(n, G)
     if (ones.nElement != n) ones.resize(n).fill(1f)

@@ -1,6 +1,7 @@
 package ember.nn
 
 import ember.tensor.Tensor
+import ember.tensor.dnn.RnnKernel
 
 /**
  * Gated recurrent unit cell (BigDL's `GRU(inputSize, hiddenSize)`, run by [[Recurrent]]), with PyTorch's
@@ -14,6 +15,8 @@ import ember.tensor.Tensor
  */
 class GRU(inputSize: Int, hiddenSize: Int) extends Cell(inputSize, hiddenSize, 3, true) {
   import CellMath._
+
+  override protected def dnnKind: RnnKernel.Kind = RnnKernel.LbrGru
 
   override protected def separateHiddenGrad: Boolean = true
 

@@ -1,6 +1,7 @@
 package ember.nn
 
 import ember.tensor.Tensor
+import ember.tensor.dnn.RnnKernel
 
 /**
  * Long short-term memory cell (BigDL's `LSTM(inputSize, hiddenSize)`, run by [[Recurrent]]). Gates in
@@ -13,6 +14,8 @@ import ember.tensor.Tensor
  */
 class LSTM(inputSize: Int, hiddenSize: Int) extends Cell(inputSize, hiddenSize, 4, false) {
   import CellMath._
+
+  override protected def dnnKind: RnnKernel.Kind = RnnKernel.Lstm
 
   override def nStates: Int = 2
 
