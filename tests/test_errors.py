@@ -144,3 +144,203 @@ def test_exceptions_keep_the_java_trace_for_debugging(sc):
         Linear(0, 1)
     assert e.value.java_class == "java.lang.IllegalArgumentException"
     assert "IllegalArgumentException" in (e.value.java_stacktrace or "")
+
+
+# ---------------------------------------------------------------------- NaN through activations (as PyTorch)
+def test_nan_and_inf_pass_through_every_activation(sc):
+    from ember.nn import layer as L
+
+    x = np.array([[np.nan, np.inf, -np.inf, -1.0, 0.5, 7.0]], np.float32)
+    layers = [L.ReLU(), L.ReLU(True), L.ReLU6(), L.Threshold(0.1, 0.0), L.Threshold(0.1, -1.0, True), L.HardTanh(),
+              L.LeakyReLU(), L.ELU(), L.Tanh(), L.Sigmoid(), L.SoftPlus(), L.SoftSign(), L.HardSigmoid(),
+              L.Clamp(-2, 2), L.PReLU()]
+    for m in layers:
+        y = m.forward(x.copy())
+        assert np.isnan(y[0, 0]), f"{m}: NaN became {y[0, 0]}"
+        # infinities keep their sign or are clipped, as in PyTorch (whose softsign(inf) is inf / inf = NaN too)
+        if not isinstance(m, L.SoftSign):
+            assert not np.isnan(y[0, 1:]).any(), f"{m}: {y}"
+    relu = L.ReLU().forward(x)
+    np.testing.assert_array_equal(relu[0, 1:], [np.inf, 0.0, 0.0, 0.5, 7.0])
+    np.testing.assert_array_equal(L.ReLU6().forward(x)[0, 1:], [6.0, 0.0, 0.0, 0.5, 6.0])
+    np.testing.assert_array_equal(L.Threshold(0.1, -3.0).forward(x)[0, 1:], [np.inf, -3.0, -3.0, 0.5, 7.0])
+
+
+# ---------------------------------------------------------------------- pointwise criterions check shapes
+def test_pointwise_criterions_reject_a_target_of_another_shape(sc, rng):
+    from ember.nn import criterion as C
+
+    x = rng.rand(2, 3).astype(np.float32)
+    signs = np.where(rng.rand(3, 2) > 0.5, 1.0, -1.0).astype(np.float32)
+    cases = [(C.MSECriterion(), x.T.copy()), (C.AbsCriterion(), x.T.copy()), (C.BCECriterion(), x.T.copy()),
+             (C.SmoothL1Criterion(), x.T.copy()), (C.DistKLDivCriterion(), x.T.copy()),
+             (C.SoftMarginCriterion(), signs), (C.MultiLabelSoftMarginCriterion(), (x.T > 0.5).astype(np.float32)),
+             (C.PoissonCriterion(), x.T.copy()), (C.MeanAbsolutePercentageCriterion(), x.T.copy() + 1),
+             (C.MarginCriterion(), signs), (C.HingeEmbeddingCriterion(), signs)]
+    for crit, target in cases:
+        with pytest.raises(ValueError) as e:
+            crit.forward(x, target)
+        text = _short(e.value)
+        assert "[3, 2]" in text and "[2, 3]" in text, f"{crit}: {text}"
+    # a column against a flat vector is the same elements in the same order: accepted, as before
+    y = rng.rand(4).astype(np.float32)
+    col = rng.rand(4, 1).astype(np.float32)
+    assert C.MSECriterion().forward(col, y) == pytest.approx(float(np.mean((col[:, 0] - y) ** 2)), rel=1e-5)
+
+
+# ---------------------------------------------------------------------- Python argument checks
+def test_layer_arguments_are_checked_in_python(sc):
+    from ember.nn import layer as L
+    from ember.optim.optimizer import Adam, MaxEpoch
+
+    with pytest.raises(ValueError, match=r"input_size must be a whole number, got 2\.5"):
+        L.Linear(2.5, 2)
+    with pytest.raises(ValueError, match=r"output_size must fit a 32-bit int.*got 4294967296"):
+        L.Linear(2, 2**32)
+    with pytest.raises(TypeError, match=r"input_size must be an int, got str '3'"):
+        L.Linear("3", 2)
+    with pytest.raises(TypeError, match=r"with_bias must be a bool, got str 'False'"):
+        L.Linear(3, 2, with_bias="False")
+    with pytest.raises(TypeError, match=r"learningrate must be a real number, got complex"):
+        Adam(learningrate=1e-3 + 2j)
+    with pytest.raises(TypeError, match=r"kernel_w must be an int"):
+        L.SpatialConvolution(1, 2, None, 3)
+    with pytest.raises(ValueError, match=r"size\[1\] must be a whole number"):
+        L.Reshape([2, 1.5])
+    with pytest.raises(ValueError, match=r"max_epoch must fit a 32-bit int"):
+        MaxEpoch(2**40)
+    with pytest.raises(TypeError, match=r"input: expected a real array, got dtype complex"):
+        L.Linear(2, 2).forward(np.ones((1, 2), np.complex64))
+    assert L.Linear(4.0, np.int64(2)).forward(np.ones((1, 4), np.float32)).shape == (1, 2)  # integral values are fine
+
+
+# ---------------------------------------------------------------------- empty batches (as PyTorch)
+def test_empty_batches_give_empty_outputs(sc):
+    from ember.nn import layer as L
+
+    cases = [
+        (L.Linear(4, 3), (0, 4), (0, 3)), (L.SoftMax(), (0, 4), (0, 4)), (L.LogSoftMax(), (0, 4), (0, 4)),
+        (L.BatchNormalization(4), (0, 4), (0, 4)), (L.SpatialBatchNormalization(2), (0, 2, 3, 3), (0, 2, 3, 3)),
+        (L.Recurrent().add(L.LSTM(4, 3)), (0, 5, 4), (0, 5, 3)), (L.Recurrent().add(L.GRU(4, 3)), (0, 5, 4), (0, 5, 3)),
+        (L.View([2, 2]), (0, 4), (0, 2, 2)), (L.Cosine(4, 2), (0, 4), (0, 2)), (L.Replicate(3), (0, 4), (3, 0, 4)),
+        (L.SpatialConvolution(2, 3, 3, 3), (0, 2, 5, 5), (0, 3, 3, 3)), (L.SpatialZeroPadding(1, 1, 1, 1), (0, 2, 3, 3),
+                                                                         (0, 2, 5, 5)),
+        (L.Sequential().add(L.Linear(4, 3)).add(L.ReLU()).add(L.Linear(3, 2)).add(L.LogSoftMax()), (0, 4), (0, 2)),
+    ]
+    for m, shape, out_shape in cases:
+        x = np.zeros(shape, np.float32)
+        y = m.forward(x)
+        assert y.shape == out_shape, f"{m}: {y.shape}"
+        assert m.backward(x, np.zeros_like(y)).shape == shape, str(m)
+
+
+# ---------------------------------------------------------------------- training data without labels
+def test_training_data_without_labels_is_refused(sc, rng):
+    from pyspark.sql import SparkSession
+
+    model = Sequential().add(Linear(4, 2)).add(LogSoftMax())
+    rows = [rng.rand(4).astype(np.float32) for _ in range(8)]
+    opt = Optimizer(model=model, training_rdd=sc.parallelize(rows, 2), criterion=ClassNLLCriterion(),
+                    end_trigger=MaxEpoch(1), batch_size=4)
+    before = model.get_weights()
+    with pytest.raises(ValueError) as e:
+        opt.optimize(progress=False)
+    assert "labels are missing" in _short(e.value) and "element 0" in str(e.value)
+    np.testing.assert_array_equal(model.get_weights()[0], before[0])
+    spark = SparkSession.builder.getOrCreate()
+    df = spark.createDataFrame([([float(v) for v in r], ) for r in rows], ["features"])
+    with pytest.raises(ValueError) as e:
+        Optimizer(model=model, training_rdd=df, criterion=ClassNLLCriterion(), batch_size=4)
+    assert "labels are missing" in _short(e.value) and "'label'" in str(e.value) and "features" in str(e.value)
+    with pytest.raises(ValueError, match="labels are missing"):
+        Optimizer.create(model=model, training_set=(np.zeros((4, 4)), None), criterion=ClassNLLCriterion())
+
+
+# ---------------------------------------------------------------------- file-system errors
+def test_file_system_errors_are_os_errors_with_the_path(sc, tmp_path):
+    model = Sequential().add(Linear(3, 2))
+    with pytest.raises(IsADirectoryError) as e:
+        model.saveModel(str(tmp_path), over_write=True)
+    assert str(tmp_path) in _short(e.value)
+    with pytest.raises(IsADirectoryError):
+        Model.loadModel(str(tmp_path))
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file")
+    with pytest.raises(NotADirectoryError) as e:
+        model.saveModel(str(blocker / "m.ember"))
+    assert "blocker" in _short(e.value)
+    with pytest.raises(NotADirectoryError):
+        Model.loadModel(str(blocker / "m.ember"))
+    with pytest.raises(FileExistsError):
+        model.saveModel(str(blocker))
+    with pytest.raises(TypeError, match="path"):
+        model.saveModel(42)
+    model.saveModel(tmp_path / "pathlib.ember")  # os.PathLike is fine
+
+
+def test_permission_errors_map_to_permission_error(sc):
+    # Tests run as root here, so chmod cannot make a file unreadable: check the mapping on the JVM exception.
+    from ember._java import _translate_java, jvm
+
+    err = _translate_java(jvm().java.nio.file.AccessDeniedException("/x/m.ember", None, "no permission"), None)
+    assert isinstance(err, PermissionError) and isinstance(err, ember.EmberError)
+    err = _translate_java(jvm().java.io.IOException("disk full"), None)
+    assert isinstance(err, OSError) and "disk full" in str(err)
+
+
+def test_malformed_headers_are_model_file_errors(sc, tmp_path):
+    good = tmp_path / "good.ember"
+    Sequential().add(Linear(3, 2)).saveModel(str(good))
+    raw = good.read_bytes()
+    (n,) = struct.unpack("<Q", raw[:8])
+    header = json.loads(raw[8:8 + n])
+    name = next(k for k in header if k != "__metadata__")
+
+    def variant(edit):
+        h = json.loads(json.dumps(header))
+        edit(h)
+        text = json.dumps(h).encode()
+        text += b" " * ((8 - len(text) % 8) % 8)
+        return struct.pack("<Q", len(text)) + text + raw[8 + n:]
+
+    cases = {
+        "negative.ember": variant(lambda h: h[name].update(shape=[-2, -3])),
+        "mismatched.ember": variant(lambda h: h[name].update(shape=[3, 2])),
+        "notalist.ember": variant(lambda h: h[name].update(shape=6)),
+        "fraction.ember": variant(lambda h: h[name].update(shape=[2.5, 3])),
+        "offsets.ember": variant(lambda h: h[name].update(data_offsets=["a", 1])),
+        "badargs.ember": variant(lambda h: h["__metadata__"].update(model=h["__metadata__"]["model"].replace(
+            '"inputSize":3', '"inputSize":-3').replace('"inputSize": 3', '"inputSize": -3'))),
+        "headerlen.ember": struct.pack("<Q", 10**12) + raw[8:],
+    }
+    for fname, content in cases.items():
+        path = tmp_path / fname
+        path.write_bytes(content)
+        with pytest.raises(ember.ModelFileError) as e:
+            Model.loadModel(str(path))
+        assert fname in _short(e.value), fname
+
+
+# ---------------------------------------------------------------------- backward with a wrong grad_output
+def test_backward_with_a_wrong_grad_output_names_layer_and_shapes(sc):
+    from ember.nn import layer as L
+
+    for m, x in [(L.Linear(4, 3).set_name("fc1"), np.ones((2, 4))), (L.ReLU().set_name("fc1"), np.ones((2, 4))),
+                 (L.Sequential().add(L.Linear(4, 3)).set_name("fc1"), np.ones((2, 4)))]:
+        y = m.forward(x)
+        with pytest.raises(ValueError) as e:
+            m.backward(x, np.ones((y.shape[1], y.shape[0])))
+        text = _short(e.value)
+        assert "fc1" in text and str(list(y.shape)).replace(" ", "") in text.replace(" ", "") and \
+            str([y.shape[1], y.shape[0]]).replace(" ", "") in text.replace(" ", ""), text
+
+
+# ---------------------------------------------------------------------- a failed task: one line in the console
+def test_a_failed_spark_task_logs_one_line(sc, capfd):
+    capfd.readouterr()
+    with pytest.raises(Exception):
+        sc.parallelize(range(4), 2).map(lambda v: 1 // 0).collect()
+    err = capfd.readouterr().err
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert len(lines) <= 2, err[:3000]
+    assert not any(ln.startswith("\tat ") or ln.lstrip().startswith("at ") for ln in lines), err[:3000]

@@ -15,6 +15,10 @@ from ember.errors import (
     EmberFileExistsError,
     EmberFileNotFoundError,
     EmberIndexError,
+    EmberIsADirectoryError,
+    EmberNotADirectoryError,
+    EmberOSError,
+    EmberPermissionError,
     EmberTypeError,
     EmberValueError,
     JarNotFoundError,
@@ -25,7 +29,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "EmberError", "EmberValueError", "EmberTypeError", "EmberArithmeticError", "EmberIndexError", "EmberFileNotFoundError",
-    "EmberFileExistsError", "ModelFileError", "JarNotFoundError", "jar_path", "__version__",
+    "EmberFileExistsError", "EmberOSError", "EmberPermissionError", "EmberIsADirectoryError", "EmberNotADirectoryError",
+    "ModelFileError", "JarNotFoundError", "jar_path", "__version__",
 ]
 
 

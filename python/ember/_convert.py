@@ -10,6 +10,7 @@ import tempfile
 import numpy as np
 
 from ember import _java
+from ember._args import as_int_list
 
 CONVERT = "ember.python.Convert"
 FILE_THRESHOLD = 16 << 10  # bytes; measured: a file under /dev/shm beats py4j bytes above ~4-16 KB
@@ -40,12 +41,14 @@ def as_float32(x, name="input"):
         raise TypeError(f"{name}: cannot convert {type(x).__name__} to a float32 array: {e}") from None
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
         raise TypeError(f"{name}: expected a numeric array, got dtype {arr.dtype}")
+    if np.issubdtype(arr.dtype, np.complexfloating):  # numpy would drop the imaginary part with a warning
+        raise TypeError(f"{name}: expected a real array, got dtype {arr.dtype}")
     return np.ascontiguousarray(arr, dtype=_LE_F32)
 
 
-def int_array(values):
-    """A JVM ``int[]`` from a sequence of ints (shapes, sizes)."""
-    return _java.call_static(CONVERT, "intArray", _int_bytes(values))
+def int_array(values, name="sizes"):
+    """A JVM ``int[]`` from a sequence of ints (shapes, sizes), each checked by :func:`ember._args.as_int`."""
+    return _java.call_static(CONVERT, "intArray", _int_bytes(as_int_list(values, name)))
 
 
 def float_array(values):

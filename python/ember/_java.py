@@ -24,6 +24,11 @@ _EXCEPTIONS = {
     "java.io.FileNotFoundException": errors.EmberFileNotFoundError,
     "java.nio.file.NoSuchFileException": errors.EmberFileNotFoundError,
     "java.nio.file.FileAlreadyExistsException": errors.EmberFileExistsError,
+    "java.nio.file.AccessDeniedException": errors.EmberPermissionError,
+    "java.nio.file.NotDirectoryException": errors.EmberNotADirectoryError,
+    "ember.io.IsADirectoryException": errors.EmberIsADirectoryError,
+    "java.nio.file.FileSystemException": errors.EmberOSError,
+    "java.io.IOException": errors.EmberOSError,
     "ember.io.ModelFileException": errors.ModelFileError,
     "ember.optim.TrainingDivergedException": errors.EmberArithmeticError,
 }
@@ -80,8 +85,9 @@ def _translate_java(top, err):
         name = exc.getClass().getName()
         if name == _PYTHON_WORKER:
             return _python_worker_error(exc, err)
-        if name in _EXCEPTIONS:
-            chosen, chosen_cls = exc, _EXCEPTIONS[name]
+        known = _known_class(exc)
+        if known is not None:
+            chosen, chosen_cls = exc, known
             break
         if chosen is None and name not in _WRAPPERS:
             chosen, chosen_cls = exc, errors.EmberError
@@ -100,6 +106,22 @@ def _translate_java(top, err):
     except Exception:  # the JVM may be gone; the message is what matters
         py.java_stacktrace = None
     return py
+
+
+def _known_class(exc):
+    """The Python class for the JVM exception ``exc`` or its nearest mapped superclass, else None (wrappers
+    and unmapped classes: the walk goes on to the cause)."""
+    jcls = exc.getClass()
+    if jcls.getName() in _WRAPPERS:
+        return None
+    while jcls is not None:
+        name = jcls.getName()
+        if name in _EXCEPTIONS:
+            return _EXCEPTIONS[name]
+        if name in ("java.lang.Exception", "java.lang.RuntimeException", "java.lang.Throwable"):
+            return None
+        jcls = jcls.getSuperclass()
+    return None
 
 
 def _captured_origin(exc):

@@ -37,6 +37,22 @@ class EmberFileExistsError(EmberError, FileExistsError):
     """A file exists and over-writing was not asked for."""
 
 
+class EmberOSError(EmberError, OSError):
+    """A file-system failure with no more specific class (the message names the path)."""
+
+
+class EmberPermissionError(EmberError, PermissionError):
+    """No permission to read or write a path."""
+
+
+class EmberIsADirectoryError(EmberError, IsADirectoryError):
+    """A directory where a file was expected."""
+
+
+class EmberNotADirectoryError(EmberError, NotADirectoryError):
+    """A file where a directory was expected on the way to a path."""
+
+
 class ModelFileError(EmberError, OSError):
     """A model file is corrupt, of an unknown version, or names a class Ember cannot build."""
 

@@ -26,6 +26,8 @@ class LocalDataSet(JavaValue):
     _java_class = "ember.data.LocalDataSet"
 
     def __init__(self, x, y):
+        if y is None:
+            raise ValueError("y: the labels are missing (None); training and validation need an (x, y) pair")
         x = _convert.as_float32(x, "x")
         y = _convert.as_float32(y, "y")
         if x.ndim < 1 or y.ndim < 1 or x.shape[0] != y.shape[0]:

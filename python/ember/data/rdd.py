@@ -6,6 +6,8 @@ JVM through Spark's own serialized partition path, where ``ember.python.RddApi.t
 DataFrame is read by the JVM alone. Results of distributed inference come back the same way, one record
 per mini-batch.
 """
+import numpy as np
+
 from ember import _convert, errors
 from ember._java import JavaValue, call_java, call_static
 
@@ -67,7 +69,8 @@ class SampleRDD(JavaValue):
         return f"SampleRDD({self._call('toString')})"
 
 
-def to_sample_rdd(data, name="data", features_col="features", label_col="label", feature_shape=None):
+def to_sample_rdd(data, name="data", features_col="features", label_col="label", feature_shape=None,
+                  labels_required=False):
     """A :class:`SampleRDD` from a pyspark RDD or DataFrame (a SampleRDD is returned as is).
 
     Args:
@@ -76,16 +79,24 @@ def to_sample_rdd(data, name="data", features_col="features", label_col="label",
             number or an array), or bare feature arrays (prediction input); or a DataFrame (see
             :func:`from_dataframe`, with ``features_col``, ``label_col``, ``feature_shape``).
         name (str): the argument name used in error messages.
+        labels_required (bool): training data: a DataFrame without ``label_col`` is refused at once, an RDD
+            element without a label when the samples are decoded (the first Spark job, before any training
+            step).
 
     Raises:
         TypeError: ``data`` is not Spark data.
+        ValueError: ``labels_required`` and the labels are missing (the message names the column).
     """
     if isinstance(data, SampleRDD):
         return data
     if _is_dataframe(data):
+        if labels_required and (label_col is None or label_col not in data.columns):
+            raise errors.EmberValueError(
+                f"{name}: the labels are missing: the DataFrame has no label column {label_col!r} (its columns: "
+                f"{', '.join(data.columns)}); training needs one (pass label_col= to name another)")
         return from_dataframe(data, features_col, label_col, feature_shape)
     if _is_rdd(data):
-        packed = data.mapPartitionsWithIndex(_pack_partition)
+        packed = data.mapPartitionsWithIndex(_LabelledPacker(name) if labels_required else _pack_partition)
         packed._bypass_serializer = True  # each yielded bytes object becomes one byte[] record on the JVM
         return SampleRDD(call_static(RDD_API, "toSamples", call_java(lambda: packed._jrdd)))
     raise TypeError(f"{name}: expected a pyspark RDD or DataFrame (or an ember SampleRDD), got {type(data).__name__}")
@@ -93,6 +104,25 @@ def to_sample_rdd(data, name="data", features_col="features", label_col="label",
 
 def _pack_partition(index, records):
     return _convert.pack_samples(records, index)
+
+
+class _LabelledPacker:
+    """Packs a partition of training samples, refusing an element without a label (a bare feature array)."""
+
+    def __init__(self, name):
+        self.name = name
+
+    def __call__(self, index, records):
+        return _convert.pack_samples(self._labelled(index, records), index)
+
+    def _labelled(self, index, records):
+        for i, record in enumerate(records):
+            pair = isinstance(record, (tuple, list)) and len(record) == 2
+            if isinstance(record, np.ndarray) or getattr(record, "label", 0) is None or (pair and record[1] is None):
+                raise ValueError(f"{self.name}: the labels are missing: partition {index}, element {i} is "
+                                 f"{type(record).__name__} without a label; training needs (features, label) "
+                                 "pairs or Samples with a label")
+            yield record
 
 
 def from_dataframe(df, features_col="features", label_col="label", feature_shape=None):

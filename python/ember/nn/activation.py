@@ -4,6 +4,7 @@
 
 All are elementwise and accept input of any shape (PReLU's channel dimension is described on the class).
 """
+from ember._args import as_bool, as_float, as_int
 from ember.nn.module import Model
 
 
@@ -22,7 +23,7 @@ class ReLU(Model):
     _java_class = "ember.nn.ReLU"
 
     def __init__(self, ip=False):
-        super().__init__(None, bool(ip))
+        super().__init__(None, as_bool(ip, "ip"))
 
 
 class Tanh(Model):
@@ -102,7 +103,7 @@ class ReLU6(Model):
     _java_class = "ember.nn.ReLU6"
 
     def __init__(self, inplace=False):
-        super().__init__(None, bool(inplace))
+        super().__init__(None, as_bool(inplace, "inplace"))
 
 
 class LeakyReLU(Model):
@@ -121,7 +122,7 @@ class LeakyReLU(Model):
     _java_class = "ember.nn.LeakyReLU"
 
     def __init__(self, negval=0.01, inplace=False):
-        super().__init__(None, float(negval), bool(inplace))
+        super().__init__(None, as_float(negval, "negval"), as_bool(inplace, "inplace"))
 
 
 class ELU(Model):
@@ -140,7 +141,7 @@ class ELU(Model):
     _java_class = "ember.nn.ELU"
 
     def __init__(self, alpha=1.0, inplace=False):
-        super().__init__(None, float(alpha), bool(inplace))
+        super().__init__(None, as_float(alpha, "alpha"), as_bool(inplace, "inplace"))
 
 
 class SoftPlus(Model):
@@ -158,7 +159,7 @@ class SoftPlus(Model):
     _java_class = "ember.nn.SoftPlus"
 
     def __init__(self, beta=1.0):
-        super().__init__(None, float(beta))
+        super().__init__(None, as_float(beta, "beta"))
 
 
 class SoftSign(Model):
@@ -193,7 +194,8 @@ class HardTanh(Model):
     _java_class = "ember.nn.HardTanh"
 
     def __init__(self, min_value=-1.0, max_value=1.0, inplace=False):
-        super().__init__(None, float(min_value), float(max_value), bool(inplace))
+        super().__init__(None, as_float(min_value, "min_value"), as_float(max_value, "max_value"),
+                         as_bool(inplace, "inplace"))
 
 
 class HardSigmoid(Model):
@@ -228,7 +230,7 @@ class Threshold(Model):
     _java_class = "ember.nn.Threshold"
 
     def __init__(self, th=1e-6, v=0.0, ip=False):
-        super().__init__(None, float(th), float(v), bool(ip))
+        super().__init__(None, as_float(th, "th"), as_float(v, "v"), as_bool(ip, "ip"))
 
 
 class PReLU(Model):
@@ -252,4 +254,4 @@ class PReLU(Model):
     _java_class = "ember.nn.PReLU"
 
     def __init__(self, n_output_plane=0):
-        super().__init__(None, int(n_output_plane))
+        super().__init__(None, as_int(n_output_plane, "n_output_plane"))

@@ -1,5 +1,6 @@
 """Convolution layers: :class:`SpatialConvolution`, :class:`SpatialDilatedConvolution`,
 :class:`SpatialFullConvolution`, :class:`TemporalConvolution`."""
+from ember._args import as_bool, as_int
 from ember.nn.module import Model
 
 
@@ -29,8 +30,9 @@ class SpatialConvolution(Model):
 
     def __init__(self, n_input_plane, n_output_plane, kernel_w, kernel_h, stride_w=1, stride_h=1, pad_w=0, pad_h=0,
                  wRegularizer=None, bRegularizer=None):
-        super().__init__(None, int(n_input_plane), int(n_output_plane), int(kernel_w), int(kernel_h),
-                         int(stride_w), int(stride_h), int(pad_w), int(pad_h))
+        super().__init__(None, as_int(n_input_plane, "n_input_plane"), as_int(n_output_plane, "n_output_plane"),
+                         as_int(kernel_w, "kernel_w"), as_int(kernel_h, "kernel_h"), as_int(stride_w, "stride_w"),
+                         as_int(stride_h, "stride_h"), as_int(pad_w, "pad_w"), as_int(pad_h, "pad_h"))
         self._set_regularizers(wRegularizer, bRegularizer)
 
 
@@ -60,8 +62,9 @@ class SpatialDilatedConvolution(Model):
     _java_class = "ember.nn.SpatialDilatedConvolution"
 
     def __init__(self, n_input_plane, n_output_plane, kw, kh, dw=1, dh=1, pad_w=0, pad_h=0, dilation_w=1, dilation_h=1):
-        super().__init__(None, int(n_input_plane), int(n_output_plane), int(kw), int(kh), int(dw), int(dh),
-                         int(pad_w), int(pad_h), int(dilation_w), int(dilation_h))
+        super().__init__(None, as_int(n_input_plane, "n_input_plane"), as_int(n_output_plane, "n_output_plane"),
+                         as_int(kw, "kw"), as_int(kh, "kh"), as_int(dw, "dw"), as_int(dh, "dh"), as_int(pad_w, "pad_w"),
+                         as_int(pad_h, "pad_h"), as_int(dilation_w, "dilation_w"), as_int(dilation_h, "dilation_h"))
 
 
 class SpatialFullConvolution(Model):
@@ -90,8 +93,10 @@ class SpatialFullConvolution(Model):
 
     def __init__(self, n_input_plane, n_output_plane, kw, kh, dw=1, dh=1, pad_w=0, pad_h=0, adj_w=0, adj_h=0,
                  with_bias=True):
-        super().__init__(None, int(n_input_plane), int(n_output_plane), int(kw), int(kh), int(dw), int(dh),
-                         int(pad_w), int(pad_h), int(adj_w), int(adj_h), bool(with_bias))
+        super().__init__(None, as_int(n_input_plane, "n_input_plane"), as_int(n_output_plane, "n_output_plane"),
+                         as_int(kw, "kw"), as_int(kh, "kh"), as_int(dw, "dw"), as_int(dh, "dh"), as_int(pad_w, "pad_w"),
+                         as_int(pad_h, "pad_h"), as_int(adj_w, "adj_w"), as_int(adj_h, "adj_h"),
+                         as_bool(with_bias, "with_bias"))
 
 
 class TemporalConvolution(Model):
@@ -117,4 +122,6 @@ class TemporalConvolution(Model):
     _java_class = "ember.nn.TemporalConvolution"
 
     def __init__(self, input_frame_size, output_frame_size, kernel_w, stride_w=1):
-        super().__init__(None, int(input_frame_size), int(output_frame_size), int(kernel_w), int(stride_w))
+        super().__init__(None, as_int(input_frame_size, "input_frame_size"),
+                         as_int(output_frame_size, "output_frame_size"), as_int(kernel_w, "kernel_w"),
+                         as_int(stride_w, "stride_w"))

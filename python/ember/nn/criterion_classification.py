@@ -1,4 +1,5 @@
 """Classification losses: :class:`ClassNLLCriterion`, :class:`CrossEntropyCriterion`. Labels are 0-based."""
+from ember._args import as_bool
 from ember import _convert
 from ember.nn.module import Criterion
 
@@ -25,7 +26,8 @@ class ClassNLLCriterion(Criterion):
     _java_class = "ember.nn.ClassNLLCriterion"
 
     def __init__(self, weights=None, size_average=True, log_prob_as_input=True):
-        super().__init__(None, _convert.float_array(weights), bool(size_average), bool(log_prob_as_input))
+        super().__init__(None, _convert.float_array(weights), as_bool(size_average, "size_average"),
+                         as_bool(log_prob_as_input, "log_prob_as_input"))
 
 
 class CrossEntropyCriterion(Criterion):
@@ -48,4 +50,4 @@ class CrossEntropyCriterion(Criterion):
     _java_class = "ember.nn.CrossEntropyCriterion"
 
     def __init__(self, weights=None, size_average=True):
-        super().__init__(None, _convert.float_array(weights), bool(size_average))
+        super().__init__(None, _convert.float_array(weights), as_bool(size_average, "size_average"))

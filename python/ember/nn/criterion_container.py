@@ -1,5 +1,6 @@
 """Criterions built from other criterions: :class:`TimeDistributedCriterion`,
 :class:`TimeDistributedMaskCriterion`, :class:`ParallelCriterion`, :class:`MultiCriterion`."""
+from ember._args import as_bool, as_float, as_int
 from ember.nn.module import Criterion
 
 
@@ -27,7 +28,8 @@ class TimeDistributedCriterion(Criterion):
     _java_class = "ember.nn.TimeDistributedCriterion"
 
     def __init__(self, criterion, size_average=False, dimension=1):
-        super().__init__(None, _criterion(criterion).value, bool(size_average), int(dimension))
+        super().__init__(None, _criterion(criterion).value, as_bool(size_average, "size_average"),
+                         as_int(dimension, "dimension"))
 
 
 class TimeDistributedMaskCriterion(Criterion):
@@ -52,7 +54,7 @@ class TimeDistributedMaskCriterion(Criterion):
     _java_class = "ember.nn.TimeDistributedMaskCriterion"
 
     def __init__(self, criterion, padding_value=-1.0):
-        super().__init__(None, _criterion(criterion).value, float(padding_value))
+        super().__init__(None, _criterion(criterion).value, as_float(padding_value, "padding_value"))
 
 
 class ParallelCriterion(Criterion):
@@ -72,11 +74,11 @@ class ParallelCriterion(Criterion):
     _java_class = "ember.nn.ParallelCriterion"
 
     def __init__(self, repeat_target=False):
-        super().__init__(None, bool(repeat_target))
+        super().__init__(None, as_bool(repeat_target, "repeat_target"))
 
     def add(self, criterion, weight=1.0):
         """Adds ``criterion`` with ``weight``; returns ``self``."""
-        self._call("add", _criterion(criterion).value, float(weight))
+        self._call("add", _criterion(criterion).value, as_float(weight, "weight"))
         return self
 
 
@@ -97,5 +99,5 @@ class MultiCriterion(Criterion):
 
     def add(self, criterion, weight=1.0):
         """Adds ``criterion`` with ``weight``; returns ``self``."""
-        self._call("add", _criterion(criterion).value, float(weight))
+        self._call("add", _criterion(criterion).value, as_float(weight, "weight"))
         return self

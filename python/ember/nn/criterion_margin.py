@@ -2,6 +2,7 @@
 :class:`HingeEmbeddingCriterion`, :class:`CosineEmbeddingCriterion`, :class:`SoftMarginCriterion`,
 :class:`MultiLabelSoftMarginCriterion`, :class:`ClassSimplexCriterion`. Targets of the margin losses are -1 or 1;
 class labels are 0-based."""
+from ember._args import as_bool, as_float, as_int
 from ember import _convert
 from ember.nn.module import Criterion
 
@@ -21,7 +22,8 @@ class MarginCriterion(Criterion):
     _java_class = "ember.nn.MarginCriterion"
 
     def __init__(self, margin=1.0, size_average=True, squared=False):
-        super().__init__(None, float(margin), bool(size_average), bool(squared))
+        super().__init__(None, as_float(margin, "margin"), as_bool(size_average, "size_average"),
+                         as_bool(squared, "squared"))
 
 
 class MarginRankingCriterion(Criterion):
@@ -43,7 +45,7 @@ class MarginRankingCriterion(Criterion):
     _java_class = "ember.nn.MarginRankingCriterion"
 
     def __init__(self, margin=1.0, size_average=True):
-        super().__init__(None, float(margin), bool(size_average))
+        super().__init__(None, as_float(margin, "margin"), as_bool(size_average, "size_average"))
 
 
 class HingeEmbeddingCriterion(Criterion):
@@ -61,7 +63,7 @@ class HingeEmbeddingCriterion(Criterion):
     _java_class = "ember.nn.HingeEmbeddingCriterion"
 
     def __init__(self, margin=1.0, size_average=True):
-        super().__init__(None, float(margin), bool(size_average))
+        super().__init__(None, as_float(margin, "margin"), as_bool(size_average, "size_average"))
 
 
 class CosineEmbeddingCriterion(Criterion):
@@ -83,7 +85,7 @@ class CosineEmbeddingCriterion(Criterion):
     _java_class = "ember.nn.CosineEmbeddingCriterion"
 
     def __init__(self, margin=0.0, size_average=True):
-        super().__init__(None, float(margin), bool(size_average))
+        super().__init__(None, as_float(margin, "margin"), as_bool(size_average, "size_average"))
 
 
 class SoftMarginCriterion(Criterion):
@@ -101,7 +103,7 @@ class SoftMarginCriterion(Criterion):
     _java_class = "ember.nn.SoftMarginCriterion"
 
     def __init__(self, size_average=True):
-        super().__init__(None, bool(size_average))
+        super().__init__(None, as_bool(size_average, "size_average"))
 
 
 class MultiLabelSoftMarginCriterion(Criterion):
@@ -122,7 +124,7 @@ class MultiLabelSoftMarginCriterion(Criterion):
     _java_class = "ember.nn.MultiLabelSoftMarginCriterion"
 
     def __init__(self, weights=None, size_average=True):
-        super().__init__(None, _convert.float_array(weights), bool(size_average))
+        super().__init__(None, _convert.float_array(weights), as_bool(size_average, "size_average"))
 
 
 class ClassSimplexCriterion(Criterion):
@@ -143,4 +145,4 @@ class ClassSimplexCriterion(Criterion):
     _java_class = "ember.nn.ClassSimplexCriterion"
 
     def __init__(self, n_classes):
-        super().__init__(None, int(n_classes))
+        super().__init__(None, as_int(n_classes, "n_classes"))

@@ -3,6 +3,7 @@
 :class:`KLDCriterion`."""
 import numpy as np
 
+from ember._args import as_bool
 from ember.nn.module import Criterion
 
 
@@ -21,7 +22,7 @@ class SmoothL1Criterion(Criterion):
     _java_class = "ember.nn.SmoothL1Criterion"
 
     def __init__(self, size_average=True):
-        super().__init__(None, bool(size_average))
+        super().__init__(None, as_bool(size_average, "size_average"))
 
 
 class AbsCriterion(Criterion):
@@ -39,7 +40,7 @@ class AbsCriterion(Criterion):
     _java_class = "ember.nn.AbsCriterion"
 
     def __init__(self, size_average=True):
-        super().__init__(None, bool(size_average))
+        super().__init__(None, as_bool(size_average, "size_average"))
 
 
 class PoissonCriterion(Criterion):
@@ -88,7 +89,7 @@ class DistKLDivCriterion(Criterion):
     _java_class = "ember.nn.DistKLDivCriterion"
 
     def __init__(self, size_average=True):
-        super().__init__(None, bool(size_average))
+        super().__init__(None, as_bool(size_average, "size_average"))
 
 
 class KLDCriterion(Criterion):
@@ -111,7 +112,7 @@ class KLDCriterion(Criterion):
     _java_class = "ember.nn.KLDCriterion"
 
     def __init__(self, size_average=True):
-        super().__init__(None, bool(size_average))
+        super().__init__(None, as_bool(size_average, "size_average"))
 
     def forward(self, input, target=None):
         return super().forward(input, np.zeros(1, np.float32) if target is None else target)

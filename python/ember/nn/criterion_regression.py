@@ -1,4 +1,5 @@
 """Regression and binary losses: :class:`MSECriterion`, :class:`BCECriterion`."""
+from ember._args import as_bool
 from ember import _convert
 from ember.nn.module import Criterion
 
@@ -18,7 +19,7 @@ class MSECriterion(Criterion):
     _java_class = "ember.nn.MSECriterion"
 
     def __init__(self, size_average=True):
-        super().__init__(None, bool(size_average))
+        super().__init__(None, as_bool(size_average, "size_average"))
 
 
 class BCECriterion(Criterion):
@@ -37,4 +38,4 @@ class BCECriterion(Criterion):
     _java_class = "ember.nn.BCECriterion"
 
     def __init__(self, weights=None, size_average=True):
-        super().__init__(None, _convert.float_array(weights), bool(size_average))
+        super().__init__(None, _convert.float_array(weights), as_bool(size_average, "size_average"))

@@ -1,4 +1,5 @@
 """Regularisation layers: :class:`Dropout`, :class:`SpatialDropout2D`, :class:`GaussianNoise`."""
+from ember._args import as_bool, as_float, as_str
 from ember.nn.module import Model
 
 
@@ -19,7 +20,7 @@ class Dropout(Model):
     _java_class = "ember.nn.Dropout"
 
     def __init__(self, init_p=0.5, inplace=False, scale=True):
-        super().__init__(None, float(init_p), bool(inplace), bool(scale))
+        super().__init__(None, as_float(init_p, "init_p"), as_bool(inplace, "inplace"), as_bool(scale, "scale"))
 
 
 class SpatialDropout2D(Model):
@@ -44,7 +45,7 @@ class SpatialDropout2D(Model):
     _java_class = "ember.nn.SpatialDropout2D"
 
     def __init__(self, init_p=0.5, format="NCHW"):  # noqa: A002 - BigDL's argument name
-        super().__init__(None, float(init_p), str(format))
+        super().__init__(None, as_float(init_p, "init_p"), as_str(format, "format"))
 
 
 class GaussianNoise(Model):
@@ -63,4 +64,4 @@ class GaussianNoise(Model):
     _java_class = "ember.nn.GaussianNoise"
 
     def __init__(self, stddev):
-        super().__init__(None, float(stddev))
+        super().__init__(None, as_float(stddev, "stddev"))

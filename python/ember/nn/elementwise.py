@@ -1,6 +1,7 @@
 """Elementwise functions: :class:`Power`, :class:`Sqrt`, :class:`Square`, :class:`Log`, :class:`Exp`,
 :class:`Abs`, :class:`Clamp`. All accept input of any shape and return the same shape.
 """
+from ember._args import as_float
 from ember.nn.activation import HardTanh
 from ember.nn.module import Model
 
@@ -22,7 +23,7 @@ class Power(Model):
     _java_class = "ember.nn.Power"
 
     def __init__(self, power, scale=1.0, shift=0.0):
-        super().__init__(None, float(power), float(scale), float(shift))
+        super().__init__(None, as_float(power, "power"), as_float(scale, "scale"), as_float(shift, "shift"))
 
 
 class Sqrt(Model):
@@ -116,4 +117,4 @@ class Clamp(HardTanh):
     _java_class = "ember.nn.Clamp"
 
     def __init__(self, min, max):  # noqa: A002 - BigDL's argument names
-        Model.__init__(self, None, float(min), float(max))
+        Model.__init__(self, None, as_float(min, "min"), as_float(max, "max"))

@@ -1,4 +1,5 @@
 """Embedding layers: :class:`LookupTable`."""
+from ember._args import as_bool, as_float, as_int
 from ember.nn.module import Model
 
 DOUBLE_MAX = 1.7976931348623157e308
@@ -36,6 +37,7 @@ class LookupTable(Model):
 
     def __init__(self, n_index, n_output, padding_value=-1, max_norm=None, norm_type=2.0,
                  should_scale_grad_by_freq=False):
-        max_norm = DOUBLE_MAX if max_norm is None else float(max_norm)
-        super().__init__(None, int(n_index), int(n_output), int(padding_value), max_norm, float(norm_type),
-                         bool(should_scale_grad_by_freq))
+        max_norm = DOUBLE_MAX if max_norm is None else as_float(max_norm, "max_norm")
+        super().__init__(None, as_int(n_index, "n_index"), as_int(n_output, "n_output"),
+                         as_int(padding_value, "padding_value"), max_norm, as_float(norm_type, "norm_type"),
+                         as_bool(should_scale_grad_by_freq, "should_scale_grad_by_freq"))

@@ -1,5 +1,6 @@
 """Linear-family layers: :class:`Linear`, :class:`Identity`, :class:`Bilinear`, :class:`Cosine`,
 :class:`Euclidean`, :class:`Highway`."""
+from ember._args import as_bool, as_int
 from ember.nn.module import Model
 
 
@@ -27,7 +28,8 @@ class Linear(Model):
     _java_class = "ember.nn.Linear"
 
     def __init__(self, input_size, output_size, with_bias=True, wRegularizer=None, bRegularizer=None):
-        super().__init__(None, int(input_size), int(output_size), bool(with_bias))
+        super().__init__(None, as_int(input_size, "input_size"), as_int(output_size, "output_size"),
+                         as_bool(with_bias, "with_bias"))
         self._set_regularizers(wRegularizer, bRegularizer)
 
 
@@ -68,7 +70,8 @@ class Bilinear(Model):
     _java_class = "ember.nn.Bilinear"
 
     def __init__(self, input_size1, input_size2, output_size, bias_res=True):
-        super().__init__(None, int(input_size1), int(input_size2), int(output_size), bool(bias_res))
+        super().__init__(None, as_int(input_size1, "input_size1"), as_int(input_size2, "input_size2"),
+                         as_int(output_size, "output_size"), as_bool(bias_res, "bias_res"))
 
 
 class Cosine(Model):
@@ -90,7 +93,7 @@ class Cosine(Model):
     _java_class = "ember.nn.Cosine"
 
     def __init__(self, input_size, output_size):
-        super().__init__(None, int(input_size), int(output_size))
+        super().__init__(None, as_int(input_size, "input_size"), as_int(output_size, "output_size"))
 
 
 class Euclidean(Model):
@@ -114,7 +117,7 @@ class Euclidean(Model):
     _java_class = "ember.nn.Euclidean"
 
     def __init__(self, input_size, output_size):
-        super().__init__(None, int(input_size), int(output_size))
+        super().__init__(None, as_int(input_size, "input_size"), as_int(output_size, "output_size"))
 
 
 class Highway(Model):
@@ -142,4 +145,5 @@ class Highway(Model):
     def __init__(self, size, with_bias=True, activation=None):
         if activation is not None and not isinstance(activation, Model):
             raise TypeError(f"Highway: activation must be an Ember layer or None, got {type(activation).__name__}")
-        super().__init__(None, int(size), bool(with_bias), None if activation is None else activation.value)
+        super().__init__(None, as_int(size, "size"), as_bool(with_bias, "with_bias"),
+                         None if activation is None else activation.value)

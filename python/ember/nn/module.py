@@ -1,6 +1,7 @@
 """Bases of the Python layer and criterion wrappers: :class:`Model` (alias ``Layer``) and :class:`Criterion`."""
 import numpy as np
 
+from ember._args import as_bool, as_int, as_str
 from ember import _convert
 from ember._java import JavaValue, call_static, java_list
 
@@ -79,8 +80,8 @@ class Model(JavaValue):
 
         ``input`` must be the input of the last ``forward`` call.
         """
-        return _convert.from_activity(
-            self._call("backward", _convert.to_activity(input), _convert.to_activity(grad_output, "grad_output")))
+        return _convert.from_activity(call_static(MODEL_API, "backward", self.value, _convert.to_activity(input),
+                                                  _convert.to_activity(grad_output, "grad_output")))
 
     def zero_grad_parameters(self):
         """Sets all parameter gradients to zero."""
@@ -176,7 +177,7 @@ class Model(JavaValue):
         if regularizer is not None and not isinstance(regularizer, Regularizer):
             raise TypeError(f"regularizer: expected a Regularizer such as L2Regularizer(1e-4), got "
                             f"{type(regularizer).__name__}")
-        self._call("setRegularizer", str(param), None if regularizer is None else regularizer.value)
+        self._call("setRegularizer", as_str(param, "param"), None if regularizer is None else regularizer.value)
         return self
 
     def regularizers(self):
@@ -201,7 +202,7 @@ class Model(JavaValue):
 
     # ------------------------------------------------------------------ names and files
     def set_name(self, name):
-        self._call("setName", str(name))
+        self._call("setName", as_str(name, "name"))
         return self
 
     def name(self):
@@ -215,7 +216,7 @@ class Model(JavaValue):
         Raises:
             FileExistsError: ``path`` exists and ``over_write`` is False.
         """
-        self._call("save", str(path), bool(over_write))
+        self._call("save", _path(path), as_bool(over_write, "over_write"))
         return self
 
     save_model = saveModel
@@ -228,7 +229,7 @@ class Model(JavaValue):
             FileNotFoundError: no file at ``path``.
             ModelFileError: the file is corrupt or names an unknown layer class.
         """
-        return Model.of(call_static("ember.io.ModelFile", "load", str(path)))
+        return Model.of(call_static("ember.io.ModelFile", "load", _path(path)))
 
     load_model = loadModel
 
@@ -243,7 +244,16 @@ def _string_array(names):
         names = []
     elif isinstance(names, str):
         names = [names]
-    return java_array("java.lang.String", [str(n) for n in names])
+    return java_array("java.lang.String", [as_str(n, "names") for n in names])
+
+
+def _path(path):
+    """A file path argument (str or os.PathLike) as a str."""
+    import os
+
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__} {path!r}")
+    return os.fspath(path)
 
 
 def _is_spark_data(x):
@@ -264,7 +274,7 @@ def _spark_evaluate(model, data=None, batch_size=128, methods=None, x=None, val_
 def _as_batch_size(batch_size):
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
-    return int(batch_size)
+    return as_int(batch_size, "batch_size")
 
 
 class Criterion(JavaValue):

@@ -1,5 +1,6 @@
 """Normalisation layers: :class:`BatchNormalization`, :class:`SpatialBatchNormalization`,
 :class:`SpatialCrossMapLRN`, :class:`LayerNormalization`, :class:`Normalize`."""
+from ember._args import as_bool, as_float, as_int
 from ember.nn.module import Model
 
 
@@ -31,7 +32,8 @@ class BatchNormalization(Model):
     _java_class = "ember.nn.BatchNormalization"
 
     def __init__(self, n_output, eps=1e-5, momentum=0.1, affine=True):
-        super().__init__(None, int(n_output), float(eps), float(momentum), bool(affine))
+        super().__init__(None, as_int(n_output, "n_output"), as_float(eps, "eps"), as_float(momentum, "momentum"),
+                         as_bool(affine, "affine"))
 
 
 class SpatialBatchNormalization(Model):
@@ -57,7 +59,8 @@ class SpatialBatchNormalization(Model):
     _java_class = "ember.nn.SpatialBatchNormalization"
 
     def __init__(self, n_output, eps=1e-5, momentum=0.1, affine=True):
-        super().__init__(None, int(n_output), float(eps), float(momentum), bool(affine))
+        super().__init__(None, as_int(n_output, "n_output"), as_float(eps, "eps"), as_float(momentum, "momentum"),
+                         as_bool(affine, "affine"))
 
 
 class SpatialCrossMapLRN(Model):
@@ -84,7 +87,7 @@ class SpatialCrossMapLRN(Model):
     _java_class = "ember.nn.SpatialCrossMapLRN"
 
     def __init__(self, size=5, alpha=1.0, beta=0.75, k=1.0):
-        super().__init__(None, int(size), float(alpha), float(beta), float(k))
+        super().__init__(None, as_int(size, "size"), as_float(alpha, "alpha"), as_float(beta, "beta"), as_float(k, "k"))
 
 
 class LayerNormalization(Model):
@@ -108,7 +111,7 @@ class LayerNormalization(Model):
     _java_class = "ember.nn.LayerNormalization"
 
     def __init__(self, hidden_size, eps=1e-5):
-        super().__init__(None, int(hidden_size), float(eps))
+        super().__init__(None, as_int(hidden_size, "hidden_size"), as_float(eps, "eps"))
 
 
 class Normalize(Model):
@@ -130,4 +133,4 @@ class Normalize(Model):
     _java_class = "ember.nn.Normalize"
 
     def __init__(self, p, eps=1e-10):
-        super().__init__(None, float(p), float(eps))
+        super().__init__(None, as_float(p, "p"), as_float(eps, "eps"))

@@ -1,4 +1,5 @@
 """Pooling layers: :class:`SpatialMaxPooling`, :class:`SpatialAveragePooling`, :class:`TemporalMaxPooling`."""
+from ember._args import as_int
 from ember.nn.module import Model
 
 
@@ -25,7 +26,8 @@ class SpatialMaxPooling(Model):
     def __init__(self, kw, kh, dw=None, dh=None, pad_w=0, pad_h=0):
         dw = kw if dw is None else dw
         dh = kh if dh is None else dh
-        super().__init__(None, int(kw), int(kh), int(dw), int(dh), int(pad_w), int(pad_h))
+        super().__init__(None, as_int(kw, "kw"), as_int(kh, "kh"), as_int(dw, "dw"), as_int(dh, "dh"),
+                         as_int(pad_w, "pad_w"), as_int(pad_h, "pad_h"))
 
 
 class SpatialAveragePooling(Model):
@@ -49,7 +51,8 @@ class SpatialAveragePooling(Model):
     _java_class = "ember.nn.SpatialAveragePooling"
 
     def __init__(self, kw, kh, dw=1, dh=1, pad_w=0, pad_h=0):
-        super().__init__(None, int(kw), int(kh), int(dw), int(dh), int(pad_w), int(pad_h))
+        super().__init__(None, as_int(kw, "kw"), as_int(kh, "kh"), as_int(dw, "dw"), as_int(dh, "dh"),
+                         as_int(pad_w, "pad_w"), as_int(pad_h, "pad_h"))
 
 
 class TemporalMaxPooling(Model):
@@ -72,4 +75,4 @@ class TemporalMaxPooling(Model):
     _java_class = "ember.nn.TemporalMaxPooling"
 
     def __init__(self, kw, dw=None):
-        super().__init__(None, int(kw), int(kw if dw is None else dw))
+        super().__init__(None, as_int(kw, "kw"), as_int(kw if dw is None else dw, "dw"))

@@ -1,6 +1,7 @@
 """Recurrent layers: :class:`Recurrent` and :class:`BiRecurrent` running the cells :class:`LSTM`,
 :class:`GRU` and :class:`RnnCell` over (batch, time, features) sequences with full back-propagation
 through time."""
+from ember._args import as_int
 from ember.nn.container import Container
 from ember.nn.module import Model
 
@@ -77,7 +78,7 @@ class LSTM(Model):
 
     def __init__(self, input_size, hidden_size, p=0.0):
         _no_dropout("LSTM", p)
-        super().__init__(None, int(input_size), int(hidden_size))
+        super().__init__(None, as_int(input_size, "input_size"), as_int(hidden_size, "hidden_size"))
 
 
 class GRU(Model):
@@ -99,7 +100,7 @@ class GRU(Model):
 
     def __init__(self, input_size, hidden_size, p=0.0):
         _no_dropout("GRU", p)
-        super().__init__(None, int(input_size), int(hidden_size))
+        super().__init__(None, as_int(input_size, "input_size"), as_int(hidden_size, "hidden_size"))
 
 
 class RnnCell(Model):
@@ -124,4 +125,4 @@ class RnnCell(Model):
             activation = type(activation).__name__.lower()
         if activation not in ("tanh", "relu", "sigmoid"):
             raise ValueError(f"RnnCell: activation must be tanh, relu or sigmoid, got {activation!r}")
-        super().__init__(None, int(input_size), int(hidden_size), activation)
+        super().__init__(None, as_int(input_size, "input_size"), as_int(hidden_size, "hidden_size"), activation)

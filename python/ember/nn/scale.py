@@ -1,4 +1,5 @@
 """Learnable elementwise scale and shift: :class:`CAdd`, :class:`CMul`, :class:`Mul`, :class:`Add`."""
+from ember._args import as_int, as_int_list
 from ember import _convert
 from ember.nn.module import Model
 
@@ -20,7 +21,7 @@ class CAdd(Model):
     _java_class = "ember.nn.CAdd"
 
     def __init__(self, size):
-        super().__init__(None, _convert.int_array([int(s) for s in size]))
+        super().__init__(None, _convert.int_array(as_int_list(size, "size")))
 
 
 class CMul(Model):
@@ -38,7 +39,7 @@ class CMul(Model):
     _java_class = "ember.nn.CMul"
 
     def __init__(self, size):
-        super().__init__(None, _convert.int_array([int(s) for s in size]))
+        super().__init__(None, _convert.int_array(as_int_list(size, "size")))
 
 
 class Mul(Model):
@@ -76,4 +77,4 @@ class Add(Model):
     _java_class = "ember.nn.Add"
 
     def __init__(self, input_size):
-        super().__init__(None, int(input_size))
+        super().__init__(None, as_int(input_size, "input_size"))

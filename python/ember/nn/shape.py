@@ -6,6 +6,7 @@ the end as in numpy.
 """
 import numpy as np
 
+from ember._args import as_bool, as_float, as_int
 from ember import _convert
 from ember.nn.module import Model
 
@@ -27,7 +28,9 @@ class Reshape(Model):
     _java_class = "ember.nn.Reshape"
 
     def __init__(self, size, batch_mode=None):
-        args = (_convert.int_array(list(size)),) + (() if batch_mode is None else (bool(batch_mode),))
+        args = (_convert.int_array(size, "size"),)
+        if batch_mode is not None:
+            args += (as_bool(batch_mode, "batch_mode"),)
         super().__init__(None, *args)
 
 
@@ -47,7 +50,7 @@ class View(Model):
     _java_class = "ember.nn.View"
 
     def __init__(self, sizes, num_input_dims=0):
-        super().__init__(None, _convert.int_array(list(sizes)), int(num_input_dims))
+        super().__init__(None, _convert.int_array(sizes, "sizes"), as_int(num_input_dims, "num_input_dims"))
 
 
 class Padding(Model):
@@ -69,7 +72,8 @@ class Padding(Model):
     _java_class = "ember.nn.Padding"
 
     def __init__(self, dim, pad, n_input_dim, value=0.0):
-        super().__init__(None, int(dim), int(pad), int(n_input_dim), float(value))
+        super().__init__(None, as_int(dim, "dim"), as_int(pad, "pad"), as_int(n_input_dim, "n_input_dim"),
+                         as_float(value, "value"))
 
 
 class SpatialZeroPadding(Model):
@@ -91,7 +95,8 @@ class SpatialZeroPadding(Model):
     _java_class = "ember.nn.SpatialZeroPadding"
 
     def __init__(self, pad_left, pad_right, pad_top, pad_bottom):
-        super().__init__(None, int(pad_left), int(pad_right), int(pad_top), int(pad_bottom))
+        super().__init__(None, as_int(pad_left, "pad_left"), as_int(pad_right, "pad_right"), as_int(pad_top, "pad_top"),
+                         as_int(pad_bottom, "pad_bottom"))
 
 
 class Transpose(Model):
@@ -109,7 +114,7 @@ class Transpose(Model):
     _java_class = "ember.nn.Transpose"
 
     def __init__(self, permutations):
-        flat = [int(d) for pair in permutations for d in pair]
+        flat = [as_int(d, "permutations") for pair in permutations for d in pair]
         super().__init__(None, _convert.int_array(flat))
 
 
@@ -130,7 +135,7 @@ class Narrow(Model):
     _java_class = "ember.nn.Narrow"
 
     def __init__(self, dimension, offset, length=1):
-        super().__init__(None, int(dimension), int(offset), int(length))
+        super().__init__(None, as_int(dimension, "dimension"), as_int(offset, "offset"), as_int(length, "length"))
 
 
 class Select(Model):
@@ -149,7 +154,7 @@ class Select(Model):
     _java_class = "ember.nn.Select"
 
     def __init__(self, dim, index):
-        super().__init__(None, int(dim), int(index))
+        super().__init__(None, as_int(dim, "dim"), as_int(index, "index"))
 
 
 class Squeeze(Model):
@@ -168,8 +173,8 @@ class Squeeze(Model):
     _java_class = "ember.nn.Squeeze"
 
     def __init__(self, dims=None, batch_mode=False):
-        dims = [] if dims is None else [int(dims)] if isinstance(dims, (int, np.integer)) else [int(d) for d in dims]
-        super().__init__(None, _convert.int_array(dims), bool(batch_mode))
+        dims = [] if dims is None else [dims] if isinstance(dims, (int, np.integer)) else dims
+        super().__init__(None, _convert.int_array(dims, "dims"), as_bool(batch_mode, "batch_mode"))
 
 
 class Unsqueeze(Model):
@@ -189,7 +194,7 @@ class Unsqueeze(Model):
     _java_class = "ember.nn.Unsqueeze"
 
     def __init__(self, pos, num_input_dims=0):
-        super().__init__(None, int(pos), int(num_input_dims))
+        super().__init__(None, as_int(pos, "pos"), as_int(num_input_dims, "num_input_dims"))
 
 
 class Replicate(Model):
@@ -210,4 +215,4 @@ class Replicate(Model):
     _java_class = "ember.nn.Replicate"
 
     def __init__(self, n_features, dim=0, n_dim=2**31 - 1):
-        super().__init__(None, int(n_features), int(dim), int(n_dim))
+        super().__init__(None, as_int(n_features, "n_features"), as_int(dim, "dim"), as_int(n_dim, "n_dim"))

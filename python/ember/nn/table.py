@@ -2,12 +2,13 @@
 
 Dimensions and indices are 0-based (BigDL's are 1-based); a negative one counts from the end.
 """
+from ember._args import as_bool, as_int
 from ember.nn.container import Container
 from ember.nn.module import Model
 
 
 def _n_input_dims(n):
-    n = int(n)
+    n = as_int(n, "n_input_dims")
     return n if n > 0 else 0
 
 
@@ -32,7 +33,7 @@ class JoinTable(Model):
     _java_class = "ember.nn.JoinTable"
 
     def __init__(self, dimension, n_input_dims=0):
-        super().__init__(None, int(dimension), _n_input_dims(n_input_dims))
+        super().__init__(None, as_int(dimension, "dimension"), _n_input_dims(n_input_dims))
 
 
 class SplitTable(Model):
@@ -51,7 +52,7 @@ class SplitTable(Model):
     _java_class = "ember.nn.SplitTable"
 
     def __init__(self, dimension, n_input_dims=0):
-        super().__init__(None, int(dimension), _n_input_dims(n_input_dims))
+        super().__init__(None, as_int(dimension, "dimension"), _n_input_dims(n_input_dims))
 
 
 class CAddTable(Model):
@@ -69,7 +70,7 @@ class CAddTable(Model):
     _java_class = "ember.nn.CAddTable"
 
     def __init__(self, inplace=False):
-        super().__init__(None, bool(inplace))
+        super().__init__(None, as_bool(inplace, "inplace"))
 
 
 class CMulTable(Model):
@@ -99,7 +100,7 @@ class SelectTable(Model):
     _java_class = "ember.nn.SelectTable"
 
     def __init__(self, index):
-        super().__init__(None, int(index))
+        super().__init__(None, as_int(index, "index"))
 
 
 class FlattenTable(Model):
@@ -151,7 +152,7 @@ class Concat(Container):
     _java_class = "ember.nn.Concat"
 
     def __init__(self, dimension):
-        super().__init__(None, int(dimension))
+        super().__init__(None, as_int(dimension, "dimension"))
 
 
 class ParallelTable(Container):

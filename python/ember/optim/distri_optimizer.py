@@ -53,7 +53,7 @@ class DistriOptimizer(BaseOptimizer):
         _check(model, Model, "model")
         _check(criterion, Criterion, "criterion")
         batch_size = _as_batch_size(batch_size)
-        samples = to_sample_rdd(training_rdd, "training_rdd")
+        samples = to_sample_rdd(training_rdd, "training_rdd", labels_required=True)
         JavaValue.__init__(self, None, model.value, samples.value, criterion.value, batch_size)
         self._setup(model, criterion, optim_method, end_trigger, batch_size)
 

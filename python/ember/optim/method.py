@@ -1,5 +1,6 @@
 """Optim methods (BigDL's names and argument spellings): :class:`SGD`, :class:`Adam`, :class:`Adagrad`,
 :class:`RMSprop`, :class:`Adadelta`, :class:`Adamax`, :class:`Ftrl`, :class:`LBFGS`."""
+from ember._args import as_bool, as_float, as_int
 from ember._java import JavaValue
 
 
@@ -41,8 +42,9 @@ class SGD(OptimMethod):
         from ember.optim.schedule import LearningRateSchedule
 
         schedule = leaningrate_schedule if leaningrate_schedule is not None else learningrate_schedule
-        args = [float(learningrate), float(learningrate_decay), float(weightdecay), float(momentum), float(dampening),
-                bool(nesterov)]
+        args = [as_float(learningrate, "learningrate"), as_float(learningrate_decay, "learningrate_decay"),
+                as_float(weightdecay, "weightdecay"), as_float(momentum, "momentum"), as_float(dampening, "dampening"),
+                as_bool(nesterov, "nesterov")]
         if schedule is not None:
             if not isinstance(schedule, LearningRateSchedule):
                 raise TypeError(f"leaningrate_schedule: expected a schedule such as Poly(0.5, 1000), got "
@@ -68,8 +70,9 @@ class Adam(OptimMethod):
     _java_class = "ember.optim.Adam"
 
     def __init__(self, learningrate=1e-3, learningrate_decay=0.0, beta1=0.9, beta2=0.999, epsilon=1e-8):
-        super().__init__(None, float(learningrate), float(learningrate_decay), float(beta1), float(beta2),
-                         float(epsilon))
+        super().__init__(None, as_float(learningrate, "learningrate"),
+                         as_float(learningrate_decay, "learningrate_decay"), as_float(beta1, "beta1"),
+                         as_float(beta2, "beta2"), as_float(epsilon, "epsilon"))
 
 
 class Adagrad(OptimMethod):
@@ -88,7 +91,8 @@ class Adagrad(OptimMethod):
     _java_class = "ember.optim.Adagrad"
 
     def __init__(self, learningrate=1e-3, learningrate_decay=0.0, weightdecay=0.0):
-        super().__init__(None, float(learningrate), float(learningrate_decay), float(weightdecay))
+        super().__init__(None, as_float(learningrate, "learningrate"),
+                         as_float(learningrate_decay, "learningrate_decay"), as_float(weightdecay, "weightdecay"))
 
 
 class RMSprop(OptimMethod):
@@ -108,7 +112,9 @@ class RMSprop(OptimMethod):
     _java_class = "ember.optim.RMSprop"
 
     def __init__(self, learningrate=1e-2, learningrate_decay=0.0, decayrate=0.99, epsilon=1e-8):
-        super().__init__(None, float(learningrate), float(learningrate_decay), float(decayrate), float(epsilon))
+        super().__init__(None, as_float(learningrate, "learningrate"),
+                         as_float(learningrate_decay, "learningrate_decay"), as_float(decayrate, "decayrate"),
+                         as_float(epsilon, "epsilon"))
 
 
 class Adadelta(OptimMethod):
@@ -127,7 +133,8 @@ class Adadelta(OptimMethod):
     _java_class = "ember.optim.Adadelta"
 
     def __init__(self, decayrate=0.9, epsilon=1e-10, learningrate=1.0):
-        super().__init__(None, float(decayrate), float(epsilon), float(learningrate))
+        super().__init__(None, as_float(decayrate, "decayrate"), as_float(epsilon, "epsilon"),
+                         as_float(learningrate, "learningrate"))
 
 
 class Adamax(OptimMethod):
@@ -145,7 +152,8 @@ class Adamax(OptimMethod):
     _java_class = "ember.optim.Adamax"
 
     def __init__(self, learningrate=0.002, beta1=0.9, beta2=0.999, epsilon=1e-38):
-        super().__init__(None, float(learningrate), float(beta1), float(beta2), float(epsilon))
+        super().__init__(None, as_float(learningrate, "learningrate"), as_float(beta1, "beta1"),
+                         as_float(beta2, "beta2"), as_float(epsilon, "epsilon"))
 
 
 class Ftrl(OptimMethod):
@@ -168,9 +176,12 @@ class Ftrl(OptimMethod):
     def __init__(self, learningrate=1e-3, learningrate_power=-0.5, initial_accumulator_value=0.1,
                  l1_regularization_strength=0.0, l2_regularization_strength=0.0,
                  l2_shrinkage_regularization_strength=0.0):
-        super().__init__(None, float(learningrate), float(learningrate_power), float(initial_accumulator_value),
-                         float(l1_regularization_strength), float(l2_regularization_strength),
-                         float(l2_shrinkage_regularization_strength))
+        super().__init__(None, as_float(learningrate, "learningrate"),
+                         as_float(learningrate_power, "learningrate_power"),
+                         as_float(initial_accumulator_value, "initial_accumulator_value"),
+                         as_float(l1_regularization_strength, "l1_regularization_strength"),
+                         as_float(l2_regularization_strength, "l2_regularization_strength"),
+                         as_float(l2_shrinkage_regularization_strength, "l2_shrinkage_regularization_strength"))
 
 
 class LBFGS(OptimMethod):
@@ -192,4 +203,5 @@ class LBFGS(OptimMethod):
     _java_class = "ember.optim.LBFGS"
 
     def __init__(self, learningrate=1.0, ncorrection=100, tolfun=1e-5):
-        super().__init__(None, float(learningrate), int(ncorrection), float(tolfun))
+        super().__init__(None, as_float(learningrate, "learningrate"), as_int(ncorrection, "ncorrection"),
+                         as_float(tolfun, "tolfun"))

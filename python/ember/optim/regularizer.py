@@ -5,6 +5,7 @@
 The penalty is ``l1 * sum|w| + l2 / 2 * sum w**2`` (BigDL's convention); its gradient ``l1 * sign(w) + l2 * w``
 is added to the parameter's gradient once per training iteration. Regularizers are saved in the model file.
 """
+from ember._args import as_float
 from ember._java import JavaValue
 
 
@@ -21,7 +22,7 @@ class Regularizer(JavaValue):
 
 
 def _rate(value, name):
-    value = float(value)
+    value = as_float(value, "value")
     if not value >= 0 or value == float("inf"):
         raise ValueError(f"{name} must be a finite value >= 0, got {value}")
     return value

@@ -4,6 +4,7 @@
 
 Iterations count the updates done before the current one (from 0); epochs count from 1.
 """
+from ember._args import as_bool, as_float, as_int, as_str
 from ember import _convert
 from ember._java import JavaValue, call_static
 
@@ -21,8 +22,9 @@ class LearningRateSchedule(JavaValue):
         scores = [float("nan")] * len(losses) if scores is None else list(scores)
         if not losses:
             losses = [float("nan")] * len(scores)
-        return float(call_static("ember.optim.LearningRateSchedule", "rateAt", self.value, float(base_rate),
-                                 int(iteration), int(epoch), _convert.float_array(losses),
+        return float(call_static("ember.optim.LearningRateSchedule", "rateAt", self.value,
+                                 as_float(base_rate, "base_rate"), as_int(iteration, "iteration"), as_int(epoch, "epoch"),
+                                 _convert.float_array(losses),
                                  _convert.float_array(scores)))
 
 
@@ -37,7 +39,7 @@ class Default(LearningRateSchedule):
     _java_class = "ember.optim.DefaultSchedule"
 
     def __init__(self, learningrate_decay=0.0):
-        super().__init__(None, float(learningrate_decay))
+        super().__init__(None, as_float(learningrate_decay, "learningrate_decay"))
 
 
 class Poly(LearningRateSchedule):
@@ -51,7 +53,7 @@ class Poly(LearningRateSchedule):
     _java_class = "ember.optim.Poly"
 
     def __init__(self, power, max_iteration):
-        super().__init__(None, float(power), int(max_iteration))
+        super().__init__(None, as_float(power, "power"), as_int(max_iteration, "max_iteration"))
 
 
 class Step(LearningRateSchedule):
@@ -65,7 +67,7 @@ class Step(LearningRateSchedule):
     _java_class = "ember.optim.Step"
 
     def __init__(self, step_size, gamma):
-        super().__init__(None, int(step_size), float(gamma))
+        super().__init__(None, as_int(step_size, "step_size"), as_float(gamma, "gamma"))
 
 
 class MultiStep(LearningRateSchedule):
@@ -79,7 +81,7 @@ class MultiStep(LearningRateSchedule):
     _java_class = "ember.optim.MultiStep"
 
     def __init__(self, step_sizes, gamma):
-        super().__init__(None, _convert.int_array([int(s) for s in step_sizes]), float(gamma))
+        super().__init__(None, _convert.int_array(step_sizes, "step_sizes"), as_float(gamma, "gamma"))
 
 
 class EpochStep(LearningRateSchedule):
@@ -93,7 +95,7 @@ class EpochStep(LearningRateSchedule):
     _java_class = "ember.optim.EpochStep"
 
     def __init__(self, step_size, gamma):
-        super().__init__(None, int(step_size), float(gamma))
+        super().__init__(None, as_int(step_size, "step_size"), as_float(gamma, "gamma"))
 
 
 class Exponential(LearningRateSchedule):
@@ -107,7 +109,8 @@ class Exponential(LearningRateSchedule):
     _java_class = "ember.optim.Exponential"
 
     def __init__(self, decay_step, decay_rate, stair_case=False):
-        super().__init__(None, int(decay_step), float(decay_rate), bool(stair_case))
+        super().__init__(None, as_int(decay_step, "decay_step"), as_float(decay_rate, "decay_rate"),
+                         as_bool(stair_case, "stair_case"))
 
 
 class NaturalExp(LearningRateSchedule):
@@ -121,7 +124,7 @@ class NaturalExp(LearningRateSchedule):
     _java_class = "ember.optim.NaturalExp"
 
     def __init__(self, decay_step, gamma):
-        super().__init__(None, int(decay_step), float(gamma))
+        super().__init__(None, as_int(decay_step, "decay_step"), as_float(gamma, "gamma"))
 
 
 class Warmup(LearningRateSchedule):
@@ -135,7 +138,7 @@ class Warmup(LearningRateSchedule):
     _java_class = "ember.optim.Warmup"
 
     def __init__(self, delta):
-        super().__init__(None, float(delta))
+        super().__init__(None, as_float(delta, "delta"))
 
 
 class Plateau(LearningRateSchedule):
@@ -159,8 +162,9 @@ class Plateau(LearningRateSchedule):
     _java_class = "ember.optim.Plateau"
 
     def __init__(self, monitor="score", factor=0.1, patience=10, mode="min", epsilon=1e-4, cooldown=0, min_lr=0.0):
-        super().__init__(None, str(monitor), float(factor), int(patience), str(mode), float(epsilon), int(cooldown),
-                         float(min_lr))
+        super().__init__(None, as_str(monitor, "monitor"), as_float(factor, "factor"), as_int(patience, "patience"),
+                         as_str(mode, "mode"), as_float(epsilon, "epsilon"), as_int(cooldown, "cooldown"),
+                         as_float(min_lr, "min_lr"))
 
 
 class SequentialSchedule(LearningRateSchedule):
@@ -178,11 +182,11 @@ class SequentialSchedule(LearningRateSchedule):
     _java_class = "ember.optim.SequentialSchedule"
 
     def __init__(self, iteration_per_epoch):
-        super().__init__(None, int(iteration_per_epoch))
+        super().__init__(None, as_int(iteration_per_epoch, "iteration_per_epoch"))
 
     def add(self, scheduler, max_iteration):
         """Appends ``scheduler`` for ``max_iteration`` iterations; returns ``self``."""
         if not isinstance(scheduler, LearningRateSchedule):
             raise TypeError(f"scheduler: expected a LearningRateSchedule, got {type(scheduler).__name__}")
-        self._call("add", scheduler.value, int(max_iteration))
+        self._call("add", scheduler.value, as_int(max_iteration, "max_iteration"))
         return self

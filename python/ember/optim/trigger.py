@@ -1,4 +1,5 @@
 """Triggers: when to stop, validate or checkpoint (BigDL's names)."""
+from ember._args import as_float, as_int
 from ember._java import JavaValue
 
 
@@ -19,7 +20,7 @@ class MaxEpoch(Trigger):
     _java_class = "ember.optim.MaxEpoch"
 
     def __init__(self, max_epoch):
-        super().__init__(None, int(max_epoch))
+        super().__init__(None, as_int(max_epoch, "max_epoch"))
 
 
 class MaxIteration(Trigger):
@@ -33,7 +34,7 @@ class MaxIteration(Trigger):
     _java_class = "ember.optim.MaxIteration"
 
     def __init__(self, max_iteration):
-        super().__init__(None, int(max_iteration))
+        super().__init__(None, as_int(max_iteration, "max_iteration"))
 
 
 class EveryEpoch(Trigger):
@@ -61,7 +62,7 @@ class SeveralIteration(Trigger):
     _java_class = "ember.optim.SeveralIteration"
 
     def __init__(self, interval):
-        super().__init__(None, int(interval))
+        super().__init__(None, as_int(interval, "interval"))
 
 
 class MaxScore(Trigger):
@@ -70,7 +71,7 @@ class MaxScore(Trigger):
     _java_class = "ember.optim.MaxScore"
 
     def __init__(self, max):
-        super().__init__(None, float(max))
+        super().__init__(None, as_float(max, "max"))
 
 
 class MinLoss(Trigger):
@@ -79,7 +80,7 @@ class MinLoss(Trigger):
     _java_class = "ember.optim.MinLoss"
 
     def __init__(self, min):
-        super().__init__(None, float(min))
+        super().__init__(None, as_float(min, "min"))
 
 
 class TriggerAnd(Trigger):

@@ -1,5 +1,6 @@
 """Validation methods (:class:`Top1Accuracy`, :class:`Top5Accuracy`, :class:`Loss`, :class:`MAE`,
 :class:`HitRatio`, :class:`NDCG`, :class:`PrecisionRecallAUC`) and their results."""
+from ember._args import as_int
 from ember._java import JavaValue, call_method, call_static, java_array
 from ember.data.dataset import LocalDataSet
 
@@ -77,7 +78,7 @@ class HitRatio(ValidationMethod):
     _java_class = "ember.optim.HitRatio"
 
     def __init__(self, k=10, neg_num=100):
-        super().__init__(None, int(k), int(neg_num))
+        super().__init__(None, as_int(k, "k"), as_int(neg_num, "neg_num"))
 
 
 class NDCG(ValidationMethod):
@@ -92,7 +93,7 @@ class NDCG(ValidationMethod):
     _java_class = "ember.optim.NDCG"
 
     def __init__(self, k=10, neg_num=100):
-        super().__init__(None, int(k), int(neg_num))
+        super().__init__(None, as_int(k, "k"), as_int(neg_num, "neg_num"))
 
 
 class PrecisionRecallAUC(ValidationMethod):

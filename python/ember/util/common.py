@@ -11,7 +11,7 @@ import os
 import sys
 
 from ember import errors, jar_path
-from ember._java import JavaValue, call_static, java_class  # noqa: F401  (JavaValue: BigDL's name here)
+from ember._java import JavaValue, call_java, call_static, java_class  # noqa: F401  (JavaValue: BigDL's name here)
 from ember.data.sample import Sample  # noqa: F401
 
 __all__ = ["init_engine", "create_spark_conf", "get_spark_context", "Sample", "JavaValue"]
@@ -148,10 +148,26 @@ def init_engine(seed=None, master=None, app_name="ember", conf=None, log_level="
             sc = SparkContext.getOrCreate(spark_conf)
         if log_level:
             sc.setLogLevel(log_level)
+        _check_jar(sc)
+        _quiet_task_failures(sc)
     _check_jar(sc)
     if seed is not None:
         call_static("ember.tensor.RandomGenerator", "setSeed", int(seed))
     return sc
+
+
+def _quiet_task_failures(sc):
+    """A failed task logs one line in the driver's console ("Task 0 in stage 3.0 failed 1 times; aborting
+    job"), not Spark's WARN "Lost task" with the whole Java trace: the Python exception already carries the
+    message, and its ``java_stacktrace`` the trace. In local mode the executor shares the driver's console,
+    so its "Exception in task" ERROR (the same trace again) is silenced too; on a cluster it stays in the
+    executor logs."""
+    jvm = sc._jvm
+    configurator = jvm.org.apache.logging.log4j.core.config.Configurator
+    level = jvm.org.apache.logging.log4j.Level
+    call_java(configurator.setLevel, "org.apache.spark.scheduler.TaskSetManager", level.ERROR)
+    if sc.master.startswith("local"):
+        call_java(configurator.setLevel, "org.apache.spark.executor.Executor", level.OFF)
 
 
 def get_spark_context():

@@ -1,6 +1,6 @@
 package ember.io
 
-import java.io.{ByteArrayOutputStream, File, FileNotFoundException, IOException}
+import java.io.{ByteArrayOutputStream, File, IOException}
 import java.nio.{ByteBuffer, ByteOrder}
 import java.nio.file.{Files, StandardCopyOption}
 
@@ -32,9 +32,7 @@ object ModelFile {
 
   /** Writes `module` to `path` atomically (temp file + rename): a failed save leaves no partial file. */
   def save(module: Module, path: String, overWrite: Boolean): Unit = {
-    val target = new File(path)
-    if (target.exists() && !overWrite) throw new java.nio.file.FileAlreadyExistsException(
-      s"$path exists; pass overWrite = true (over_write=True in Python) to replace it")
+    val target = FileChecks.forWriting(path, "model file", overWrite)
     val dir = Option(target.getAbsoluteFile.getParentFile).getOrElse(new File("."))
     if (!dir.isDirectory && !dir.mkdirs()) throw new IOException(s"cannot create directory $dir for $path")
     val tmp = File.createTempFile(s".${target.getName}.", ".tmp", dir)
@@ -45,10 +43,14 @@ object ModelFile {
   }
 
   def load(path: String): Module = {
-    val f = new File(path)
-    if (!f.isFile) throw new FileNotFoundException(s"model file not found: $path")
+    val f = FileChecks.forReading(path, "model file")
     try fromBytes(Files.readAllBytes(f.toPath))
-    catch { case e: ModelFileException => throw new ModelFileException(s"$path: ${e.getMessage}", e.getCause) }
+    catch {
+      case e: ModelFileException => throw new ModelFileException(s"$path: ${e.getMessage}", e.getCause)
+      // a structure that names a real class but with arguments its constructor rejects, and the like
+      case e: IllegalArgumentException => throw new ModelFileException(s"$path: ${e.getMessage}", e)
+      case e: IndexOutOfBoundsException => throw new ModelFileException(s"$path: ${e.getMessage}", e)
+    }
   }
 
   /** The whole file as bytes: tensors are the module's parameters followed by its buffers. */
@@ -136,12 +138,17 @@ object ModelFile {
   private def readTensor(name: String, e: JsonNode, bytes: Array[Byte], dataStart: Int): Tensor = {
     val dtype = Option(e.get("dtype")).map(_.asText).getOrElse("?")
     if (dtype != "F32") throw new ModelFileException(s"tensor $name has dtype $dtype; Ember reads F32")
-    val shape = elements(e.get("shape")).map(_.asInt).toArray
-    val range = elements(e.get("data_offsets")).map(_.asLong)
-    if (range.length != 2) throw new ModelFileException(s"tensor $name has no data_offsets")
+    val shapeNode = e.get("shape")
+    if (shapeNode == null || !shapeNode.isArray || elements(shapeNode).exists(s => !s.canConvertToInt || !s.isIntegralNumber || s.asInt < 0))
+      throw new ModelFileException(s"tensor $name: shape $shapeNode is not a list of non-negative ints")
+    val shape = elements(shapeNode).map(_.asInt).toArray
+    val rangeNode = elements(e.get("data_offsets"))
+    if (rangeNode.length != 2 || rangeNode.exists(r => !r.isIntegralNumber || r.asLong < 0))
+      throw new ModelFileException(s"tensor $name: data_offsets ${e.get("data_offsets")} are not two non-negative ints")
+    val range = rangeNode.map(_.asLong)
     val (begin, end) = (dataStart + range(0), dataStart + range(1))
     val count = shape.foldLeft(1L)(_ * _)
-    if (begin < dataStart || end > bytes.length || end - begin != 4 * count)
+    if (begin < dataStart || end > bytes.length || end - begin != 4 * count || count > Int.MaxValue)
       throw new ModelFileException(s"tensor $name: byte range [${range(0)}, ${range(1)}) does not fit shape " +
         s"${shape.mkString("[", ", ", "]")} in a file of ${bytes.length} bytes (truncated or corrupt)")
     val data = new Array[Float](count.toInt)

@@ -15,8 +15,7 @@ class BCECriterion(val weights: Array[Float], val sizeAverage: Boolean) extends 
   private val Eps = 1e-12
 
   private def check(input: Tensor, target: Tensor): Unit = {
-    require(input.nElement == target.nElement && input.nElement > 0,
-      s"BCECriterion: target of shape ${target.shapeString} does not match input of shape ${input.shapeString}")
+    Targets.requireSameShape("BCECriterion", input, target)
     require(weights == null || input.nElement % weights.length == 0 &&
       (weights.length == input.nElement || input.dim > 1 && weights.length == input.nElement / input.size(0)),
       s"BCECriterion: ${weights.length} weights fit neither the input ${input.shapeString} nor one sample of it")

@@ -37,6 +37,7 @@ private[nn] abstract class BatchNormBase(name: String, nOutput: Int, eps: Double
   override def updateOutput(input: Tensor): Tensor = {
     val x = input.contiguous()
     val d = dims(x)
+    if (x.nElement == 0) return outTensor.resize(x.shape) // an empty batch: empty output, statistics untouched (PyTorch)
     require(!train || d.count > 1, s"$name: training needs more than one value per channel to compute a variance, " +
       s"got input of shape ${input.shapeString}")
     val out = outTensor.resize(x.shape)
@@ -48,6 +49,7 @@ private[nn] abstract class BatchNormBase(name: String, nOutput: Int, eps: Double
   private def backwardPass(input: Tensor, gradOutput: Tensor, gi: Tensor, params: Boolean): Unit = {
     val x = input.contiguous()
     val g = LayerSupport.gradLike(name, gradOutput, outTensor)
+    if (x.nElement == 0) return
     BatchNorm.backward(dims(x), x, g, gi, weight, if (params) gradWeight else null, if (params) gradBias else null,
       saved, savedInTraining)
   }

@@ -7,8 +7,7 @@ class MSECriterion(val sizeAverage: Boolean) extends TensorCriterion {
 
   def this() = this(true)
 
-  private def check(input: Tensor, target: Tensor): Unit = require(input.nElement == target.nElement && input.nElement > 0,
-    s"MSECriterion: target of shape ${target.shapeString} does not match input of shape ${input.shapeString}")
+  private def check(input: Tensor, target: Tensor): Unit = Targets.requireSameShape("MSECriterion", input, target)
 
   override def updateOutput(input: Tensor, target: Tensor): Float = {
     check(input, target)

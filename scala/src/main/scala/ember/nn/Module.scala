@@ -54,9 +54,18 @@ abstract class Module {
 
   /** [[updateGradInput]], then [[accGradParameters]] unless this module is frozen ([[freeze]]). */
   def backward(input: Activity, gradOutput: Activity): Activity = {
+    checkGradOutput(gradOutput)
     updateGradInput(input, gradOutput)
     if (!frozen) accGradParameters(input, gradOutput)
     gradInput
+  }
+
+  /** Requires a tensor gradOutput to have the shape of the tensor output of the last forward (as PyTorch does). */
+  private[ember] def checkGradOutput(gradOutput: Activity): Unit = (output, gradOutput) match {
+    case (o: Tensor, g: Tensor) if o.nElement > 0 || g.nElement > 0 =>
+      if (!o.sameShape(g)) throw new IllegalArgumentException(
+        s"$getName: gradOutput of shape ${g.shapeString} does not match the output shape ${o.shapeString} of the last forward")
+    case _ =>
   }
 
   /** This module's own parameters, by name ("weight", "bias"), without those of its children. */

@@ -22,8 +22,7 @@ private[nn] abstract class PointwiseCriterion(sizeAverage: Boolean) extends Tens
   protected def checkTarget(y: Array[Float]): Unit = ()
 
   private def read(input: Tensor, target: Tensor): (Array[Float], Array[Float]) = {
-    require(input.nElement == target.nElement && input.nElement > 0,
-      s"$name: target of shape ${target.shapeString} does not match input of shape ${input.shapeString}")
+    Targets.requireSameShape(name, input, target)
     val y = target.toArray
     checkTarget(y)
     (input.toArray, y)
@@ -50,6 +49,16 @@ private[nn] abstract class PointwiseCriterion(sizeAverage: Boolean) extends Tens
 
 /** Checks of targets shared by the criterions. */
 private[nn] object Targets {
+
+  /**
+   * Requires a non-empty target of the input's shape, size-1 dimensions aside ((N, 1) against (N,) is the
+   * same elements in the same order; (N, C) against (C, N) is not, and would give a wrong loss).
+   */
+  def requireSameShape(owner: String, input: Tensor, target: Tensor): Unit = {
+    def squeezed(t: Tensor) = t.shape.filter(_ != 1).toSeq
+    require(input.nElement > 0 && squeezed(input) == squeezed(target),
+      s"$owner: target of shape ${target.shapeString} does not match input of shape ${input.shapeString}")
+  }
 
   /** Requires every value to be -1 or 1. */
   def requireSigns(owner: String, y: Array[Float]): Unit = {

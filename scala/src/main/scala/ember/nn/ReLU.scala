@@ -14,11 +14,11 @@ class ReLU(val ip: Boolean) extends TensorModule {
       output = input
       val (x, off, n) = (input.storage, input.offset, input.nElement)
       var i = 0
-      while (i < n) { if (!(x(off + i) > 0f)) x(off + i) = 0f; i += 1 }
+      while (i < n) { if (x(off + i) <= 0f) x(off + i) = 0f; i += 1 }
     } else {
       val x = input.contiguous()
       val out = (if (ip) { output = new Tensor(); outTensor } else outTensor).resize(x.shape)
-      Elementwise.map(x, out)(v => if (v > 0f) v else 0f)
+      Elementwise.map(x, out)(v => if (v <= 0f) 0f else v) // NaN passes through, as in PyTorch
     }
     outTensor
   }
@@ -29,7 +29,7 @@ class ReLU(val ip: Boolean) extends TensorModule {
     if (ip && (g eq gradOutput)) gradInput = g else gradInTensor.resize(outTensor.shape).copy(g)
     val (gi, y, gOff, yOff, n) = (gradInTensor.storage, outTensor.storage, gradInTensor.offset, outTensor.offset, g.nElement)
     var i = 0
-    while (i < n) { if (!(y(yOff + i) > 0f)) gi(gOff + i) = 0f; i += 1 }
+    while (i < n) { if (y(yOff + i) <= 0f) gi(gOff + i) = 0f; i += 1 }
     gradInTensor
   }
 

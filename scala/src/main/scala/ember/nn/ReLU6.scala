@@ -8,8 +8,9 @@ class ReLU6(val inplace: Boolean) extends Pointwise("ReLU6") {
   def this() = this(false)
 
   override protected def inPlace: Boolean = inplace
-  override protected def f(x: Float): Float = if (x > 0f) (if (x < 6f) x else 6f) else 0f
-  override protected def df(x: Float, y: Float): Float = if (y > 0f && y < 6f) 1f else 0f
+  // comparisons with NaN are false, so NaN falls through to `x` (PyTorch propagates NaN too)
+  override protected def f(x: Float): Float = if (x <= 0f) 0f else if (x >= 6f) 6f else x
+  override protected def df(x: Float, y: Float): Float = if (y <= 0f || y >= 6f) 0f else 1f
 
   override def config: Seq[(String, Any)] = Seq("inplace" -> inplace)
   override def toString: String = LayerSupport.repr("ReLU6", Nil, ("inplace", inplace, false))

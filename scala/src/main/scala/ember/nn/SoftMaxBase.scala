@@ -10,7 +10,8 @@ import ember.tensor.{SoftMaxKernel, Tensor}
 private[nn] abstract class SoftMaxBase(name: String, log: Boolean) extends TensorModule {
 
   private def dims(x: Tensor): SoftMaxKernel.Dims = {
-    require(x.dim >= 1 && x.dim <= 4 && x.nElement > 0,
+    // an empty batch ([0, n] or [0, C, H, W]) gives an empty output, as in PyTorch
+    require(x.dim >= 1 && x.dim <= 4 && (x.nElement > 0 || (x.dim % 2 == 0 && x.size(0) == 0)),
       s"$name: expected input of shape [n], [batch, n], [C, H, W] or [batch, C, H, W], got ${x.shapeString}")
     SoftMaxKernel.dims(x.shape, if (x.dim == 1 || x.dim == 3) 0 else 1)
   }

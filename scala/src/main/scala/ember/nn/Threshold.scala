@@ -13,8 +13,9 @@ class Threshold(val th: Double, val v: Double, val ip: Boolean) extends Pointwis
   private val (t, value) = (th.toFloat, v.toFloat)
 
   override protected def inPlace: Boolean = ip
-  override protected def f(x: Float): Float = if (x > t) x else value
-  override protected def df(x: Float, y: Float): Float = if ((if (ip) y else x) > t) 1f else 0f
+  // NaN is not <= t, so it passes through (PyTorch propagates NaN too)
+  override protected def f(x: Float): Float = if (x <= t) value else x
+  override protected def df(x: Float, y: Float): Float = if ((if (ip) y else x) <= t) 0f else 1f
 
   override def config: Seq[(String, Any)] = Seq("th" -> th, "v" -> v, "ip" -> ip)
   override def toString: String = LayerSupport.repr("Threshold", Seq(th, v), ("ip", ip, false))

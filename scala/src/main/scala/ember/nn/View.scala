@@ -31,7 +31,7 @@ class View(val sizes: Array[Int], val numInputDims: Int) extends TensorModule {
     val isBatch = batch != 1 || (numInputDims > 0 && x.dim > numInputDims)
     val shape = if (isBatch) batch.toInt +: sizes else sizes
     val fixed = shape.filter(_ != -1).map(_.toLong).product
-    require(x.nElement % fixed == 0 && (shape.contains(-1) || fixed == x.nElement), err)
+    require(if (fixed == 0) x.nElement == 0 else x.nElement % fixed == 0 && (shape.contains(-1) || fixed == x.nElement), err)
     shape
   }
 

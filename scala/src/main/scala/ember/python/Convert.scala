@@ -88,7 +88,8 @@ object Convert {
   }
 
   private def putTensor(t: Tensor, fb: java.nio.FloatBuffer): Unit =
-    if (t.isContiguous) fb.put(t.storage, t.offset, t.nElement) else fb.put(t.toArray)
+    if (t.nElement == 0) () // an empty view may sit at an offset past its storage's end
+    else if (t.isContiguous) fb.put(t.storage, t.offset, t.nElement) else fb.put(t.toArray)
 
   /**
    * A new tensor of `shape` read from the raw little-endian float32 file at `path` (written by numpy's

@@ -1,7 +1,7 @@
 package ember.python
 
 import ember.nn.Module
-import ember.tensor.Tensor
+import ember.tensor.{Activity, Tensor}
 
 /**
  * Module operations that Python would otherwise do with one py4j call per batch or per tensor: batched
@@ -65,5 +65,11 @@ object ModelApi {
   def regularizers(model: Module): Array[(String, ember.optim.Regularizer)] = model.regularizers.toArray
 
   /** The direct children of a container, as an array Python can iterate. */
+  /** `model.backward` after checking that `gradOutput` has the shape of the last forward's output. */
+  def backward(model: Module, input: Activity, gradOutput: Activity): Activity = {
+    model.checkGradOutput(gradOutput)
+    model.backward(input, gradOutput)
+  }
+
   def children(model: Module): Array[Module] = model.children.toArray
 }

@@ -36,6 +36,7 @@ object Blas {
 
   /** y[yOff..] += alpha * x[xOff..] over n elements. */
   def axpy(n: Int, alpha: Float, x: Array[Float], xOff: Int, y: Array[Float], yOff: Int): Unit = {
+    if (n == 0) return // empty views may sit at an offset past their storage
     checkRange("axpy x", x, xOff, n); checkRange("axpy y", y, yOff, n)
     if (n < 64) { var i = 0; while (i < n) { y(yOff + i) += alpha * x(xOff + i); i += 1 } }
     else blas.saxpy(n, alpha, x, xOff, 1, y, yOff, 1)
@@ -43,6 +44,7 @@ object Blas {
 
   /** x[off..] *= alpha over n elements. */
   def scal(n: Int, alpha: Float, x: Array[Float], off: Int): Unit = {
+    if (n == 0) return
     checkRange("scal", x, off, n)
     if (n < 64) { var i = 0; while (i < n) { x(off + i) *= alpha; i += 1 } }
     else blas.sscal(n, alpha, x, off, 1)
@@ -50,6 +52,7 @@ object Blas {
 
   /** Dot product over n elements. */
   def dot(n: Int, x: Array[Float], xOff: Int, y: Array[Float], yOff: Int): Float = {
+    if (n == 0) return 0f
     checkRange("dot x", x, xOff, n); checkRange("dot y", y, yOff, n)
     blas.sdot(n, x, xOff, 1, y, yOff, 1)
   }
@@ -70,6 +73,14 @@ object Blas {
     checkRange("gemm A", a, aOff, if (aRows == 0) 0 else (aRows - 1) * lda + aCols)
     checkRange("gemm B", b, bOff, if (bRows == 0) 0 else (bRows - 1) * ldb + bCols)
     checkRange("gemm C", c, cOff, (m - 1) * ldc + n)
+    if (k == 0) { // an empty inner dimension (e.g. a weight gradient over an empty batch): C = beta * C
+      var r = 0
+      while (r < m) {
+        if (beta == 0f) java.util.Arrays.fill(c, cOff + r * ldc, cOff + r * ldc + n, 0f) else scal(n, beta, c, cOff + r * ldc)
+        r += 1
+      }
+      return
+    }
     // Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T: swap the operands.
     blas.sgemm(if (transB) "T" else "N", if (transA) "T" else "N", n, m, k, alpha,
       b, bOff, ldb, a, aOff, lda, beta, c, cOff, ldc)

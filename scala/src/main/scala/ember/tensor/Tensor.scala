@@ -35,6 +35,7 @@ final class Tensor private (
   def isEmpty: Boolean = _shape.isEmpty || nElement == 0
 
   def isContiguous: Boolean = {
+    if (_shape.contains(0)) return true // no elements: any strides describe the same (empty) layout
     var expected = 1
     var d = _shape.length - 1
     while (d >= 0) {
@@ -211,7 +212,8 @@ final class Tensor private (
 
   /** Elements in row-major order, copied into a new array. */
   def toArray: Array[Float] = {
-    if (isContiguous) Arrays.copyOfRange(_storage, _offset, _offset + nElement)
+    if (nElement == 0) Array.emptyFloatArray
+    else if (isContiguous) Arrays.copyOfRange(_storage, _offset, _offset + nElement)
     else {
       val out = new Array[Float](nElement)
       var i = 0
@@ -245,6 +247,8 @@ final class Tensor private (
   }
 
   def fill(v: Float): this.type = {
+    // an empty view may sit at an offset past its storage's end, which Arrays.fill rejects
+    if (nElement == 0) return this
     if (isContiguous) Arrays.fill(_storage, _offset, _offset + nElement, v) else apply1(_ => v)
     this
   }
@@ -254,6 +258,7 @@ final class Tensor private (
   /** Copies `src` (same number of elements, any layout) into this tensor. */
   def copy(src: Tensor): this.type = {
     require(nElement == src.nElement, s"copy from ${src.shapeString} into $shapeString")
+    if (nElement == 0) return this
     if (isContiguous && src.isContiguous) System.arraycopy(src._storage, src._offset, _storage, _offset, nElement)
     else map2(src)((_, b) => b)
     this

@@ -26,4 +26,36 @@ class ModelFileSuite extends AnyFunSuite {
     val renamed = new String(bytes, "ISO-8859-1").replace("ember.nn.Linear", "ember.nn.Linaer").getBytes("ISO-8859-1")
     assert(intercept[ModelFileException](ModelFile.fromBytes(renamed)).getMessage.contains("unknown layer class 'ember.nn.Linaer'"))
   }
+
+  /** The file of a Linear(2, 2) with its weight's shape in the header replaced by `shapeJson`. */
+  private def withShape(shapeJson: String): Array[Byte] = {
+    val bytes = ModelFile.toBytes(new Linear(2, 2))
+    val n = java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong(0).toInt
+    val header = new String(bytes, 8, n, "UTF-8")
+    val edited = header.replace("\"shape\":[2,2]", "\"shape\":" + shapeJson).getBytes("UTF-8")
+    assert(new String(edited, "UTF-8") != header)
+    val out = java.nio.ByteBuffer.allocate(8 + edited.length + bytes.length - 8 - n).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+    out.putLong(edited.length.toLong).put(edited).put(bytes, 8 + n, bytes.length - 8 - n)
+    out.array()
+  }
+
+  test("negative, fractional, non-list and mismatched shapes in the header are ModelFileExceptions") {
+    for (shape <- Seq("[-2,-2]", "[2.5,2]", "4", "[1,4]")) { // same byte counts: only the shape check catches them
+      val e = intercept[ModelFileException](ModelFile.fromBytes(withShape(shape)))
+      assert(e.getMessage.contains("shape"), s"$shape: ${e.getMessage}")
+    }
+  }
+
+  test("file-system failures name their cause: directory, a file on the way, an existing file") {
+    val dir = Files.createTempDirectory("ember")
+    val m = new Linear(2, 2)
+    assert(intercept[IsADirectoryException](m.save(dir.toString)).getMessage.contains(dir.toString))
+    assertThrows[IsADirectoryException](Module.load(dir.toString))
+    val file = dir.resolve("plain")
+    Files.write(file, Array[Byte](1, 2))
+    assert(intercept[java.nio.file.NotDirectoryException](m.save(file.resolve("m.ember").toString)).getMessage.contains("plain"))
+    assertThrows[java.nio.file.NotDirectoryException](Module.load(file.resolve("m.ember").toString))
+    assertThrows[java.nio.file.NoSuchFileException](Module.load(dir.resolve("none.ember").toString))
+    assertThrows[java.nio.file.FileAlreadyExistsException](m.save(file.toString))
+  }
 }

@@ -64,4 +64,12 @@ class ActivationSuite extends AnyFunSuite {
     assert(mask().toSeq == mask().toSeq)
     assert(intercept[IllegalArgumentException](new Dropout(1.0)).getMessage.stripPrefix("requirement failed: ") == "Dropout: initP must be in [0, 1), got 1.0")
   }
+
+  test("NaN passes through ReLU, ReLU6 and Threshold (in place too), as in PyTorch") {
+    def x = Tensor.fromArray(Array(Float.NaN, -1f, 0.5f, 7f), 4)
+    for (m <- Seq(new ReLU(), new ReLU(true), new ReLU6(), new ReLU6(true), new Threshold(0.1, 0.0), new Threshold(0.1, -1.0, true))) {
+      val y = m.forward(x).toTensor.toArray
+      assert(y(0).isNaN && !y.drop(1).exists(_.isNaN), s"$m: ${y.mkString(", ")}")
+    }
+  }
 }

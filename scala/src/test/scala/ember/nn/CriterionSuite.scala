@@ -75,4 +75,19 @@ class CriterionSuite extends AnyFunSuite {
     assert(intercept[IllegalArgumentException](new BCECriterion(Array(1f, 2f)).forward(Tensor(2, 3), Tensor(2, 3))).getMessage.stripPrefix("requirement failed: ") ==
       "BCECriterion: 2 weights fit neither the input [2, 3] nor one sample of it")
   }
+
+  test("pointwise criterions reject a transposed target naming both shapes; size-1 dimensions aside") {
+    val x = Tensor.fromArray(Array(0.1f, 0.2f, 0.3f, 0.4f, 0.5f, 0.6f), 2, 3)
+    val signs = Tensor.fromArray(Array(1f, -1f, 1f, -1f, 1f, -1f), 3, 2)
+    val crits: Seq[(Criterion, Tensor)] = Seq(new MSECriterion() -> x.t().contiguous(), new AbsCriterion() -> x.t().contiguous(),
+      new BCECriterion() -> x.t().contiguous(), new SmoothL1Criterion() -> x.t().contiguous(),
+      new SoftMarginCriterion() -> signs, new MarginCriterion() -> signs, new HingeEmbeddingCriterion() -> signs,
+      new PoissonCriterion() -> x.t().contiguous(), new DistKLDivCriterion() -> x.t().contiguous())
+    for ((c, t) <- crits) {
+      val msg = intercept[IllegalArgumentException](c.forward(x, t)).getMessage
+      assert(msg.contains("target of shape [3, 2] does not match input of shape [2, 3]"), s"$c: $msg")
+    }
+    val col = Tensor.fromArray(Array(1f, 2f, 3f), 3, 1)
+    assert(new MSECriterion().forward(col, Tensor.fromArray(Array(1f, 2f, 5f), 3)) == 4f / 3)
+  }
 }
