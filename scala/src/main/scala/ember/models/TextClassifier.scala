@@ -44,7 +44,8 @@ object LstmClassifier {
       s"LstmClassifier: bad sizes classNum=$classNum embeddingDim=$embeddingDim hiddenSize=$hiddenSize vocabSize=$vocabSize")
     val model = new Sequential()
     if (vocabSize > 0) model.add(new LookupTable(vocabSize, embeddingDim).setName("embedding"))
-    model.add(new Recurrent().add(new LSTM(embeddingDim, hiddenSize))).add(new SplitTable(1)).add(new SelectTable(-1))
+    // Select copies only the last step; BigDL's SplitTable + SelectTable copied every step forward and backward
+    model.add(new Recurrent().add(new LSTM(embeddingDim, hiddenSize))).add(new Select(1, -1))
       .add(new Linear(hiddenSize, 100)).add(new Linear(100, classNum)).add(new LogSoftMax())
   }
 }

@@ -260,8 +260,36 @@ final class Tensor private (
     require(nElement == src.nElement, s"copy from ${src.shapeString} into $shapeString")
     if (nElement == 0) return this
     if (isContiguous && src.isContiguous) System.arraycopy(src._storage, src._offset, _storage, _offset, nElement)
+    else if (sameShape(src) && dim >= 2 && _strides(dim - 1) == 1 && src._strides(dim - 1) == 1) copyRows(src)
     else map2(src)((_, b) => b)
     this
+  }
+
+  /**
+   * [[copy]] between same-shaped tensors whose last dimensions are both contiguous (transposes of the outer
+   * dimensions, selects, narrows: a recurrent layer's [batch, time] <-> [time, batch] swaps): one arraycopy per
+   * row instead of the element-by-element walk, which took a third of an LSTM classifier's iteration.
+   */
+  private def copyRows(src: Tensor): Unit = {
+    val n = dim - 1
+    val row = _shape(n)
+    if (row == 0 || nElement == 0) return
+    val counter = new Array[Int](n)
+    var o = _offset
+    var so = src._offset
+    var rows = nElement / row
+    while (rows > 0) {
+      System.arraycopy(src._storage, so, _storage, o, row)
+      rows -= 1
+      var d = n - 1
+      var carry = true
+      while (carry && d >= 0) {
+        counter(d) += 1; o += _strides(d); so += src._strides(d)
+        if (counter(d) == _shape(d)) {
+          o -= counter(d) * _strides(d); so -= counter(d) * src._strides(d); counter(d) = 0; d -= 1
+        } else carry = false
+      }
+    }
   }
 
   def add(v: Float): this.type = apply1(_ + v)

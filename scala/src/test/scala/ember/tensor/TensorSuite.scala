@@ -23,4 +23,18 @@ class TensorSuite extends AnyFunSuite {
       assert(math.abs(c(i, j) - ref) < 1e-4, s"($i,$j): ${c(i, j)} vs $ref")
     }
   }
+
+  test("copy between strided tensors with contiguous rows (transposed outer dimensions, selects) keeps every element") {
+    val x = Tensor.fromArray(Array.tabulate(2 * 3 * 4)(_.toFloat), 2, 3, 4)
+    val t = x.transpose(0, 1).contiguous() // [3, 2, 4]
+    for (i <- 0 until 2; j <- 0 until 3; k <- 0 until 4) assert(t(j, i, k) == x(i, j, k))
+    val back = Tensor(2, 3, 4)
+    back.transpose(0, 1).copy(t) // strided destination
+    assert(back.almostEqual(x, 0, 0))
+    val s = Tensor(2, 4).copy(x.select(1, 2)) // [2, 4] rows 12 apart
+    for (i <- 0 until 2; k <- 0 until 4) assert(s(i, k) == x(i, 2, k))
+    val narrow = Tensor(2, 2, 4)
+    narrow.copy(x.narrow(1, 1, 2))
+    for (i <- 0 until 2; j <- 0 until 2; k <- 0 until 4) assert(narrow(i, j, k) == x(i, j + 1, k))
+  }
 }

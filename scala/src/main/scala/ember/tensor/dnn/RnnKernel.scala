@@ -105,13 +105,14 @@ final class RnnKernel(val kind: RnnKernel.Kind, val inputSize: Int, val hiddenSi
     private val mdBias = md(Array(1, 1, kind.biasGates, H), dnnl_ldgo)
     private val mdDstLayer = md(Array(t, b, H), dnnl_tnc)
     private val c = kind.states == 2
+    private val attrs = attr()
 
     private val fwdPd: dnnl_primitive_desc = {
       val pd = new dnnl_primitive_desc()
       val st = if (c) dnnl_lstm_forward_primitive_desc_create(pd, Runtime.engine, prop, dnnl_unidirectional_left2right,
-        mdSrcLayer, mdState, mdState, mdWL, mdWI, null, null, mdBias, mdDstLayer, mdState, mdState, dnnl_rnn_flags_undef, null)
+        mdSrcLayer, mdState, mdState, mdWL, mdWI, null, null, mdBias, mdDstLayer, mdState, mdState, dnnl_rnn_flags_undef, attrs)
       else dnnl_lbr_gru_forward_primitive_desc_create(pd, Runtime.engine, prop, dnnl_unidirectional_left2right,
-        mdSrcLayer, mdState, mdWL, mdWI, mdBias, mdDstLayer, mdState, dnnl_rnn_flags_undef, null)
+        mdSrcLayer, mdState, mdWL, mdWI, mdBias, mdDstLayer, mdState, dnnl_rnn_flags_undef, attrs)
       check(st, s"${kind.name} forward primitive descriptor (T=$t, B=$b, I=$inputSize, H=$H)")
       pd
     }
@@ -133,7 +134,7 @@ final class RnnKernel(val kind: RnnKernel.Kind, val inputSize: Int, val hiddenSi
     private val fwdArgs = args(Seq(DNNL_ARG_SRC_LAYER -> srcLayer, DNNL_ARG_SRC_ITER -> srcIter, DNNL_ARG_WEIGHTS_LAYER -> fwdWL.dst,
       DNNL_ARG_WEIGHTS_ITER -> fwdWI.dst, DNNL_ARG_BIAS -> bias, DNNL_ARG_DST_LAYER -> dstLayer, DNNL_ARG_DST_ITER -> dstIter) ++
       (if (c) Seq(DNNL_ARG_SRC_ITER_C -> srcIterC, DNNL_ARG_DST_ITER_C -> dstIterC) else Nil) ++
-      (if (training) Seq(DNNL_ARG_WORKSPACE -> workspace) else Nil))
+      (if (training) Seq(DNNL_ARG_WORKSPACE -> workspace) else Nil) :+ (DNNL_ARG_SCRATCHPAD -> scratchpad(fwdPd)))
 
     // ------------------------------------------------------------ backward (built on first use)
     private lazy val bwd = new Backward
@@ -150,10 +151,10 @@ final class RnnKernel(val kind: RnnKernel.Kind, val inputSize: Int, val hiddenSi
         val st = if (c) dnnl_lstm_backward_primitive_desc_create(p, Runtime.engine, dnnl_backward, dnnl_unidirectional_left2right,
           mdSrcLayer, mdState, mdState, mdWL, mdWI, null, null, mdBias, mdDstLayer, mdState, mdState,
           mdSrcLayer, mdState, mdState, mdWL, mdWI, null, null, mdBias, mdDstLayer, mdState, mdState,
-          dnnl_rnn_flags_undef, fwdPd, null)
+          dnnl_rnn_flags_undef, fwdPd, attrs)
         else dnnl_lbr_gru_backward_primitive_desc_create(p, Runtime.engine, dnnl_backward, dnnl_unidirectional_left2right,
           mdSrcLayer, mdState, mdWL, mdWI, mdBias, mdDstLayer, mdState,
-          mdSrcLayer, mdState, mdWL, mdWI, mdBias, mdDstLayer, mdState, dnnl_rnn_flags_undef, fwdPd, null)
+          mdSrcLayer, mdState, mdWL, mdWI, mdBias, mdDstLayer, mdState, dnnl_rnn_flags_undef, fwdPd, attrs)
         check(st, s"${kind.name} backward primitive descriptor (T=$t, B=$b, I=$inputSize, H=$H)")
         p
       }
@@ -178,7 +179,7 @@ final class RnnKernel(val kind: RnnKernel.Kind, val inputSize: Int, val hiddenSi
         DNNL_ARG_DIFF_SRC_LAYER -> diffSrcLayer, DNNL_ARG_DIFF_SRC_ITER -> diffSrcIter,
         DNNL_ARG_DIFF_WEIGHTS_LAYER -> diffWL, DNNL_ARG_DIFF_WEIGHTS_ITER -> diffWI, DNNL_ARG_DIFF_BIAS -> diffBias) ++
         (if (c) Seq(DNNL_ARG_SRC_ITER_C -> srcIterC, DNNL_ARG_DST_ITER_C -> dstIterC, DNNL_ARG_DIFF_DST_ITER_C -> diffDstIterC,
-          DNNL_ARG_DIFF_SRC_ITER_C -> diffSrcIterC) else Nil))
+          DNNL_ARG_DIFF_SRC_ITER_C -> diffSrcIterC) else Nil) :+ (DNNL_ARG_SCRATCHPAD -> scratchpad(pd)))
 
       def run(): Unit = {
         wl.run(); wi.run()
@@ -293,6 +294,24 @@ object RnnKernel {
     m
   }
 
+  /**
+   * Primitive attributes: a user-managed scratchpad (oneDNN's default library-managed one is shared between
+   * primitives and crashed when two model replicas ran their LSTMs at the same time), and, in bf16 mixed
+   * precision ([[MixedPrecision.active]]), oneDNN's bf16 floating-point math mode: float32 tensors in and out,
+   * bf16 compute inside where the primitive implements it.
+   */
+  private def attr(): dnnl_primitive_attr = {
+    val a = new dnnl_primitive_attr()
+    check(dnnl_primitive_attr_create(a), "primitive attributes")
+    check(dnnl_primitive_attr_set_scratchpad_mode(a, dnnl_scratchpad_mode_user), "user scratchpad")
+    if (MixedPrecision.active == MixedPrecision.BFloat16)
+      check(dnnl_primitive_attr_set_fpmath_mode(a, dnnl_fpmath_mode_bf16), "bf16 math mode")
+    a
+  }
+
+  /** The scratchpad buffer `pd` asks for (its own: plans never share one). */
+  private def scratchpad(pd: dnnl_primitive_desc): Mem = Mem(dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0))
+
   private def query(pd: dnnl_primitive_desc, arg: Int): dnnl_memory_desc = dnnl_primitive_desc_query_md(pd, dnnl_query_exec_arg_md, arg)
 
   private def primitive(pd: dnnl_primitive_desc, what: String): dnnl_primitive = {
@@ -318,12 +337,13 @@ object RnnKernel {
 
   /** A reorder between two memories, built once. */
   private final class Reorder(val src: Mem, val dst: Mem) {
-    private val prim = {
+    private val pd = {
       val pd = new dnnl_primitive_desc()
-      check(dnnl_reorder_primitive_desc_create(pd, src.desc, Runtime.engine, dst.desc, Runtime.engine, null), "reorder")
-      primitive(pd, "reorder")
+      check(dnnl_reorder_primitive_desc_create(pd, src.desc, Runtime.engine, dst.desc, Runtime.engine, attr()), "reorder")
+      pd
     }
-    private val a = args(Seq(DNNL_ARG_FROM -> src, DNNL_ARG_TO -> dst))
+    private val prim = primitive(pd, "reorder")
+    private val a = args(Seq(DNNL_ARG_FROM -> src, DNNL_ARG_TO -> dst, DNNL_ARG_SCRATCHPAD -> scratchpad(pd)))
     def run(): Unit = execute(prim, a, "reorder")
   }
   /** A reorder from `src` into a new buffer of layout `desc`. */
