@@ -136,6 +136,29 @@ class BaseOptimizer(JavaValue):
         self._call("setDeterministic", bool(deterministic))
         return self
 
+    def set_mixed_precision(self, mode):
+        """Compute precision of the oneDNN layers (convolutions, inner products, LSTM/GRU).
+
+        Args:
+            mode (str): ``"bf16"`` for mixed precision as PyTorch's CPU autocast (bf16 compute, float32 master
+                weights, gradients and optim state), or ``"fp32"`` (the default). On a CPU without AVX512-BF16
+                or AMX, or without the oneDNN kernels, ``"bf16"`` falls back to float32 and the JVM log says
+                so; :meth:`get_mixed_precision` tells which one is in effect.
+
+        Raises:
+            TypeError: ``mode`` is not a string. ValueError: it is neither ``"bf16"`` nor ``"fp32"``.
+        """
+        if not isinstance(mode, str):
+            raise TypeError(f"set_mixed_precision: mode must be a string ('bf16' or 'fp32'), got {type(mode).__name__}")
+        if mode.strip().lower() not in ("bf16", "bfloat16", "fp32", "float32"):
+            raise ValueError(f"set_mixed_precision: mode must be 'bf16' or 'fp32', got {mode!r}")
+        self._call("setMixedPrecision", mode)
+        return self
+
+    def get_mixed_precision(self):
+        """The compute precision in effect: ``"fp32"`` or ``"bf16"``."""
+        return self._call("mixedPrecision")
+
     def optimize(self, progress=True):
         """Trains until the end trigger fires and returns the trained model.
 

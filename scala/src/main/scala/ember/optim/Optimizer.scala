@@ -109,6 +109,17 @@ abstract class Optimizer(val model: Module, val criterion: Criterion, val batchS
   def setDivergenceFactor(factor: Double): this.type = { guard = new TrainingGuard(factor); this }
 
   /**
+   * Compute precision of the oneDNN layers: "bf16" (mixed precision, like PyTorch's CPU autocast: bf16 compute,
+   * float32 master weights, gradients and optim state) or "fp32" (the default). Where the CPU has no AVX512-BF16
+   * or AMX, or oneDNN is not in use, "bf16" falls back to float32 with a warning in the log; [[mixedPrecision]]
+   * tells what is in effect. The setting is JVM-wide ([[ember.tensor.dnn.MixedPrecision]]).
+   */
+  def setMixedPrecision(mode: String): this.type = { ember.tensor.dnn.MixedPrecision.set(mode); this }
+
+  /** The compute precision in effect: "fp32" or "bf16" (see [[setMixedPrecision]]). */
+  def mixedPrecision: String = ember.tensor.dnn.MixedPrecision.active.name
+
+  /**
    * Continues from the latest checkpoint in `path` (or that of `iteration`): copies its weights into
    * [[model]] (same structure required), takes its optim method with its state, and its training position.
    */

@@ -1,0 +1,96 @@
+package ember.tensor.dnn
+
+import scala.collection.mutable.ArrayBuffer
+
+import ember.data.LocalDataSet
+import ember.models.LstmClassifier
+import ember.nn.ClassNLLCriterion
+import ember.optim.{LocalOptimizer, MaxIteration, SGD}
+import ember.tensor.RandomGenerator
+import org.apache.logging.log4j.LogManager
+import org.apache.logging.log4j.core.{LogEvent, Logger => CoreLogger}
+import org.apache.logging.log4j.core.appender.AbstractAppender
+import org.apache.logging.log4j.core.config.Property
+import org.scalatest.BeforeAndAfterEach
+import org.scalatest.funsuite.AnyFunSuite
+
+/**
+ * The bf16 mixed-precision setting: its names, its resolution against the CPU (oneDNN's ISA query, checked here
+ * against the kernel's cpuinfo flags as an independent reference), the logged fall-back to float32 where the CPU
+ * has no AVX512-BF16/AMX, and what training does in either case.
+ */
+class MixedPrecisionSuite extends AnyFunSuite with BeforeAndAfterEach {
+  import MixedPrecision._
+
+  override def afterEach(): Unit = MixedPrecision.set("fp32") // the setting is JVM-wide
+
+  /** Whether /proc/cpuinfo lists AVX512-BF16 or AMX-BF16 (the reference for oneDNN's own ISA query). */
+  private def cpuinfoHasBf16: Boolean = {
+    val src = scala.io.Source.fromFile("/proc/cpuinfo")
+    try src.getLines().find(_.startsWith("flags")).exists(l => l.split("\\s+").exists(f => f == "avx512_bf16" || f == "amx_bf16"))
+    finally src.close()
+  }
+
+  /** The messages MixedPrecision logs while `body` runs. */
+  private def logged(body: => Unit): Seq[String] = {
+    val messages = ArrayBuffer.empty[String]
+    val appender = new AbstractAppender("capture", null, null, true, Property.EMPTY_ARRAY) {
+      override def append(e: LogEvent): Unit = messages.synchronized { messages += s"${e.getLevel} ${e.getMessage.getFormattedMessage}" }
+    }
+    appender.start()
+    val logger = LogManager.getLogger(MixedPrecision.getClass).asInstanceOf[CoreLogger]
+    logger.addAppender(appender)
+    try body finally { logger.removeAppender(appender); appender.stop() }
+    messages.synchronized(messages.toList)
+  }
+
+  test("names: bf16 / bfloat16 / fp32 / float32 in any case; anything else is refused naming the value") {
+    assert(parse("BF16") == BFloat16 && parse("bfloat16") == BFloat16 && parse(" fp32 ") == Float32 && parse("Float32") == Float32)
+    val e = intercept[IllegalArgumentException](parse("fp16"))
+    assert(e.getMessage.contains("'fp16'") && e.getMessage.contains("bf16"))
+    assert(intercept[IllegalArgumentException](parse(null)).getMessage.contains("null"))
+  }
+
+  test("oneDNN's ISA query agrees with the CPU flags about bf16") {
+    assume(RnnKernel.enabled, "oneDNN not in use")
+    assert(cpuHasBf16 == cpuinfoHasBf16, s"oneDNN's ISA $cpuIsa against /proc/cpuinfo")
+  }
+
+  test("bf16 resolves to bf16 where the CPU has it, else to float32 with a logged warning that says why") {
+    val messages = logged { set("bf16") }
+    if (cpuHasBf16) {
+      assert(active == BFloat16)
+      assert(messages.exists(m => m.startsWith("INFO") && m.contains("bf16")), messages)
+    } else {
+      assert(active == Float32)
+      val warn = messages.filter(_.startsWith("WARN"))
+      assert(warn.size == 1, messages)
+      assert(warn.head.contains("bf16 mixed precision") && warn.head.contains("float32"), warn.head)
+      if (RnnKernel.enabled) assert(warn.head.contains("AVX512-BF16") && warn.head.contains(cpuIsa), warn.head)
+    }
+    assert(resolve(Float32) == Resolution(Float32, Float32, ""))
+  }
+
+  test("Optimizer.setMixedPrecision: training runs; after a fall-back it is float32 to the bit") {
+    def train(mode: String): (Array[Float], String) = {
+      RandomGenerator.setSeed(3)
+      val rng = new java.util.Random(3)
+      val data = LocalDataSet.fromArrays(Array.fill(64 * 6)(rng.nextInt(30).toFloat), Array(6), Array.fill(64)(rng.nextInt(4).toFloat))
+      val model = LstmClassifier(4, 8, 16, vocabSize = 30)
+      val opt = new LocalOptimizer(model, data, new ClassNLLCriterion(), 16).setDeterministic(true)
+      opt.setMixedPrecision(mode).setOptimMethod(new SGD(0.1)).setEndWhen(MaxIteration(6)).optimize()
+      (model.getParameters()._1.toArray, opt.mixedPrecision)
+    }
+    val (fp32, m32) = train("fp32")
+    val (bf16, m16) = train("bf16")
+    assert(m32 == "fp32")
+    if (cpuHasBf16) {
+      assert(m16 == "bf16")
+      val diff = fp32.zip(bf16).map { case (a, b) => math.abs(a - b) }.max
+      assert(diff < 0.05f, s"bf16 training drifted from float32 by $diff")
+    } else {
+      assert(m16 == "fp32")
+      assert(java.util.Arrays.equals(fp32, bf16), "the float32 fall-back must compute exactly what fp32 does")
+    }
+  }
+}
