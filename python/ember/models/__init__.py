@@ -58,9 +58,16 @@ def LstmClassifier(class_num=20, embedding_dim=100, hidden_size=128, vocab_size=
     return _build("LstmClassifier", int(class_num), int(embedding_dim), int(hidden_size), int(vocab_size))
 
 
-def Seq2Seq(src_vocab, tgt_vocab, embedding_dim=32, hidden_size=64):
-    """LSTM encoder-decoder: inputs ``[source ids (N, S), decoder input ids (N, T)]``, output (N, T, tgt_vocab)."""
-    return _build("Seq2Seq", int(src_vocab), int(tgt_vocab), int(embedding_dim), int(hidden_size))
+def Seq2Seq(src_vocab, tgt_vocab, embedding_dim=32, hidden_size=64, attention=False):
+    """LSTM encoder-decoder: inputs ``[source ids (N, S), decoder input ids (N, T)]``, output (N, T, tgt_vocab).
+
+    With ``attention=True`` every decoder state attends over the encoder outputs (Luong's global dot-product
+    attention, :class:`ember.nn.layer.Attention`). Decode with :mod:`ember.models.decoding`.
+    """
+    args = (int(src_vocab), int(tgt_vocab), int(embedding_dim), int(hidden_size))
+    if attention:
+        return Model.of(call_static("ember.models.Seq2Seq", "withAttention", *args))
+    return _build("Seq2Seq", *args)
 
 
 def NeuralCF(user_count, item_count, num_classes, user_embed=20, item_embed=20, hidden_layers=(40, 20, 10),

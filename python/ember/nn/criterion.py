@@ -1,5 +1,7 @@
 """BigDL-compatible names of Ember's losses (re-exports only): ``from ember.nn.criterion import ...``."""
 from ember.nn.criterion_classification import ClassNLLCriterion, CrossEntropyCriterion
+from ember.nn.criterion_detection import MultiBoxCriterion
+from ember.nn.criterion_embedding import TripletMarginCriterion
 from ember.nn.criterion_container import (MultiCriterion, ParallelCriterion, TimeDistributedCriterion,
                                           TimeDistributedMaskCriterion)
 from ember.nn.criterion_margin import (ClassSimplexCriterion, CosineEmbeddingCriterion, HingeEmbeddingCriterion,
@@ -15,5 +17,6 @@ __all__ = [
     "AbsCriterion", "KLDCriterion", "DistKLDivCriterion", "MarginCriterion", "MarginRankingCriterion",
     "HingeEmbeddingCriterion", "CosineEmbeddingCriterion", "MultiLabelSoftMarginCriterion", "SoftMarginCriterion",
     "TimeDistributedCriterion", "TimeDistributedMaskCriterion", "ParallelCriterion", "MultiCriterion",
-    "ClassSimplexCriterion", "PoissonCriterion", "MeanAbsolutePercentageCriterion",
+    "ClassSimplexCriterion", "PoissonCriterion", "MeanAbsolutePercentageCriterion", "TripletMarginCriterion",
+    "MultiBoxCriterion",
 ]

@@ -1,8 +1,10 @@
 """BigDL-compatible names of Ember's layers (re-exports only): ``from ember.nn.layer import Linear, ...``."""
 from ember.nn.activation import (ELU, HardSigmoid, HardTanh, LeakyReLU, LogSoftMax, PReLU, ReLU, ReLU6, Sigmoid, SoftMax,
                                  SoftPlus, SoftSign, Tanh, Threshold)
+from ember.nn.attention import Attention
 from ember.nn.container import Container, Sequential
 from ember.nn.conv import SpatialConvolution, SpatialDilatedConvolution, SpatialFullConvolution, TemporalConvolution
+from ember.nn.detection import DetectionOutput
 from ember.nn.dropout import Dropout, GaussianNoise, SpatialDropout2D
 from ember.nn.elementwise import Abs, Clamp, Exp, Log, Power, Sqrt, Square
 from ember.nn.embedding import LookupTable
@@ -37,4 +39,6 @@ __all__ = [
     # activations and elementwise functions
     "ReLU6", "LeakyReLU", "ELU", "SoftPlus", "SoftSign", "HardTanh", "HardSigmoid", "Threshold", "Power", "Sqrt",
     "Square", "Log", "Exp", "Abs", "Clamp", "SpatialDropout2D", "GaussianNoise",
+    # applications (issue 12)
+    "Attention", "DetectionOutput",
 ]

@@ -30,6 +30,7 @@ from ember.optim.schedule import (Default, EpochStep, Exponential, LearningRateS
                                   Poly, SequentialSchedule, Step, Warmup)
 from ember.optim.validation import (MAE, NDCG, HitRatio, Loss, PrecisionRecallAUC, Top1Accuracy, Top5Accuracy,
                                     ValidationMethod, ValidationResult, methods_array)
+from ember.optim.validation_detection import MeanAveragePrecision
 
 __all__ = [
     "Optimizer", "LocalOptimizer", "BaseOptimizer", "OptimMethod", "SGD", "Adam", "Adagrad", "RMSprop", "Trigger",
@@ -38,6 +39,7 @@ __all__ = [
     "ValidationSummary", "Regularizer", "L1Regularizer", "L2Regularizer", "L1L2Regularizer", "Adadelta", "Adamax",
     "Ftrl", "LBFGS", "LearningRateSchedule", "Default", "Poly", "Step", "MultiStep", "EpochStep", "Exponential",
     "NaturalExp", "Plateau", "Warmup", "SequentialSchedule", "MAE", "HitRatio", "NDCG", "PrecisionRecallAUC",
+    "MeanAveragePrecision",
 ]
 
 
