@@ -22,6 +22,22 @@ def locateSparkJars(base: File): File = {
   }
 }
 
+// Native kernels, bundled for linux-x86_64 (elsewhere Ember falls back to its JVM kernels): oneDNN through the
+// JavaCPP presets (oneDNN's preset needs the OpenCL one even on CPU), and OpenBLAS for netlib's JNI BLAS. Only the
+// natives jar of OpenBLAS is taken (its dependencies excluded): its JavaCPP classes want javacpp 1.5.13, oneDNN's 1.5.10, and
+// Ember hands the bundled libopenblas.so to netlib instead of calling it through JavaCPP (ember.tensor.dnn.NativeBlas).
+val javacpp = "1.5.10"
+lazy val nativeDeps = Seq(
+  "org.bytedeco" % "javacpp" % javacpp, "org.bytedeco" % "javacpp" % javacpp classifier "linux-x86_64",
+  "org.bytedeco" % "dnnl" % s"3.3.4-$javacpp", "org.bytedeco" % "dnnl" % s"3.3.4-$javacpp" classifier "linux-x86_64",
+  "org.bytedeco" % "opencl" % s"3.0-$javacpp", "org.bytedeco" % "opencl" % s"3.0-$javacpp" classifier "linux-x86_64",
+  ("org.bytedeco" % "openblas" % "0.3.31-1.5.13" classifier "linux-x86_64").excludeAll(ExclusionRule("org.bytedeco"))
+)
+
+// The native jars are copied next to ember.jar and named in its manifest's Class-Path, so every `java -cp`,
+// --driver-class-path, extraClassPath or wheel that has ember.jar (with its siblings) has the kernels too.
+lazy val bundledJars = taskKey[Seq[File]]("native dependency jars copied next to ember.jar")
+
 lazy val ember = (project in file("."))
   .settings(
     name := "ember",
@@ -32,9 +48,14 @@ lazy val ember = (project in file("."))
     Test / resourceDirectory := baseDirectory.value / "scala" / "src" / "test" / "resources",
     Compile / unmanagedJars ++= (sparkJarsDir.value ** "*.jar").classpath,
     libraryDependencies += "org.scalatest" %% "scalatest" % "3.2.19" % Test,
-    // oneDNN kernels through the JavaCPP presets (natives in the linux-x86_64 jars; opencl is needed on CPU too)
-    libraryDependencies ++= Seq("org.bytedeco" % "dnnl" % "3.3.4-1.5.10", "org.bytedeco" % "javacpp" % "1.5.10",
-      "org.bytedeco" % "opencl" % "3.0-1.5.10").flatMap(m => Seq(m, m classifier "linux-x86_64")),
+    libraryDependencies ++= nativeDeps,
+    bundledJars := {
+      val target = baseDirectory.value / "scala" / "target"
+      val jars = (Compile / managedClasspath).value.files.filter(_.getPath.contains("org/bytedeco"))
+      jars.map { j => val dst = target / j.getName; IO.copyFile(j, dst, preserveLastModified = true); dst }
+    },
+    Compile / packageBin / packageOptions += Package.ManifestAttributes(
+      "Class-Path" -> bundledJars.value.map(_.getName).sorted.mkString(" ")),
     javacOptions ++= Seq("--release", "17"),
     scalacOptions ++= Seq("-release", "17", "-deprecation", "-feature", "-unchecked", "-Xlint:-unused,_"),
     Compile / packageBin / artifactPath := baseDirectory.value / "scala" / "target" / "ember.jar",

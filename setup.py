@@ -1,4 +1,5 @@
-"""Builds Ember's jar with sbt when needed and ships it inside the package as ember/lib/ember.jar.
+"""Builds Ember's jar with sbt when needed and ships it inside the package as ember/lib/ember.jar, with the
+native kernel jars (oneDNN, OpenBLAS, JavaCPP) that its manifest's Class-Path names, next to it.
 
 All metadata is in pyproject.toml; this file only hooks the jar into ``build_py``. The jar is rebuilt
 (``project/sbt package``) only when it is missing or older than a Scala source or build file.
@@ -7,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import zipfile
 
 from setuptools import setup
 from setuptools.command.build_py import build_py
@@ -47,16 +49,45 @@ def ensure_jar():
     return JAR
 
 
+def manifest_class_path(jar):
+    """The jar names in ``jar``'s manifest Class-Path (its native dependency jars, expected next to it)."""
+    with zipfile.ZipFile(jar) as z:
+        text = z.read("META-INF/MANIFEST.MF").decode("utf-8")
+    lines = []
+    for line in text.splitlines():  # manifest lines wrap at 72 bytes: a continuation starts with one space
+        if line.startswith(" ") and lines:
+            lines[-1] += line[1:]
+        else:
+            lines.append(line)
+    for line in lines:
+        if line.startswith("Class-Path:"):
+            return line[len("Class-Path:"):].split()
+    return []
+
+
+def _jars_to_ship(jar):
+    """ember.jar and the dependency jars next to it that its manifest names."""
+    folder = os.path.dirname(jar)
+    deps = [os.path.join(folder, name) for name in manifest_class_path(jar)]
+    missing = [d for d in deps if not os.path.isfile(d)]
+    if missing:
+        raise RuntimeError(f"jars named by {jar}'s manifest are missing: {missing} (rebuild with project/sbt package)")
+    return [jar] + deps
+
+
 class BuildPyWithJar(build_py):
     def run(self):
-        jar = ensure_jar()
-        if os.path.abspath(jar) != PACKAGED_JAR:
-            os.makedirs(os.path.dirname(PACKAGED_JAR), exist_ok=True)
-            shutil.copy2(jar, PACKAGED_JAR)
+        jars = _jars_to_ship(ensure_jar())
+        lib = os.path.dirname(PACKAGED_JAR)
+        os.makedirs(lib, exist_ok=True)
+        for j in jars:
+            if os.path.abspath(j) != os.path.join(lib, os.path.basename(j)):
+                shutil.copy2(j, lib)
         super().run()
-        target = os.path.join(self.build_lib, "ember", "lib", "ember.jar")
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        shutil.copy2(jar, target)
+        target = os.path.join(self.build_lib, "ember", "lib")
+        os.makedirs(target, exist_ok=True)
+        for j in jars:
+            shutil.copy2(j, target)
 
 
 setup(cmdclass={"build_py": BuildPyWithJar})

@@ -26,6 +26,17 @@ def test_init_engine_reuses_the_context(sc):
     assert "BLAS" in blas_implementation()
 
 
+def test_the_jvm_runs_the_bundled_native_kernels(sc):
+    from ember.tensor import blas_description, kernels
+
+    assert kernels() == "dnnl"  # the bundled oneDNN loads through the jars next to ember.jar
+    assert blas_description().startswith("bundled OpenBLAS")
+    names = [os.path.basename(p) for p in ember.jar_paths()]
+    assert names[0] == "ember.jar" and any(n.startswith("dnnl-") for n in names)
+    shipped = {os.path.basename(p) for p in create_spark_conf().get("spark.jars").split(",")}  # paths or file: URIs
+    assert set(names) <= shipped
+
+
 def test_existing_context_without_the_jar_gives_a_clear_error():
     script = textwrap.dedent("""
         from pyspark import SparkContext

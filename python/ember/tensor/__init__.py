@@ -11,3 +11,14 @@ def blas_implementation():
 def blas_is_native():
     """True when the JVM's BLAS is a native library (OpenBLAS or MKL)."""
     return bool(call_static("ember.tensor.Blas", "isNative"))
+
+
+def kernels():
+    """The layer kernels the JVM runs: ``"dnnl"`` (oneDNN, bundled for linux-x86_64) or ``"jvm"`` (the fallback,
+    or forced with the environment variable ``EMBER_KERNELS=jvm`` when the JVM starts)."""
+    return call_static("ember.tensor.dnn.Dnn", "kernelsName")
+
+
+def blas_description():
+    """Which native BLAS library netlib loaded, e.g. the bundled OpenBLAS and the CPU core type it chose."""
+    return call_static("ember.tensor.dnn.NativeBlas", "description")

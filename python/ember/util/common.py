@@ -3,14 +3,14 @@
 Examples:
     >>> from ember.util.common import init_engine, create_spark_conf
     >>> conf = create_spark_conf()
-    >>> conf.get("spark.jars").endswith("ember.jar")
+    >>> conf.get("spark.jars").split(",")[0].endswith("ember.jar")
     True
 """
 import contextlib
 import os
 import sys
 
-from ember import errors, jar_path
+from ember import errors, jar_path, jar_paths
 from ember._java import JavaValue, call_java, call_static, java_class  # noqa: F401  (JavaValue: BigDL's name here)
 from ember.data.sample import Sample  # noqa: F401
 
@@ -50,7 +50,8 @@ def create_spark_conf(conf=None, master=None, app_name="ember"):
             raise
         jar = None  # e.g. Ember shipped with --py-files: its jar comes with --jars (init_engine checks the classes)
     if jar is not None:
-        _append_path(conf, "spark.jars", jar)
+        for j in jar_paths():  # ember.jar and its native kernel jars, shipped to executors on other machines
+            _append_path(conf, "spark.jars", j)
         _append_path(conf, "spark.driver.extraClassPath", jar)
         _append_path(conf, "spark.executor.extraClassPath", jar)
     if master:
@@ -115,7 +116,7 @@ def _check_jar(sc):
             "A SparkContext is running without Ember's jar, so Ember's classes are missing from its JVM. "
             "Either stop it (sc.stop()) and call ember.util.common.init_engine(), or create it with "
             "SparkContext(conf=create_spark_conf()), or start pyspark/spark-submit with "
-            f"--jars {jar_path()} --driver-class-path {jar_path()}"
+            f"--jars {','.join(jar_paths())} --driver-class-path {jar_path()}"
         ) from None
 
 

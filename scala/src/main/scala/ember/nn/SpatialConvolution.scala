@@ -1,6 +1,7 @@
 package ember.nn
 
-import ember.tensor.{Activity, Conv2d, Conv2dGrads, Conv2dShape, Conv2dWorkspace, RandomGenerator, Tensor}
+import ember.tensor.{Conv2d, Conv2dGrads, Conv2dShape, Conv2dWorkspace, Tensor}
+import ember.tensor.dnn.{ConvGrads, ConvSpec}
 
 /**
  * 2-d convolution over a batch [N, nInputPlane, H, W] (or one [nInputPlane, H, W] image), as BigDL's
@@ -10,10 +11,11 @@ import ember.tensor.{Activity, Conv2d, Conv2dGrads, Conv2dShape, Conv2dWorkspace
  *
  * The weight has shape [nOutputPlane, nInputPlane, kernelH, kernelW] (PyTorch's layout) and, like the bias,
  * is initialised uniform in +-1/sqrt(nInputPlane * kernelH * kernelW). Computed by im2col + GEMM
- * (see `ember.tensor.Conv2d`).
+ * (see `ember.tensor.Conv2d`), or by oneDNN when enabled (see [[Conv2dBase]]).
  */
 class SpatialConvolution(val nInputPlane: Int, val nOutputPlane: Int, val kernelW: Int, val kernelH: Int,
-    val strideW: Int, val strideH: Int, val padW: Int, val padH: Int, val withBias: Boolean) extends TensorModule {
+    val strideW: Int, val strideH: Int, val padW: Int, val padH: Int, val withBias: Boolean)
+  extends Conv2dBase("SpatialConvolution", nInputPlane, nOutputPlane, Array(nOutputPlane, nInputPlane, kernelH, kernelW), withBias) {
   require(nInputPlane > 0, s"SpatialConvolution: nInputPlane must be positive, got $nInputPlane")
   require(nOutputPlane > 0, s"SpatialConvolution: nOutputPlane must be positive, got $nOutputPlane")
   require(kernelW > 0 && kernelH > 0, s"SpatialConvolution: kernel size must be positive, got ${kernelW}x$kernelH")
@@ -28,23 +30,10 @@ class SpatialConvolution(val nInputPlane: Int, val nOutputPlane: Int, val kernel
   def this(nInputPlane: Int, nOutputPlane: Int, kernelW: Int, kernelH: Int, strideW: Int, strideH: Int, padW: Int, padH: Int) =
     this(nInputPlane, nOutputPlane, kernelW, kernelH, strideW, strideH, padW, padH, true)
 
-  val weight: Tensor = Tensor(nOutputPlane, nInputPlane, kernelH, kernelW)
-  val gradWeight: Tensor = Tensor(nOutputPlane, nInputPlane, kernelH, kernelW)
-  val bias: Tensor = if (withBias) Tensor(nOutputPlane) else null
-  val gradBias: Tensor = if (withBias) Tensor(nOutputPlane) else null
-  private val workspace = new Conv2dWorkspace()
-  reset()
-
-  override def reset(): Unit = {
-    val bound = (1.0 / math.sqrt(nInputPlane.toDouble * kernelH * kernelW)).toFloat
-    val rng = RandomGenerator.random
-    weight.apply1(_ => (rng.nextFloat() * 2 - 1) * bound)
-    if (withBias) bias.apply1(_ => (rng.nextFloat() * 2 - 1) * bound)
-  }
-
+  @transient private lazy val workspace = new Conv2dWorkspace()
   private def name = "SpatialConvolution"
 
-  private def geometry(x: Tensor): Conv2dShape = {
+  override protected def spec(x: Tensor): ConvSpec = {
     val (h, w) = (x.size(2), x.size(3))
     val same = padW == -1
     val outH = if (same) (h + strideH - 1) / strideH else Conv2dShape.outSize(h, kernelH, strideH, padH)
@@ -53,47 +42,16 @@ class SpatialConvolution(val nInputPlane: Int, val nOutputPlane: Int, val kernel
     val pW = if (same) math.max(0, (outW - 1) * strideW + kernelW - w) / 2 else padW
     require(outH > 0 && outW > 0, s"$name: input of shape ${x.shapeString} is smaller than the ${kernelW}x$kernelH " +
       s"kernel with padding ${padW}x$padH")
-    Conv2dShape(nInputPlane, h, w, nOutputPlane, kernelH, kernelW, strideH, strideW, pH, pW, outH, outW)
+    ConvSpec(x.size(0), nInputPlane, h, w, nOutputPlane, outH, outW, kernelH, kernelW, strideH, strideW, pH, pW, bias = withBias)
   }
 
-  override def updateOutput(input: Tensor): Tensor = {
-    val x = LayerSupport.batch4d(name, input, nInputPlane)
-    val s = geometry(x)
-    val out = outTensor.resize(x.size(0), nOutputPlane, s.outH, s.outW)
-    Conv2d.forward(s, x, weight, bias, out, workspace)
-    if (input.dim == 3) output = out.view(nOutputPlane, s.outH, s.outW)
-    outTensor
-  }
+  private def shape(s: ConvSpec) =
+    Conv2dShape(s.inC, s.inH, s.inW, s.outC, s.kH, s.kW, s.strideH, s.strideW, s.padH, s.padW, s.outH, s.outW)
 
-  /** The shared backward: input gradient and/or parameter gradients in one pass over the batch. */
-  private def backwardPass(input: Tensor, gradOutput: Tensor, wantInput: Boolean, wantParams: Boolean): Unit = {
-    val x = LayerSupport.batch4d(name, input, nInputPlane)
-    val s = geometry(x)
-    val g = LayerSupport.gradLike(name, gradOutput, outTensor)
-    val gi = if (wantInput) gradInTensor.resize(x.shape) else null
-    val grads = Conv2dGrads(gi, if (wantParams) gradWeight else null, if (wantParams && withBias) gradBias else null)
-    Conv2d.backward(s, x, g, weight, grads, workspace)
-    if (wantInput && input.dim == 3) gradInput = gi.view(input.shape)
-  }
+  override protected def jvmForward(s: ConvSpec, x: Tensor, out: Tensor): Unit = Conv2d.forward(shape(s), x, weight, bias, out, workspace)
 
-  override def updateGradInput(input: Tensor, gradOutput: Tensor): Tensor = {
-    backwardPass(input, gradOutput, wantInput = true, wantParams = false)
-    gradInTensor
-  }
-
-  override def accGradParameters(input: Tensor, gradOutput: Tensor): Unit =
-    backwardPass(input, gradOutput, wantInput = false, wantParams = true)
-
-  /** Input and parameter gradients in one pass: the input gradient only when [[propagateBack]], the others unless frozen. */
-  override def backward(input: Tensor, gradOutput: Tensor): Tensor = {
-    backwardPass(input, gradOutput, wantInput = propagateBack, wantParams = !isFrozen)
-    gradInTensor
-  }
-
-  override def backward(input: Activity, gradOutput: Activity): Activity = backward(input.toTensor, gradOutput.toTensor)
-
-  override def ownParameters: Seq[(String, Parameter)] =
-    Seq("weight" -> Parameter(weight, gradWeight)) ++ (if (withBias) Seq("bias" -> Parameter(bias, gradBias)) else Nil)
+  override protected def jvmBackward(s: ConvSpec, x: Tensor, g: Tensor, grads: ConvGrads): Unit =
+    Conv2d.backward(shape(s), x, g, weight, Conv2dGrads(grads.gradInput, grads.gradWeight, grads.gradBias), workspace)
 
   override def config: Seq[(String, Any)] = Seq("nInputPlane" -> nInputPlane, "nOutputPlane" -> nOutputPlane,
     "kernelW" -> kernelW, "kernelH" -> kernelH, "strideW" -> strideW, "strideH" -> strideH, "padW" -> padW,

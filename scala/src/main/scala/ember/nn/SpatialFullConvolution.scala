@@ -1,6 +1,7 @@
 package ember.nn
 
-import ember.tensor.{Activity, DilatedConv2d, DilatedConvShape, FullConv2d, RandomGenerator, Tensor}
+import ember.tensor.{DilatedConv2d, DilatedConvShape, FullConv2d, Tensor}
+import ember.tensor.dnn.{ConvGrads, ConvSpec}
 
 /**
  * Transposed 2-d convolution ("full convolution", "deconvolution") over [N, nInputPlane, H, W] (or
@@ -9,10 +10,12 @@ import ember.tensor.{Activity, DilatedConv2d, DilatedConvShape, FullConv2d, Rand
  * stride and padding. Output size (in - 1) * stride - 2 pad + k + adj, where adj (< stride) adds rows and
  * columns at the bottom/right to reach sizes a strided convolution maps to the same input size. Weight
  * [nInputPlane, nOutputPlane, kH, kW] (PyTorch's ConvTranspose2d layout) and bias start uniform in
- * +-1/sqrt(nInputPlane * kH * kW). Kernels: [[ember.tensor.FullConv2d]].
+ * +-1/sqrt(nInputPlane * kH * kW). Kernels: [[ember.tensor.FullConv2d]], or oneDNN's deconvolution when enabled
+ * (see [[Conv2dBase]]).
  */
 class SpatialFullConvolution(val nInputPlane: Int, val nOutputPlane: Int, val kW: Int, val kH: Int, val dW: Int, val dH: Int,
-    val padW: Int, val padH: Int, val adjW: Int, val adjH: Int, val withBias: Boolean) extends TensorModule {
+    val padW: Int, val padH: Int, val adjW: Int, val adjH: Int, val withBias: Boolean)
+  extends Conv2dBase("SpatialFullConvolution", nInputPlane, nOutputPlane, Array(nInputPlane, nOutputPlane, kH, kW), withBias) {
   private def name = "SpatialFullConvolution"
   require(nInputPlane > 0 && nOutputPlane > 0, s"$name: plane counts must be positive, got $nInputPlane -> $nOutputPlane")
   require(kW > 0 && kH > 0 && dW > 0 && dH > 0, s"$name: kernel and stride must be positive, got kernel ${kW}x$kH stride ${dW}x$dH")
@@ -26,62 +29,25 @@ class SpatialFullConvolution(val nInputPlane: Int, val nOutputPlane: Int, val kW
     this(nInputPlane, nOutputPlane, kW, kH, dW, dH, padW, padH, 0, 0, true)
   def this(nInputPlane: Int, nOutputPlane: Int, kW: Int, kH: Int) = this(nInputPlane, nOutputPlane, kW, kH, 1, 1, 0, 0, 0, 0, true)
 
-  val weight: Tensor = Tensor(nInputPlane, nOutputPlane, kH, kW)
-  val gradWeight: Tensor = Tensor(nInputPlane, nOutputPlane, kH, kW)
-  val bias: Tensor = if (withBias) Tensor(nOutputPlane) else null
-  val gradBias: Tensor = if (withBias) Tensor(nOutputPlane) else null
-  private val ws = new DilatedConv2d.Workspace()
-  reset()
+  @transient private lazy val ws = new DilatedConv2d.Workspace()
 
-  override def reset(): Unit = {
-    val bound = (1.0 / math.sqrt(nInputPlane.toDouble * kH * kW)).toFloat
-    val rng = RandomGenerator.random
-    weight.apply1(_ => (rng.nextFloat() * 2 - 1) * bound)
-    if (withBias) bias.apply1(_ => (rng.nextFloat() * 2 - 1) * bound)
-  }
-
-  /** The convolution this layer is the adjoint of, for input `x` [N, nInputPlane, H, W]. */
-  private def geometry(x: Tensor): DilatedConvShape = {
+  override protected def spec(x: Tensor): ConvSpec = {
     val (h, w) = (x.size(2), x.size(3))
     val outH = (h - 1) * dH - 2 * padH + kH + adjH
     val outW = (w - 1) * dW - 2 * padW + kW + adjW
     require(outH > 0 && outW > 0, s"$name: output would be ${outH}x$outW for input ${x.shapeString} (padding ${padW}x$padH " +
       s"is too large)")
-    FullConv2d.adjointShape(nInputPlane, h, w, nOutputPlane, outH, outW, kH, kW, dH, dW, padH, padW)
+    ConvSpec(x.size(0), nInputPlane, h, w, nOutputPlane, outH, outW, kH, kW, dH, dW, padH, padW, bias = withBias, transposed = true)
   }
 
-  override def updateOutput(input: Tensor): Tensor = {
-    val x = LayerSupport.batch4d(name, input, nInputPlane)
-    val s = geometry(x)
-    val out = outTensor.resize(x.size(0), nOutputPlane, s.inH, s.inW)
-    FullConv2d.forward(s, x, weight, bias, out, ws)
-    if (input.dim == 3) output = out.view(nOutputPlane, s.inH, s.inW)
-    outTensor
-  }
+  /** The convolution this layer is the adjoint of. */
+  private def adjoint(s: ConvSpec): DilatedConvShape =
+    FullConv2d.adjointShape(nInputPlane, s.inH, s.inW, nOutputPlane, s.outH, s.outW, kH, kW, dH, dW, padH, padW)
 
-  override def updateGradInput(input: Tensor, gradOutput: Tensor): Tensor = {
-    val x = LayerSupport.batch4d(name, input, nInputPlane)
-    val g = LayerSupport.gradLike(name, gradOutput, outTensor)
-    val gi = gradInTensor.resize(x.shape)
-    FullConv2d.backward(geometry(x), x, g, weight, gi, null, null, ws)
-    if (input.dim == 3) gradInput = gi.view(input.shape)
-    gradInTensor
-  }
+  override protected def jvmForward(s: ConvSpec, x: Tensor, out: Tensor): Unit = FullConv2d.forward(adjoint(s), x, weight, bias, out, ws)
 
-  override def accGradParameters(input: Tensor, gradOutput: Tensor): Unit = {
-    val x = LayerSupport.batch4d(name, input, nInputPlane)
-    FullConv2d.backward(geometry(x), x, gradOutput.contiguous(), weight, null, gradWeight, gradBias, ws)
-  }
-
-  /** Skips the input gradient when nothing reads it ([[propagateBack]] false), and the parameters when frozen. */
-  override def backward(input: Activity, gradOutput: Activity): Activity = {
-    if (propagateBack) updateGradInput(input, gradOutput)
-    if (!isFrozen) accGradParameters(input, gradOutput)
-    gradInput
-  }
-
-  override def ownParameters: Seq[(String, Parameter)] =
-    Seq("weight" -> Parameter(weight, gradWeight)) ++ (if (withBias) Seq("bias" -> Parameter(bias, gradBias)) else Nil)
+  override protected def jvmBackward(s: ConvSpec, x: Tensor, g: Tensor, grads: ConvGrads): Unit =
+    FullConv2d.backward(adjoint(s), x, g, weight, grads.gradInput, grads.gradWeight, grads.gradBias, ws)
 
   override def config: Seq[(String, Any)] = Seq("nInputPlane" -> nInputPlane, "nOutputPlane" -> nOutputPlane, "kW" -> kW,
     "kH" -> kH, "dW" -> dW, "dH" -> dH, "padW" -> padW, "padH" -> padH, "adjW" -> adjW, "adjH" -> adjH, "withBias" -> withBias)

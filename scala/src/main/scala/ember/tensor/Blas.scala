@@ -7,16 +7,18 @@ import org.slf4j.LoggerFactory
  * The one wrapper over `dev.ludovic.netlib` BLAS. Every call checks its arguments with `require` first
  * (an out-of-range BLAS call would corrupt memory or crash the JVM in native code).
  *
- * The backend is netlib's choice: a native BLAS through JNI (OpenBLAS or MKL, found as `libblas.so.3` or
- * through the `dev.ludovic.netlib.blas.nativeLibPath` system property) or else its pure-JVM one. Which
+ * The backend is netlib's JNI BLAS over the OpenBLAS bundled with Ember (`dnn.NativeBlas`: a current build that
+ * detects the CPU, never the system's possibly outdated `libblas.so.3` unless asked to), or a library the user
+ * named with the `dev.ludovic.netlib.blas.nativeLibPath` system property, or else netlib's pure-JVM one. Which
  * one is active is logged once; [[implementation]] names it and [[isNative]] tells whether it is native.
  */
 object Blas {
   private val log = LoggerFactory.getLogger(getClass)
 
   @transient lazy val blas: NetlibBLAS = {
+    val bundled = ember.tensor.dnn.NativeBlas.install // before netlib reads its library path
     val b = NetlibBLAS.getInstance()
-    if (isNativeImpl(b)) log.info(s"Ember BLAS: native ${b.getClass.getName}")
+    if (isNativeImpl(b)) log.info(s"Ember BLAS: native ${b.getClass.getName}, ${bundled.description}")
     else log.warn(s"Ember BLAS: no native BLAS found, using the JVM fallback ${b.getClass.getName} (much slower); " +
       "install OpenBLAS (libopenblas0-pthread) or point dev.ludovic.netlib.blas.nativeLibPath at MKL's libmkl_rt")
     b

@@ -4,11 +4,23 @@ import java.util.Random
 
 import ember.io.{ModelFile, ModuleSpec}
 import ember.tensor.{RandomGenerator, Tensor}
+import ember.tensor.dnn.Dnn
+import org.scalatest.BeforeAndAfterAll
 import org.scalatest.funsuite.AnyFunSuite
 
-/** The generic checks, run for every entry of [[ModuleDb]]. */
-class ModuleDbSuite extends AnyFunSuite {
+/** The registry's checks on the kernels chosen at start-up (oneDNN where it loads). */
+class ModuleDbSuite extends ModuleDbChecks(Dnn.startupKernels)
+
+/** The same checks on the JVM kernels (the fallback, and `EMBER_KERNELS=jvm`). */
+class ModuleDbJvmKernelsSuite extends ModuleDbChecks(Dnn.JvmKernels)
+
+/** The generic checks, run for every entry of [[ModuleDb]] with the given kernel set. */
+abstract class ModuleDbChecks(kernels: Dnn.Kernels) extends AnyFunSuite with BeforeAndAfterAll {
   import GradientCheck.{copyOf, leaves}
+
+  private var before: Dnn.Kernels = null
+  override def beforeAll(): Unit = { before = Dnn.kernels; Dnn.setKernels(kernels) }
+  override def afterAll(): Unit = Dnn.setKernels(before)
 
   test("the registry names are unique and cover every core layer and criterion") {
     val names = ModuleDb.all.map(_.name)

@@ -1,0 +1,73 @@
+package ember.nn
+
+import ember.tensor.{Activity, RandomGenerator, Tensor}
+import ember.tensor.dnn.{ConvGrads, ConvSpec, Dnn, DnnConv}
+
+/**
+ * The shared part of the 2-d convolution family (PyTorch's `_ConvNd`): parameters, their initialisation
+ * (uniform in +-1/sqrt(fan-in)), batched or single-image input, the choice of kernels and the backward variants.
+ * A subclass says its geometry ([[spec]], from which the output shape follows) and its JVM kernels; with oneDNN
+ * enabled ([[ember.tensor.dnn.Dnn]]) every member runs on [[ember.tensor.dnn.DnnConv]] instead.
+ *
+ * @param weightShape [nOut, nIn, kH, kW] for a convolution, [nIn, nOut, kH, kW] for a transposed one
+ */
+abstract class Conv2dBase(name: String, nIn: Int, nOut: Int, weightShape: Array[Int], withBias: Boolean) extends TensorModule {
+  val weight: Tensor = Tensor(weightShape: _*)
+  val gradWeight: Tensor = Tensor(weightShape: _*)
+  val bias: Tensor = if (withBias) Tensor(nOut) else null
+  val gradBias: Tensor = if (withBias) Tensor(nOut) else null
+  reset()
+
+  override def reset(): Unit = {
+    val bound = (1.0 / math.sqrt(weight.nElement.toDouble / nOut)).toFloat // fan-in nIn * kH * kW in both layouts
+    val rng = RandomGenerator.random
+    weight.apply1(_ => (rng.nextFloat() * 2 - 1) * bound)
+    if (withBias) bias.apply1(_ => (rng.nextFloat() * 2 - 1) * bound)
+  }
+
+  /** Geometry for the contiguous batch `x` [N, nIn, H, W]; checks that the output is not empty. */
+  protected def spec(x: Tensor): ConvSpec
+
+  /** The JVM kernels: output from x, and the gradients (null ones skipped; parameter gradients accumulate). */
+  protected def jvmForward(s: ConvSpec, x: Tensor, out: Tensor): Unit
+  protected def jvmBackward(s: ConvSpec, x: Tensor, gradOutput: Tensor, grads: ConvGrads): Unit
+
+  override def updateOutput(input: Tensor): Tensor = {
+    val x = LayerSupport.batch4d(name, input, nIn)
+    val s = spec(x)
+    val out = outTensor.resize(x.size(0), nOut, s.outH, s.outW)
+    if (Dnn.enabled) DnnConv.forward(s, x, weight, bias, out) else jvmForward(s, x, out)
+    if (input.dim == 3) output = out.view(nOut, s.outH, s.outW)
+    outTensor
+  }
+
+  /** The shared backward: input gradient and/or parameter gradients in one pass over the batch. */
+  private def backwardPass(input: Tensor, gradOutput: Tensor, wantInput: Boolean, wantParams: Boolean): Unit = {
+    val x = LayerSupport.batch4d(name, input, nIn)
+    val s = spec(x)
+    val g = LayerSupport.gradLike(name, gradOutput, outTensor)
+    val gi = if (wantInput) gradInTensor.resize(x.shape) else null
+    val grads = ConvGrads(gi, if (wantParams) gradWeight else null, if (wantParams && withBias) gradBias else null)
+    if (Dnn.enabled) DnnConv.backward(s, x, g, weight, grads) else jvmBackward(s, x, g, grads)
+    if (wantInput && input.dim == 3) gradInput = gi.view(input.shape)
+  }
+
+  override def updateGradInput(input: Tensor, gradOutput: Tensor): Tensor = {
+    backwardPass(input, gradOutput, wantInput = true, wantParams = false)
+    gradInTensor
+  }
+
+  override def accGradParameters(input: Tensor, gradOutput: Tensor): Unit =
+    backwardPass(input, gradOutput, wantInput = false, wantParams = true)
+
+  /** Input and parameter gradients in one pass: the input gradient only when [[propagateBack]], the others unless frozen. */
+  override def backward(input: Tensor, gradOutput: Tensor): Tensor = {
+    backwardPass(input, gradOutput, wantInput = propagateBack, wantParams = !isFrozen)
+    gradInTensor
+  }
+
+  override def backward(input: Activity, gradOutput: Activity): Activity = backward(input.toTensor, gradOutput.toTensor)
+
+  override def ownParameters: Seq[(String, Parameter)] =
+    Seq("weight" -> Parameter(weight, gradWeight)) ++ (if (withBias) Seq("bias" -> Parameter(bias, gradBias)) else Nil)
+}

@@ -1,0 +1,166 @@
+package ember.tensor.dnn
+
+import org.bytedeco.dnnl._
+import org.bytedeco.dnnl.global.{dnnl => api}
+
+import ember.tensor.Tensor
+
+/**
+ * Geometry of a 2-d convolution, or (`transposed`) of the transposed convolution, for oneDNN: batch `n`,
+ * input [inC, inH, inW], output [outC, outH, outW], kernel, stride, top/left padding, dilation (1 = none) and
+ * channel groups. Weights are [outC, inC / groups, kH, kW] for a convolution (PyTorch's layout) and
+ * [inC, outC, kH, kW] for a transposed one (BigDL's and PyTorch's).
+ */
+final case class ConvSpec(n: Int, inC: Int, inH: Int, inW: Int, outC: Int, outH: Int, outW: Int,
+    kH: Int, kW: Int, strideH: Int, strideW: Int, padH: Int, padW: Int,
+    dilationH: Int = 1, dilationW: Int = 1, groups: Int = 1, bias: Boolean = true, transposed: Boolean = false) {
+  require(groups >= 1 && inC % groups == 0 && outC % groups == 0, s"ConvSpec: $groups groups do not divide $inC -> $outC channels")
+  require(!transposed || groups == 1, "ConvSpec: grouped transposed convolution is not supported")
+
+  /** Bottom/right padding that makes oneDNN's size formula give exactly the requested output ("same" padding
+   * has one more at the end); for a transposed convolution the formula runs from output to input. */
+  private[dnn] def padEnd: (Int, Int) = {
+    def end(big: Int, small: Int, k: Int, s: Int, d: Int, p: Int): Int = (small - 1) * s + (k - 1) * d + 1 - big - p
+    if (transposed) (end(outH, inH, kH, strideH, dilationH, padH), end(outW, inW, kW, strideW, dilationW, padW))
+    else (end(inH, outH, kH, strideH, dilationH, padH), end(inW, outW, kW, strideW, dilationW, padW))
+  }
+}
+
+/**
+ * Convolutions on oneDNN: forward, backward data and backward weights (bias included) for plain, grouped,
+ * dilated and transposed 2-d convolutions, with the tensors in Ember's NCHW layout (see [[DnnMemory]] for
+ * the copies and reorders). The primitives and their buffers are built once per geometry and thread and
+ * reused (layers of the same shape share them: nothing batch-sized is kept per layer); oneDNN picks the
+ * blocked layouts and the ISA (AVX2, AVX-512, AMX) itself. Gradients of the parameters are accumulated into
+ * the given tensors, like the JVM kernels do.
+ */
+object DnnConv {
+  private val plans = ThreadLocal.withInitial[java.util.HashMap[ConvSpec, ConvPlan]](() => new java.util.HashMap())
+
+  private def plan(s: ConvSpec): ConvPlan = {
+    val m = plans.get()
+    var p = m.get(s)
+    if (p == null) { p = new ConvPlan(s); m.put(s, p) }
+    p
+  }
+
+  /** output = conv(input, weight) + bias (bias may be null); contiguous tensors of the spec's shapes. */
+  def forward(s: ConvSpec, input: Tensor, weight: Tensor, bias: Tensor, output: Tensor): Unit =
+    plan(s).forward(input, weight, bias, output)
+
+  /** gradInput (overwritten) and gradWeight/gradBias (accumulated); any may be null to skip it. */
+  def backward(s: ConvSpec, input: Tensor, gradOutput: Tensor, weight: Tensor, grads: ConvGrads): Unit = {
+    val p = plan(s)
+    if (grads.gradInput != null) p.backwardData(gradOutput, weight, grads.gradInput)
+    if (grads.gradWeight != null || grads.gradBias != null) p.backwardWeights(input, gradOutput, grads.gradWeight, grads.gradBias)
+  }
+}
+
+/** Gradient outputs of [[DnnConv.backward]]; null skips one. */
+final case class ConvGrads(gradInput: Tensor, gradWeight: Tensor, gradBias: Tensor)
+
+/** The primitives and buffers of one convolution geometry on one thread. */
+private final class ConvPlan(s: ConvSpec) {
+  import DnnMemory._
+
+  private val eng = Dnn.engine
+  private val strm = Dnn.enter()
+  private val g = s.groups
+  private val srcDims = Seq(s.n, s.inC, s.inH, s.inW)
+  private val dstDims = Seq(s.n, s.outC, s.outH, s.outW)
+  private val (wDims, wTag) =
+    if (s.transposed) (Seq(s.outC, s.inC, s.kH, s.kW), memory.format_tag.iohw)
+    else if (g == 1) (Seq(s.outC, s.inC, s.kH, s.kW), memory.format_tag.oihw)
+    else (Seq(g, s.outC / g, s.inC / g, s.kH, s.kW), memory.format_tag.goihw)
+  private val biasDesc = if (s.bias) desc(Seq(s.outC), memory.format_tag.x) else new memory.desc()
+  private val strides = longs(s.strideH, s.strideW)
+  private val dilation = longs(s.dilationH - 1, s.dilationW - 1) // oneDNN counts the gaps
+  private val padL = longs(s.padH, s.padW)
+  private val padR = { val (h, w) = s.padEnd; longs(h, w) }
+  private val alg = if (s.transposed) api.algorithm.deconvolution_direct else api.algorithm.convolution_direct
+  private val wElems = wDims.product
+  private val nchw = memory.format_tag.nchw
+
+  private val fwdPd: primitive_desc =
+    if (s.transposed) new deconvolution_forward.primitive_desc(eng, api.prop_kind.forward_training, alg,
+      any(srcDims), any(wDims), biasDesc, any(dstDims), strides, dilation, padL, padR, attr(), false)
+    else new convolution_forward.primitive_desc(eng, api.prop_kind.forward_training, alg,
+      any(srcDims), any(wDims), biasDesc, any(dstDims), strides, dilation, padL, padR, attr(), false)
+  private val fwd: primitive = if (s.transposed) new deconvolution_forward(fwdPd.asInstanceOf[deconvolution_forward.primitive_desc])
+    else new convolution_forward(fwdPd.asInstanceOf[convolution_forward.primitive_desc])
+  private val src = new DnnMemory(desc(srcDims, nchw), fwdPd.src_desc())
+  private val wgt = new DnnMemory(desc(wDims, wTag), fwdPd.weights_desc())
+  private val dst = new DnnMemory(desc(dstDims, nchw), fwdPd.dst_desc())
+  private val biasMem = if (s.bias) new DnnMemory(biasDesc, biasDesc) else null
+  private val fwdArgs = DnnMemory.args(Seq(api.DNNL_ARG_SRC -> src.primMem, api.DNNL_ARG_WEIGHTS -> wgt.primMem,
+    api.DNNL_ARG_DST -> dst.primMem, scratchpad(fwdPd)) ++ (if (s.bias) Seq(api.DNNL_ARG_BIAS -> biasMem.primMem) else Nil): _*)
+
+  def forward(input: Tensor, weight: Tensor, bias: Tensor, output: Tensor): Unit = {
+    src.load(strm, input.storage, input.offset)
+    wgt.load(strm, weight.storage, weight.offset)
+    if (s.bias) biasMem.load(strm, bias.storage, bias.offset)
+    fwd.execute(strm, fwdArgs)
+    dst.store(strm, output.storage, output.offset)
+  }
+
+  private lazy val bwdData = new BackwardData
+  private lazy val bwdWeights = new BackwardWeights
+
+  def backwardData(gradOutput: Tensor, weight: Tensor, gradInput: Tensor): Unit = bwdData.run(gradOutput, weight, gradInput)
+
+  def backwardWeights(input: Tensor, gradOutput: Tensor, gradWeight: Tensor, gradBias: Tensor): Unit =
+    bwdWeights.run(input, gradOutput, gradWeight, gradBias)
+
+  private final class BackwardData {
+    private val pd: primitive_desc =
+      if (s.transposed) new deconvolution_backward_data.primitive_desc(eng, alg, any(srcDims), any(wDims), any(dstDims),
+        strides, dilation, padL, padR, fwdPd.asInstanceOf[deconvolution_forward.primitive_desc], attr(), false)
+      else new convolution_backward_data.primitive_desc(eng, alg, any(srcDims), any(wDims), any(dstDims),
+        strides, dilation, padL, padR, fwdPd.asInstanceOf[convolution_forward.primitive_desc], attr(), false)
+    private val prim: primitive = if (s.transposed) new deconvolution_backward_data(pd.asInstanceOf[deconvolution_backward_data.primitive_desc])
+      else new convolution_backward_data(pd.asInstanceOf[convolution_backward_data.primitive_desc])
+    private val diffDst = new DnnMemory(desc(dstDims, nchw), pd.diff_dst_desc())
+    private val w = new DnnMemory(desc(wDims, wTag), pd.weights_desc())
+    private val diffSrc = new DnnMemory(desc(srcDims, nchw), pd.diff_src_desc())
+    private val args = DnnMemory.args(api.DNNL_ARG_DIFF_DST -> diffDst.primMem, api.DNNL_ARG_WEIGHTS -> w.primMem,
+      api.DNNL_ARG_DIFF_SRC -> diffSrc.primMem, scratchpad(pd))
+
+    def run(gradOutput: Tensor, weight: Tensor, gradInput: Tensor): Unit = {
+      diffDst.load(strm, gradOutput.storage, gradOutput.offset)
+      w.load(strm, weight.storage, weight.offset)
+      prim.execute(strm, args)
+      diffSrc.store(strm, gradInput.storage, gradInput.offset)
+    }
+  }
+
+  private final class BackwardWeights {
+    private val pd: primitive_desc =
+      if (s.transposed) new deconvolution_backward_weights.primitive_desc(eng, alg, any(srcDims), any(wDims), biasDesc,
+        any(dstDims), strides, dilation, padL, padR, fwdPd.asInstanceOf[deconvolution_forward.primitive_desc], attr(), false)
+      else new convolution_backward_weights.primitive_desc(eng, alg, any(srcDims), any(wDims), biasDesc,
+        any(dstDims), strides, dilation, padL, padR, fwdPd.asInstanceOf[convolution_forward.primitive_desc], attr(), false)
+    private val prim: primitive = if (s.transposed) new deconvolution_backward_weights(pd.asInstanceOf[deconvolution_backward_weights.primitive_desc])
+      else new convolution_backward_weights(pd.asInstanceOf[convolution_backward_weights.primitive_desc])
+    private val x = new DnnMemory(desc(srcDims, nchw), pd.src_desc())
+    private val diffDst = new DnnMemory(desc(dstDims, nchw), pd.diff_dst_desc())
+    private val diffW = new DnnMemory(desc(wDims, wTag), pd.diff_weights_desc())
+    private val diffB = if (s.bias) new DnnMemory(biasDesc, biasDesc) else null
+    private val args = DnnMemory.args(Seq(api.DNNL_ARG_SRC -> x.primMem, api.DNNL_ARG_DIFF_DST -> diffDst.primMem,
+      api.DNNL_ARG_DIFF_WEIGHTS -> diffW.primMem, scratchpad(pd)) ++ (if (s.bias) Seq(api.DNNL_ARG_DIFF_BIAS -> diffB.primMem) else Nil): _*)
+    private val scratch = new Array[Float](wElems)
+
+    def run(input: Tensor, gradOutput: Tensor, gradWeight: Tensor, gradBias: Tensor): Unit = {
+      x.load(strm, input.storage, input.offset)
+      diffDst.load(strm, gradOutput.storage, gradOutput.offset)
+      prim.execute(strm, args)
+      if (gradWeight != null) { diffW.store(strm, scratch, 0); addInto(scratch, wElems, gradWeight) }
+      if (gradBias != null && s.bias) { diffB.store(strm, scratch, 0); addInto(scratch, s.outC, gradBias) }
+    }
+  }
+
+  private def addInto(from: Array[Float], n: Int, into: Tensor): Unit = {
+    val (a, off) = (into.storage, into.offset)
+    var i = 0
+    while (i < n) { a(off + i) += from(i); i += 1 }
+  }
+}

@@ -1,0 +1,73 @@
+package ember.tensor.dnn
+
+import org.bytedeco.javacpp.{FloatPointer, LongPointer}
+import org.bytedeco.dnnl.{memory, primitive_attr, primitive_desc_base, reorder, stream, IntMemoryMap}
+import org.bytedeco.dnnl.global.{dnnl => api}
+
+/**
+ * Memory of one primitive argument. Ember's tensors live in JVM float arrays, oneDNN's in native buffers, so
+ * every argument has a plain ("user") buffer in Ember's layout that arrays are copied into and out of, and, when
+ * the primitive prefers a blocked layout (e.g. nChw8c on AVX2), a second buffer in that layout with the two
+ * reorders between them. The copies are linear memory traffic; the blocked layouts are what make oneDNN's
+ * convolutions fast, so they pay for themselves on every layer where the primitive chose one.
+ */
+private[tensor] final class DnnMemory(val user: memory.desc, val prim: memory.desc) {
+  private val eng = Dnn.engine
+  val userMem = new memory(user, eng)
+  val primMem: memory = if (prim.equals(user)) userMem else new memory(prim, eng)
+  private val toPrim = if (primMem eq userMem) null else DnnMemory.Reorder(userMem, primMem)
+  private val fromPrim = if (primMem eq userMem) null else DnnMemory.Reorder(primMem, userMem)
+  val elements: Int = (user.get_size() / 4).toInt
+  private val data = new FloatPointer(userMem.get_data_handle()).capacity(elements.toLong)
+
+  /** Copies `elements` floats from the array into the user buffer and reorders them to the primitive's layout. */
+  def load(s: stream, arr: Array[Float], off: Int): Unit = {
+    require(off >= 0 && off + elements <= arr.length, s"DnnMemory.load: $elements floats at $off exceed ${arr.length}")
+    data.position(0).put(arr, off, elements)
+    if (toPrim != null) toPrim.run(s)
+  }
+
+  /** Reorders the primitive's result to the user layout and copies it into the array. */
+  def store(s: stream, arr: Array[Float], off: Int): Unit = {
+    require(off >= 0 && off + elements <= arr.length, s"DnnMemory.store: $elements floats at $off exceed ${arr.length}")
+    if (fromPrim != null) fromPrim.run(s)
+    data.position(0).get(arr, off, elements)
+  }
+}
+
+private[tensor] object DnnMemory {
+  val f32: memory.data_type = memory.data_type.f32
+
+  /** A plain descriptor with the given dimensions and format tag (nchw, oihw, x, ...). */
+  def desc(dims: Seq[Int], tag: memory.format_tag): memory.desc = new memory.desc(dims.map(_.toLong).toArray, f32, tag)
+
+  /** The same dimensions, layout left to the primitive. */
+  def any(dims: Seq[Int]): memory.desc = new memory.desc(dims.map(_.toLong).toArray, f32, memory.format_tag.any)
+
+  def longs(values: Int*): LongPointer = new LongPointer(values.map(_.toLong): _*)
+
+  /**
+   * Primitive attributes with a user-managed scratchpad: oneDNN's default library-managed scratchpad is one
+   * buffer shared by all primitives, which two model replicas running at once would both write (the recurrent
+   * kernels crashed so). Each primitive gets its own scratchpad memory, passed with [[scratchpad]].
+   */
+  def attr(): primitive_attr = { val a = new primitive_attr(); a.set_scratchpad_mode(api.scratchpad_mode.user); a }
+
+  /** The scratchpad argument a primitive built with [[attr]] needs. */
+  def scratchpad(pd: primitive_desc_base): (Int, memory) = api.DNNL_ARG_SCRATCHPAD -> new memory(pd.scratchpad_desc(), Dnn.engine)
+
+  /** A reorder between two memories, with its own scratchpad. */
+  final case class Reorder(from: memory, to: memory) {
+    private val pd = new reorder.primitive_desc(from, to, attr(), false)
+    private val prim = new reorder(pd)
+    private val map = args(api.DNNL_ARG_FROM -> from, api.DNNL_ARG_TO -> to, scratchpad(pd))
+    def run(s: stream): Unit = prim.execute(s, map)
+  }
+
+  /** An argument map for `primitive.execute`. */
+  def args(pairs: (Int, memory)*): IntMemoryMap = {
+    val m = new IntMemoryMap()
+    pairs.foreach { case (k, v) => m.put(k, v) }
+    m
+  }
+}
