@@ -48,9 +48,9 @@ object ColumnKind {
     case _ => false
   }
 
-  /** True for a struct with the fields of Spark's image schema. */
+  /** True for a struct with the fields of Spark's image schema, in its order (origin, height, width, nChannels, mode, data). */
   def isImage(t: DataType): Boolean = t match {
-    case s: StructType => Seq("height", "width", "nChannels", "mode", "data").forall(s.fieldNames.contains)
+    case s: StructType => s.fieldNames.take(6).toSeq == Seq("origin", "height", "width", "nChannels", "mode", "data")
     case _ => false
   }
 
@@ -187,7 +187,7 @@ final class ColumnDecoder(val name: String, val kind: ColumnKind, val expected: 
     case v: MLVector    => vectorValues(v.size, v.toArray)
     case v: MLlibVector => vectorValues(v.size, v.toArray)
     case r: Row if kind == ImageCell =>
-      image(r.getAs[Int]("height"), r.getAs[Int]("width"), r.getAs[Int]("nChannels"), r.getAs[Array[Byte]]("data"))
+      image(r.getInt(1), r.getInt(2), r.getInt(3), r.getAs[Array[Byte]](5))
     case s: scala.collection.Seq[_] =>
       val b = Array.newBuilder[Float]
       flattenSeq(s, b, 0, scala.collection.mutable.Map.empty)

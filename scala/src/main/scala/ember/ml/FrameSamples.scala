@@ -40,7 +40,7 @@ object FrameSamples {
   def valueShape(value: Any, col: String): Array[Int] = value match {
     case v: org.apache.spark.ml.linalg.Vector    => Array(v.size)
     case v: org.apache.spark.mllib.linalg.Vector => Array(v.size)
-    case r: Row => Array(r.getAs[Int]("nChannels"), r.getAs[Int]("height"), r.getAs[Int]("width"))
+    case r: Row => Array(r.getInt(3), r.getInt(1), r.getInt(2)) // image schema: nChannels, height, width
     case s: scala.collection.Seq[_] =>
       require(s.nonEmpty, s"column '$col': the first row holds an empty array")
       s.head match {

@@ -32,9 +32,9 @@ abstract class ImageStage(uid: String) extends ColumnStage(uid) {
     val rng = new java.util.Random(seedOf(partition))
     (v: Any) => {
       val r = v.asInstanceOf[Row]
-      val (h, w, c) = (r.getAs[Int]("height"), r.getAs[Int]("width"), r.getAs[Int]("nChannels"))
-      val (oh, ow, data) = image(h, w, c, r.getAs[Array[Byte]]("data"), rng)
-      Row(r.getAs[String]("origin"), oh, ow, c, r.getAs[Int]("mode"), data)
+      val (h, w, c) = (r.getInt(1), r.getInt(2), r.getInt(3)) // the image schema's order (ColumnKind.isImage)
+      val (oh, ow, data) = image(h, w, c, r.getAs[Array[Byte]](5), rng)
+      Row(r.getString(0), oh, ow, c, r.getInt(4), data)
     }
   }
 
@@ -134,10 +134,10 @@ class ImageToTensor(uid: String) extends ColumnStage(uid) {
     val (m, s, k, rgb, name) = ($(mean), $(std), $(scale), $(toRGB), $(inputCol))
     (v: Any) => {
       val r = v.asInstanceOf[Row]
-      val (h, w, c) = (r.getAs[Int]("height"), r.getAs[Int]("width"), r.getAs[Int]("nChannels"))
+      val (h, w, c) = (r.getInt(1), r.getInt(2), r.getInt(3))
       require((m.isEmpty || m.length == c) && (s.isEmpty || s.length == c),
         s"ImageToTensor: column '$name' has an image of $c channels but mean/std give ${m.length}/${s.length}")
-      ImageOps.toChw(r.getAs[Array[Byte]]("data"), h, w, c, if (m.isEmpty) null else m, if (s.isEmpty) null else s, k, rgb).toSeq
+      ImageOps.toChw(r.getAs[Array[Byte]](5), h, w, c, if (m.isEmpty) null else m, if (s.isEmpty) null else s, k, rgb).toSeq
     }
   }
 }
