@@ -1,7 +1,7 @@
 package ember.nn
 
 import ember.tensor.{Activity, RandomGenerator, Table, Tensor}
-import ember.tensor.dnn.RnnKernel
+import ember.tensor.dnn.{Dnn, RnnKernel}
 
 /**
  * Base of the recurrent cells ([[LSTM]], [[GRU]], [[RnnCell]]): the parameters, the time loop and full
@@ -70,7 +70,7 @@ abstract class Cell(val inputSize: Int, val hiddenSize: Int, gates: Int, hiddenB
   private[ember] def ranOnDnn: Boolean = ranDnn
 
   private def dnnKernel: RnnKernel =
-    if (dnnKind == null || !kernelChoice.getOrElse(true) || !RnnKernel.enabled) null
+    if (dnnKind == null || !kernelChoice.getOrElse(true) || !Dnn.enabled) null
     else { if (dnn == null) dnn = new RnnKernel(dnnKind, inputSize, hiddenSize); dnn }
 
   private def params: RnnKernel.Params = RnnKernel.Params(weightIH, weightHH, bias, biasHH)

@@ -10,8 +10,8 @@ import org.scalatest.funsuite.AnyFunSuite
  * The two kernel sets of the recurrent layers against each other: oneDNN's RNN primitives ([[RnnKernel]]) and
  * the JVM loops of [[Cell]], on LSTM and GRU of several shapes, with and without initial states, as one step,
  * and inside BiRecurrent: outputs, input and state gradients, and parameter gradients (accumulated over two
- * backward passes). The registry's recurrent entries also pass the numerical gradient check on the JVM loops
- * here (ModuleDbSuite runs them on the default kernels, oneDNN where it loads). Both sides compute in float32
+ * backward passes). The registry checks run on both kernel sets in ModuleDbSuite / ModuleDbJvmKernelsSuite. Both
+ * sides compute in float32
  * with different summation orders and activation approximations: atol 2e-5, rtol 2e-4.
  */
 class RecurrentKernelsSuite extends AnyFunSuite {
@@ -21,7 +21,7 @@ class RecurrentKernelsSuite extends AnyFunSuite {
 
   test("oneDNN loads on this linux-x86_64 machine (otherwise the comparisons below would compare the JVM with itself)") {
     assume(!sys.env.get("EMBER_KERNELS").exists(_.equalsIgnoreCase("jvm")), "EMBER_KERNELS=jvm")
-    assert(RnnKernel.enabled)
+    assert(ember.tensor.dnn.Dnn.enabled)
   }
 
   private def cells(m: Module): Seq[Cell] = Module.descendants(m).collect { case c: Cell => c }
@@ -98,16 +98,6 @@ class RecurrentKernelsSuite extends AnyFunSuite {
       assert(dnn.backward(x, g).toTensor.almostEqual(jvm.backward(x, g).toTensor, atol, rtol), s"$what: input gradient")
       for ((a, b) <- dnn.parameters()._2.zip(jvm.parameters()._2)) assert(a.almostEqual(b, atol, rtol), s"$what: parameter gradient")
       assert(dnn.cell.ranOnDnn && !jvm.cell.ranOnDnn, s"$what: kernel choice not followed")
-    }
-  }
-
-  test("the registry's recurrent entries pass the numerical gradient check on the JVM loops") {
-    val recurrent = ModuleDb.modules.filter(c => Seq("Recurrent/", "LSTM/", "GRU/", "BiRecurrent/").exists(c.name.startsWith))
-    assert(recurrent.size >= 6)
-    for (c <- recurrent) {
-      val jvm = c.copy(make = () => { val m = c.make(); cells(m).foreach(_.useDnn(false)); m })
-      val bad = GradientCheck.module(jvm)
-      assert(bad.isEmpty, s"${c.name} on the JVM loops: ${bad.size} mismatches, first: ${bad.take(5).mkString("; ")}")
     }
   }
 }

@@ -35,7 +35,7 @@ object MixedPrecision {
   final case class Resolution(requested: Mode, effective: Mode, reason: String)
 
   /** oneDNN's name for the instruction set it uses on this CPU, e.g. "avx2" or "avx512_core_amx". */
-  def cpuIsa: String = if (!RnnKernel.enabled) "unknown (oneDNN not in use)" else {
+  def cpuIsa: String = if (!Dnn.enabled) "unknown (oneDNN not in use)" else {
     val isa = dnnl_get_effective_cpu_isa()
     Seq(dnnl_cpu_isa_avx512_core_amx_fp16 -> "avx512_core_amx_fp16", dnnl_cpu_isa_avx512_core_amx -> "avx512_core_amx",
       dnnl_cpu_isa_avx512_core_fp16 -> "avx512_core_fp16", dnnl_cpu_isa_avx512_core_bf16 -> "avx512_core_bf16",
@@ -46,7 +46,7 @@ object MixedPrecision {
   }
 
   /** Whether oneDNN runs bf16 natively here (AVX512-BF16 or AMX); false when oneDNN is not in use. */
-  def cpuHasBf16: Boolean = RnnKernel.enabled && {
+  def cpuHasBf16: Boolean = Dnn.enabled && {
     val isa = dnnl_get_effective_cpu_isa()
     (isa & dnnl_cpu_isa_avx512_core_bf16) == dnnl_cpu_isa_avx512_core_bf16
   }
@@ -54,7 +54,7 @@ object MixedPrecision {
   /** The mode `requested` becomes on this machine. */
   def resolve(requested: Mode): Resolution = requested match {
     case Float32 => Resolution(Float32, Float32, "")
-    case BFloat16 if !RnnKernel.enabled => Resolution(BFloat16, Float32,
+    case BFloat16 if !Dnn.enabled => Resolution(BFloat16, Float32,
       "bf16 mixed precision needs the oneDNN kernels, which are not in use (EMBER_KERNELS=jvm or no natives): training in float32")
     case BFloat16 if !cpuHasBf16 => Resolution(BFloat16, Float32,
       s"bf16 mixed precision requested, but this CPU has no AVX512-BF16 or AMX (oneDNN's ISA: $cpuIsa): training in float32")

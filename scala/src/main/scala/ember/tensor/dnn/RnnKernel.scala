@@ -19,6 +19,8 @@ import org.bytedeco.javacpp.{FloatPointer, Pointer}
  * Ember's gate order by [[addWeightGradients]]. GRU biases: oneDNN's four LBR biases are
  * (b_ih + b_hh) for u and r, b_ih for o and b_hh for o; the gradient of a summed bias goes to both of Ember's.
  *
+ * Loading, the engine, streams, threads and the JVM/oneDNN choice are [[Dnn]]'s.
+ *
  * Sequences are time-major ([T, B, features], `tnc`), as [[ember.nn.Cell]] keeps them; states are [B, H]
  * (`ldnc` with one layer and direction).
  */
@@ -252,37 +254,13 @@ object RnnKernel {
   case object Lstm extends Kind("LSTM", 4, 2, 4, Array(0, 1, 2, 3))
   case object LbrGru extends Kind("GRU", 3, 1, 4, Array(1, 0, 2))
 
-  private val log = org.slf4j.LoggerFactory.getLogger(getClass)
-
-  /**
-   * Whether the recurrent layers run on oneDNN: chosen once per JVM, logged. `EMBER_KERNELS=jvm` keeps the JVM
-   * loops; so does a platform where the oneDNN natives do not load (with a warning).
-   */
-  lazy val enabled: Boolean =
-    if (sys.env.get("EMBER_KERNELS").exists(_.trim.equalsIgnoreCase("jvm"))) {
-      log.info("Ember recurrent kernels: JVM (EMBER_KERNELS=jvm)"); false
-    } else try { Runtime.engine; log.info("Ember recurrent kernels: oneDNN"); true } catch {
-      // LinkageError: the preset's classes or natives are not on the classpath (a jar without its siblings)
-      case e @ (scala.util.control.NonFatal(_) | _: LinkageError) =>
-        log.warn(s"Ember recurrent kernels: JVM (oneDNN did not load: $e)"); false
-    }
-
   /** Weights (or their gradients) of a cell in Ember's layout; biasHH only for GRU. */
   final case class Params(weightIH: Tensor, weightHH: Tensor, bias: Tensor, biasHH: Tensor)
 
-  /** One engine and stream for the process (oneDNN's CPU stream runs on the calling thread). */
+  /** The engine and this thread's stream from [[Dnn]] (which also sets the thread's OpenMP team size). */
   private object Runtime {
-    val engine: dnnl_engine = {
-      val e = new dnnl_engine()
-      check(dnnl_engine_create(e, dnnl_cpu, 0), "CPU engine")
-      e
-    }
-    private val streams = ThreadLocal.withInitial[dnnl_stream](() => {
-      val s = new dnnl_stream()
-      check(dnnl_stream_create(s, engine, dnnl_stream_default_flags), "stream")
-      s
-    })
-    def stream: dnnl_stream = streams.get()
+    def engine: dnnl_engine = Dnn.engine.get()
+    def stream: dnnl_stream = Dnn.enter().get()
   }
 
   private[dnn] def check(status: Int, what: String): Unit =

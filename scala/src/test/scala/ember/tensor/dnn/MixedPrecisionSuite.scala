@@ -52,7 +52,7 @@ class MixedPrecisionSuite extends AnyFunSuite with BeforeAndAfterEach {
   }
 
   test("oneDNN's ISA query agrees with the CPU flags about bf16") {
-    assume(RnnKernel.enabled, "oneDNN not in use")
+    assume(Dnn.enabled, "oneDNN not in use")
     assert(cpuHasBf16 == cpuinfoHasBf16, s"oneDNN's ISA $cpuIsa against /proc/cpuinfo")
   }
 
@@ -66,7 +66,7 @@ class MixedPrecisionSuite extends AnyFunSuite with BeforeAndAfterEach {
       val warn = messages.filter(_.startsWith("WARN"))
       assert(warn.size == 1, messages)
       assert(warn.head.contains("bf16 mixed precision") && warn.head.contains("float32"), warn.head)
-      if (RnnKernel.enabled) assert(warn.head.contains("AVX512-BF16") && warn.head.contains(cpuIsa), warn.head)
+      if (Dnn.enabled) assert(warn.head.contains("AVX512-BF16") && warn.head.contains(cpuIsa), warn.head)
     }
     assert(resolve(Float32) == Resolution(Float32, Float32, ""))
   }
