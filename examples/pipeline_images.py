@@ -48,7 +48,7 @@ def digits_as_png(directory, count):
 def run(spark, count=800, max_epoch=8, directory=None):
     directory = digits_as_png(directory or tempfile.mkdtemp(prefix="ember-digits-"), count)
     images = NNImageReader.readImages(directory, spark) \
-        .withColumn("label", F.regexp_extract("image.origin", r"digit_(\d)_", 1).cast("double"))
+        .withColumn("label", F.regexp_extract("image.origin", r"digit_(\d)_", 1).cast("double")).cache()
     train, test = images.randomSplit([0.8, 0.2], seed=3)
     net = (Sequential()
            .add(SpatialConvolution(1, 8, 3, 3, pad_w=1, pad_h=1)).add(ReLU())
