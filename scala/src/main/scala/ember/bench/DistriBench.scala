@@ -15,6 +15,9 @@ import org.apache.spark.{SparkConf, SparkContext}
  *     [--samples 12800] [--iterations 300] [--warmup 200] [--batch 128] [--cores N] [--layout partition|executor]
  *   spark-submit --class ember.bench.DistriBench ember.jar --accuracy <mnist_5k.csv.gz> [epochs]
  * }}}
+ * With `--master URL` (a standalone cluster or local-cluster[N,1,M]) the DistriOptimizer trains on that
+ * master's executors (use `--parts` = the number of executors and `--layout executor`) while the LocalOptimizer
+ * trains in this driver JVM with `--cores` replicas (2 by default): the cluster against local[2] in one run.
  * For each partition count N it starts a local[N] SparkContext (local[C] with `--cores C`: then a task uses
  * its share of the C cores, e.g. one partition trains on both cores of local[2]); `--layout` is the
  * DistriOptimizer's task layout ("partition", one task per partition, is what the partition sweep measures;
@@ -28,7 +31,7 @@ object DistriBench {
 
   final case class Args(models: Seq[String] = Seq("lenet5", "mlp"), parts: Seq[Int] = Seq(1, 2, 4),
       codecs: Seq[String] = Seq("none", "bf16"), samples: Int = 12800, iterations: Int = 300, warmup: Int = 200,
-      batch: Int = 128, cores: Int = 0, layout: String = "partition")
+      batch: Int = 128, cores: Int = 0, layout: String = "partition", master: String = "")
 
   def parse(argv: Array[String]): Args = argv.grouped(2).foldLeft(Args()) {
     case (a, Array("--models", v)) => a.copy(models = v.split(',').toSeq)
@@ -40,6 +43,7 @@ object DistriBench {
     case (a, Array("--batch", v)) => a.copy(batch = v.toInt)
     case (a, Array("--cores", v)) => a.copy(cores = v.toInt)
     case (a, Array("--layout", v)) => a.copy(layout = v)
+    case (a, Array("--master", v)) => a.copy(master = v)
     case (_, other) => throw new IllegalArgumentException(s"unknown option ${other.mkString(" ")}")
   }
 
@@ -73,8 +77,9 @@ object DistriBench {
     val local = LocalDataSet.fromArrays(rows.flatMap(_._1).toArray, Array(784), rows.map(_._2).toArray)
     println(s"RESULT machine cores=$cores blas=${ember.tensor.Blas.implementation} blasThreads=${Engine.blasThreads}")
     for (n <- args.parts) {
-      val slots = if (args.cores > 0) args.cores else n // local[slots]: the executor's cores
-      val sc = new SparkContext(new SparkConf().setMaster(s"local[$slots]").setAppName(s"ember-distri-bench-$n")
+      val slots = if (args.cores > 0) args.cores else if (args.master.nonEmpty) 2 else n // local[slots]: the executor's cores
+      val master = if (args.master.nonEmpty) args.master else s"local[$slots]"
+      val sc = new SparkContext(new SparkConf().setMaster(master).setAppName(s"ember-distri-bench-$n")
         .set("spark.ui.enabled", "false"))
       try {
         val rdd = sc.parallelize(0 until args.samples, n).map { i => val (x, y) = sample(i); Sample.fromArrays(Array(x), Array(Array(784)), Array(y), Array()) }
@@ -85,15 +90,20 @@ object DistriBench {
           for (codec <- args.codecs) {
             val opt = new DistriOptimizer(model(m), rdd, new ClassNLLCriterion(), args.batch).setWireCodec(codec)
               .setTaskLayout(args.layout)
-            val (sps, split, cpu) = run(opt, args)
+            val params = model(m).getParameters()._1.nElement
+            val (sps, split, driverCpu) = run(opt, args)
+            val cpu = if (args.master.nonEmpty) Double.NaN else driverCpu // the executors' CPU is not this JVM's
             opt.unpersist()
             val it = split.iterations.toDouble
-            println(f"RESULT distri model=$m parts=$n layout=${args.layout} master=local[$slots] codec=$codec local_replicas=$replicas local_sps=$localSps%.1f " +
+            val sent = opt.traffic
+            println(f"RESULT distri model=$m parts=$n layout=${args.layout} master=$master codec=$codec local_replicas=$replicas local_sps=$localSps%.1f " +
               f"distri_sps=$sps%.1f ratio=${sps / localSps}%.3f local_per_cpu_s=$localCpu%.1f distri_per_cpu_s=$cpu%.1f " +
               f"cpu_ratio=${cpu / localCpu}%.3f ms_per_iter=${1000 * split.totalSeconds / it}%.2f " +
               f"compute_ms=${1000 * split.computeSeconds / it}%.2f sync_ms=${1000 * split.syncSeconds / it}%.2f " +
               f"wait_ms=${1000 * split.waitSeconds / it}%.2f sched_ms=${1000 * split.schedulingSeconds / it}%.2f " +
-              f"overhead_pct=${100 * (split.syncSeconds + split.schedulingSeconds) / split.totalSeconds}%.1f")
+              f"overhead_pct=${100 * (split.syncSeconds + split.schedulingSeconds) / split.totalSeconds}%.1f " +
+              f"params=$params tasks=${sent.tasks} kB_sent_per_task_iter=${sent.bytesPerTaskIteration / 1e3}%.1f " +
+              s"driver_msgs_iterating=${sent.driverMessages} driver_msgs_setup=${sent.setupDriverMessages}")
           }
         }
       } finally sc.stop()

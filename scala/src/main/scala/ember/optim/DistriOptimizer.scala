@@ -5,7 +5,7 @@ import java.util.UUID
 import ember.data.{BatchPlan, LocalDataSet, Sample}
 import ember.io.{ModelFile, ModuleSpec}
 import ember.nn.{Criterion, Module}
-import ember.parallel.{LocalShare, NoCompression, SliceLayout, WireCodec}
+import ember.parallel.{LocalShare, NoCompression, Reports, SliceLayout, WireCodec}
 import ember.tensor.Tensor
 import org.apache.spark.{SparkContext, SparkException}
 import org.apache.spark.ember.BlockStore
@@ -13,80 +13,65 @@ import org.apache.spark.rdd.RDD
 import org.apache.spark.storage.StorageLevel
 
 /*
- * How the DistriOptimizer runs, and why (figures measured on this project's 2-core machine, Spark 4.3, local[2]).
+ * How the DistriOptimizer runs, and why (figures: bench/NOTES.md).
  *
  * BigDL ran every iteration as two Spark jobs (forward/backward + put gradient slices; aggregate + update +
- * publish weights). Here an empty Spark job costs about 120 ms and BigDL spent about 41 ms per LeNet-5
- * iteration on scheduling and synchronisation, against about 23 ms of compute per batch of 128: the fixed
- * cost of a job is of the order of a whole iteration. BarrierTaskContext.barrier() (and allGather) cost
- * about 1 s per call in Spark 4.3 (a sleep-based poll), so a barrier per iteration is worse still.
+ * publish weights): the fixed cost of a Spark job (about a hundred milliseconds) is of the order of a whole
+ * iteration. BarrierTaskContext.barrier() (and allGather) poll with a sleep of about 1 s in Spark 4.3, so a
+ * barrier per iteration is worse still.
  *
  * So one Spark job runs a *segment* of many iterations: a barrier stage (`rdd.barrier().mapPartitions`),
  * one task per partition, all running at once (gang scheduling; a failed task fails the whole stage, which
- * is retried as a whole). barrier() itself is never called: tasks synchronise by writing and waiting for
- * versioned blocks in the block manager ([[AllReduceParameter]]): within one JVM a put wakes the waiting
- * tasks at once (no polling delay), across executors tasks poll the driver's block registry. A segment
- * runs until the next iteration at which the driver has something to do: validation, checkpoint, end of
- * training (each task evaluates the same triggers on the same state, so all stop together), or
- * `setSegmentIterations`. The driver then gets from each task its weight slice, its optim method (with its
- * state) and per-iteration loss and timings, rebuilds the model, and replays the iterations through the
- * base Optimizer's bookkeeping (logs, summaries, triggers, validation, checkpoints).
+ * is retried as a whole). barrier() itself is never called. At the segment's start each task learns once
+ * where the others run; then the driver is out of the loop: the tasks push their slices straight to the
+ * task that needs them ([[ember.parallel.Peers]]: through the JVM's mailbox when both run in one executor,
+ * over Spark's authenticated, encryptable RPC transport otherwise) and wait for the arrivals, woken by them
+ * (no polling, no message to the driver per iteration). A segment runs until the next iteration at which
+ * the driver has something to do: validation, checkpoint, end of training (each task evaluates the same
+ * triggers on the same state, so all stop together), or `setSegmentIterations`. Meanwhile task 0 reports
+ * where it is about once a second (one small one-way message, off the critical path) for the progress bar
+ * and the log. The driver then gets from each task its weight slice, its optim method (with its state) and
+ * per-iteration loss and timings, rebuilds the model, and replays the iterations through the base
+ * Optimizer's bookkeeping (logs, summaries, triggers, validation, checkpoints).
  *
  * Each iteration inside a segment, in task p of N (the parameter vector is cut into N slices; p owns
- * slice p, its float32 master weights and its optim-method state):
+ * slice p, its float32 master weights and its optim-method state), the five steps of [[SegmentLoop]]:
  *   1. compute: forward/backward of the task's part of global batch t on its replicas (one per core);
  *      task 0 also adds the layers' regularizer gradients (`Module.accRegularization`), once per iteration;
- *   2. put its gradient slices (block g/t/p/q for each q != p), each with the task's loss and sample count;
+ *   2. send its gradient slices to their owners (all at once), each with the task's loss and sample count;
  *   3. aggregate slice p over the tasks; check the global loss (divergence guard, the same on every task);
- *   4. clip, step the slice's optim method, publish the slice (block w/t/p) headed by its gradient's sum of
+ *   4. clip, step the slice's optim method, publish the slice to every task, headed by its gradient's sum of
  *      squares;
- *   5. fetch every weight slice into the replicas; the headers give every task the global gradient norm:
+ *   5. receive every weight slice into the replicas; the headers give every task the global gradient norm:
  *      when it is not finite, all tasks refuse the step together and restore their slices.
- * Two synchronisation points per iteration (L2-norm clipping adds a third: the norm is needed before the
- * step). A third point cost about 5 ms per LeNet-5 iteration on the loaded machine (a woken thread waits
- * for a core), so the finiteness check rides on the weight blocks instead.
- * The driver does no gradient arithmetic and collects no gradient. Blocks are named by run, segment, stage
- * attempt and iteration and removed as soon as their readers are done (memory stays flat), so a retried
- * task or stage can never add a gradient twice or read a stale one.
+ * A reduce-scatter and an all-gather: 2 x S x (N - 1) / N values sent per task and iteration, the
+ * bandwidth-optimal AllReduce. Two synchronisation points per iteration (L2-norm clipping adds a third: the
+ * norm is needed before the step); on a loaded machine each point costs a wake-up of a descheduled thread, so
+ * the finiteness check rides on the weight messages instead. The driver does no gradient arithmetic and
+ * collects no gradient. Messages are named by run, segment, stage attempt and iteration, and a task's mailbox
+ * closes with its attempt, so a retried task or stage can never add a gradient twice or read a stale one.
  *
  * Batches: the global batch order is the LocalOptimizer's ([[BatchPlan]]): samples are numbered partition
  * after partition, every task draws the epoch's permutation of all indices and takes the members of batch
  * t it holds. Gradients are scaled by each sample's share of the global batch, so with the same seed
  * the DistriOptimizer over any number of partitions computes the LocalOptimizer's updates (up to float
  * rounding of the sums; tested). Within one JVM the tasks (and their replicas) claim chunks of the batch's
- * local samples as they go ([[IterationWork]]): a task share of a batch varies binomially around B/N, and
- * the cores of this VM run at uneven speeds (the same 64 LeNet-5 samples took 6.1 ms on one core and 7.7 ms
- * on the other for stretches of ~10 iterations), so fixed shares left the faster task waiting 1.2-1.5 ms per
- * ~10 ms iteration; chunks brought that to 0.3-0.5 ms. `setDeterministic(true)` restores fixed shares.
+ * local samples as they go ([[IterationWork]]): a task's share of a batch varies binomially around B/N and
+ * cores run at uneven speeds, so fixed shares leave the faster task waiting. `setDeterministic(true)`
+ * restores fixed shares.
  *
  * Task layout: by default ("executor", BigDL's) the samples are shuffled once into one partition per
  * executor and each task trains one replica per core of its executor: replicas sum their gradients in
  * memory, and only executors exchange slices (local mode: one task, nothing to exchange). "partition" runs
  * one task per RDD partition.
  *
- * Measured with bench/distri.sh on the 2-core machine, idle (load ~2 from the benchmark itself), LeNet-5,
- * batch 128, 300 iterations after 200 of warm-up, session of 2026-12-02:
- *   default layout, local[2] (one task, two replicas): 0.99-1.25x the LocalOptimizer's samples/s; sync
- *     0.09 ms + scheduling 0.2 ms of a 9 ms iteration: 3% (target <= 10%: met).
- *   "partition" layout, 2 tasks in local[2]: 0.93-0.95x; sync 0.8-1.1 ms (0.3-0.5 of it waiting) +
- *     scheduling 0.15 ms: 10-13% (17% after only 20 iterations of warm-up: the JIT compiles Spark's
- *     block-manager calls only after some thousands of calls; a put cost 200-400 us before, 40-70 after).
- *   "partition", 4 tasks on 2 cores: 0.7-0.8x, 33% (tasks wait for a core).
- *   MLP of 5M parameters, 2 tasks: 0.76-0.91x; its sync (15-25 ms of 55-75) is memory traffic: summing,
- *     stepping and copying 10 MB slices several times per iteration at this VM's few GB/s.
- * Scheduling (one job per segment, ~60-120 ms) is 1-3% at a few hundred iterations per segment; a segment
- * normally runs to the next validation or checkpoint. In one JVM (local[N]) no RPC happens per iteration; with
- * executors in several JVMs (tested with local-cluster[2,1,1024]: trains to 100% on separable blobs)
- * blocks are registered with the driver and fetched through it, milliseconds per block: correct but
- * RPC-bound (about 160 ms per iteration for a tiny MLP there at load 24).
- * bf16 on the wire, LeNet-5, 5 epochs on 4,000 real MNIST digits: test accuracy 0.951 and 0.953 (two
- * runs) against 0.953 with float32; last loss 0.0342 / 0.0336 against 0.0340 / 0.0341.
- *
  * Failures: the driver keeps the weights and optim state of the segment start; a failed segment (a task
- * or executor lost) is rerun from there with a fresh block namespace, at most `setMaxRetries` times,
- * and replays exactly the same batches. (After a refused step the optim state of the slices includes it.) Re-publishing per-iteration optim state to resume mid-segment
- * would cost one to two extra copies of the parameter vector per iteration; a segment is at most the
- * distance to the next validation or checkpoint, which bounds the lost work. A diverged loss or a
+ * or executor lost) is rerun from there with a fresh message namespace, at most `setMaxRetries` times,
+ * and replays exactly the same batches. A task waiting for a lost peer stops as soon as Spark kills the
+ * stage (or, at the latest, after `setSyncTimeout`, naming the peer's executor and host). (After a refused
+ * step the optim state of the slices includes it.) Re-publishing per-iteration optim state to resume
+ * mid-segment would cost one to two extra copies of the parameter vector per iteration; a segment is at most
+ * the distance to the next validation or checkpoint, which bounds the lost work. A diverged loss or a
  * non-finite gradient stops every task before the update; the model keeps the last good weights.
  */
 
@@ -116,6 +101,20 @@ object TimeSplit {
 }
 
 /**
+ * What the iterations trained so far sent: `remoteBytes` over the network (summed over tasks; messages between
+ * tasks of one JVM cost no bytes), and `driverMessages`, the messages the tasks' JVMs sent to the driver's
+ * block-manager master while iterating (0 with the direct exchange: the driver is out of the loop), and
+ * `setupDriverMessages`, those they sent while setting up their segments (finding each other: per segment).
+ */
+final case class Traffic(iterations: Long, tasks: Int, remoteBytes: Long, driverMessages: Long, setupDriverMessages: Long) {
+  /** Bytes one task sent per iteration, on average. */
+  def bytesPerTaskIteration: Double = if (iterations == 0 || tasks == 0) 0.0 else remoteBytes.toDouble / tasks / iterations
+  override def toString: String =
+    f"$iterations iterations of $tasks task(s): ${bytesPerTaskIteration / 1e3}%.1f kB sent per task and iteration, " +
+      s"$driverMessages message(s) to the driver while iterating ($setupDriverMessages while setting up)"
+}
+
+/**
  * Synchronous data-parallel training on an `RDD[Sample]` (BigDL's DistriOptimizer): one Spark task per
  * executor (or per partition, [[setTaskLayout]]) with one model replica per core, all tasks running at once,
  * gradients summed through the block-manager AllReduce. With the same seed and the "partition" layout it
@@ -142,6 +141,8 @@ class DistriOptimizer(model: Module, val dataset: RDD[Sample], criterion: Criter
   private val runPrefix = s"ember-${UUID.randomUUID().toString.take(8)}"
   private var segments = 0
   @volatile private var split = TimeSplit.zero
+  @volatile private var sent = Traffic(0L, 0, 0L, 0L, 0L)
+  @volatile private var endpoints = Array.empty[String]
 
   /** Encodes the exchanged slices as "none" (float32, the default) or "bf16" (bfloat16, round to nearest even). */
   def setWireCodec(name: String): this.type = { codec = WireCodec(name); this }
@@ -192,6 +193,12 @@ class DistriOptimizer(model: Module, val dataset: RDD[Sample], criterion: Criter
 
   /** Where the time of all iterations trained so far went (compute, synchronisation, scheduling). */
   def timeSplit: TimeSplit = split
+
+  /** What the iterations trained so far sent over the network and to the driver. */
+  def traffic: Traffic = sent
+
+  /** Where the tasks of the last segment received their peers' messages ("host:port" each; "" in local mode). */
+  def taskEndpoints: Array[String] = endpoints.clone()
 
   override def optimize(): Module = {
     val sc = dataset.sparkContext
@@ -261,9 +268,13 @@ class DistriOptimizer(model: Module, val dataset: RDD[Sample], criterion: Criter
     start.restore(position.epoch, position.iteration, position.epochIteration)
     start.loss = position.loss; start.score = position.score; start.history = position.history
     val cores = if (taskLayout == "executor") DistriOptimizer.coresPerExecutor(cached.sparkContext, layout.parts) else 0
-    val plan = SegmentPlan("", layout, codec, !cached.sparkContext.isLocal, !deterministic, cores, syncTimeoutMs, batchSize, seed, counts, start,
-      itersPerEpoch, segmentIterations, Seq(endWhen) ++ validation.map(_.trigger) ++ checkpoint.map(_.trigger), guard,
-      clipping, averaging, ModelFile.toBytes(model), ModuleSpec.describe(criterion).toString, sliceMethods)
+    val local = cached.sparkContext.isLocal
+    val plan = SegmentPlan(prefix = "",
+      sync = SyncSettings(layout, codec, rendezvous = !local, timeoutMs = syncTimeoutMs, reportTo = if (local) "" else Reports.endpoint()),
+      batches = BatchSettings(batchSize, seed, counts, itersPerEpoch, dynamicSplit = !deterministic, coresPerExecutor = cores),
+      steps = StepSettings(start, maxIterations = segmentIterations,
+        stopTriggers = Seq(endWhen) ++ validation.map(_.trigger) ++ checkpoint.map(_.trigger), guard, clipping, averaging),
+      model = ModelSettings(ModelFile.toBytes(model), ModuleSpec.describe(criterion).toString, sliceMethods))
     val (results, wallNanos) = runWithRetries(cached, plan)
     val w = model.getParameters()._1.storage
     results.foreach { r =>
@@ -271,6 +282,10 @@ class DistriOptimizer(model: Module, val dataset: RDD[Sample], criterion: Criter
       sliceMethods(r.partition) = r.method
     }
     copyBuffers(results.head.buffers)
+    endpoints = results.map(_.traffic.endpoint)
+    sent = Traffic(sent.iterations + results.head.losses.length, results.length,
+      sent.remoteBytes + results.map(_.traffic.remoteBytes).sum, sent.driverMessages + results.map(_.traffic.driverMessages).sum,
+      sent.setupDriverMessages + results.map(_.traffic.setupDriverMessages).sum)
     replay(results, wallNanos, itersPerEpoch)
   }
 
@@ -280,17 +295,24 @@ class DistriOptimizer(model: Module, val dataset: RDD[Sample], criterion: Criter
       val prefix = s"${runPrefix}_$segments"
       segments += 1
       val start = System.nanoTime()
+      Reports.listen(prefix, { b =>
+        val (epoch, iteration, epochIteration, loss, throughput) = ProgressReporter.read(b)
+        log.info(f"[Epoch $epoch $epochIteration/${plan.batches.itersPerEpoch}][Iteration $iteration] loss $loss%.5f, $throughput%.1f samples/s " +
+          "(reported by task 0 during the segment)")
+        reportProgress(epoch, iteration, epochIteration, loss, throughput)
+      })
       try {
         val results = DistriOptimizer.runJob(cached, plan.copy(prefix = prefix))
         return (results.sortBy(_.partition), System.nanoTime() - start)
       } catch {
         case e: SparkException =>
-          val cause = DistriOptimizer.taskError(prefix, plan.layout.parts).getOrElse(e)
+          val cause = DistriOptimizer.taskError(prefix, plan.sync.layout.parts).getOrElse(e)
           if (failures >= maxRetries || !DistriOptimizer.retriable(cause)) throw cause
           failures += 1
           log.warn(s"DistriOptimizer: segment from iteration ${position.iteration} failed ($cause); " +
             s"rerunning it from its start (retry $failures of $maxRetries)")
       } finally {
+        Reports.stop(prefix)
         BlockStore.removeLocal(prefix)
         LocalShare.dropSegment(prefix)
         if (!cached.sparkContext.isLocal) BlockStore.removeRegistered(prefix)

@@ -213,6 +213,17 @@ abstract class Optimizer(val model: Module, val criterion: Criterion, val batchS
     endWhen(after)
   }
 
+  /**
+   * Moves the progress snapshot forward to a position reported while iterations run elsewhere (the
+   * DistriOptimizer's tasks, mid-segment), without the bookkeeping of [[endIteration]], which the iterations
+   * get when their results arrive. Thread-safe; never moves the snapshot back.
+   */
+  protected final def reportProgress(epoch: Int, iteration: Long, epochIteration: Int, loss: Float, throughput: Double): Unit = {
+    val s = snapshot
+    if (!s.done && iteration > s.iteration)
+      snapshot = s.copy(epoch = epoch, iteration = iteration, epochIteration = epochIteration, loss = loss, throughput = throughput)
+  }
+
   /** Marks the run finished (or failed with `error`) in the progress snapshot and closes summaries. */
   protected final def finishRun(error: Throwable): Unit = {
     snapshot = snapshot.copy(done = true, error = Option(error).map(e => String.valueOf(e.getMessage)).orNull)

@@ -1,15 +1,13 @@
 package ember.optim
 
-import java.nio.charset.StandardCharsets
-
 import com.fasterxml.jackson.databind.ObjectMapper
-import ember.data.{BatchPlan, LocalDataSet, Sample}
+import ember.data.{LocalDataSet, Sample}
 import ember.io.{ModelFile, ModuleSpec}
 import ember.nn.{Criterion, Module}
-import ember.parallel.{AllReduceParameter, Engine, GradientHeader, IterationWork, LocalShare, SliceLayout, WireCodec}
+import ember.parallel.{AllReduceParameter, Engine, IterationWork, LocalShare, Mailbox, Peers, Reports, SliceLayout, WireCodec}
 import ember.tensor.Tensor
 import org.apache.spark.{TaskContext, TaskKilledException}
-import org.apache.spark.ember.BlockStore
+import org.apache.spark.ember.{BlockStore, Exchange}
 
 /** One cached training partition: its samples as a LocalDataSet (null when the partition is empty). */
 private[optim] final class PartitionData(val index: Int, val data: LocalDataSet) {
@@ -23,39 +21,33 @@ private[optim] object PartitionData {
   }
 }
 
+/** How the tasks of a segment reach each other: the slices, their encoding, where to report progress. */
+private[optim] final case class SyncSettings(layout: SliceLayout, codec: WireCodec, rendezvous: Boolean, timeoutMs: Long,
+    reportTo: String)
+
 /**
- * Everything a training task needs for one segment (shipped in the task closure): where training starts,
- * the data layout, the model (model-file bytes) and criterion, the optim method of every slice (with its
- * state), the triggers that end the segment and the checks of each iteration.
+ * Which samples each task trains on: the global batches (the LocalOptimizer's order, `counts` samples per
+ * partition) and how a JVM's tasks split them (`dynamicSplit`: in chunks; `coresPerExecutor`: replicas per task).
  */
-private[optim] final case class SegmentPlan(
-    prefix: String,
-    layout: SliceLayout,
-    codec: WireCodec,
-    rendezvous: Boolean,
-    dynamicSplit: Boolean,
-    coresPerExecutor: Int,
-    timeoutMs: Long,
-    batchSize: Int,
-    seed: Long,
-    counts: Array[Int],
-    start: TrainingProgress,
-    itersPerEpoch: Int,
-    maxIterations: Int,
-    stopTriggers: Seq[Trigger],
-    guard: TrainingGuard,
-    clipping: GradientClipping,
-    averaging: Boolean,
-    modelBytes: Array[Byte],
-    criterionSpec: String,
-    methods: Array[OptimMethod]
-) {
+private[optim] final case class BatchSettings(batchSize: Int, seed: Long, counts: Array[Int], itersPerEpoch: Int,
+    dynamicSplit: Boolean, coresPerExecutor: Int) {
   val offsets: Array[Int] = counts.scanLeft(0)(_ + _)
   def total: Int = offsets.last
+}
 
+/** Where the segment starts, when it stops, and the checks and clipping of each step. */
+private[optim] final case class StepSettings(start: TrainingProgress, maxIterations: Int, stopTriggers: Seq[Trigger],
+    guard: TrainingGuard, clipping: GradientClipping, averaging: Boolean) {
   /** Whether the segment ends after an iteration that produced `st` (as the driver's triggers will see it). */
   def stopsAfter(st: TrainingState): Boolean = stopTriggers.exists(_(st))
 }
+
+/** The model to train (model-file bytes), its criterion (spec) and the optim method of every slice (with state). */
+private[optim] final case class ModelSettings(modelBytes: Array[Byte], criterionSpec: String, methods: Array[OptimMethod])
+
+/** Everything a training task needs for one segment (shipped in the task closure), `prefix` naming the segment. */
+private[optim] final case class SegmentPlan(prefix: String, sync: SyncSettings, batches: BatchSettings, steps: StepSettings,
+    model: ModelSettings)
 
 /**
  * What a task returns at the end of a segment: its weight slice (float32 master) and optim method (with
@@ -76,8 +68,16 @@ private[optim] final case class SegmentResult(
     waitNanos: Array[Long],
     setupNanos: Long,
     failure: String,
-    buffers: Array[Array[Float]] = Array.empty
+    buffers: Array[Array[Float]] = Array.empty,
+    traffic: TaskTraffic = TaskTraffic(0L, 0L, 0L)
 )
+
+/**
+ * What a task's iterations cost the network and the driver: bytes it sent to tasks in other JVMs, and the
+ * messages its JVM sent to the driver's block-manager master during its iterations and before them (set-up),
+ * and the address of the endpoint its JVM received through ("" in local mode).
+ */
+private[optim] final case class TaskTraffic(remoteBytes: Long, driverMessages: Long, setupDriverMessages: Long, endpoint: String = "")
 
 /** The model replicas of one task (one per core of the task), sharing one flat weight vector. */
 private[optim] final class TaskReplicas(modelBytes: Array[Byte], criterionSpec: String, count: Int) {
@@ -200,116 +200,93 @@ private[optim] object SegmentTask {
     val p = part.index
     require(ctx == null || ctx.partitionId() == p, s"partition ${ctx.partitionId()} got the data of partition $p")
     val prefix = s"${plan.prefix}_$attempt"
-    (0 until attempt).foreach { a => // blocks and shared work of failed attempts here
+    (0 until attempt).foreach { a => // blocks, messages and shared work of failed attempts here
       BlockStore.removeLocal(s"${plan.prefix}_${a}_")
+      Mailbox.close(s"${plan.prefix}_$a", p)
       LocalShare.drop(s"${plan.prefix}_$a")
     }
-    val executors = if (plan.rendezvous) locateTasks(prefix, p, plan) else Array.fill(plan.layout.parts)(BlockStore.executorId)
-    val remote = executors.exists(_ != executors(p))
-    val ar = new AllReduceParameter(prefix, p, plan.layout, plan.codec, remote, plan.timeoutMs)
-    // the partitions whose tasks run in this JVM share each batch in chunks (see IterationWork), unless a
-    // module needs its exact sub-batch (batch statistics, random draws) or setDeterministic(true) was asked
-    val local = executors.indices.filter(q => executors(q) == executors(p)).toArray
-    val replicas = new TaskReplicas(plan.modelBytes, plan.criterionSpec, SegmentTask.replicasFor(ctx, plan.coresPerExecutor, local.length))
-    val share = plan.dynamicSplit && replicas.splitsFreely && (local.length > 1 || replicas.size > 1)
-    val localData = if (!share) null else {
-      LocalShare.register(prefix, p, part.data)
-      LocalShare.awaitRegistered(prefix, local, plan.timeoutMs)
-      local.map(q => LocalShare.partition(prefix, q))
-    }
-    val (off, len) = (plan.layout.offset(p), plan.layout.length(p))
-    // One task (the default layout in local mode): nothing to exchange, so the step works in place on the
-    // replicas' weights and gradient and the gradient is checked before it (no copy to restore); the wire
-    // codec does not apply. Before, the copies in and out of the slice cost an MLP of 5M parameters 30% of
-    // its iteration time.
-    val single = plan.layout.parts == 1
-    val master = if (single) replicas.weights else java.util.Arrays.copyOfRange(replicas.weights, off, off + len)
-    val gradSlice = if (single) replicas.grads else new Array[Float](len)
-    val previous = if (single) null else new Array[Float](len) // the slice before the step, restored when the step is refused
-    val (masterT, gradT) = (Tensor.fromArray(master, len), Tensor.fromArray(gradSlice, len))
-    val method = plan.methods(p)
-    val progress = plan.start
-    val stats = new SegmentStats(plan.maxIterations)
+    val driverAtStart = Exchange.driverMessages
+    val sync = plan.sync
+    val peers = if (sync.rendezvous) Peers.rendezvous(prefix, p, sync.layout.parts, sync.timeoutMs)
+      else Peers.local(prefix, p, sync.layout.parts, sync.timeoutMs)
+    try trainWith(plan, part, peers, setupStart, driverAtStart) finally peers.close()
+  }
+
+  private def trainWith(plan: SegmentPlan, part: PartitionData, peers: Peers, setupStart: Long, driverAtStart: Long): SegmentResult = {
+    val p = part.index
+    val ar = new AllReduceParameter(p, plan.sync.layout, plan.sync.codec, peers)
+    val local = peers.all.indices.filter(peers.isLocal).toArray // the tasks of this JVM
+    val replicas = new TaskReplicas(plan.model.modelBytes, plan.model.criterionSpec,
+      replicasFor(TaskContext.get(), plan.batches.coresPerExecutor, local.length))
+    val batches = batchSource(plan, part, peers.prefix, local, replicas)
+    val loop = new SegmentLoop(plan, p, replicas, batches, ar)
+    val stats = new SegmentStats(plan.steps.maxIterations)
+    val reporter = new ProgressReporter(plan.sync.reportTo, plan.prefix)
     val setupNanos = System.nanoTime() - setupStart
-    var order: Array[Int] = null
-    var orderEpoch = -1
+    val driverBefore = Exchange.driverMessages
     var failure: String = null
     var stop = false
     while (!stop) {
       val t0 = System.nanoTime()
       val waitBefore = ar.waitNanos
-      val t = progress.iteration + 1
-      val epoch = progress.epoch
-      if (orderEpoch != progress.epoch) { order = BatchPlan.permutation(plan.total, progress.epoch, plan.seed); orderEpoch = progress.epoch }
-      val b = progress.epochIteration
-      val globalSize = math.min(plan.batchSize, plan.total - b * plan.batchSize)
-      val own = if (share) {
-        val epochOrder = order
-        val work = LocalShare.iteration(prefix, t, local.length, new IterationWork(localData,
-          local.map(q => BatchPlan.localIndices(epochOrder, b, plan.batchSize, plan.offsets(q), plan.counts(q))),
-          local.length * replicas.size, replicas.weights.length))
-        val (loss, samples) = replicas.computeShared(work, globalSize, plan.averaging, regularize = p == 0)
-        GradientHeader(loss, samples)
-      } else {
-        val indices = BatchPlan.localIndices(order, b, plan.batchSize, plan.offsets(p), part.size)
-        GradientHeader(replicas.compute(part.data, indices, globalSize, plan.averaging, regularize = p == 0), indices.length)
-      }
-      val t1 = System.nanoTime()
-      val sum = if (single) own else { ar.putGradients(t, replicas.grads, own); ar.aggregate(t, replicas.grads, own, gradSlice) }
-      val sliceSquares = AllReduceParameter.sumSquares(gradSlice)
-      val loss = sum.lossSum.toFloat
-      val l2 = plan.clipping.isInstanceOf[L2NormClipping]
-      val checkedBefore = single || l2 // else the global norm is known after the update, see below
-      val globalSquares = if (single) sliceSquares else if (l2) ar.allSum(t, sliceSquares) else 0.0
-      failure = check(plan.guard, loss, globalSquares, t, epoch)
-      if (failure == null) {
-        if (!checkedBefore) System.arraycopy(master, 0, previous, 0, len)
-        plan.clipping match {
-          case c: L2NormClipping => val s = c.scaleFor(globalSquares); if (s != 1f) gradT.mul(s)
-          case c => c(gradT)
-        }
-        method.step(masterT, gradT, progress.stepContext)
-        if (!single) ar.publish(t, master, replicas.weights, sliceSquares)
-      }
-      val st = progress.advance(loss, plan.itersPerEpoch)
-      if (failure == null && !single) {
-        // Without L2 clipping the global gradient norm arrives with the weights: a non-finite gradient is
-        // then refused by every task at once, each restoring its slice from before the step.
-        val squares = ar.fetchWeights(t, replicas.weights, sliceSquares)
-        if (!l2) {
-          failure = check(plan.guard, loss, squares, t, epoch)
-          if (failure != null) System.arraycopy(previous, 0, master, 0, len)
-        }
-      }
-      stop = failure != null || plan.stopsAfter(st) || stats.count + 1 >= plan.maxIterations
-      stats.add(loss, sum.samples, System.nanoTime() - t0, t1 - t0, ar.waitNanos - waitBefore)
+      val o = loop.iterate()
+      failure = o.failure
+      stop = failure != null || plan.steps.stopsAfter(o.state) || stats.count + 1 >= plan.steps.maxIterations
+      stats.add(o.loss, o.samples, System.nanoTime() - t0, o.computeNanos, ar.waitNanos - waitBefore)
+      if (p == 0 && failure == null) reporter.iterated(loop.progress, o.loss, o.samples)
     }
-    if (share) LocalShare.drop(prefix)
+    LocalShare.drop(peers.prefix)
     val buffers = if (p == 0) replicas.models(0).namedBuffers.map(_._2.contiguous().toArray).toArray else Array.empty[Array[Float]]
-    stats.result(p, master, method, setupNanos, failure).copy(buffers = buffers)
+    val traffic = TaskTraffic(peers.remoteBytes, Exchange.driverMessages - driverBefore, driverBefore - driverAtStart, peers.all(p).endpoint)
+    stats.result(p, loop.master, loop.method, setupNanos, failure).copy(buffers = buffers, traffic = traffic)
   }
 
-  /** The checks before an update, the same on every task (global loss and gradient norm): null when fine. */
-  private def check(guard: TrainingGuard, loss: Float, sumSquares: Double, t: Long, epoch: Int): String =
-    try {
-      guard.checkLoss(loss, t, epoch)
-      if (sumSquares.isNaN || sumSquares.isInfinite) guard.checkGradient(Tensor.fromArray(Array(Float.NaN), 1), t, epoch)
-      null
-    } catch { case e: TrainingDivergedException => e.getMessage }
-
-  /** Rendezvous at the start of a segment on a cluster: the executor id of every partition's task. */
-  private def locateTasks(prefix: String, p: Int, plan: SegmentPlan): Array[String] = {
-    val me = BlockStore.executorId
-    AllReduceParameter.put(s"${prefix}_loc_$p", java.nio.ByteBuffer.wrap(me.getBytes(StandardCharsets.UTF_8)), register = true)
-    Array.tabulate(plan.layout.parts) { q =>
-      if (q == p) me
-      else {
-        val b = AllReduceParameter.await(s"${prefix}_loc_$q", remote = true, plan.timeoutMs, p)
-        val bytes = new Array[Byte](b.remaining()); b.get(bytes)
-        new String(bytes, StandardCharsets.UTF_8)
-      }
+  /**
+   * The partitions whose tasks run in this JVM share each batch in chunks (see IterationWork), unless a module
+   * needs its exact sub-batch (batch statistics, random draws) or setDeterministic(true) was asked.
+   */
+  private def batchSource(plan: SegmentPlan, part: PartitionData, prefix: String, local: Array[Int], replicas: TaskReplicas): BatchSource = {
+    val share = plan.batches.dynamicSplit && replicas.splitsFreely && (local.length > 1 || replicas.size > 1)
+    if (!share) new OwnBatches(plan.batches, part, replicas, plan.steps.averaging)
+    else {
+      LocalShare.register(prefix, part.index, part.data)
+      LocalShare.awaitRegistered(prefix, local, plan.sync.timeoutMs)
+      new SharedBatches(plan.batches, prefix, part.index, local, local.map(q => LocalShare.partition(prefix, q)), replicas,
+        plan.steps.averaging)
     }
   }
+}
+
+/**
+ * Task 0's reports of where a segment is, about once a second, for the driver's progress bar and log while the
+ * segment runs (the driver otherwise hears of the iterations only at the segment's end): one small one-way
+ * message ([[Reports]]), never a round trip, so the iterations do not wait for it.
+ */
+private[optim] final class ProgressReporter(endpoint: String, topic: String, intervalNanos: Long = 1000000000L) {
+  private var last = System.nanoTime()
+  private var samples = 0L
+  private val buf = java.nio.ByteBuffer.allocate(ProgressReporter.Bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+
+  /** After an iteration of `n` samples that ended at `position` with `loss`: reports when a second has passed. */
+  def iterated(position: TrainingProgress, loss: Float, n: Int): Unit = {
+    samples += n
+    val now = System.nanoTime()
+    if (now - last >= intervalNanos) {
+      buf.clear()
+      buf.putInt(position.epoch).putLong(position.iteration).putInt(position.epochIteration).putFloat(loss)
+        .putDouble(samples / ((now - last) / 1e9))
+      buf.flip()
+      Reports.post(endpoint, topic, buf)
+      last = now; samples = 0L
+    }
+  }
+}
+
+private[optim] object ProgressReporter {
+  val Bytes = 28
+
+  /** (epoch, iteration, epochIteration, loss, samples/s) of a report. */
+  def read(b: java.nio.ByteBuffer): (Int, Long, Int, Float, Double) = (b.getInt(), b.getLong(), b.getInt(), b.getFloat(), b.getDouble())
 }
 
 /** Per-iteration figures of one task in one segment. */

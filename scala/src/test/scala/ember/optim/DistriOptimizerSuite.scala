@@ -23,6 +23,12 @@ class FailOnce extends TensorModule {
   override def updateGradInput(input: Tensor, gradOutput: Tensor): Tensor = { gradInput = gradOutput; gradInTensor }
 }
 
+/** Passes its input through after sleeping 2 ms: makes a segment last long enough to report from inside it. */
+class Slow extends TensorModule {
+  override def updateOutput(input: Tensor): Tensor = { Thread.sleep(2); output = input; outTensor }
+  override def updateGradInput(input: Tensor, gradOutput: Tensor): Tensor = { gradInput = gradOutput; gradInTensor }
+}
+
 object FailOnce {
   val countdown = new AtomicInteger(Int.MaxValue)
   /** The `n`-th forward from now (in this JVM, over all replicas) throws. */
@@ -200,32 +206,47 @@ class DistriOptimizerSuite extends AnyFunSuite with BeforeAndAfterAll {
     assert(maxDiff(clean, retried) == 0.0)
     val dynamic = run(fail = true, deterministic = false)
     assert(maxDiff(clean, dynamic) < 1e-5, s"dynamic split after a retry: ${maxDiff(clean, dynamic)}")
-    assert(BlockStore.localUsage("ember-")._1 == 0)
+    assert(BlockStore.localUsage("ember-")._1 == 0 && Mailbox.pending == 0)
   }
 
-  test("block-manager memory stays flat over thousands of iterations") {
+  test("memory stays flat over thousands of iterations: the mailbox holds one iteration's messages, no block") {
     val model = new Sequential().add(new Linear(4, 3)).add(new LogSoftMax())
     val opt = new DistriOptimizer(model, rdd(train, 4), new ClassNLLCriterion(), 4).setTaskLayout("partition")
     opt.setOptimMethod(new SGD(0.01)).setEndWhen(MaxIteration(3000)).setSegmentIterations(1000)
     val before = sc.getExecutorMemoryStatus.values.map(_._2).sum
     @volatile var running = true
+    var maxPending = 0
     var maxBlocks = 0
-    var maxBytes = 0L
     var samples = 0
     val sampler = new Thread(() => while (running) {
-      val (n, bytes) = BlockStore.localUsage("ember-")
-      maxBlocks = math.max(maxBlocks, n); maxBytes = math.max(maxBytes, bytes); samples += 1
+      maxPending = math.max(maxPending, Mailbox.pending)
+      maxBlocks = math.max(maxBlocks, BlockStore.localUsage("ember-")._1)
+      samples += 1
       Thread.sleep(2)
     })
     sampler.start()
     try opt.optimize() finally { running = false; sampler.join() }
-    // per iteration at most: gradients of two iterations (2 x 4 x 3), weights of two (2 x 4), norms of two (2 x 4)
-    assert(samples > 10 && maxBlocks > 0 && maxBlocks <= 40, s"$maxBlocks blocks at most, in $samples samples")
-    assert(maxBytes < 40 * 200, s"$maxBytes bytes at most")
-    assert(BlockStore.localUsage("ember-") == ((0, 0L)))
+    // in flight at once at most: the gradients of one iteration (4 x 3) and the weights of two (2 x 4 x 3)
+    assert(samples > 10 && maxPending <= 36, s"$maxPending messages waiting at most, in $samples samples")
+    assert(maxBlocks == 0 && Mailbox.pending == 0)
     val after = sc.getExecutorMemoryStatus.values.map(_._2).sum
     assert(math.abs(after - before) < (1L << 20), s"storage memory remaining $before before, $after after")
     assert(opt.progress.iteration == 3000)
+    assert(opt.traffic.iterations == 3000 && opt.traffic.remoteBytes == 0 && opt.traffic.driverMessages == 0)
+  }
+
+  test("progress advances during a segment from the tasks' reports, not only at its end") {
+    val model = new Sequential().add(new Linear(4, 3)).add(new Slow()).add(new LogSoftMax())
+    val opt = new DistriOptimizer(model, rdd(train, 2), new ClassNLLCriterion(), 16).setTaskLayout("partition").setDeterministic(true)
+    opt.setOptimMethod(new SGD(0.01)).setEndWhen(MaxIteration(1200)) // one segment of at least 2.4 s
+    @volatile var running = true
+    val seen = scala.collection.mutable.ArrayBuffer.empty[Long]
+    val poller = new Thread(() => while (running) { seen.synchronized(seen += opt.progress.iteration); Thread.sleep(50) })
+    poller.start()
+    try opt.optimize() finally { running = false; poller.join() }
+    val inside = seen.filter(i => i > 0 && i < 1200).distinct
+    assert(inside.nonEmpty, s"the snapshot went from 0 to the end without a step between: ${seen.distinct}")
+    assert(opt.progress.iteration == 1200 && opt.progress.done)
   }
 
   test("divergence stops every task before the update; bad settings fail with clear errors") {

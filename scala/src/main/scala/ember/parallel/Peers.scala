@@ -1,0 +1,201 @@
+package ember.parallel
+
+import java.nio.{ByteBuffer, ByteOrder}
+import java.nio.charset.StandardCharsets
+import java.util.concurrent.{ConcurrentHashMap, TimeUnit, TimeoutException}
+import java.util.concurrent.locks.ReentrantLock
+
+import org.apache.spark.{TaskContext, TaskKilledException}
+import org.apache.spark.ember.{BlockStore, Exchange}
+
+/*
+ * How the training tasks of a segment reach each other (the transport under AllReduceParameter).
+ *
+ * At the start of a segment each task learns, once, where every other task runs ([[Peers.rendezvous]]: one
+ * small registered block per task, read through the driver's block registry). From then on the driver hears
+ * nothing until the segment ends: a producer pushes each slice straight to the task that needs it
+ * ([[Peers.send]]): into the [[Mailbox]] of its own JVM when the reader runs there (no copy: the reader gets
+ * a view of the producer's buffer), else as a one-way message to the reader's executor over Spark's RPC
+ * transport ([[org.apache.spark.ember.Exchange]]: authenticated and encrypted as Spark's own connections are),
+ * whose endpoint drops it into that JVM's mailbox. A reader blocks on its mailbox ([[Peers.receive]]) and is
+ * woken by the arrival, not by a poll.
+ *
+ * Why not the block transfer service's upload (what block replication uses): an uploaded block lands in the
+ * receiver's block manager with no hook to wake the task waiting for it, so the reader would have to poll
+ * its block manager again; an RPC endpoint delivers straight to the waiting task. Why a second RpcEnv per
+ * executor: the executor's own RpcEnv only connects out to the driver, it does not listen.
+ *
+ * Keys name the segment attempt, the reader and the slice (`<run>_<segment>_<attempt>|<reader>|<name>`), and
+ * a task closes its mailbox at the end of its attempt ([[Mailbox.close]]): a message of a failed attempt that
+ * arrives late is dropped, and a retried attempt can never read it. Every message has exactly one reader,
+ * which removes it as it reads it, so the mailbox holds at most the slices of the iteration in flight.
+ */
+
+/** Where the task of one partition runs: its executor, that executor's host and its Ember endpoint ("host:port"). */
+final case class Peer(executorId: String, host: String, endpoint: String)
+
+/**
+ * The tasks of one segment attempt (`prefix`) as seen from task `me`: sends to and receives from each of
+ * them, and counts the bytes this task sent to tasks in other JVMs.
+ */
+final class Peers(val prefix: String, val me: Int, val all: Array[Peer], timeoutMs: Long) {
+  /** Bytes sent to tasks in other JVMs (what crosses the network). */
+  var remoteBytes: Long = 0L
+  /** Nanoseconds spent waiting for messages of other tasks. */
+  var waitNanos: Long = 0L
+
+  def size: Int = all.length
+
+  /** Whether task `q` runs in this JVM. */
+  def isLocal(q: Int): Boolean = all(q).executorId == all(me).executorId
+
+  /** Whether some task runs in another JVM. */
+  def remote: Boolean = all.indices.exists(q => !isLocal(q))
+
+  /** Pushes `buf` (position to limit) to task `q` under `name`; `buf` may be rewritten once `q` has read it. */
+  def send(q: Int, name: String, buf: ByteBuffer): Unit = {
+    val key = Mailbox.key(prefix, q, name)
+    if (isLocal(q)) Mailbox.deliver(key, buf.duplicate().order(ByteOrder.LITTLE_ENDIAN))
+    else {
+      val n = buf.remaining()
+      val whole = buf.hasArray && buf.arrayOffset() == 0 && buf.position() == 0 && n == buf.array().length
+      val bytes = if (whole) buf.array() else { val b = new Array[Byte](n); buf.duplicate().get(b); b }
+      Exchange.send(all(q).endpoint, key, bytes)
+      remoteBytes += n
+    }
+  }
+
+  /** Waits for message `name` from task `q` (little-endian, at its start). */
+  def receive(q: Int, name: String): ByteBuffer = {
+    val start = System.nanoTime()
+    val b = Mailbox.take(Mailbox.key(prefix, me, name), timeoutMs,
+      s"DistriOptimizer: task $me waited ${timeoutMs / 1000} s for $name from ${describe(q)}; that task or its executor " +
+        "may have died or stalled (see its executor's log); DistriOptimizer.setSyncTimeout sets the limit")
+    waitNanos += System.nanoTime() - start
+    b
+  }
+
+  /** "task q on executor E (host H)", for error messages. */
+  def describe(q: Int): String = s"task $q on executor ${all(q).executorId} (host ${all(q).host})"
+
+  /** Ends this task's part of the attempt: later messages to it are dropped, unread ones released. */
+  def close(): Unit = Mailbox.close(prefix, me)
+}
+
+object Peers {
+  /** All `parts` tasks in this JVM (local mode): no rendezvous, no network. */
+  def local(prefix: String, me: Int, parts: Int, timeoutMs: Long): Peers =
+    new Peers(prefix, me, Array.fill(parts)(Peer(BlockStore.executorId, "localhost", "")), timeoutMs)
+
+  /**
+   * Once per segment attempt on a cluster: task `me` starts its JVM's endpoint, registers where it runs as a
+   * block and reads every other task's (the only driver traffic of a segment besides Spark's own).
+   */
+  def rendezvous(prefix: String, me: Int, parts: Int, timeoutMs: Long): Peers = {
+    Exchange.countDriverMessages()
+    val self = Peer(BlockStore.executorId, Exchange.host, Exchange.start(Mailbox.deliverBytes))
+    val text = s"${self.executorId}\n${self.host}\n${self.endpoint}"
+    AllReduceParameter.put(s"${prefix}_loc_$me", ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)), register = true)
+    val all = Array.tabulate(parts) { q =>
+      if (q == me) self
+      else {
+        val b = AllReduceParameter.await(s"${prefix}_loc_$q", remote = true, timeoutMs, me)
+        val bytes = new Array[Byte](b.remaining()); b.get(bytes)
+        val fields = new String(bytes, StandardCharsets.UTF_8).split("\n", 3)
+        Peer(fields(0), fields(1), fields(2))
+      }
+    }
+    new Peers(prefix, me, all, timeoutMs)
+  }
+}
+
+/**
+ * The messages waiting for the training tasks of this JVM, keyed by segment attempt, reader and name (see
+ * the notes above). A reader blocks on a condition signalled by each arrival; it wakes at least every 100 ms
+ * to see whether Spark killed its task (a kill does not always interrupt the thread).
+ */
+object Mailbox {
+  private val boxes = new ConcurrentHashMap[String, ByteBuffer]()
+  private val closed = ConcurrentHashMap.newKeySet[String]()
+  private val lock = new ReentrantLock()
+  private val arrived = lock.newCondition()
+  private val KillCheckNanos = TimeUnit.MILLISECONDS.toNanos(100)
+
+  def key(prefix: String, reader: Int, name: String): String = s"$prefix|$reader|$name"
+
+  private def owner(key: String): String = key.substring(0, key.indexOf('|', key.indexOf('|') + 1) + 1)
+
+  /** A message from another JVM (the endpoint's callback); keys starting with '@' are [[Reports]]. */
+  def deliverBytes(key: String, bytes: Array[Byte]): Unit = {
+    val buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN)
+    if (key.startsWith("@")) Reports.deliver(key.substring(1), buf) else deliver(key, buf)
+  }
+
+  /** Leaves `buf` for the reader of `key` and wakes the waiting readers; dropped when that reader has closed. */
+  def deliver(key: String, buf: ByteBuffer): Unit = {
+    val o = owner(key)
+    if (closed.contains(o)) return
+    boxes.put(key, buf)
+    if (closed.contains(o)) boxes.remove(key) // closed meanwhile: nobody will read it
+    lock.lock()
+    try arrived.signalAll() finally lock.unlock()
+  }
+
+  /**
+   * Removes and returns the message `key`, waiting for it up to `timeoutMs` (then a TimeoutException with
+   * `timeoutMessage`); a TaskKilledException when Spark kills the calling task meanwhile.
+   */
+  def take(key: String, timeoutMs: Long, timeoutMessage: => String): ByteBuffer = {
+    val deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs)
+    var b = boxes.remove(key)
+    while (b == null) {
+      val ctx = TaskContext.get()
+      if (ctx != null && ctx.isInterrupted()) throw new TaskKilledException(s"killed while waiting for $key")
+      val left = deadline - System.nanoTime()
+      if (left <= 0) throw new TimeoutException(timeoutMessage)
+      lock.lock()
+      try { if (!boxes.containsKey(key)) arrived.awaitNanos(math.min(left, KillCheckNanos)) }
+      catch { case _: InterruptedException => throw new TaskKilledException(s"interrupted while waiting for $key") }
+      finally lock.unlock()
+      b = boxes.remove(key)
+    }
+    b
+  }
+
+  /** Closes the mailbox of task `reader` of attempt `prefix`: drops what waits there and whatever comes later. */
+  def close(prefix: String, reader: Int): Unit = {
+    val o = s"$prefix|$reader|"
+    closed.add(o)
+    boxes.keySet().removeIf(_.startsWith(o))
+  }
+
+  /** Messages waiting in this JVM (for tests: flat over a segment, zero after it). */
+  def pending: Int = boxes.size
+}
+
+/**
+ * Small reports a task sends now and then to a listener in another JVM (the driver's progress display), one-way
+ * and off the training's critical path: the send returns once the bytes are handed to the transport, and a
+ * report nobody listens to any more is dropped. Topics are chosen by the caller (e.g. a segment's name).
+ */
+object Reports {
+  private val listeners = new ConcurrentHashMap[String, ByteBuffer => Unit]()
+
+  /** This JVM's endpoint for reports from other JVMs ("host:port"; starts it when needed). */
+  def endpoint(): String = Exchange.start(Mailbox.deliverBytes)
+
+  /** Calls `f` with every report on `topic` (in a transport thread) until [[stop]]. */
+  def listen(topic: String, f: ByteBuffer => Unit): Unit = listeners.put(topic, f)
+
+  def stop(topic: String): Unit = listeners.remove(topic)
+
+  /** Sends `buf` (position to limit) to the listener of `topic` at `endpoint`, or in this JVM when it is "". */
+  def post(endpoint: String, topic: String, buf: ByteBuffer): Unit =
+    if (endpoint.isEmpty) deliver(topic, buf.duplicate().order(ByteOrder.LITTLE_ENDIAN))
+    else { val b = new Array[Byte](buf.remaining()); buf.duplicate().get(b); Exchange.send(endpoint, "@" + topic, b) }
+
+  private[parallel] def deliver(topic: String, buf: ByteBuffer): Unit = {
+    val f = listeners.get(topic)
+    if (f != null) f(buf)
+  }
+}

@@ -1,0 +1,127 @@
+package ember.parallel
+
+import java.util.concurrent.TimeoutException
+
+import org.apache.spark.{SparkConf, SparkContext}
+import org.apache.spark.ember.{BlockStore, Exchange}
+import org.scalatest.BeforeAndAfterAll
+import org.scalatest.funsuite.AnyFunSuite
+
+/**
+ * The exchange under the AllReduce, in one JVM: tasks given distinct executor ids send each other's slices
+ * over Spark's RPC transport (the path tasks on different executors take), the others through the mailbox.
+ */
+class PeersSuite extends AnyFunSuite with BeforeAndAfterAll {
+  private var sc: SparkContext = _
+
+  override def beforeAll(): Unit = {
+    sc = new SparkContext(new SparkConf().setMaster("local[2]").setAppName("PeersSuite")
+      .set("spark.ui.enabled", "false").set("spark.driver.host", "127.0.0.1"))
+  }
+
+  override def afterAll(): Unit = if (sc != null) sc.stop()
+
+  /** Peers of `n` tasks of attempt `prefix`, each on its own "executor" reached through the RPC endpoint. */
+  private def overRpc(prefix: String, n: Int, timeoutMs: Long = 20000): Array[Peers] = {
+    val endpoint = Exchange.start(Mailbox.deliverBytes)
+    val all = Array.tabulate(n)(q => Peer(s"exec-$q", "127.0.0.1", endpoint))
+    Array.tabulate(n)(p => new Peers(prefix, p, all, timeoutMs))
+  }
+
+  /** Runs `body(p)` for every p at once (one thread per task); rethrows the first failure. */
+  private def together[T: scala.reflect.ClassTag](n: Int)(body: Int => T): Array[T] = {
+    val out = new Array[Any](n)
+    val errors = new Array[Throwable](n)
+    val threads = Array.tabulate(n)(p => new Thread(() => try out(p) = body(p) catch { case e: Throwable => errors(p) = e }))
+    threads.foreach(_.start()); threads.foreach(_.join())
+    errors.find(_ != null).foreach(e => throw e)
+    out.map(_.asInstanceOf[T])
+  }
+
+  private def allReduce(codec: WireCodec, remote: Boolean): Unit = {
+    val (n, total, iterations) = (3, 1001, 4)
+    val layout = SliceLayout(total, n)
+    val prefix = s"peers-${codec.name}-$remote"
+    val peers = if (remote) overRpc(prefix, n) else Array.tabulate(n)(p => Peers.local(prefix, p, n, 20000))
+    def grad(p: Int, t: Int): Array[Float] = Array.tabulate(total)(i => ((i * 7 + p * 13 + t) % 17 - 8) / 8f)
+    val weights = together(n) { p =>
+      val ar = new AllReduceParameter(p, layout, codec, peers(p))
+      val w = new Array[Float](total)
+      val (off, len) = (layout.offset(p), layout.length(p))
+      for (t <- 1 to iterations) {
+        val g = grad(p, t)
+        ar.putGradients(t, g, GradientHeader(p + 1.0, 10 + p))
+        val slice = new Array[Float](len)
+        val header = ar.aggregate(t, g, GradientHeader(p + 1.0, 10 + p), slice)
+        assert(header == GradientHeader(6.0, 33))
+        // the summed slice, against the sum of the (codec-rounded) slices computed here
+        for (i <- 0 until len) {
+          val expected = (0 until n).map(q => if (q == p || codec == NoCompression) grad(q, t)(off + i)
+            else BFloat16.widen(BFloat16.round(grad(q, t)(off + i)))).sum
+          assert(math.abs(slice(i) - expected) <= 1e-5f, s"task $p, t $t, value $i: ${slice(i)} vs $expected")
+        }
+        val newSlice = slice.map(_ * 0.5f)
+        ar.publish(t, newSlice, w, norm = p.toDouble)
+        assert(ar.fetchWeights(t, w, p.toDouble) == 3.0)
+      }
+      peers(p).close()
+      w
+    }
+    // every task ends with the same weights: half the last iteration's summed gradient
+    weights.foreach(w => assert(w.sameElements(weights(0))))
+    val expected = Array.tabulate(total)(i => (0 until n).map(q => grad(q, iterations)(i)).sum * 0.5f)
+    val tol = if (codec == NoCompression) 1e-5f else 0.05f
+    assert(expected.indices.forall(i => math.abs(weights(0)(i) - expected(i)) <= tol))
+    // bytes each task sent: its gradient slices for the other owners (12-byte headers) and its weight slice to
+    // the other tasks (8-byte header): 2 x S x (N - 1) / N values plus headers
+    for (p <- 0 until n) {
+      val values = (0 until n).filter(_ != p).map(layout.length).sum + (n - 1) * layout.length(p)
+      val bytes = iterations.toLong * (values * codec.bytesPerValue + 12 * (n - 1) + 8 * (n - 1))
+      assert(peers(p).remoteBytes == (if (remote) bytes else 0L), s"task $p sent ${peers(p).remoteBytes}")
+    }
+    assert(Mailbox.pending == 0)
+  }
+
+  test("AllReduce over Spark RPC (distinct executors) and through the local mailbox: the same sums, 2S(N-1)/N values sent") {
+    allReduce(NoCompression, remote = true)
+    allReduce(NoCompression, remote = false)
+  }
+
+  test("bf16 on the wire halves the bytes and rounds only the other tasks' slices") {
+    allReduce(WireCodec("bf16"), remote = true)
+  }
+
+  test("a wait ends with a timeout naming the missing peer's executor and host") {
+    val peers = overRpc("peers-timeout", 2, timeoutMs = 300)
+    val e = intercept[TimeoutException](peers(0).receive(1, "g_1_1"))
+    assert(e.getMessage.contains("task 1 on executor exec-1 (host 127.0.0.1)"), e.getMessage)
+    peers.foreach(_.close())
+  }
+
+  test("a closed attempt's messages are dropped; a retried attempt never reads them") {
+    val old = overRpc("peers-stale_0", 2)
+    def message(v: Double) = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN).putDouble(v).flip()
+    val buf = message(1.0)
+    old(1).close()
+    old(0).send(1, "w_1_0", buf) // arrives after the reader's attempt ended
+    val fresh = overRpc("peers-stale_1", 2, timeoutMs = 500)
+    intercept[TimeoutException](fresh(1).receive(0, "w_1_0"))
+    fresh(0).send(1, "w_1_0", message(2.0))
+    assert(fresh(1).receive(0, "w_1_0").getDouble() == 2.0)
+    (old ++ fresh).foreach(_.close())
+    assert(Mailbox.pending == 0 && BlockStore.localUsage("peers-")._1 == 0)
+  }
+
+  test("reports reach their listener over RPC and in this JVM; a stopped topic drops them") {
+    val got = new java.util.concurrent.LinkedBlockingQueue[Double]()
+    Reports.listen("peers-report", b => got.put(b.getDouble()))
+    def report(v: Double) = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN).putDouble(v).flip()
+    Reports.post(Reports.endpoint(), "peers-report", report(1.5))
+    Reports.post("", "peers-report", report(2.5))
+    val received = Set(got.poll(20, java.util.concurrent.TimeUnit.SECONDS), got.poll(20, java.util.concurrent.TimeUnit.SECONDS))
+    assert(received == Set(1.5, 2.5))
+    Reports.stop("peers-report")
+    Reports.post("", "peers-report", report(3.5))
+    assert(got.isEmpty)
+  }
+}
