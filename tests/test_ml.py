@@ -202,3 +202,35 @@ def test_feature_preprocessing_in_the_estimator_and_model(spark, tmp_path):
     model.write().save(path)
     again = NNClassifierModel.load(path).transform(df)
     assert [r.prediction for r in again.collect()] == [r.prediction for r in out.collect()]
+
+
+def test_nnmodel_from_a_network_scores_like_forward(spark, blobs):
+    from ember.ml import NNModel
+
+    net = Sequential().add(Linear(4, 2))
+    out = NNModel(net, feature_size=[4]).transform(blobs).orderBy("id").limit(5).collect()
+    x = np.array([r.features.toArray() for r in out], np.float32)
+    np.testing.assert_allclose(np.array([r.prediction for r in out]), net.forward(x), rtol=1e-5, atol=1e-5)
+
+
+def test_image_struct_as_features(spark):
+    """Spark's image schema read directly as CHW features (no preprocessing stage)."""
+    from pyspark.ml.image import ImageSchema
+
+    from ember.ml import NNClassifier
+
+    rng = np.random.RandomState(9)
+    rows = []
+    for i in range(40):
+        img = rng.randint(0, 40, (2, 3, 1)).astype(np.uint8)
+        if i % 2:
+            img[0] += 200
+        rows.append(((f"mem://{i}", 2, 3, 1, 0, bytearray(img.tobytes())), float(i % 2)))
+    df = spark.createDataFrame(rows, ImageSchema.imageSchema.add("label", "double"))
+    net = Sequential().add(Linear(6, 2)).add(LogSoftMax())
+    with pytest.raises(EmberValueError, match=r"does not accept features of shape \[1, 2, 3\] from column 'image'"):
+        NNClassifier(net, featuresCol="image", maxEpoch=1).fit(df)  # the image's own shape is CHW
+    clf = NNClassifier(net, feature_size=[6], featuresCol="image", batchSize=8, maxEpoch=10, learningRate=0.001)
+    model = clf.fit(df)
+    assert model.getFeatureSize() == [6]
+    assert MulticlassClassificationEvaluator(metricName="accuracy").evaluate(model.transform(df)) >= 0.9
