@@ -11,19 +11,24 @@ import ember.nn._
  * Built with the functional API (a [[Graph]] whose residual additions are CAddTable nodes). ResNet-20
  * (n = 3) has 269,722 parameters with 10 classes (the paper's "0.27M").
  * Input [batch, 3, 32, 32]; output log-probabilities.
+ *
+ * The ReLUs work in place (`inPlaceRelu`, as PyTorch's `ReLU(inplace=True)` and BigDL's ResNet): each follows a
+ * batch normalisation or a residual addition, neither of which needs its output for its backward pass, so
+ * the ReLU may overwrite it and its gradient, saving two batch-sized buffers per ReLU.
  */
 object ResNet {
 
-  def apply(classNum: Int = 10, depth: Int = 20): Module = {
+  def apply(classNum: Int = 10, depth: Int = 20, inPlaceRelu: Boolean = true): Module = {
     require(depth >= 8 && (depth - 2) % 6 == 0, s"ResNet: depth must be 6n + 2 (20, 32, 44, 56, 110), got $depth")
     require(classNum > 1, s"ResNet: classNum must be > 1, got $classNum")
     val n = (depth - 2) / 6
     val x = Input("image")
-    var h = bnRelu(conv3x3(3, 16, 1).setName("conv1").inputs(x), 16)
+    val relu = () => new ReLU(inPlaceRelu)
+    var h = bnRelu(conv3x3(3, 16, 1).setName("conv1").inputs(x), 16, relu)
     var planes = 16
     for ((width, stage) <- Seq(16, 32, 64).zipWithIndex; b <- 0 until n) {
       val stride = if (stage > 0 && b == 0) 2 else 1
-      h = block(h, planes, width, stride, s"stage${stage + 1}.block${b + 1}")
+      h = block(h, planes, width, stride, s"stage${stage + 1}.block${b + 1}", relu)
       planes = width
     }
     val pooled = new SpatialAveragePooling(8, 8).inputs(h)
@@ -34,15 +39,16 @@ object ResNet {
   private def conv3x3(in: Int, out: Int, stride: Int): Module =
     new SpatialConvolution(in, out, 3, 3, stride, stride, 1, 1, false)
 
-  private def bnRelu(node: Node, planes: Int): Node = new ReLU().inputs(new SpatialBatchNormalization(planes).inputs(node))
+  private def bnRelu(node: Node, planes: Int, relu: () => ReLU): Node =
+    relu().inputs(new SpatialBatchNormalization(planes).inputs(node))
 
   /** conv-bn-relu-conv-bn plus the shortcut, then ReLU. */
-  private def block(x: Node, in: Int, out: Int, stride: Int, name: String): Node = {
-    val a = bnRelu(conv3x3(in, out, stride).setName(s"$name.conv1").inputs(x), out)
+  private def block(x: Node, in: Int, out: Int, stride: Int, name: String, relu: () => ReLU): Node = {
+    val a = bnRelu(conv3x3(in, out, stride).setName(s"$name.conv1").inputs(x), out, relu)
     val b = new SpatialBatchNormalization(out).inputs(conv3x3(out, out, 1).setName(s"$name.conv2").inputs(a))
     val shortcut =
       if (stride == 1 && in == out) x
       else new Padding(0, out - in, 3).inputs(new SpatialAveragePooling(1, 1, stride, stride).inputs(x))
-    new ReLU().inputs(new CAddTable().inputs(b, shortcut))
+    relu().inputs(new CAddTable().inputs(b, shortcut))
   }
 }

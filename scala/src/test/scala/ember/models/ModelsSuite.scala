@@ -79,6 +79,23 @@ class ModelsSuite extends AnyFunSuite {
     intercept[IllegalArgumentException](ResNet(10, 21))
   }
 
+  test("ResNet-20 with in-place ReLUs computes exactly what it computes without them") {
+    val rng = new Random(6)
+    val (x, y) = (normal(rng, 4, 3, 32, 32), labels(rng, 4, 10))
+    val grads = Seq(true, false).map { inPlace =>
+      RandomGenerator.setSeed(6)
+      val m = ResNet(10, 20, inPlaceRelu = inPlace)
+      val crit = new ClassNLLCriterion()
+      m.zeroGradParameters()
+      val out = m.forward(x.clone()).toTensor
+      crit.forward(out, y)
+      m.backward(x.clone(), crit.backward(out, y))
+      (out.clone(), m.namedParameters.map(_._2.grad.clone()))
+    }
+    assert(grads(0)._1.almostEqual(grads(1)._1, 0, 0))
+    for ((a, b) <- grads(0)._2.zip(grads(1)._2)) assert(a.almostEqual(b, 0, 0), "parameter gradients differ")
+  }
+
   test("VGG-16 (Simonyan and Zisserman 2015, configuration D): 138,357,544 parameters for 224x224 and 1000 classes") {
     RandomGenerator.setSeed(3)
     assert(Vgg16(1000, 224, 4096).parameterCount == 138357544L)
