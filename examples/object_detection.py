@@ -1,13 +1,13 @@
 """Object detection: a tiny single-stage (SSD-style) detector of shapes on generated images.
 
-Data: images of 48x48 RGB pixels written by Spark tasks (one seeded generator per partition): a noisy
+Data: images of 32x32 RGB pixels written by Spark tasks (one seeded generator per partition): a noisy
 background (a random colour gradient plus pixel noise) and 1 to 3 objects of three classes (filled square,
-disc, triangle) with random sizes (8 to 22 pixels, width/height ratio 0.75 to 1.33), positions and colours,
+disc, triangle) with random sizes (9 to 16 pixels, width/height ratio 0.75 to 1.33), positions and colours,
 overlapping a little (box IoU up to 0.2; later shapes paint over earlier ones); the program knows every box.
-Model: four 3x3 convolutions down to a 6x6 feature map, and two 3x3 convolution heads giving, for each of the
-6 * 6 * 3 prior boxes (``ember.nn.PriorBox``: sizes 0.22, 0.32, 0.45 of the image), four box offsets and
-four scores (background + 3 classes). Trained by the DistriOptimizer with ``MultiBoxCriterion`` (matching,
-SmoothL1 + cross-entropy, hard-negative mining 3:1); decoded by ``DetectionOutput`` (softmax, per-class
+Model: four 3x3 convolutions and two poolings down to an 8x8 feature map, and two 3x3 convolution heads giving, for each of the
+8 * 8 * 2 prior boxes (``ember.nn.PriorBox``: sizes 0.3 and 0.45 of the image), four box offsets and four
+scores (background + 3 classes). Trained by the DistriOptimizer with ``MultiBoxCriterion`` (matching, SmoothL1
++ cross-entropy, hard-negative mining 3:1); decoded by ``DetectionOutput`` (softmax, per-class
 non-maximum suppression); scored by ``MeanAveragePrecision`` (VOC mAP at IoU 0.5) on held-out images.
 Baseline, in the same run: the prior-only detector, i.e. the same trained scores with every box left at its
 prior (no box regression).
@@ -18,6 +18,7 @@ import argparse
 import time
 
 import numpy as np
+from pyspark import SparkConf
 
 from ember.nn.criterion import MultiBoxCriterion
 from ember.nn.layer import (ConcatTable, DetectionOutput, Identity, ReLU, Reshape, Sequential, SpatialConvolution,
@@ -25,8 +26,8 @@ from ember.nn.layer import (ConcatTable, DetectionOutput, Identity, ReLU, Reshap
 from ember.optim.optimizer import Adam, EveryEpoch, Loss, MaxEpoch, MeanAveragePrecision, Optimizer
 from ember.util.common import init_engine
 
-SIZE, MAX_OBJECTS, CLASSES = 48, 3, ("square", "disc", "triangle")
-FEATURE_MAP, PRIOR_SIZES, RATIOS = 6, (0.22, 0.32, 0.45), (1.0,)
+SIZE, MAX_OBJECTS, CLASSES = 32, 3, ("square", "disc", "triangle")
+FEATURE_MAP, PRIOR_SIZES, RATIOS = 8, (0.3, 0.45), (1.0,)
 PRIORS_PER_CELL = len(PRIOR_SIZES) * len(RATIOS)
 
 
@@ -40,8 +41,8 @@ def draw_image(rng):
     boxes = []
     for _ in range(rng.randint(1, MAX_OBJECTS + 1)):
         for _attempt in range(20):
-            w = rng.uniform(8, 22)
-            h = float(np.clip(w * rng.uniform(0.75, 1.33), 8, 22))
+            w = rng.uniform(9, 16)
+            h = float(np.clip(w * rng.uniform(0.75, 1.33), 9, 16))
             x1, y1 = rng.uniform(0, SIZE - w), rng.uniform(0, SIZE - h)
             box = (x1, y1, x1 + w, y1 + h)
             if all(iou(box, other[1:]) <= 0.2 for other in boxes):
@@ -96,21 +97,30 @@ def detector_head(channels, outputs):
 
 
 def tiny_ssd():
-    """Input (N, 3, 48, 48); output [locations (N, 108, 4), scores (N, 108, 4)]."""
+    """Input (N, 3, 32, 32); output [locations (N, 128, 4), scores (N, 128, 4)]."""
     trunk = Sequential()
-    for c_in, c_out in ((3, 16), (16, 32), (32, 48)):
+    for c_in, c_out in ((3, 8), (8, 16)):
         trunk.add(SpatialConvolution(c_in, c_out, 3, 3, 1, 1, 1, 1)).add(ReLU()).add(SpatialMaxPooling(2, 2, 2, 2))
-    trunk.add(SpatialConvolution(48, 64, 3, 3, 1, 1, 1, 1)).add(ReLU())
-    return trunk.add(ConcatTable().add(detector_head(64, 4)).add(detector_head(64, len(CLASSES) + 1)))
+    for c_in, c_out in ((16, 32), (32, 32)):
+        trunk.add(SpatialConvolution(c_in, c_out, 3, 3, 1, 1, 1, 1)).add(ReLU())
+    return trunk.add(ConcatTable().add(detector_head(32, 4)).add(detector_head(32, len(CLASSES) + 1)))
 
 
 def prior_layout():
     return [FEATURE_MAP], list(PRIOR_SIZES), list(RATIOS)
 
 
+def start_spark(master):
+    """A SparkContext with Ember's jar; Spark's console progress bar and warnings off (they would break up
+    Ember's own progress lines)."""
+    sc = init_engine(master=master, conf=SparkConf().set("spark.ui.showConsoleProgress", "false"))
+    sc.setLogLevel("ERROR")
+    return sc
+
+
 def run(args, sc=None):
     """Generates, trains, detects and returns the figures as a dict."""
-    sc = sc or init_engine(seed=args.seed, master=args.master)
+    sc = sc or start_spark(args.master)
     init_engine(seed=args.seed)
     parts = sc.defaultParallelism
     start = time.time()
@@ -150,7 +160,7 @@ def parser():
     p.add_argument("--test", type=int, default=500, help="held-out images")
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--batch-size", type=int, default=32)
-    p.add_argument("--learning-rate", type=float, default=2e-3)
+    p.add_argument("--learning-rate", type=float, default=3e-3)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--master", default=None, help="Spark master (default local[*])")
     p.add_argument("--min-map", type=float, default=0.8, help="exit with an error below this")

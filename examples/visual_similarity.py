@@ -17,6 +17,7 @@ import os
 import time
 
 import numpy as np
+from pyspark import SparkConf
 
 from ember.nn.criterion import TripletMarginCriterion
 from ember.nn.layer import (Linear, Normalize, ReLU, Reshape, Sequential, SpatialConvolution, SpatialMaxPooling,
@@ -104,11 +105,19 @@ def precision_at_k(sc, gallery, gallery_y, queries, query_y, k, parts):
     return queries_rdd.mapPartitions(score).mean()
 
 
+def start_spark(master):
+    """A SparkContext with Ember's jar; Spark's console progress bar and warnings off (they would break up
+    Ember's own progress lines)."""
+    sc = init_engine(master=master, conf=SparkConf().set("spark.ui.showConsoleProgress", "false"))
+    sc.setLogLevel("ERROR")
+    return sc
+
+
 def run(args, sc=None):
     """Trains, retrieves and returns the figures as a dict."""
     from pyspark.sql import SparkSession
 
-    sc = sc or init_engine(seed=args.seed, master=args.master)
+    sc = sc or start_spark(args.master)
     init_engine(seed=args.seed)
     spark = SparkSession.builder.getOrCreate()
     parts = sc.defaultParallelism
