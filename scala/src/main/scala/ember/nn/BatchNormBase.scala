@@ -1,11 +1,13 @@
 package ember.nn
 
 import ember.tensor.{BatchNorm, Tensor}
+import ember.tensor.dnn.{Dnn, DnnBatchNorm}
 
 /**
  * What [[BatchNormalization]] and [[SpatialBatchNormalization]] share: parameters (weight 1, bias 0, as in
  * PyTorch), running statistics as buffers ("running_mean" starting at 0, "running_var" at 1), the
- * training/evaluation switch, and the plumbing to the [[ember.tensor.BatchNorm]] kernels. Subclasses say how
+ * training/evaluation switch, and the plumbing to the kernels: oneDNN's ([[ember.tensor.dnn.DnnBatchNorm]]) when
+ * enabled, else the JVM's [[ember.tensor.BatchNorm]]. Subclasses say how
  * an input maps onto [n, c, s].
  */
 private[nn] abstract class BatchNormBase(name: String, nOutput: Int, eps: Double, momentum: Double, affine: Boolean)
@@ -41,7 +43,8 @@ private[nn] abstract class BatchNormBase(name: String, nOutput: Int, eps: Double
     require(!train || d.count > 1, s"$name: training needs more than one value per channel to compute a variance, " +
       s"got input of shape ${input.shapeString}")
     val out = outTensor.resize(x.shape)
-    BatchNorm.forward(d, x, out, weight, bias, runningMean, runningVar, saved, train, momentum, eps)
+    if (Dnn.enabled) DnnBatchNorm.forward(d, x, out, weight, bias, runningMean, runningVar, saved, train, momentum, eps)
+    else BatchNorm.forward(d, x, out, weight, bias, runningMean, runningVar, saved, train, momentum, eps)
     savedInTraining = train
     out
   }
@@ -50,8 +53,9 @@ private[nn] abstract class BatchNormBase(name: String, nOutput: Int, eps: Double
     val x = input.contiguous()
     val g = LayerSupport.gradLike(name, gradOutput, outTensor)
     if (x.nElement == 0) return
-    BatchNorm.backward(dims(x), x, g, gi, weight, if (params) gradWeight else null, if (params) gradBias else null,
-      saved, savedInTraining)
+    val (gw, gb) = (if (params) gradWeight else null, if (params) gradBias else null)
+    if (Dnn.enabled) DnnBatchNorm.backward(dims(x), x, g, gi, weight, gw, gb, saved, savedInTraining, eps)
+    else BatchNorm.backward(dims(x), x, g, gi, weight, gw, gb, saved, savedInTraining)
   }
 
   override def updateGradInput(input: Tensor, gradOutput: Tensor): Tensor = {

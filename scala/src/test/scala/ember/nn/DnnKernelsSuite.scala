@@ -49,6 +49,25 @@ class DnnKernelsSuite extends AnyFunSuite {
   compare("SpatialFullConvolution stride 2 adj 1", new SpatialFullConvolution(4, 3, 3, 3, 2, 2, 1, 1, 1, 1), Seq(2, 4, 5, 6))
   compare("SpatialFullConvolution no bias", new SpatialFullConvolution(3, 2, 4, 4, 2, 2, 1, 1, 0, 0, false), Seq(2, 3, 4, 4))
 
+  compare("SpatialBatchNormalization, training", new SpatialBatchNormalization(5), Seq(6, 5, 7, 7))
+  compare("SpatialBatchNormalization, evaluation", {
+    val bn = new SpatialBatchNormalization(3); bn.runningMean.fill(0.2f); bn.runningVar.fill(1.7f); bn.weight.fill(1.3f); bn
+  }, Seq(4, 3, 5, 5), train = false)
+  compare("SpatialBatchNormalization without affine", new SpatialBatchNormalization(4, 1e-3, 0.2, false), Seq(3, 4, 6, 6))
+  compare("BatchNormalization [N, C]", new BatchNormalization(7), Seq(9, 7))
+
+  test("batch norm on oneDNN moves the running statistics as the JVM kernel does") {
+    assume(Dnn.runtime.isRight, "oneDNN does not load on this platform")
+    val x = randn(new Random(9), 8, 3, 4, 4)
+    val stats = Seq(Dnn.JvmKernels, Dnn.DnnlKernels).map { k =>
+      val bn = new SpatialBatchNormalization(3)
+      Dnn.withKernels(k) { bn.forward(x.clone()); bn.forward(x.clone()) }
+      (bn.runningMean.clone(), bn.runningVar.clone())
+    }
+    assert(stats(1)._1.almostEqual(stats(0)._1, 1e-6, 1e-5))
+    assert(stats(1)._2.almostEqual(stats(0)._2, 1e-6, 1e-5))
+  }
+
   test("two threads running oneDNN convolutions at once get the single-threaded results") {
     assume(Dnn.runtime.isRight, "oneDNN does not load on this platform")
     Dnn.withKernels(Dnn.DnnlKernels) {
