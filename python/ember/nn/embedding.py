@@ -10,7 +10,10 @@ class LookupTable(Model):
 
     Indices are **0-based** whole numbers in ``[0, n_index)`` (BigDL's were 1-based), given as an array of
     any shape; the output adds a last dimension of ``n_output``. Any other value raises ``IndexError``
-    naming it. The weight starts standard normal.
+    naming it. The weight starts N(0, 0.1^2), not Torch's and BigDL's N(0, 1): with unit-variance rows a
+    dot product of two embeddings starts with a spread of sqrt(n_output), which saturates what follows
+    (NeuralCF learnt no more than popularity, TextCNN reached 0.59 accuracy instead of 0.90).
+    ``set_init_method(RandomNormal(0, 1))`` gives Torch's.
 
     Args:
         n_index (int): number of rows (the vocabulary size).

@@ -195,6 +195,24 @@ class Model(JavaValue):
             self.set_regularizer("bias", b_regularizer)
         return self
 
+    def set_init_method(self, weight_init_method=None, bias_init_method=None):
+        """Re-initialises the weight and bias with initialisation methods (BigDL's ``set_init_method``), e.g.
+        ``Linear(4, 3).set_init_method(Xavier(), Zeros())``; None keeps that parameter. On a container it
+        applies to every layer inside. A later :meth:`reset` goes back to the layer's default. Returns ``self``.
+
+        Args:
+            weight_init_method, bias_init_method (InitializationMethod, optional): from
+                :mod:`ember.nn.initialization_method`.
+        """
+        from ember.nn.initialization_method import InitializationMethod
+
+        for name, m in (("weight_init_method", weight_init_method), ("bias_init_method", bias_init_method)):
+            if m is not None and not isinstance(m, InitializationMethod):
+                raise TypeError(f"{name}: expected an initialization method such as Xavier(), got {type(m).__name__}")
+        self._call("setInitMethod", None if weight_init_method is None else weight_init_method.value,
+                   None if bias_init_method is None else bias_init_method.value)
+        return self
+
     def reset(self):
         """Re-initialises the parameters."""
         self._call("reset")

@@ -88,8 +88,26 @@ abstract class Module {
    */
   def samplesIndependent: Boolean = true
 
-  /** (Re)initialises parameters. */
+  /** (Re)initialises parameters with the layer's default method (see also [[setInitMethod]]). */
   def reset(): Unit = ()
+
+  /**
+   * Re-initialises this module's own "weight" with `weightInitMethod` and "bias" with `biasInitMethod`
+   * (BigDL's `setInitMethod`); null keeps a parameter as it is. On a container, applies to every
+   * descendant that has such parameters. Fans come from the weight's shape ([[InitMethod]]). A later
+   * [[reset]] goes back to the layer's default initialisation.
+   */
+  def setInitMethod(weightInitMethod: InitMethod, biasInitMethod: InitMethod): this.type = {
+    val own = ownParameters.toMap
+    val (fanIn, fanOut) = own.get("weight").map(p => InitMethod.fans(p.value.shape)).getOrElse((1, 1))
+    for ((name, method) <- Seq("weight" -> weightInitMethod, "bias" -> biasInitMethod); p <- own.get(name)
+         if method != null) method.init(p.value, fanIn, fanOut)
+    children.foreach(_.setInitMethod(weightInitMethod, biasInitMethod))
+    this
+  }
+
+  /** [[setInitMethod]] for the weight only. */
+  def setInitMethod(weightInitMethod: InitMethod): this.type = setInitMethod(weightInitMethod, null)
 
   /** All parameters of this module and its descendants, named by path ("0.weight", "2.1.bias"). */
   final def namedParameters: Seq[(String, Parameter)] =
