@@ -1,6 +1,6 @@
 """Classification losses: :class:`ClassNLLCriterion`, :class:`CrossEntropyCriterion`. Labels are 0-based."""
-from ember._args import as_bool
 from ember import _convert
+from ember._args import as_bool
 from ember.nn.module import Criterion
 
 

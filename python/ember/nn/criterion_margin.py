@@ -2,8 +2,8 @@
 :class:`HingeEmbeddingCriterion`, :class:`CosineEmbeddingCriterion`, :class:`SoftMarginCriterion`,
 :class:`MultiLabelSoftMarginCriterion`, :class:`ClassSimplexCriterion`. Targets of the margin losses are -1 or 1;
 class labels are 0-based."""
-from ember._args import as_bool, as_float, as_int
 from ember import _convert
+from ember._args import as_bool, as_float, as_int
 from ember.nn.module import Criterion
 
 

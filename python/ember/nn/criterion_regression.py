@@ -1,6 +1,6 @@
 """Regression and binary losses: :class:`MSECriterion`, :class:`BCECriterion`."""
-from ember._args import as_bool
 from ember import _convert
+from ember._args import as_bool
 from ember.nn.module import Criterion
 
 

@@ -1,5 +1,5 @@
 """Regularisation layers: :class:`Dropout`, :class:`SpatialDropout2D`, :class:`GaussianNoise`."""
-from ember._args import as_bool, as_float, as_str
+from ember._args import as_bool, as_float, as_int, as_str
 from ember.nn.module import Model
 
 
@@ -65,3 +65,29 @@ class GaussianNoise(Model):
 
     def __init__(self, stddev):
         super().__init__(None, as_float(stddev, "stddev"))
+
+
+class GaussianSampler(Model):
+    """Draws ``mean + exp(log_var / 2) * eps`` with ``eps ~ N(0, 1)`` (a variational auto-encoder's
+    reparameterisation); a fresh ``eps`` on every forward, in evaluation mode too (as BigDL).
+
+    Shape:
+        - Input: a list ``[mean, log_var]`` of arrays of one shape
+        - Output: that shape; the input gradient is a list of two arrays
+
+    Examples:
+        >>> import numpy as np
+        >>> z = GaussianSampler().forward([np.full((2, 3), 5.0), np.full((2, 3), -50.0)])  # variance e^-50
+        >>> bool(np.allclose(z, 5.0))
+        True
+    """
+
+    _java_class = "ember.nn.GaussianSampler"
+
+    def __init__(self):
+        super().__init__(None)
+
+    def set_seed(self, seed):
+        """Seeds this layer's own random generator. Returns ``self``."""
+        self._call("setSeed", as_int(seed, "seed"))
+        return self

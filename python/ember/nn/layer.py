@@ -5,7 +5,7 @@ from ember.nn.attention import Attention
 from ember.nn.container import Container, Sequential
 from ember.nn.conv import SpatialConvolution, SpatialDilatedConvolution, SpatialFullConvolution, TemporalConvolution
 from ember.nn.detection import DetectionOutput
-from ember.nn.dropout import Dropout, GaussianNoise, SpatialDropout2D
+from ember.nn.dropout import Dropout, GaussianNoise, GaussianSampler, SpatialDropout2D
 from ember.nn.elementwise import Abs, Clamp, Exp, Log, Power, Sqrt, Square
 from ember.nn.embedding import LookupTable
 from ember.nn.graph import Graph, Input, Node
@@ -15,9 +15,11 @@ from ember.nn.normalization import (BatchNormalization, LayerNormalization, Norm
                                     SpatialCrossMapLRN)
 from ember.nn.pooling import SpatialAveragePooling, SpatialMaxPooling, TemporalMaxPooling
 from ember.nn.recurrent import GRU, LSTM, BiRecurrent, Recurrent, RnnCell
-from ember.nn.scale import Add, CAdd, CMul, Mul
-from ember.nn.shape import (Narrow, Padding, Replicate, Reshape, Select, SpatialZeroPadding, Squeeze, Transpose, Unsqueeze,
-                            View)
+from ember.nn.reduction import Max, Mean, Min, Sum
+from ember.nn.resampling import ResizeBilinear, UpSampling2D
+from ember.nn.scale import Add, AddConstant, CAdd, CMul, Mul, MulConstant
+from ember.nn.shape import (InferReshape, Masking, Narrow, Padding, Replicate, Reshape, Select, SpatialZeroPadding,
+                            Squeeze, Transpose, Unsqueeze, View)
 from ember.nn.table import (CAddTable, CMulTable, Concat, ConcatTable, FlattenTable, JoinTable, MapTable, ParallelTable,
                             SelectTable, SplitTable, TimeDistributed)
 
@@ -41,4 +43,7 @@ __all__ = [
     "Square", "Log", "Exp", "Abs", "Clamp", "SpatialDropout2D", "GaussianNoise",
     # applications (issue 12)
     "Attention", "DetectionOutput",
+    # reductions, constants, reshaping, masking, resampling, sampling
+    "Sum", "Mean", "Max", "Min", "MulConstant", "AddConstant", "InferReshape", "Masking", "UpSampling2D",
+    "ResizeBilinear", "GaussianSampler",
 ]

@@ -1,8 +1,8 @@
 """Bases of the Python layer and criterion wrappers: :class:`Model` (alias ``Layer``) and :class:`Criterion`."""
 import numpy as np
 
-from ember._args import as_bool, as_int, as_str
 from ember import _convert
+from ember._args import as_bool, as_int, as_str
 from ember._java import JavaValue, call_static, java_list
 
 MODEL_API = "ember.python.ModelApi"

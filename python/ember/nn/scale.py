@@ -1,6 +1,6 @@
 """Learnable elementwise scale and shift: :class:`CAdd`, :class:`CMul`, :class:`Mul`, :class:`Add`."""
-from ember._args import as_int, as_int_list
 from ember import _convert
+from ember._args import as_bool, as_float, as_int, as_int_list
 from ember.nn.module import Model
 
 
@@ -78,3 +78,39 @@ class Add(Model):
 
     def __init__(self, input_size):
         super().__init__(None, as_int(input_size, "input_size"))
+
+
+class MulConstant(Model):
+    """Multiplies every element by the constant ``scalar``.
+
+    Args:
+        scalar (float). inplace (bool): overwrite the input. Default: False.
+
+    Examples:
+        >>> import numpy as np
+        >>> MulConstant(3).forward(np.array([1.0, -2.0])).tolist()
+        [3.0, -6.0]
+    """
+
+    _java_class = "ember.nn.MulConstant"
+
+    def __init__(self, scalar, inplace=False):
+        super().__init__(None, as_float(scalar, "scalar"), as_bool(inplace, "inplace"))
+
+
+class AddConstant(Model):
+    """Adds the constant ``constant_scalar`` to every element.
+
+    Args:
+        constant_scalar (float). inplace (bool): overwrite the input. Default: False.
+
+    Examples:
+        >>> import numpy as np
+        >>> AddConstant(0.5).forward(np.array([1.0, -2.0])).tolist()
+        [1.5, -1.5]
+    """
+
+    _java_class = "ember.nn.AddConstant"
+
+    def __init__(self, constant_scalar, inplace=False):
+        super().__init__(None, as_float(constant_scalar, "constant_scalar"), as_bool(inplace, "inplace"))

@@ -6,8 +6,8 @@ the end as in numpy.
 """
 import numpy as np
 
-from ember._args import as_bool, as_float, as_int
 from ember import _convert
+from ember._args import as_bool, as_float, as_int
 from ember.nn.module import Model
 
 
@@ -216,3 +216,42 @@ class Replicate(Model):
 
     def __init__(self, n_features, dim=0, n_dim=2**31 - 1):
         super().__init__(None, as_int(n_features, "n_features"), as_int(dim, "dim"), as_int(n_dim, "n_dim"))
+
+
+class InferReshape(Model):
+    """Reshapes with inference (Caffe's / BigDL's): an entry 0 copies the input's size at that position, one
+    entry -1 takes what is left.
+
+    Args:
+        size (sequence of int): the new shape (of one sample with ``batch_mode``).
+        batch_mode (bool): the first dimension is a batch, kept as is. Default: False.
+
+    Examples:
+        >>> import numpy as np
+        >>> InferReshape([0, -1]).forward(np.zeros((2, 3, 4))).shape
+        (2, 12)
+    """
+
+    _java_class = "ember.nn.InferReshape"
+
+    def __init__(self, size, batch_mode=False):
+        super().__init__(None, _convert.int_array(size, "size"), as_bool(batch_mode, "batch_mode"))
+
+
+class Masking(Model):
+    """Masks padded time steps: on (N, T, F) input, a step whose F features all equal ``mask_value`` gives
+    zeros and passes no gradient; other steps pass unchanged.
+
+    Args:
+        mask_value (float): Default: 0.0.
+
+    Examples:
+        >>> import numpy as np
+        >>> Masking(-1.0).forward(np.array([[[-1.0, -1.0], [-1.0, 2.0]]])).tolist()
+        [[[0.0, 0.0], [-1.0, 2.0]]]
+    """
+
+    _java_class = "ember.nn.Masking"
+
+    def __init__(self, mask_value=0.0):
+        super().__init__(None, as_float(mask_value, "mask_value"))

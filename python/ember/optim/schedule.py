@@ -4,8 +4,8 @@
 
 Iterations count the updates done before the current one (from 0); epochs count from 1.
 """
-from ember._args import as_bool, as_float, as_int, as_str
 from ember import _convert
+from ember._args import as_bool, as_float, as_int, as_str
 from ember._java import JavaValue, call_static
 
 
