@@ -57,6 +57,9 @@ class DistriOptimizer(BaseOptimizer):
         JavaValue.__init__(self, None, model.value, samples.value, criterion.value, batch_size)
         self._setup(model, criterion, optim_method, end_trigger, batch_size)
 
+    def _training_data(self, data):
+        return to_sample_rdd(data, "training_data", labels_required=True)
+
     def set_validation(self, batch_size, val_rdd=None, trigger=None, val_method=None):
         """Validates each time ``trigger`` (default :class:`EveryEpoch`) fires.
 

@@ -77,6 +77,28 @@ class BaseOptimizer(JavaValue):
                    _as_batch_size(batch_size))
         return self
 
+    def set_traindata(self, training_data, batch_size=None):
+        """Replaces the training data for the next :meth:`optimize` call (BigDL's ``set_traindata``), e.g. with
+        fresh negative samples each epoch. The optim method keeps its state (Adam's moments, the learning-rate
+        schedule) and training goes on from the same epoch and iteration. Returns ``self``.
+
+        Args:
+            training_data: an ``(X, y)`` tuple for a local optimizer; an RDD, DataFrame or SampleRDD for a
+                distributed one.
+            batch_size (int, optional): must equal the optimizer's batch size when given.
+
+        Raises:
+            ValueError: another batch size, or data without labels.
+        """
+        if batch_size is not None and _as_batch_size(batch_size) != self.batch_size:
+            raise ValueError(f"batch_size: the optimizer trains with {self.batch_size}, got {batch_size}; create a "
+                             "new Optimizer for another batch size")
+        self._call("setTrainData", self._training_data(training_data).value)
+        return self
+
+    def _training_data(self, data):
+        return as_local_dataset(data, "training_data")
+
     def set_checkpoint(self, checkpoint_trigger, checkpoint_path, isOverWrite=True):
         """Writes model + optim-method state to the directory ``checkpoint_path`` when the trigger fires.
 
@@ -198,7 +220,8 @@ class _ProgressReporter:
 
     def __init__(self, optimizer, batch_size):
         self.opt, self.batch_size = optimizer, batch_size
-        self.bar, self.bar_epoch, self.printed = None, None, 0
+        # epochs of earlier optimize() calls (e.g. before set_end_when) were printed then
+        self.bar, self.bar_epoch, self.printed = None, None, len(optimizer._call("epochHistory", 0))
         try:
             from tqdm import tqdm
 

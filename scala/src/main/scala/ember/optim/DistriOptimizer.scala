@@ -126,9 +126,20 @@ final case class Traffic(iterations: Long, tasks: Int, remoteBytes: Long, driver
  * bytes exchanged), [[setSyncTimeout]], [[setMaxRetries]], [[setSegmentIterations]]; validation also takes
  * an RDD.
  */
-class DistriOptimizer(model: Module, val dataset: RDD[Sample], criterion: Criterion, batchSize: Int)
+class DistriOptimizer(model: Module, initialData: RDD[Sample], criterion: Criterion, batchSize: Int)
     extends Optimizer(model, criterion, batchSize) {
-  require(dataset != null, "DistriOptimizer: dataset must not be null")
+  require(initialData != null, "DistriOptimizer: dataset must not be null")
+
+  private var data: RDD[Sample] = initialData
+
+  /** The training data (of the next or current `optimize()` run). */
+  def dataset: RDD[Sample] = data
+
+  /**
+   * Replaces the training data for the next `optimize()` call (BigDL's `setTrainData`), e.g. fresh negative
+   * samples each epoch; the optim method keeps its state and the position (epoch, iteration) goes on.
+   */
+  def setTrainData(newData: RDD[Sample]): this.type = { require(newData != null, "setTrainData: data must not be null"); data = newData; this }
 
   private var codec: WireCodec = NoCompression
   private var syncTimeoutMs = 600000L
@@ -180,6 +191,8 @@ class DistriOptimizer(model: Module, val dataset: RDD[Sample], criterion: Criter
   def setValidation(trigger: Trigger, data: RDD[Sample], methods: Array[ValidationMethod], batchSize: Int): this.type = {
     require(data != null, "setValidation: data must not be null")
     validation = Some(ValidationSetting(trigger, methods, batchSize))
+    val head = data.take(batchSize) // one small job: the methods are checked against the model's output now
+    if (head.nonEmpty) checkValidationMethods(methods, LocalDataSet(head.toSeq), batchSize)
     rddValidationSet = data
     localValidationSet = null
     this

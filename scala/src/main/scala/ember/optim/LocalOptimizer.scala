@@ -24,9 +24,24 @@ import ember.tensor.Tensor
  *     keeps its last good weights), clip, take the optim step, then triggers, logs, validation, checkpoints.
  * Running statistics (buffers) are those of replica 0.
  */
-class LocalOptimizer(model: Module, val dataset: LocalDataSet, criterion: Criterion, batchSize: Int)
+class LocalOptimizer(model: Module, initialData: LocalDataSet, criterion: Criterion, batchSize: Int)
     extends Optimizer(model, criterion, batchSize) {
-  require(dataset != null, "LocalOptimizer: dataset must not be null")
+  require(initialData != null, "LocalOptimizer: dataset must not be null")
+
+  private var data: LocalDataSet = initialData
+
+  /** The training data (of the next or current `optimize()` run). */
+  def dataset: LocalDataSet = data
+
+  /**
+   * Replaces the training data for the next `optimize()` call (BigDL's `setTrainData`), e.g. fresh negative
+   * samples each epoch; the optim method keeps its state and the position (epoch, iteration) goes on.
+   */
+  def setTrainData(newData: LocalDataSet): this.type = {
+    require(newData != null && newData.size > 0, "setTrainData: the data set must not be null or empty")
+    data = newData
+    this
+  }
 
   private final class Replica(val model: Module, val criterion: Criterion, val grads: Tensor)
   private var replicaCount: Int = -1

@@ -53,6 +53,7 @@ abstract class Optimizer(val model: Module, val criterion: Criterion, val batchS
   private var lastValidation: Array[(String, Float)] = Array.empty
   private var epochStart = 0L
   private var epochSamples = 0L
+  private var epochLossSum = 0.0 // sum of loss * samples over the epoch's iterations, for its mean loss
   private val epochs = new java.util.concurrent.CopyOnWriteArrayList[EpochRecord]()
 
   def setOptimMethod(method: OptimMethod): this.type = {
@@ -67,9 +68,31 @@ abstract class Optimizer(val model: Module, val criterion: Criterion, val batchS
   /** Validates on in-memory data each time `trigger` fires (the DistriOptimizer adds an RDD overload). */
   def setValidation(trigger: Trigger, data: LocalDataSet, methods: Array[ValidationMethod], batchSize: Int): this.type = {
     require(data != null, "setValidation: data must not be null")
-    validation = Some(ValidationSetting(trigger, methods, batchSize))
+    val setting = ValidationSetting(trigger, methods, batchSize)
+    checkValidationMethods(methods, data, batchSize)
+    validation = Some(setting)
     localValidationSet = data
     this
+  }
+
+  /**
+   * Runs the model (in evaluation mode, restored afterwards) on the first validation batch and every method
+   * on its output, so that a method that does not fit the model's output (HitRatio on a classifier's
+   * [batch, 10], Top5Accuracy on 3 classes) fails at setValidation instead of after the first epoch.
+   */
+  protected def checkValidationMethods(methods: Array[ValidationMethod], data: LocalDataSet, batchSize: Int): Unit = {
+    if (methods == null || data == null || data.size == 0) return
+    val n = math.min(batchSize, data.size)
+    val batch = data.batch(Array.range(0, n), 0, n)
+    val wasTraining = model.isTraining
+    val output = try model.evaluate().forward(batch.input) finally if (wasTraining) model.training()
+    for (m <- methods if m != null) {
+      try m(output, batch.target)
+      catch {
+        case e: IllegalArgumentException => throw new IllegalArgumentException(
+          s"setValidation: ${m.name} does not fit the model's output on the first validation batch: ${e.getMessage}", e)
+      }
+    }
   }
 
   /** Checkpoints to directory `path` each time `trigger` fires (BigDL `setCheckpoint(path, trigger)`). */
@@ -173,7 +196,7 @@ abstract class Optimizer(val model: Module, val criterion: Criterion, val batchS
   protected final def startRun(itersPerEpoch: Int): Unit = {
     require(itersPerEpoch > 0, s"itersPerEpoch must be > 0, got $itersPerEpoch")
     if (position.epochIteration >= itersPerEpoch) position.restore(position.epoch + 1, position.iteration, 0)
-    epochStart = System.nanoTime(); epochSamples = 0L
+    epochStart = System.nanoTime(); epochSamples = 0L; epochLossSum = 0.0
     snapshot = snapshot.copy(epoch = position.epoch, iteration = position.iteration, epochIteration = position.epochIteration,
       itersPerEpoch = itersPerEpoch, done = false, error = null)
   }
@@ -195,21 +218,23 @@ abstract class Optimizer(val model: Module, val criterion: Criterion, val batchS
       s.addScalar("LearningRate", stats.learningRate.toFloat, st.iteration)
     }
     epochSamples += stats.samples
+    epochLossSum += stats.loss.toDouble * stats.samples
     val epochSeconds = (System.nanoTime() - epochStart) / 1e9
+    val epochLoss = if (epochSamples > 0) (epochLossSum / epochSamples).toFloat else stats.loss
     if (st.epochFinished) {
       log.info(f"epoch $epochBefore done: $epochSamples samples in $epochSeconds%.1f s (${epochSamples / epochSeconds}%.1f samples/s), " +
-        f"iteration ${st.iteration}, loss ${stats.loss}%.5f")
+        f"iteration ${st.iteration}, mean loss $epochLoss%.5f")
     }
     validation.foreach(v => if (v.trigger(st)) validate(v, epochBefore))
     if (st.epochFinished) {
-      epochs.add(EpochRecord(epochBefore, st.iteration, stats.loss, epochSamples, epochSeconds,
+      epochs.add(EpochRecord(epochBefore, st.iteration, epochLoss, epochSamples, epochSeconds,
         lastValidation.map(_._1), lastValidation.map(_._2)))
     }
     val after = position.triggerState.copy(epochFinished = st.epochFinished)
     checkpoint.foreach(c => if (c.trigger(after)) writeCheckpoint(c))
     snapshot = Progress(position.epoch, position.iteration, position.epochIteration, itersPerEpoch, stats.loss, throughput,
       stats.learningRate, lastValidation.map(_._1), lastValidation.map(_._2), done = false, error = null)
-    if (st.epochFinished) { epochStart = System.nanoTime(); epochSamples = 0L } // epoch time excludes validation
+    if (st.epochFinished) { epochStart = System.nanoTime(); epochSamples = 0L; epochLossSum = 0.0 } // epoch time excludes validation
     endWhen(after)
   }
 

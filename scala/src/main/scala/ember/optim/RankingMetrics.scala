@@ -7,14 +7,18 @@ import ember.tensor.Activity
  * holds one score per (user, item) and the target 1 for the positive item and 0 for the negatives, the
  * items of each user consecutive in groups of `negNum + 1` with exactly one positive per group (the batch
  * size must be a multiple of negNum + 1). Ties with a higher score's item count against the positive.
+ * A two-class output [batch, 2] (e.g. `ember.models.NeuralCF`'s log-probabilities) ranks by column 1, the
+ * positive class, as [[PrecisionRecallAUC]] does.
  */
 private[optim] object Ranking {
 
   /** The 1-based rank of the positive item of each group. */
   def ranks(method: String, output: Activity, target: Activity, negNum: Int): Array[Int] = {
-    val (o, t) = (output.toTensor, target.toTensor)
+    val (raw, t) = (output.toTensor, target.toTensor)
+    val o = if (raw.dim == 2 && raw.size(1) == 2 && raw.size(0) == t.nElement) raw.select(1, 1) else raw
     val group = negNum + 1
-    require(o.nElement == t.nElement, s"$method: ${t.nElement} targets for ${o.nElement} scores")
+    require(o.nElement == t.nElement, s"$method: ${t.nElement} targets for output of shape ${raw.shapeString} (expected " +
+      "one score per item, [batch] or [batch, 1], or two-class scores [batch, 2])")
     require(o.nElement > 0 && o.nElement % group == 0, s"$method: ${o.nElement} scores are not whole groups of " +
       s"negNum + 1 = $group items (one positive and $negNum negatives per user); use a batch size that is a multiple of $group")
     val (s, y) = (o.toArray, t.toArray)

@@ -79,7 +79,8 @@ object Progress {
 }
 
 /**
- * One finished epoch: its number (1-based), the iteration count at its end, the loss of its last iteration,
+ * One finished epoch: its number (1-based), the iteration count at its end, its mean loss (over its
+ * iterations, weighted by their samples; an epoch resumed mid-way counts the iterations of this run),
  * the samples trained and the seconds spent training (validation excluded), and the latest validation
  * scores by method name (empty when no validation ran yet).
  */
