@@ -101,7 +101,7 @@ abstract class Cell(val inputSize: Int, val hiddenSize: Int, gates: Int, hiddenB
       s"${getClass.getSimpleName}: expected input of shape [time, batch, $inputSize], got ${x.shapeString}")
     val (t, b) = (x.size(0), x.size(1))
     xs = x.contiguous()
-    val k = dnnKernel
+    val k = if (t == 0 || b == 0) null else dnnKernel // oneDNN rejects empty shapes; the JVM loops handle them
     ranDnn = k != null
     if (ranDnn) dnnForward(k, h0, c0, isTraining) else loopForward(h0, c0)
   }

@@ -36,7 +36,8 @@ abstract class Conv2dBase(name: String, nIn: Int, nOut: Int, weightShape: Array[
     val x = LayerSupport.batch4d(name, input, nIn)
     val s = spec(x)
     val out = outTensor.resize(x.size(0), nOut, s.outH, s.outW)
-    if (Dnn.enabled) DnnConv.forward(s, x, weight, bias, out) else jvmForward(s, x, out)
+    // oneDNN rejects an empty batch; the JVM kernels give its empty output
+    if (Dnn.enabled && x.size(0) > 0) DnnConv.forward(s, x, weight, bias, out) else jvmForward(s, x, out)
     if (input.dim == 3) output = out.view(nOut, s.outH, s.outW)
     outTensor
   }
@@ -48,7 +49,7 @@ abstract class Conv2dBase(name: String, nIn: Int, nOut: Int, weightShape: Array[
     val g = LayerSupport.gradLike(name, gradOutput, outTensor)
     val gi = if (wantInput) gradInTensor.resize(x.shape) else null
     val grads = ConvGrads(gi, if (wantParams) gradWeight else null, if (wantParams && withBias) gradBias else null)
-    if (Dnn.enabled) DnnConv.backward(s, x, g, weight, grads) else jvmBackward(s, x, g, grads)
+    if (Dnn.enabled && x.size(0) > 0) DnnConv.backward(s, x, g, weight, grads) else jvmBackward(s, x, g, grads)
     if (wantInput && input.dim == 3) gradInput = gi.view(input.shape)
   }
 
