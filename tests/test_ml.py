@@ -132,6 +132,13 @@ def test_bad_input_is_a_python_value_error_naming_the_column(spark, blobs):
         NNClassifier(42)
 
 
+def _with_label(schema):
+    """``schema`` plus a double "label" column (a new StructType: ``StructType.add`` would change pyspark's own)."""
+    from pyspark.sql.types import DoubleType, StructField, StructType
+
+    return StructType(list(schema.fields) + [StructField("label", DoubleType())])
+
+
 def _image_frame(spark, pixels):
     """One image (H x W x C uint8, stored as BGR like Spark's reader) in Spark's image schema."""
     from pyspark.ml.image import ImageSchema
@@ -189,8 +196,7 @@ def test_feature_preprocessing_in_the_estimator_and_model(spark, tmp_path):
         if label:
             img[:, :2] += 150  # bright left half
         rows.append(((f"mem://{i}", 4, 4, 1, 0, bytearray(img.tobytes())), float(label)))
-    schema = ImageSchema.imageSchema.add("label", "double")
-    df = spark.createDataFrame([(r[0], r[1]) for r in rows], schema)
+    df = spark.createDataFrame([(r[0], r[1]) for r in rows], _with_label(ImageSchema.imageSchema))
     net = Sequential().add(Linear(16, 2)).add(LogSoftMax())
     clf = NNClassifier(net, feature_size=[16], featuresCol="image", batchSize=10, maxEpoch=15, learningRate=0.5)
     clf.setFeaturePreprocessing([ImageToTensor()])
@@ -226,7 +232,7 @@ def test_image_struct_as_features(spark):
         if i % 2:
             img[0] += 200
         rows.append(((f"mem://{i}", 2, 3, 1, 0, bytearray(img.tobytes())), float(i % 2)))
-    df = spark.createDataFrame(rows, ImageSchema.imageSchema.add("label", "double"))
+    df = spark.createDataFrame(rows, _with_label(ImageSchema.imageSchema))
     net = Sequential().add(Linear(6, 2)).add(LogSoftMax())
     with pytest.raises(EmberValueError, match=r"does not accept features of shape \[1, 2, 3\] from column 'image'"):
         NNClassifier(net, featuresCol="image", maxEpoch=1).fit(df)  # the image's own shape is CHW

@@ -297,8 +297,10 @@ class _NNEstimatorBase(_JavaStage, JavaEstimator, JavaMLWritable, JavaMLReadable
 class _NNModelBase(_JavaStage, JavaModel, JavaMLWritable, JavaMLReadable):
     def __init__(self, model=None, feature_size=None):
         from py4j.java_gateway import JavaObject
+        from pyspark.ml.util import RemoteModelRef
 
-        java_model = model if isinstance(model, JavaObject) or type(model).__name__ == "RemoteModelRef" else None
+        # a fitted JVM model (classic), a server-side model (Spark Connect), else BigDL's NNModel(network)
+        java_model = model if isinstance(model, (JavaObject, RemoteModelRef)) else None
         super().__init__(java_model)
         if model is not None and java_model is None:  # BigDL's NNModel(model): a network to score with
             self._java_obj = self._new_java_obj(self._java_class_name(), self.uid)
