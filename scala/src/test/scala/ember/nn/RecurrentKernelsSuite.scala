@@ -85,11 +85,13 @@ class RecurrentKernelsSuite extends AnyFunSuite {
     compare("GRU eval", () => new Recurrent().add(new GRU(3, 4)), normal(2, 2, 5, 3), evaluate = true)
   }
 
-  test("batch sizes that share a padded plan (9 to 16 -> 16) and shape changes stay correct, gradients included") {
+  test("batch sizes that share a padded plan (9 to 16 -> 16), shape changes and evicted plans stay correct, gradients included") {
     RandomGenerator.setSeed(1)
     val dnn = new Recurrent().add(new GRU(3, 4))
     val jvm = new Recurrent().add(dnn.cell.cloneModule().asInstanceOf[Cell].useDnn(false))
-    for (shape <- Seq(Array(11, 4, 3), Array(13, 4, 3), Array(11, 4, 3), Array(2, 6, 3), Array(16, 4, 3))) {
+    // five sequence lengths in a row evict the first plans (four are kept), which are then built again
+    val lengths = (1 to 5).map(t => Array(2, t, 3))
+    for (shape <- Seq(Array(11, 4, 3), Array(13, 4, 3), Array(11, 4, 3), Array(2, 6, 3), Array(16, 4, 3)) ++ lengths :+ Array(13, 4, 3)) {
       val x = Tensor.normal(new Random(shape.sum.toLong), 0f, 1f, shape.toIndexedSeq: _*)
       val g = Tensor.normal(new Random(9), 0f, 1f, shape(0), shape(1), 4)
       Seq(dnn, jvm).foreach(_.zeroGradParameters())

@@ -29,7 +29,12 @@ final class RnnKernel(val kind: RnnKernel.Kind, val inputSize: Int, val hiddenSi
 
   private val H = hiddenSize
   private val G = kind.gates
-  private val plans = scala.collection.mutable.HashMap.empty[(Int, Int, Boolean), Plan]
+  // least recently used first; a plan's native buffers hold a few sequences' worth of activations, so only the
+  // last few shapes are kept (variable-length sequences would otherwise pile them up); an evicted plan's buffers
+  // are freed by JavaCPP when collected
+  private val plans = new java.util.LinkedHashMap[(Int, Int, Boolean), Plan](8, 0.75f, true) {
+    override def removeEldestEntry(e: java.util.Map.Entry[(Int, Int, Boolean), Plan]): Boolean = size() > MaxPlans
+  }
   private var last: Plan = null
   private var lastBatch = 0
 
@@ -39,8 +44,9 @@ final class RnnKernel(val kind: RnnKernel.Kind, val inputSize: Int, val hiddenSi
    */
   private def plan(t: Int, b: Int, training: Boolean): Plan = {
     val pb = if (b <= 8) b else (b + 7) / 8 * 8
-    if (plans.size >= 16) plans.clear()
-    plans.getOrElseUpdate((t, pb, training), new Plan(t, pb, training))
+    val key = (t, pb, training)
+    val known = plans.get(key)
+    if (known != null) known else { val p = new Plan(t, pb, training); plans.put(key, p); p }
   }
 
   /**
@@ -248,6 +254,8 @@ final class RnnKernel(val kind: RnnKernel.Kind, val inputSize: Int, val hiddenSi
 /** The cell kinds, the parameter bundle and the small oneDNN helpers of [[RnnKernel]]. */
 object RnnKernel {
   type Tensor = ember.tensor.Tensor
+
+  private val MaxPlans = 4
 
   /** A cell kind: gate count, state count (h, or h and c), bias rows, and Ember gate index -> oneDNN gate index. */
   sealed abstract class Kind(val name: String, val gates: Int, val states: Int, val biasGates: Int, val toDnn: Array[Int])
