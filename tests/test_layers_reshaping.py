@@ -89,3 +89,19 @@ def test_gaussian_sampler_draws_with_the_given_mean_and_variance(sc):
     g_mean, g_log_var = s.backward([mean, log_var], np.ones_like(z))
     np.testing.assert_array_equal(g_mean, np.ones_like(z))
     np.testing.assert_allclose(g_log_var, (z - mean) / 2, rtol=1e-5, atol=1e-6)  # exp(lv/2) eps / 2 = (z - mean) / 2
+
+
+def test_pooling_options_reach_the_layers(sc):
+    from ember.nn.layer import SpatialAveragePooling, SpatialMaxPooling
+
+    x = np.arange(25, dtype=np.float32).reshape(1, 1, 5, 5)
+    assert SpatialMaxPooling(2, 2, 2, 2).forward(x).shape == (1, 1, 2, 2)
+    y = SpatialMaxPooling(2, 2, 2, 2, to_ceil=True).forward(x)
+    np.testing.assert_array_equal(y[0, 0], [[6, 8, 9], [16, 18, 19], [21, 23, 24]])
+    ones = np.ones((1, 1, 2, 2), np.float32)
+    # 3x3 window, padding 1: the corner window covers 4 input pixels of 9 padded ones
+    np.testing.assert_allclose(SpatialAveragePooling(3, 3, 1, 1, 1, 1).forward(ones)[0, 0, 0, 0], 4 / 9, rtol=1e-6)
+    np.testing.assert_allclose(SpatialAveragePooling(3, 3, 1, 1, 1, 1, count_include_pad=False).forward(ones)[0, 0, 0, 0],
+                               1.0, rtol=1e-6)
+    assert SpatialAveragePooling(2, 2, divide=False).forward(ones)[0, 0, 0, 0] == 4.0
+    assert SpatialAveragePooling(1, 1, global_pooling=True).forward(x).tolist() == [[[[12.0]]]]

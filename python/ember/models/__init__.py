@@ -50,7 +50,8 @@ def ResNet(class_num=10, depth=20, init=None):
 
     ResNet-20 has 269,722 parameters. Input (N, 3, 32, 32).
     """
-    return _build("ResNet", int(class_num), int(depth), init=init)
+    # py4j sees no Scala default arguments: inPlaceRelu (true, the Scala default) is passed explicitly
+    return _build("ResNet", int(class_num), int(depth), True, init=init)
 
 
 def Vgg16(class_num=1000, image_size=224, hidden=4096, init=None):

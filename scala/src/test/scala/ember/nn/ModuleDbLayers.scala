@@ -6,7 +6,7 @@ import ember.tensor.Tensor
 import ModuleDb._
 
 /**
- * Registry entries of the model-zoo layers of issue 4, part A: normalisation, dilated/full/temporal
+ * Registry entries of normalisation, dilated/full/temporal
  * convolutions and temporal pooling, embedding and small parametrised layers, shape layers, activations
  * and elementwise functions (see [[ModuleDb]] for what every entry is checked for).
  */
@@ -106,7 +106,7 @@ object ModuleDbLayers {
     ModuleCase("PReLU/perChannel/unbatched", () => new PReLU(3), awayFromZero(3, 2, 2)),
     ModuleCase("LookupTable", () => new LookupTable(10, 4), indices(10, 6), repr = "LookupTable(10, 4)",
       check = GradCheck(checkInput = false)),
-    // padding and shouldScaleGradByFreq change the gradient on purpose (not the derivative): see ZooLayersSuite
+    // padding and shouldScaleGradByFreq change the gradient on purpose (not the derivative): see LayerNumericsSuite
     ModuleCase("LookupTable/2d", () => new LookupTable(5, 3), indices(5, 3, 4), check = GradCheck(checkInput = false)),
     ModuleCase("LookupTable/options", () => new LookupTable(5, 3, 2, 3.0, 1.0, true), indices(5, 4),
       repr = "LookupTable(5, 3, paddingValue=2, maxNorm=3.0, normType=1.0, shouldScaleGradByFreq=true)",

@@ -1,4 +1,4 @@
-"""Issue-4 part A layers from Python against numpy references written here: activations, elementwise
+"""Layers from Python against numpy references written here: activations, elementwise
 functions, noise layers, shape layers, learnable scale/shift, embedding and the linear family.
 
 Weights are set from numpy (``set_weights``), so each comparison is Python/Scala parity for known weights.

@@ -6,11 +6,11 @@ import ember.tensor.{RandomGenerator, Tensor}
 import org.scalatest.funsuite.AnyFunSuite
 
 /**
- * Issue-4 part A layers against Double-precision naive references (dilated, full and temporal convolution,
+ * Layers against Double-precision naive references (dilated, full and temporal convolution,
  * batch normalisation in both modes with its running statistics), plus behaviour the generic registry
  * checks cannot see (errors, modes, in-place, renormalisation).
  */
-class ZooLayersSuite extends AnyFunSuite {
+class LayerNumericsSuite extends AnyFunSuite {
   private val rng = new Random(42)
   private val Tol = 1e-4
 

@@ -1,4 +1,4 @@
-"""Issue-4 optim methods, learning-rate schedules and validation methods from Python, against numpy."""
+"""Optim methods, learning-rate schedules and validation methods from Python, against numpy."""
 import math
 
 import numpy as np

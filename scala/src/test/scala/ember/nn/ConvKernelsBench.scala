@@ -4,13 +4,13 @@ import ember.bench.LayerBench
 import ember.tensor.{RandomGenerator, Tensor}
 
 /**
- * Cost of the part-A convolution kernels against the tuned `SpatialConvolution` on the same work: median CPU
+ * Cost of the dilated, full and temporal convolution kernels against the tuned `SpatialConvolution` on the same work: median CPU
  * milliseconds of one forward + backward (batch 32), printed as JSON lines with the ratio to the peer
  * measured in the same run. No assertion: a measurement, run by hand.
  *
- * {{{ OPENBLAS_NUM_THREADS=1 project/sbt "Test/runMain ember.nn.ZooLayerBench" }}}
+ * {{{ OPENBLAS_NUM_THREADS=1 project/sbt "Test/runMain ember.nn.ConvKernelsBench" }}}
  */
-object ZooLayerBench {
+object ConvKernelsBench {
 
   private def fwdBwd(m: Module, x: Tensor): Double = {
     val g = m.forward(x).toTensor.clone().fill(0.01f)

@@ -11,7 +11,7 @@ import org.scalatest.funsuite.AnyFunSuite
  * (Adadelta, Adamax), TensorFlow's (Ftrl) and Torch's (lbfgs) documented updates; state continuity through
  * OptimMethodSpec and checkpoint files, slicing, serialization and argument checks.
  */
-class MoreOptimMethodsSuite extends AnyFunSuite {
+class OptimMethodReferencesSuite extends AnyFunSuite {
   private val n = 29
   private val steps = 7
 

@@ -1,4 +1,4 @@
-"""Issue-4 part A numerics against independent numpy implementations written here: batch normalisation in
+"""Layer numerics against independent numpy implementations written here: batch normalisation in
 both modes with its running statistics, LRN, layer normalisation, Lp normalisation, dilated / transposed /
 temporal convolution and temporal max pooling. Weights are set from numpy; tolerances are explicit.
 """

@@ -4,7 +4,7 @@ import ember.tensor.Tensor
 import org.scalatest.funsuite.AnyFunSuite
 
 /** MAE, HitRatio, NDCG and PrecisionRecallAUC against hand computations; merging across batches. */
-class MoreValidationMethodsSuite extends AnyFunSuite {
+class ValidationMetricsSuite extends AnyFunSuite {
   private def near(a: Double, b: Double): Boolean = math.abs(a - b) < 1e-6
 
   test("MAE: per-sample mean absolute error, averaged over samples, merged across batches") {
