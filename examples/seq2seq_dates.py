@@ -79,13 +79,15 @@ def prepare(spark, n, seed, held_out_share, parts):
     pairs = spark.sparkContext.parallelize(range(parts), parts).flatMap(lambda p: generate(p, per_part, seed))
     df = spark.createDataFrame(pairs, "source string, target string").dropDuplicates(["source"])
 
-    def ids(column, alphabet, offset, length):  # characters -> ids (offset + position in the alphabet), padded
+    def ids(column, alphabet, offset, length):  # characters -> ids (offset + position in the alphabet)
         chars = F.split(F.col(column), "")
-        encoded = F.transform(chars, lambda c: (F.instr(F.lit(alphabet), c) - 1 + offset).cast("float"))
-        padded = F.concat(encoded, F.array_repeat(F.lit(float(PAD)), length))
-        return F.slice(padded, 1, length)
+        return F.transform(chars, lambda c: (F.instr(F.lit(alphabet), c) - 1 + offset).cast("float"))
 
-    df = df.select(ids("source", SOURCE_CHARS, 1, SOURCE_LENGTH).alias("src"),
+    # sources padded at the front, so that the encoder's last state (the decoder's first) follows the last
+    # character rather than a run of padding
+    padding = F.array_repeat(F.lit(float(PAD)), SOURCE_LENGTH)
+    df = df.select(F.slice(F.concat(padding, ids("source", SOURCE_CHARS, 1, SOURCE_LENGTH)), -SOURCE_LENGTH,
+                           SOURCE_LENGTH).alias("src"),
                    ids("target", TARGET_CHARS, 0, TARGET_LENGTH).alias("tgt"))
     train_df, held_df = df.randomSplit([1 - held_out_share, held_out_share], seed=seed)
     return to_arrays(train_df.collect()), to_arrays(held_df.collect())
