@@ -75,6 +75,25 @@ import org.apache.spark.storage.StorageLevel
  * non-finite gradient stops every task before the update; the model keeps the last good weights.
  */
 
+/** How the DistriOptimizer spreads training over tasks (see [[DistriOptimizer.setTaskLayout]]). */
+sealed abstract class TaskLayout(val name: String) {
+  override def toString: String = name
+}
+
+object TaskLayout {
+  /** One task per executor training a replica per core of its executor (BigDL's layout; the default). */
+  case object PerExecutor extends TaskLayout("executor")
+  /** One task per partition of the RDD, with the cores Spark grants a task. */
+  case object PerPartition extends TaskLayout("partition")
+
+  /** The layout named `name` ("executor" or "partition"). */
+  def apply(name: String): TaskLayout = name match {
+    case PerExecutor.name => PerExecutor
+    case PerPartition.name => PerPartition
+    case other => throw new IllegalArgumentException(s"setTaskLayout: expected \"executor\" or \"partition\", got \"$other\"")
+  }
+}
+
 /**
  * Where the time of the iterations went (seconds, summed over iterations; each figure averaged over tasks):
  * computing gradients, synchronising (exchanging and summing slices, updating, and `waitSeconds` of it
@@ -145,7 +164,7 @@ class DistriOptimizer(model: Module, initialData: RDD[Sample], criterion: Criter
   private var syncTimeoutMs = 600000L
   private var maxRetries = 2
   private var segmentIterations = Int.MaxValue
-  private var taskLayout = "executor"
+  private var taskLayout: TaskLayout = TaskLayout.PerExecutor
   private var rddValidationSet: RDD[Sample] = null
   private var sliceMethods: Array[OptimMethod] = null
   private var cache: (RDD[PartitionData], Array[Int]) = null
@@ -176,9 +195,9 @@ class DistriOptimizer(model: Module, initialData: RDD[Sample], criterion: Criter
    * 3% sync + scheduling; two one-core tasks 0.8-1.0x with 12-17%.
    */
   def setTaskLayout(layout: String): this.type = {
-    require(layout == "executor" || layout == "partition", s"setTaskLayout: expected \"executor\" or \"partition\", got \"$layout\"")
-    if (layout != taskLayout) unpersist()
-    taskLayout = layout
+    val parsed = TaskLayout(layout)
+    if (parsed != taskLayout) unpersist()
+    taskLayout = parsed
     this
   }
 
@@ -216,7 +235,7 @@ class DistriOptimizer(model: Module, initialData: RDD[Sample], criterion: Criter
   override def optimize(): Module = {
     val sc = dataset.sparkContext
     val (weights, _) = model.getParameters()
-    if (taskLayout == "partition") DistriOptimizer.checkSlots(sc, dataset.getNumPartitions)
+    if (taskLayout == TaskLayout.PerPartition) DistriOptimizer.checkSlots(sc, dataset.getNumPartitions)
     val (cached, counts) = trainingPartitions()
     val parts = cached.getNumPartitions
     try {
@@ -252,7 +271,7 @@ class DistriOptimizer(model: Module, initialData: RDD[Sample], criterion: Criter
   /** The training samples as one cached LocalDataSet per partition, and the partitions' sizes. */
   private def trainingPartitions(): (RDD[PartitionData], Array[Int]) = {
     if (cache == null) {
-      val source = if (taskLayout == "partition") dataset else {
+      val source = if (taskLayout == TaskLayout.PerPartition) dataset else {
         // one partition per executor (the driver runs the tasks in local mode), never more than the RDD has
         val n = DistriOptimizer.executors(dataset.sparkContext, dataset.getNumPartitions)
         log.info(s"DistriOptimizer: task layout 'executor': ${dataset.getNumPartitions} partitions trained as $n task(s)")
@@ -280,7 +299,7 @@ class DistriOptimizer(model: Module, initialData: RDD[Sample], criterion: Criter
     val start = new TrainingProgress
     start.restore(position.epoch, position.iteration, position.epochIteration)
     start.loss = position.loss; start.score = position.score; start.history = position.history
-    val cores = if (taskLayout == "executor") DistriOptimizer.coresPerExecutor(cached.sparkContext, layout.parts) else 0
+    val cores = if (taskLayout == TaskLayout.PerExecutor) DistriOptimizer.coresPerExecutor(cached.sparkContext, layout.parts) else 0
     val local = cached.sparkContext.isLocal
     val plan = SegmentPlan(prefix = "",
       sync = SyncSettings(layout, codec, rendezvous = !local, timeoutMs = syncTimeoutMs, reportTo = if (local) "" else Reports.endpoint()),

@@ -3,7 +3,7 @@ package ember.optim
 import com.fasterxml.jackson.databind.ObjectMapper
 import ember.data.{LocalDataSet, Sample}
 import ember.io.{ModelFile, ModuleSpec}
-import ember.nn.{Criterion, Module}
+import ember.nn.Module
 import ember.parallel.{AllReduceParameter, Engine, IterationWork, LocalShare, Mailbox, Peers, Reports, SliceLayout, WireCodec}
 import ember.tensor.Tensor
 import org.apache.spark.{TaskContext, TaskKilledException}
@@ -79,19 +79,17 @@ private[optim] final case class SegmentResult(
  */
 private[optim] final case class TaskTraffic(remoteBytes: Long, driverMessages: Long, setupDriverMessages: Long, endpoint: String = "")
 
-/** The model replicas of one task (one per core of the task), sharing one flat weight vector. */
+/** The model replicas of one task (one per core of the task, see [[ReplicaSet]]), built from the model's file bytes. */
 private[optim] final class TaskReplicas(modelBytes: Array[Byte], criterionSpec: String, count: Int) {
-  val models: Array[Module] = Array.tabulate(count)(_ => ModelFile.fromBytes(modelBytes))
-  private val criterions: Array[Criterion] =
-    Array.fill(count)(ModuleSpec.buildCriterion(new ObjectMapper().readTree(criterionSpec)))
-  private val flat = models.map(_.getParameters())
-  models.drop(1).foreach(_.namedParameters.zip(models(0).namedParameters).foreach { case ((_, r), (_, m)) => r.value.set(m.value) })
-  models.foreach(_.training().setPropagateBack(false)) // nothing reads the input gradient: skip it where a layer can
+  private val set = new ReplicaSet(ModelFile.fromBytes(modelBytes),
+    ModuleSpec.buildCriterion(new ObjectMapper().readTree(criterionSpec)), count)
+  set.training(propagateBack = false) // nothing reads the input gradient: skip it where a layer can
 
+  val models: Array[Module] = set.models
   /** The shared weights (full length): fetched weights are written here. */
-  val weights: Array[Float] = flat(0)._1.storage
+  val weights: Array[Float] = set.weights.storage
   /** The task's summed gradient (full length). */
-  val grads: Array[Float] = flat(0)._2.storage
+  val grads: Array[Float] = set.gradient.storage
 
   /**
    * Forward/backward of the samples `indices` of `data`, split among the replicas; the gradients are summed
@@ -101,8 +99,8 @@ private[optim] final class TaskReplicas(modelBytes: Array[Byte], criterionSpec: 
    * summed the same way as the gradients.
    */
   def compute(data: LocalDataSet, indices: Array[Int], globalSize: Int, averaging: Boolean, regularize: Boolean): Double = {
-    java.util.Arrays.fill(grads, 0f)
-    val loss = if (indices.isEmpty) 0.0 else forwardBackward(data, indices, globalSize, averaging)
+    val loss = if (indices.isEmpty) { set.gradient.zero(); 0.0 }
+      else set.computeStatic(data.batch(indices, 0, indices.length), globalSize, averaging)
     if (regularize) models(0).accRegularization()
     loss
   }
@@ -114,42 +112,16 @@ private[optim] final class TaskReplicas(modelBytes: Array[Byte], criterionSpec: 
    * this task processed.
    */
   def computeShared(work: IterationWork, globalSize: Int, averaging: Boolean, regularize: Boolean): (Double, Int) = {
-    val done = Engine.invokeAll((0 until count).map { i => () =>
-      flat(i)._2.zero()
-      ChunkedStep.run(models(i), criterions(i), () => work.next(), globalSize, averaging)
-    })
-    val g = flat(0)._2
-    (1 until count).foreach(i => g.add(1f, flat(i)._2))
+    val result = set.computeChunks(() => work.next(), globalSize, averaging)
     if (regularize) models(0).accRegularization()
-    (done.map(_._1).sum, done.map(_._2).sum)
+    result
   }
 
   /** Whether the replicas may share a batch in chunks of any size (see `Module.splitsFreely`). */
-  def splitsFreely: Boolean = Module.splitsFreely(models(0))
+  def splitsFreely: Boolean = set.splitsFreely
 
   /** Model replicas of this task. */
   def size: Int = count
-
-  private def forwardBackward(data: LocalDataSet, indices: Array[Int], globalSize: Int, averaging: Boolean): Double = {
-    val n = indices.length
-    val batch = data.batch(indices, 0, n)
-    val k = math.min(count, n)
-    val lengths = Array.tabulate(k)(i => n / k + (if (i < n % k) 1 else 0))
-    val offsets = lengths.scanLeft(0)(_ + _)
-    val losses = Engine.invokeAll((0 until k).map { i => () =>
-      if (i > 0) flat(i)._2.zero()
-      val sub = batch.slice(offsets(i), lengths(i))
-      val out = models(i).forward(sub.input)
-      val l = criterions(i).forward(out, sub.target)
-      models(i).backward(sub.input, criterions(i).backward(out, sub.target))
-      l
-    })
-    val w = lengths.map(len => if (averaging) len.toFloat / globalSize else 1f)
-    val g = flat(0)._2
-    if (w(0) != 1f) g.mul(w(0))
-    (1 until k).foreach(i => g.add(w(i), flat(i)._2))
-    losses.zip(w).map { case (l, wi) => l.toDouble * wi }.sum
-  }
 }
 
 /**
