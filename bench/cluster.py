@@ -27,11 +27,12 @@ JAR = os.path.join(ROOT, "scala", "target", "ember.jar")
 def submit(master, bench_args, conf=None):
     cmd = [os.path.join(spark_home(), "bin", "spark-submit"), "--master", master, "--driver-memory", "3g",
            "--conf", "spark.ui.enabled=false", "--conf", "spark.ui.showConsoleProgress=false",
+           "--conf", "spark.driver.host=127.0.0.1",
            "--conf", "spark.driver.extraJavaOptions=-Dlog4j2.level=warn"]
     for k, v in (conf or {}).items():
         cmd += ["--conf", f"{k}={v}"]
-    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", SPARK_HOME=spark_home())
-    res = subprocess.run(cmd + ["--class", "ember.bench.DistriBench", JAR] + bench_args, env=env,
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", SPARK_HOME=spark_home(), SPARK_LOCAL_IP="127.0.0.1")
+    res = subprocess.run(cmd + ["--class", "ember.bench.DistriBench", JAR, "--master", master] + bench_args, env=env,
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines = [line[len("RESULT "):] for line in res.stdout.splitlines() if line.startswith("RESULT ")]
     if res.returncode != 0:
@@ -60,7 +61,9 @@ def main():
             print("Standalone cluster, two 1-core workers on 127.0.0.1, against the LocalOptimizer on local[2] (driver JVM):")
             for line in submit(cluster.url, ["--parts", "2", "--layout", "executor", "--models", a.models, "--codecs",
                                              "none,bf16", "--iterations", a.iterations, "--warmup", a.warmup],
-                               {"spark.cores.max": "2", "spark.executor.memory": "1g"}):
+                               {"spark.cores.max": "2", "spark.executor.memory": "1g",
+                                "spark.scheduler.minRegisteredResourcesRatio": "1.0",
+                                "spark.scheduler.maxRegisteredResourcesWaitingTime": "120s"}):
                 print("  " + line)
         finally:
             cluster.stop()
