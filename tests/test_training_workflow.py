@@ -82,3 +82,17 @@ def test_new_training_data_keeps_the_optim_method_state(sc, rng):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
     with pytest.raises(ValueError, match="batch_size"):
         opt.set_traindata((x, y), batch_size=8)
+
+
+def test_parameters_with_gradients(sc, rng):
+    x = rng.rand(5, 4).astype(np.float32)
+    g = rng.rand(5, 3).astype(np.float32)
+    m = Linear(4, 3)
+    m.zero_grad_parameters()
+    m.forward(x)
+    m.backward(x, g)
+    params = m.parameters(with_gradients=True)
+    assert list(params) == ["weight", "bias"]
+    np.testing.assert_allclose(params["weight"]["gradient"], g.T @ x, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(params["bias"]["gradient"], g.sum(0), rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(params["weight"]["weight"], m.get_weights()[0])

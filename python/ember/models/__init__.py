@@ -68,7 +68,10 @@ def InceptionV1(class_num=1000, init=None):
 
 def TextCNN(class_num=20, embedding_dim=100, sequence_length=1000, vocab_size=0, init=None, embedding_init=None):
     """BigDL's text-classification CNN: input (N, L, embedding_dim) vectors, or (N, L) token ids when
-    ``vocab_size`` > 0 (a learnt LookupTable). 243,144 parameters for the example's sizes."""
+    ``vocab_size`` > 0 (a learnt LookupTable). 243,144 parameters for the example's sizes.
+
+    ``sequence_length`` must be at least 149 tokens: three convolutions of width 5, the first two followed
+    by max pooling over 5 steps, leave (((L - 4) // 5 - 4) // 5 - 4) steps, which must be at least 1."""
     return _build("TextCNN", int(class_num), int(embedding_dim), int(sequence_length), int(vocab_size), init=init,
                   embedding_init=embedding_init)
 

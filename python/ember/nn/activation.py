@@ -57,7 +57,10 @@ class Sigmoid(Model):
 
 
 class SoftMax(Model):
-    """Softmax over the last dimension of a (N, C) or (C,) input.
+    """Softmax over the class dimension, as Torch and BigDL choose it: the only dimension of a (C,) input,
+    dimension 1 of (N, C), and the channel dimension of images, per pixel: dimension 0 of a 3-d (C, H, W)
+    input (a 3-d input is one image, not a batch of sequences) and dimension 1 of (N, C, H, W). An empty
+    batch (0, C) gives an empty output.
 
     Examples:
         >>> import numpy as np

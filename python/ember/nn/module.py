@@ -156,10 +156,18 @@ class Model(JavaValue):
         call_static(MODEL_API, "setWeights", self.value, java_list(tensors))
         return self
 
-    def parameters(self):
-        """All weights by name ("0.weight", "3.bias"), as a dict of numpy arrays."""
+    def parameters(self, with_gradients=False):
+        """All weights by name ("0.weight", "3.bias"), as a dict of numpy arrays; with ``with_gradients``, a
+        dict of ``{"weight": array, "gradient": array}`` per name (BigDL's parameters() gave both), the
+        gradients accumulated by :meth:`backward` since the last :meth:`zero_grad_parameters`."""
         names = list(call_static(MODEL_API, "weightNames", self.value))
-        return dict(zip(names, self.get_weights()))
+        if not with_gradients:
+            return dict(zip(names, self.get_weights()))
+        return {n: {"weight": w, "gradient": g} for n, w, g in zip(names, self.get_weights(), self.get_gradients())}
+
+    def get_gradients(self):
+        """Copies of all parameter gradients as a list of numpy arrays (order of :meth:`parameters`)."""
+        return [_convert.to_numpy(t) for t in call_static(MODEL_API, "gradients", self.value)]
 
     def n_parameters(self):
         """Total number of trainable values."""

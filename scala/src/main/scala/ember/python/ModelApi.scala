@@ -47,6 +47,9 @@ object ModelApi {
   def weights(model: Module): Array[Tensor] = model.parameters()._1.map(_.clone())
 
   /** Names of all weights ("0.weight", "3.bias"), in the same order as [[weights]]. */
+  /** Copies of all parameter gradients, in [[Module.namedParameters]] order. */
+  def gradients(model: Module): Array[Tensor] = model.parameters()._2.map(_.clone())
+
   def weightNames(model: Module): Array[String] = model.namedParameters.map(_._1).toArray
 
   /** Sets all weights (same order, count and shapes as [[weights]]), checking before copying any. */
