@@ -25,6 +25,15 @@ class Top1Accuracy(ValidationMethod):
         super().__init__(None)
 
 
+class TopKAccuracy(ValidationMethod):
+    """Fraction of samples whose label is among the ``k`` highest outputs."""
+
+    _java_class = "ember.optim.TopKAccuracy"
+
+    def __init__(self, k):
+        super().__init__(None, as_int(k, "k"))
+
+
 class Top5Accuracy(ValidationMethod):
     """Fraction of samples whose label is among the 5 highest outputs."""
 
