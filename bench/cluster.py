@@ -70,7 +70,7 @@ def main():
     if a.scaling:
         print("Scaling (local-cluster[N,1,768], LeNet-5, batch 128; N executors share this machine's cores):")
         print(f"  {'N':>3} {'codec':>5} {'ms/iter':>8} {'compute':>8} {'sync':>7} {'wait':>7} {'sched':>6} "
-              f"{'kB/exec/iter':>12} {'2S(N-1)/N*4 kB':>14} {'driver msgs':>11}")
+              f"{'kB/exec/iter':>12} {'2S(N-1)/N*b kB':>14} {'driver msgs':>11}")
         for n in [int(x) for x in a.scaling.split(",")]:
             for line in submit(f"local-cluster[{n},1,768]", ["--parts", str(n), "--layout", "executor", "--models",
                                                             "lenet5", "--codecs", "none,bf16", "--iterations",
