@@ -5,11 +5,11 @@ embedding (token ids -> Embedding 100 -> LSTM 128 -> last step -> Linear 100 -> 
 the same generated data sizes, batch, SGD and timing as ember.examples.LstmClassifierBench: `warmup`
 iterations, then one full epoch timed (wall and process CPU time).
 """
-import argparse
-import time
 
 import torch
 from torch import nn
+
+from torch_timing import parser, time_training
 
 
 class LstmClassifier(nn.Module):
@@ -24,11 +24,7 @@ class LstmClassifier(nn.Module):
 
 
 def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("--threads", type=int, required=True)
-    p.add_argument("--samples", type=int, default=6400)
-    p.add_argument("--batch", type=int, default=128)
-    p.add_argument("--warmup", type=int, default=10)
+    p = parser(samples=6400, warmup=10)
     p.add_argument("--vocab", type=int, default=10000)
     p.add_argument("--seq-len", type=int, default=50)
     args = p.parse_args()
@@ -36,25 +32,9 @@ def main():
     g = torch.Generator().manual_seed(0)
     x = torch.randint(0, args.vocab, (args.samples, args.seq_len), generator=g)
     y = torch.randint(0, 20, (args.samples,), generator=g)
-    model, loss_fn = LstmClassifier(args.vocab), nn.NLLLoss()
-    opt = torch.optim.SGD(model.parameters(), lr=0.01)
-    order = torch.randperm(args.samples, generator=g)
-
-    def step(i):
-        idx = order[(i * args.batch) % args.samples:][: args.batch]
-        opt.zero_grad()
-        loss_fn(model(x[idx]), y[idx]).backward()
-        opt.step()
-
-    for i in range(args.warmup):
-        step(i)
-    batches = (args.samples + args.batch - 1) // args.batch
-    t, cpu = time.perf_counter(), time.process_time()
-    for i in range(batches):
-        step(i)
-    print(f"RESULT lstm_classifier {args.samples / (time.perf_counter() - t):.1f}")
-    print(f"RESULT lstm_classifier_per_cpu_s {args.samples / (time.process_time() - cpu):.1f}")
-
+    model = LstmClassifier(args.vocab)
+    time_training("lstm_classifier", model, nn.NLLLoss(), x, y, args,
+                  order=torch.randperm(args.samples, generator=g))
 
 if __name__ == "__main__":
     main()

@@ -6,12 +6,13 @@ average pooling, linear, log-softmax), the same generated data, batch, SGD and t
 ember.examples.ResNetBench: `warmup` iterations, one epoch timed; then inference in evaluation mode (no
 autograd), `samples` images in batches timed.
 """
-import argparse
 import time
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from torch_timing import parser, time_training
 
 
 class Block(nn.Module):
@@ -46,33 +47,13 @@ class ResNet20(nn.Module):
 
 
 def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("--threads", type=int, required=True)
-    p.add_argument("--samples", type=int, default=1280)
-    p.add_argument("--batch", type=int, default=128)
-    p.add_argument("--warmup", type=int, default=3)
-    args = p.parse_args()
+    args = parser(samples=1280, warmup=3).parse_args()
     torch.set_num_threads(args.threads)
     g = torch.Generator().manual_seed(0)
     x = torch.randn(args.samples, 3, 32, 32, generator=g)
     y = torch.randint(0, 10, (args.samples,), generator=g)
     model = ResNet20()
-    opt = torch.optim.SGD(model.parameters(), lr=0.01)
-
-    def step(i):
-        lo = (i * args.batch) % args.samples
-        opt.zero_grad()
-        F.nll_loss(model(x[lo:lo + args.batch]), y[lo:lo + args.batch]).backward()
-        opt.step()
-
-    for i in range(args.warmup):
-        step(i)
-    batches = (args.samples + args.batch - 1) // args.batch
-    t, cpu = time.perf_counter(), time.process_time()
-    for i in range(batches):
-        step(i)
-    print(f"RESULT resnet20_train {args.samples / (time.perf_counter() - t):.1f}")
-    print(f"RESULT resnet20_train_per_cpu_s {args.samples / (time.process_time() - cpu):.1f}")
+    time_training("resnet20_train", model, F.nll_loss, x, y, args)
     model.eval()
     batch = torch.randn(args.batch, 3, 32, 32, generator=g)
     with torch.no_grad():
