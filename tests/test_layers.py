@@ -40,6 +40,18 @@ def test_spatial_convolution_matches_numpy(sc, rng):
     np.testing.assert_allclose(m.forward(x), _conv_ref(x, w, b, 2, 1), atol=1e-4, rtol=1e-4)
 
 
+def test_grouped_convolution_matches_numpy_per_group(sc, rng):
+    m = SpatialConvolution(4, 6, 3, 3, 1, 1, 1, 1, n_group=2, with_bias=False)
+    (w,) = m.get_weights()
+    assert w.shape == (6, 2, 3, 3)
+    x = rng.standard_normal((2, 4, 5, 6)).astype(np.float32)
+    ref = np.concatenate([_conv_ref(x[:, 2 * g:2 * g + 2], w[3 * g:3 * g + 3], 0, 1, 1) for g in range(2)], axis=1)
+    np.testing.assert_allclose(m.forward(x), ref, atol=1e-4, rtol=1e-4)
+    assert "nGroup=2" in repr(m)
+    with pytest.raises(ValueError, match="n_group=3 must"):
+        SpatialConvolution(4, 6, 3, 3, n_group=3)
+
+
 def test_pooling_matches_numpy(sc, rng):
     x = rng.standard_normal((2, 3, 6, 6)).astype(np.float32)
     blocks = x.reshape(2, 3, 3, 2, 3, 2)

@@ -12,27 +12,38 @@ class SpatialConvolution(Model):
         n_output_plane (int): output channels.
         kernel_w (int), kernel_h (int): kernel width and height.
         stride_w (int), stride_h (int): strides. Default: 1.
-        pad_w (int), pad_h (int): zero padding on each side. Default: 0.
+        pad_w (int), pad_h (int): zero padding on each side; both -1 for "same" padding. Default: 0.
+        n_group (int): channel groups (PyTorch's ``groups``): output block g sees only input block g;
+            must divide both plane counts; ``n_group = n_input_plane`` is a depthwise convolution. Default: 1.
+        with_bias (bool): whether to add a learned bias. Default: True.
         wRegularizer, bRegularizer (Regularizer, optional): penalties on the weight and the bias.
 
     Shape:
         - Input: (N, n_input_plane, H, W) or (n_input_plane, H, W)
         - Output: (N, n_output_plane, (H + 2 pad_h - kernel_h) // stride_h + 1, (W + 2 pad_w - kernel_w) // stride_w + 1)
+        - Weight: (n_output_plane, n_input_plane // n_group, kernel_h, kernel_w)
 
     Examples:
         >>> import numpy as np
         >>> conv = SpatialConvolution(1, 6, 5, 5)
         >>> conv.forward(np.zeros((2, 1, 28, 28), np.float32)).shape
         (2, 6, 24, 24)
+        >>> SpatialConvolution(4, 8, 3, 3, 1, 1, 1, 1, n_group=4).forward(np.zeros((1, 4, 5, 5), np.float32)).shape
+        (1, 8, 5, 5)
     """
 
     _java_class = "ember.nn.SpatialConvolution"
 
     def __init__(self, n_input_plane, n_output_plane, kernel_w, kernel_h, stride_w=1, stride_h=1, pad_w=0, pad_h=0,
-                 wRegularizer=None, bRegularizer=None):
-        super().__init__(None, as_int(n_input_plane, "n_input_plane"), as_int(n_output_plane, "n_output_plane"),
-                         as_int(kernel_w, "kernel_w"), as_int(kernel_h, "kernel_h"), as_int(stride_w, "stride_w"),
-                         as_int(stride_h, "stride_h"), as_int(pad_w, "pad_w"), as_int(pad_h, "pad_h"))
+                 n_group=1, wRegularizer=None, bRegularizer=None, with_bias=True):
+        n_in, n_out = as_int(n_input_plane, "n_input_plane"), as_int(n_output_plane, "n_output_plane")
+        n_group = as_int(n_group, "n_group")
+        if n_group < 1 or n_in % n_group or n_out % n_group:
+            raise ValueError(f"n_group={n_group} must be positive and divide n_input_plane={n_in} and "
+                             f"n_output_plane={n_out}")
+        super().__init__(None, n_in, n_out, as_int(kernel_w, "kernel_w"), as_int(kernel_h, "kernel_h"),
+                         as_int(stride_w, "stride_w"), as_int(stride_h, "stride_h"), as_int(pad_w, "pad_w"),
+                         as_int(pad_h, "pad_h"), n_group, as_bool(with_bias, "with_bias"))
         self._set_regularizers(wRegularizer, bRegularizer)
 
 

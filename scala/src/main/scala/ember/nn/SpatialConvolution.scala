@@ -1,6 +1,6 @@
 package ember.nn
 
-import ember.tensor.{Conv2d, Conv2dGrads, Conv2dShape, Conv2dWorkspace, Tensor}
+import ember.tensor.{Conv2d, Conv2dGrads, Conv2dShape, Conv2dWorkspace, GroupedConv2d, GroupedConv2dWorkspace, Tensor}
 import ember.tensor.dnn.{ConvGrads, ConvSpec}
 
 /**
@@ -9,28 +9,39 @@ import ember.tensor.dnn.{ConvGrads, ConvSpec}
  * `padW = padH = -1` means "same" padding: output size ceil(input / stride), the extra row/column of
  * padding (if any) at the bottom/right, as in BigDL and TensorFlow.
  *
- * The weight has shape [nOutputPlane, nInputPlane, kernelH, kernelW] (PyTorch's layout) and, like the bias,
- * is initialised uniform in +-1/sqrt(nInputPlane * kernelH * kernelW). Computed by im2col + GEMM
- * (see `ember.tensor.Conv2d`), or by oneDNN when enabled (see [[Conv2dBase]]).
+ * `nGroup` (BigDL's name; PyTorch's `groups`) cuts the input and output channels into that many blocks, output
+ * block g seeing only input block g (`nGroup = nInputPlane` is a depthwise convolution); both plane counts must
+ * be multiples of it.
+ *
+ * The weight has shape [nOutputPlane, nInputPlane / nGroup, kernelH, kernelW] (PyTorch's layout) and, like the
+ * bias, is initialised uniform in +-1/sqrt(nInputPlane / nGroup * kernelH * kernelW). Computed by im2col + GEMM
+ * (see `ember.tensor.Conv2d`, per group `ember.tensor.GroupedConv2d`), or by oneDNN when enabled (see
+ * [[Conv2dBase]]). Model files written before `nGroup` existed (nine arguments) load with `nGroup = 1`.
  */
 class SpatialConvolution(val nInputPlane: Int, val nOutputPlane: Int, val kernelW: Int, val kernelH: Int,
-    val strideW: Int, val strideH: Int, val padW: Int, val padH: Int, val withBias: Boolean)
-  extends Conv2dBase("SpatialConvolution", nInputPlane, nOutputPlane, Array(nOutputPlane, nInputPlane, kernelH, kernelW), withBias) {
-  require(nInputPlane > 0, s"SpatialConvolution: nInputPlane must be positive, got $nInputPlane")
-  require(nOutputPlane > 0, s"SpatialConvolution: nOutputPlane must be positive, got $nOutputPlane")
+    val strideW: Int, val strideH: Int, val padW: Int, val padH: Int, val nGroup: Int, val withBias: Boolean)
+  extends Conv2dBase("SpatialConvolution", nInputPlane, nOutputPlane,
+    Array(nOutputPlane, SpatialConvolution.planesPerGroup(nInputPlane, nOutputPlane, nGroup), kernelH, kernelW), withBias) {
   require(kernelW > 0 && kernelH > 0, s"SpatialConvolution: kernel size must be positive, got ${kernelW}x$kernelH")
   require(strideW > 0 && strideH > 0, s"SpatialConvolution: stride must be positive, got ${strideW}x$strideH")
   require((padW >= 0 && padH >= 0) || (padW == -1 && padH == -1),
     s"SpatialConvolution: padding must be >= 0 (or both -1 for 'same'), got padW=$padW padH=$padH")
 
   def this(nInputPlane: Int, nOutputPlane: Int, kernelW: Int, kernelH: Int) =
-    this(nInputPlane, nOutputPlane, kernelW, kernelH, 1, 1, 0, 0, true)
+    this(nInputPlane, nOutputPlane, kernelW, kernelH, 1, 1, 0, 0, 1, true)
   def this(nInputPlane: Int, nOutputPlane: Int, kernelW: Int, kernelH: Int, strideW: Int, strideH: Int) =
-    this(nInputPlane, nOutputPlane, kernelW, kernelH, strideW, strideH, 0, 0, true)
+    this(nInputPlane, nOutputPlane, kernelW, kernelH, strideW, strideH, 0, 0, 1, true)
   def this(nInputPlane: Int, nOutputPlane: Int, kernelW: Int, kernelH: Int, strideW: Int, strideH: Int, padW: Int, padH: Int) =
-    this(nInputPlane, nOutputPlane, kernelW, kernelH, strideW, strideH, padW, padH, true)
+    this(nInputPlane, nOutputPlane, kernelW, kernelH, strideW, strideH, padW, padH, 1, true)
+  /** BigDL's `SpatialConvolution(..., padW, padH, nGroup)`. */
+  def this(nInputPlane: Int, nOutputPlane: Int, kernelW: Int, kernelH: Int, strideW: Int, strideH: Int, padW: Int, padH: Int,
+      nGroup: Int) = this(nInputPlane, nOutputPlane, kernelW, kernelH, strideW, strideH, padW, padH, nGroup, true)
+  /** Without groups; also what model files of nine arguments (written before `nGroup`) are built with. */
+  def this(nInputPlane: Int, nOutputPlane: Int, kernelW: Int, kernelH: Int, strideW: Int, strideH: Int, padW: Int, padH: Int,
+      withBias: Boolean) = this(nInputPlane, nOutputPlane, kernelW, kernelH, strideW, strideH, padW, padH, 1, withBias)
 
   @transient private lazy val workspace = new Conv2dWorkspace()
+  @transient private lazy val groupedWorkspace = new GroupedConv2dWorkspace()
   private def name = "SpatialConvolution"
 
   override protected def spec(x: Tensor): ConvSpec = {
@@ -42,21 +53,41 @@ class SpatialConvolution(val nInputPlane: Int, val nOutputPlane: Int, val kernel
     val pW = if (same) math.max(0, (outW - 1) * strideW + kernelW - w) / 2 else padW
     require(outH > 0 && outW > 0, s"$name: input of shape ${x.shapeString} is smaller than the ${kernelW}x$kernelH " +
       s"kernel with padding ${padW}x$padH")
-    ConvSpec(x.size(0), nInputPlane, h, w, nOutputPlane, outH, outW, kernelH, kernelW, strideH, strideW, pH, pW, bias = withBias)
+    ConvSpec(x.size(0), nInputPlane, h, w, nOutputPlane, outH, outW, kernelH, kernelW, strideH, strideW, pH, pW,
+      groups = nGroup, bias = withBias)
   }
 
-  private def shape(s: ConvSpec) =
-    Conv2dShape(s.inC, s.inH, s.inW, s.outC, s.kH, s.kW, s.strideH, s.strideW, s.padH, s.padW, s.outH, s.outW)
+  /** The geometry of one group (the whole convolution without groups). */
+  private def shape(s: ConvSpec) = Conv2dShape(s.inC / nGroup, s.inH, s.inW, s.outC / nGroup, s.kH, s.kW,
+    s.strideH, s.strideW, s.padH, s.padW, s.outH, s.outW)
 
-  override protected def jvmForward(s: ConvSpec, x: Tensor, out: Tensor): Unit = Conv2d.forward(shape(s), x, weight, bias, out, workspace)
+  override protected def jvmForward(s: ConvSpec, x: Tensor, out: Tensor): Unit =
+    if (nGroup == 1) Conv2d.forward(shape(s), x, weight, bias, out, workspace)
+    else GroupedConv2d.forward(shape(s), nGroup, x, weight, bias, out, groupedWorkspace)
 
-  override protected def jvmBackward(s: ConvSpec, x: Tensor, g: Tensor, grads: ConvGrads): Unit =
-    Conv2d.backward(shape(s), x, g, weight, Conv2dGrads(grads.gradInput, grads.gradWeight, grads.gradBias), workspace)
+  override protected def jvmBackward(s: ConvSpec, x: Tensor, g: Tensor, grads: ConvGrads): Unit = {
+    val gs = Conv2dGrads(grads.gradInput, grads.gradWeight, grads.gradBias)
+    if (nGroup == 1) Conv2d.backward(shape(s), x, g, weight, gs, workspace)
+    else GroupedConv2d.backward(shape(s), nGroup, x, g, weight, gs, groupedWorkspace)
+  }
 
   override def config: Seq[(String, Any)] = Seq("nInputPlane" -> nInputPlane, "nOutputPlane" -> nOutputPlane,
     "kernelW" -> kernelW, "kernelH" -> kernelH, "strideW" -> strideW, "strideH" -> strideH, "padW" -> padW,
-    "padH" -> padH, "withBias" -> withBias)
+    "padH" -> padH, "nGroup" -> nGroup, "withBias" -> withBias)
 
   override def toString: String = LayerSupport.repr(name, Seq(nInputPlane, nOutputPlane, kernelW, kernelH),
-    ("strideW", strideW, 1), ("strideH", strideH, 1), ("padW", padW, 0), ("padH", padH, 0), ("withBias", withBias, true))
+    ("strideW", strideW, 1), ("strideH", strideH, 1), ("padW", padW, 0), ("padH", padH, 0), ("nGroup", nGroup, 1), ("withBias", withBias, true))
+}
+
+object SpatialConvolution {
+
+  /** Input planes per group, after checking the plane counts against `nGroup` (runs before the weight exists). */
+  private def planesPerGroup(nInputPlane: Int, nOutputPlane: Int, nGroup: Int): Int = {
+    require(nInputPlane > 0, s"SpatialConvolution: nInputPlane must be positive, got $nInputPlane")
+    require(nOutputPlane > 0, s"SpatialConvolution: nOutputPlane must be positive, got $nOutputPlane")
+    require(nGroup > 0, s"SpatialConvolution: nGroup must be positive, got $nGroup")
+    require(nInputPlane % nGroup == 0 && nOutputPlane % nGroup == 0,
+      s"SpatialConvolution: nGroup=$nGroup must divide nInputPlane=$nInputPlane and nOutputPlane=$nOutputPlane")
+    nInputPlane / nGroup
+  }
 }

@@ -43,6 +43,8 @@ class DnnKernelsSuite extends AnyFunSuite {
   compare("SpatialConvolution 3x3 pad 1", new SpatialConvolution(3, 8, 3, 3, 1, 1, 1, 1), Seq(4, 3, 9, 9))
   compare("SpatialConvolution 5x5 stride 2, no bias", new SpatialConvolution(4, 6, 5, 5, 2, 2, 0, 0, false), Seq(3, 4, 13, 11))
   compare("SpatialConvolution 'same' stride 2", new SpatialConvolution(2, 5, 3, 3, 2, 2, -1, -1), Seq(2, 2, 8, 7))
+  compare("SpatialConvolution 2 groups", new SpatialConvolution(4, 6, 3, 3, 1, 1, 1, 1, 2), Seq(3, 4, 8, 7))
+  compare("SpatialConvolution depthwise stride 2, no bias", new SpatialConvolution(4, 8, 3, 3, 2, 2, 1, 1, 4, false), Seq(2, 4, 9, 9))
   compare("SpatialConvolution 1x1 on one image", new SpatialConvolution(6, 4, 1, 1), Seq(6, 5, 5))
   compare("SpatialDilatedConvolution dilation 2", new SpatialDilatedConvolution(3, 4, 3, 3, 1, 1, 2, 2, 2, 2), Seq(2, 3, 10, 10))
   compare("SpatialDilatedConvolution stride 2 dilation 3x1", new SpatialDilatedConvolution(2, 3, 3, 2, 2, 1, 1, 0, 3, 1), Seq(2, 2, 11, 9))

@@ -3,6 +3,7 @@ package ember.nn
 import java.util.Random
 
 import ember.tensor.{Conv2d, Conv2dGrads, Conv2dShape, Conv2dWorkspace, RandomGenerator, Tensor}
+import ember.tensor.dnn.Dnn
 import org.scalatest.funsuite.AnyFunSuite
 
 /** SpatialConvolution and the Conv2d kernels against a naive nested-loop convolution computed in Double. */
@@ -96,6 +97,67 @@ class SpatialConvolutionSuite extends AnyFunSuite {
       assertClose(gw, egw, s"gradWeight group=$group cache=$cache")
       assertClose(gb, egb, s"gradBias group=$group cache=$cache")
     }
+  }
+
+  /** A grouped convolution is, per group, the naive convolution of its input block with its weight slice. */
+  private def naiveGrouped(s: Conv2dShape, groups: Int, x: Tensor, w: Tensor, b: Tensor, g: Tensor) = {
+    val parts = (0 until groups).map { k =>
+      val xk = x.narrow(1, k * s.nIn, s.nIn).contiguous()
+      val wk = w.narrow(0, k * s.nOut, s.nOut)
+      val gk = g.narrow(1, k * s.nOut, s.nOut).contiguous()
+      (naiveForward(s, xk, wk, b.narrow(0, k * s.nOut, s.nOut)), naiveBackward(s, xk, wk, gk))
+    }
+    def interleave(blocks: Seq[Array[Double]], rows: Int): Array[Double] = { // [N, block, ...] blocks -> [N, all, ...]
+      val per = blocks.head.length / rows
+      Array.tabulate(rows * per * groups)(i => blocks((i / per) % groups)((i / (per * groups)) * per + i % per))
+    }
+    val n = x.size(0)
+    (interleave(parts.map(_._1), n), interleave(parts.map(_._2._1), n), parts.flatMap(_._2._2).toArray,
+      parts.flatMap(_._2._3).toArray)
+  }
+
+  // (nIn, nOut, groups, kernel, stride, pad): two groups, depthwise, depthwise with a channel multiplier of 2
+  for ((nIn, nOut, groups, k, st, p) <- Seq((4, 6, 2, 3, 1, 1), (3, 3, 3, 3, 2, 1), (2, 4, 2, 2, 1, 0));
+       kernels <- Seq(Dnn.JvmKernels, Dnn.DnnlKernels))
+    test(s"nGroup=$groups ($nIn -> $nOut, ${k}x$k stride $st pad $p) matches the per-group naive convolution on ${kernels.name}") {
+      assume(kernels == Dnn.JvmKernels || Dnn.runtime.isRight, "oneDNN does not load on this platform")
+      Dnn.withKernels(kernels) {
+        RandomGenerator.setSeed(4)
+        val conv = new SpatialConvolution(nIn, nOut, k, k, st, st, p, p, groups)
+        assert(conv.weight.shape.toSeq == Seq(nOut, nIn / groups, k, k))
+        val (h, w) = (7, 6)
+        val s = Conv2dShape(nIn / groups, h, w, nOut / groups, k, k, st, st, p, p,
+          Conv2dShape.outSize(h, k, st, p), Conv2dShape.outSize(w, k, st, p))
+        val x = normal(3, nIn, h, w)
+        val g = normal(3, nOut, s.outH, s.outW)
+        val (ey, egi, egw, egb) = naiveGrouped(s, groups, x, conv.weight, conv.bias, g)
+        assertClose(conv.forward(x), ey, "forward")
+        conv.zeroGradParameters()
+        assertClose(conv.backward(x, g), egi, "gradInput")
+        assertClose(conv.gradWeight, egw, "gradWeight")
+        assertClose(conv.gradBias, egb, "gradBias")
+      }
+    }
+
+  test("nGroup must divide both plane counts; toString and the model file carry it") {
+    val e = intercept[IllegalArgumentException](new SpatialConvolution(4, 6, 3, 3, 1, 1, 0, 0, 4))
+    assert(e.getMessage.contains("nGroup=4 must divide nInputPlane=4 and nOutputPlane=6"))
+    assert(intercept[IllegalArgumentException](new SpatialConvolution(4, 6, 3, 3, 1, 1, 0, 0, 0)).getMessage
+      .contains("nGroup must be positive, got 0"))
+    assert(new SpatialConvolution(4, 6, 3, 3, 1, 1, 1, 1, 2).toString == "SpatialConvolution(4, 6, 3, 3, padW=1, padH=1, nGroup=2)")
+  }
+
+  test("a model file written before nGroup existed (nine arguments) still loads, with one group") {
+    val w = normal(3, 2, 3, 3)
+    // the structure as the previous release wrote it: withBias right after padH
+    val oldModel = """{"class":"ember.nn.SpatialConvolution","args":{"nInputPlane":2,"nOutputPlane":3,"kernelW":3,""" +
+      """"kernelH":3,"strideW":1,"strideH":1,"padW":1,"padH":1,"withBias":false}}"""
+    val bytes = ember.io.ModelFile.writeTensors(Seq("weight" -> w),
+      Map("format" -> "ember", "format_version" -> ember.io.ModelFile.FormatVersion, "model" -> oldModel))
+    val back = ember.io.ModelFile.fromBytes(bytes).asInstanceOf[SpatialConvolution]
+    assert(back.nGroup == 1 && !back.withBias && back.padW == 1 && back.weight.almostEqual(w, 0, 0))
+    val again = ember.io.ModelFile.fromBytes(ember.io.ModelFile.toBytes(new SpatialConvolution(4, 6, 3, 3, 1, 1, 0, 0, 2)))
+    assert(again.asInstanceOf[SpatialConvolution].nGroup == 2)
   }
 
   test("backward after a forward on another input recomputes the columns instead of using stale ones") {
