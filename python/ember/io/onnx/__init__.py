@@ -1,0 +1,117 @@
+"""ONNX import and export (mirrors the Scala package ``ember.io``; needs the ``onnx`` package:
+``pip install ember-dl[onnx]``).
+
+:func:`load` builds an Ember model from an ONNX graph (opset 13 or later) and :func:`save` writes an Ember
+model as an ONNX graph (opset 17). Supported operators: Conv (dilations, pads; asymmetric pads through a
+padding layer), ConvTranspose, Gemm, MatMul (by a constant), Add / Sub / Mul / Div (with broadcasting
+constants), Sum, Pow, Relu, LeakyRelu, Elu, Sigmoid, Tanh, Softmax / LogSoftmax, MaxPool, AveragePool,
+GlobalAveragePool, BatchNormalization, LRN, Flatten, Reshape, Transpose, Concat, Squeeze / Unsqueeze,
+Gather (embedding, or one index), Dropout, Identity, Cast, Pad, Constant, LSTM and GRU (forward).
+The mapping table is ``ember.io.onnx._import.OPS`` (import) and ``ember.io.onnx._export.LAYERS`` (export).
+
+Examples:
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from ember.models import LeNet5
+    >>> from ember.io import onnx as ember_onnx
+    >>> path = os.path.join(tempfile.mkdtemp(), "lenet5.onnx")
+    >>> model = LeNet5(10).evaluate()
+    >>> ember_onnx.save(model, path, input_shape=(None, 784))
+    >>> again = ember_onnx.load(path).evaluate()
+    >>> x = np.random.rand(4, 784).astype(np.float32)
+    >>> bool(np.allclose(model.forward(x), again.forward(x), atol=1e-5))
+    True
+"""
+import os
+
+from ember.io.onnx.errors import OnnxExportError, OnnxImportError, UnsupportedOperatorError
+
+__all__ = ["load", "save", "to_onnx", "from_onnx", "OnnxImportError", "OnnxExportError", "UnsupportedOperatorError"]
+
+
+def _onnx():
+    try:
+        import onnx
+    except ImportError as e:
+        raise ImportError("ember.io.onnx needs the 'onnx' package: pip install ember-dl[onnx] (or pip install onnx)") from e
+    return onnx
+
+
+def from_onnx(model):
+    """The Ember model of an ``onnx.ModelProto`` (see :func:`load`)."""
+    _onnx()
+    from ember.io.onnx import _ember, _import
+
+    return _ember.load_model(_import.convert(model))
+
+
+def load(path_or_bytes):
+    """Builds an Ember model from an ONNX model: a file path, the serialized bytes, or an ``onnx.ModelProto``.
+
+    Weights, biases and batch-norm running statistics are copied; the model is in training mode, so it can be
+    fine-tuned; call ``evaluate()`` for inference. A chain of layers becomes a ``Sequential``, anything else a
+    ``Graph`` (one input per ONNX graph input that is not an initializer, in order).
+
+    Raises:
+        UnsupportedOperatorError: nodes that cannot be converted; the message names each (operator, node name,
+            node index and why).
+        OnnxImportError: an opset older than 13, an output that is a constant.
+        FileNotFoundError: no file at the path.
+    """
+    onnx = _onnx()
+    if isinstance(path_or_bytes, (bytes, bytearray, memoryview)):
+        model = onnx.load_from_string(bytes(path_or_bytes))
+    elif isinstance(path_or_bytes, (str, os.PathLike)):
+        if not os.path.isfile(path_or_bytes):
+            raise FileNotFoundError(f"no ONNX file at {os.fspath(path_or_bytes)!r}")
+        model = onnx.load(os.fspath(path_or_bytes))
+    elif isinstance(path_or_bytes, onnx.ModelProto):
+        model = path_or_bytes
+    else:
+        raise TypeError(f"load: expected a path, bytes or onnx.ModelProto, got {type(path_or_bytes).__name__}")
+    return from_onnx(model)
+
+
+def _shapes(input_shape):
+    if input_shape is None:
+        raise ValueError("input_shape is required: the shape of one input batch, e.g. (None, 784) (the batch "
+                         "dimension, first, is declared dynamic), or a list of shapes for a multi-input model")
+    shapes = list(input_shape)
+    if shapes and all(isinstance(s, (list, tuple)) for s in shapes):
+        return [tuple(s) for s in shapes]
+    return [tuple(shapes)]
+
+
+def to_onnx(model, input_shape):
+    """The ``onnx.ModelProto`` (opset 17) of an Ember model (see :func:`save`)."""
+    _onnx()
+    from ember.io.onnx import _ember, _export
+
+    shapes = _shapes(input_shape)
+    for s in shapes:
+        if len(s) < 1 or any(d is not None and (not isinstance(d, int) or d <= 0) for d in s[1:]):
+            raise ValueError(f"input_shape: expected (batch, *sizes) with positive int sizes, got {s!r}")
+    structure, tensors = _ember.read_model(model)
+    return _export.convert(structure, tensors, shapes)
+
+
+def save(model, path, input_shape=None, over_write=True):
+    """Writes an Ember model as an ONNX file (opset 17) for inputs of ``input_shape``.
+
+    Args:
+        model: an Ember model made of the layers listed in this module's docstring (and Sequential / Graph
+            containers, Recurrent LSTM/GRU).
+        path: the file to write.
+        input_shape: shape of one input batch, batch first (``(None, 3, 32, 32)``; the batch dimension is
+            dynamic in the file), or a list of shapes for a multi-input Graph.
+        over_write (bool): replace an existing file. Default: True.
+
+    Raises:
+        OnnxExportError: modules without an ONNX export; the message names each one and its path in the model.
+        FileExistsError: ``path`` exists and ``over_write`` is False.
+    """
+    proto = to_onnx(model, input_shape)
+    if not over_write and os.path.exists(path):
+        raise FileExistsError(f"{os.fspath(path)!r} exists; pass over_write=True to replace it")
+    with open(path, "wb") as f:
+        f.write(proto.SerializeToString())

@@ -1,0 +1,58 @@
+"""State shared by the ONNX importer's operator functions: the values of the graph being imported."""
+import numpy as np
+from onnx import helper, numpy_helper
+
+from ember.io.onnx._ember import Builder
+
+
+class Unsupported(Exception):
+    """A node that cannot become Ember layers; the message says why (empty: the operator is unknown)."""
+
+
+class _Failed:
+    """Marks the outputs of a node that failed, so that later nodes reading them are skipped quietly."""
+
+
+FAILED = _Failed()
+
+
+class Context:
+    """Values of the graph being imported: constants, Ember node indices, known ranks."""
+
+    def __init__(self, graph, ranks):
+        self.builder = Builder()
+        self.values = {}
+        self.ranks = ranks
+        for init in graph.initializer:
+            self.values[init.name] = numpy_helper.to_array(init)
+
+    def is_const(self, name):
+        return isinstance(self.values.get(name), np.ndarray)
+
+    def const(self, node, i, what):
+        """Input ``i`` of ``node`` as a constant array; ``Unsupported`` when it is computed by the graph."""
+        name = node.input[i] if i < len(node.input) else ""
+        if name == "":
+            return None
+        if not self.is_const(name):
+            raise Unsupported(f"{what} (input {i}, '{name}') must be a constant (an initializer)")
+        return self.values[name]
+
+    def node(self, name):
+        v = self.values[name]
+        if isinstance(v, np.ndarray):
+            raise Unsupported(f"input '{name}' is a constant where Ember needs a computed value")
+        return v
+
+    def rank(self, name):
+        return self.ranks.get(name)
+
+    def add(self, layer, *inputs):
+        return self.builder.add(layer, [self.node(i) for i in inputs])
+
+    def chain(self, layers, input_name):
+        return self.builder.chain(layers, self.node(input_name))
+
+
+def attributes(node):
+    return {a.name: helper.get_attribute_value(a) for a in node.attribute}

@@ -1,0 +1,377 @@
+"""Ember model -> ONNX graph (opset 17).
+
+The model's structure and tensors come from its model file (:func:`~ember.io.onnx._ember.read_model`):
+each module's class, constructor arguments and children, tensors named by module path. The walk keeps,
+for every value, its ONNX name and its rank (the number of dimensions: ONNX's axes must be explicit where
+Ember counts "within a sample" or picks a softmax dimension by rank); the graph inputs' shapes give the
+first ranks. Containers (Sequential, Graph, Recurrent) are walked; every other module has one small
+function in ``LAYERS`` (the one mapping table) that appends ONNX nodes and returns its output. A module
+without an export is recorded and reported with all the others in one :class:`OnnxExportError`.
+Layout notes (the inverse of the importer's): Linear -> Gemm with transB=1; Recurrent(LSTM/GRU) reads
+[batch, time, features], so a Transpose feeds ONNX's layout-0 LSTM/GRU and a Squeeze + Transpose follow it;
+Ember's LSTM gates i, f, g, o go to ONNX's i, o, f, c with the bias as Wb (Rb = 0); GRU r, z, n -> z, r, h
+with linear_before_reset=1.
+"""
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+from ember.io.onnx.errors import OnnxExportError
+
+OPSET = 17
+IR_VERSION = 8
+DOUBLE_MAX = float(np.finfo(np.float64).max)
+
+
+class NotExportable(Exception):
+    """A module (or a setting of it) with no ONNX equivalent; the message says which."""
+
+
+class Context:
+    """The ONNX graph being written: nodes, initializers and fresh value names."""
+
+    def __init__(self):
+        self.nodes = []
+        self.initializers = []
+        self.count = 0
+        self.problems = []
+
+    def fresh(self, hint):
+        self.count += 1
+        return f"{hint}_{self.count}"
+
+    def const(self, hint, value, dtype=np.float32):
+        name = self.fresh(hint)
+        self.initializers.append(numpy_helper.from_array(np.asarray(value, dtype=dtype), name))
+        return name
+
+    def node(self, op, inputs, where, **attrs):
+        """Appends node ``op`` reading ``inputs``; returns the name of its (first) output."""
+        out = self.fresh(where.replace(".", "_") + "_" + op)
+        self.nodes.append(helper.make_node(op, list(inputs), [out], name=f"{where}/{op}_{self.count}", **attrs))
+        return out
+
+
+# ---------------------------------------------------------------------------------------------- layers
+# Each takes (ctx, args, tensors, x, where) with x = (name, rank), or a list of them for table modules, and
+# returns (name, rank) of the output.
+
+
+def conv(ctx, a, t, x, where):
+    pads = [a["padH"], a["padW"], a["padH"], a["padW"]]
+    if min(pads) < 0:
+        raise NotExportable("negative (same) padding")
+    k = t["weight"].shape[2:]
+    inputs = [x[0], ctx.const("W", t["weight"])] + ([ctx.const("B", t["bias"])] if "bias" in t else [])
+    strides = [a.get("strideH", a.get("dH")), a.get("strideW", a.get("dW"))]
+    dil = [a.get("dilationH", 1), a.get("dilationW", 1)]
+    return ctx.node("Conv", inputs, where, kernel_shape=list(k), strides=strides, pads=pads, dilations=dil,
+                    group=a.get("nGroup", a.get("groups", 1))), x[1]
+
+
+def conv_transpose(ctx, a, t, x, where):
+    inputs = [x[0], ctx.const("W", t["weight"])] + ([ctx.const("B", t["bias"])] if "bias" in t else [])
+    return ctx.node("ConvTranspose", inputs, where, kernel_shape=list(t["weight"].shape[2:]), strides=[a["dH"], a["dW"]],
+                    pads=[a["padH"], a["padW"], a["padH"], a["padW"]], output_padding=[a["adjH"], a["adjW"]]), x[1]
+
+
+def linear(ctx, a, t, x, where):
+    if x[1] != 2:
+        raise NotExportable(f"input of rank {x[1]} (ONNX Gemm takes 2-d input)")
+    inputs = [x[0], ctx.const("W", t["weight"])] + ([ctx.const("B", t["bias"])] if "bias" in t else [])
+    return ctx.node("Gemm", inputs, where, transB=1), 2
+
+
+def pointwise(op, **fixed):
+    def export(ctx, a, t, x, where):
+        attrs = {k: float(a[v]) for k, v in fixed.items()}
+        return ctx.node(op, [x[0]], where, **attrs), x[1]
+
+    return export
+
+
+def softmax(op):
+    def export(ctx, a, t, x, where):
+        if x[1] not in (1, 2, 3, 4):
+            raise NotExportable(f"input of rank {x[1]}")
+        return ctx.node(op, [x[0]], where, axis=0 if x[1] in (1, 3) else 1), x[1]
+
+    return export
+
+
+def max_pool(ctx, a, t, x, where):
+    return ctx.node("MaxPool", [x[0]], where, kernel_shape=[a["kH"], a["kW"]], strides=[a["dH"], a["dW"]],
+                    pads=_pool_pads(a), ceil_mode=int(a["ceilMode"])), x[1]
+
+
+def _pool_pads(a):
+    if a["padW"] < 0 or a["padH"] < 0:
+        raise NotExportable("negative (same) padding")
+    return [a["padH"], a["padW"], a["padH"], a["padW"]]
+
+
+def avg_pool(ctx, a, t, x, where):
+    if not a["divide"]:
+        raise NotExportable("divide=false (sums, not averages)")
+    if a["globalPooling"]:
+        return ctx.node("GlobalAveragePool", [x[0]], where), x[1]
+    return ctx.node("AveragePool", [x[0]], where, kernel_shape=[a["kH"], a["kW"]], strides=[a["dH"], a["dW"]],
+                    pads=_pool_pads(a), ceil_mode=int(a["ceilMode"]), count_include_pad=int(a["countIncludePad"])), x[1]
+
+
+def batch_norm(ctx, a, t, x, where):
+    n = a["nOutput"]
+    scale = t.get("weight", np.ones(n, np.float32))
+    bias = t.get("bias", np.zeros(n, np.float32))
+    inputs = [x[0]] + [ctx.const(h, v) for h, v in (("scale", scale), ("B", bias), ("mean", t["running_mean"]),
+                                                    ("var", t["running_var"]))]
+    return ctx.node("BatchNormalization", inputs, where, epsilon=float(a["eps"]), momentum=1.0 - float(a["momentum"])), x[1]
+
+
+def lrn(ctx, a, t, x, where):
+    return ctx.node("LRN", [x[0]], where, size=a["size"], alpha=float(a["alpha"]), beta=float(a["beta"]),
+                    bias=float(a["k"])), x[1]
+
+
+def reshape(ctx, a, t, x, where):
+    size = list(a["size"])
+    batch = a.get("batchMode", True)  # unset: a batched input keeps its first dimension
+    shape = [0] + size if batch else size
+    return ctx.node("Reshape", [x[0], ctx.const("shape", shape, np.int64)], where), len(shape)
+
+
+def transpose(ctx, a, t, x, where):
+    perm = list(range(x[1]))
+    p = a["permutations"]
+    for i in range(0, len(p), 2):
+        perm[p[i]], perm[p[i + 1]] = perm[p[i + 1]], perm[p[i]]
+    return ctx.node("Transpose", [x[0]], where, perm=perm), x[1]
+
+
+def _batch_offset(rank, n_sample_dims):
+    return 1 if n_sample_dims > 0 and rank > n_sample_dims else 0
+
+
+def join(ctx, a, t, xs, where):
+    rank = xs[0][1]
+    d = a["dimension"]
+    axis = d + _batch_offset(rank, a["nInputDims"]) if d >= 0 else d
+    return ctx.node("Concat", [v for v, _ in xs], where, axis=axis), rank
+
+
+def squeeze(ctx, a, t, x, where):
+    if not a["dims"]:
+        raise NotExportable("dims=[] (squeeze every size-1 dimension) needs static shapes; list the dims")
+    off = 1 if a["batchMode"] else 0
+    axes = [d + off if d >= 0 else d for d in a["dims"]]
+    return ctx.node("Squeeze", [x[0], ctx.const("axes", axes, np.int64)], where), x[1] - len(axes)
+
+
+def unsqueeze(ctx, a, t, x, where):
+    pos = a["pos"] + _batch_offset(x[1], a["numInputDims"])
+    return ctx.node("Unsqueeze", [x[0], ctx.const("axes", [pos], np.int64)], where), x[1] + 1
+
+
+def select(ctx, a, t, x, where):
+    return ctx.node("Gather", [x[0], ctx.const("index", a["index"], np.int64)], where, axis=a["dim"]), x[1] - 1
+
+
+def lookup(ctx, a, t, x, where):
+    if a["maxNorm"] < DOUBLE_MAX:
+        raise NotExportable("maxNorm (rows renormalised in forward)")
+    ids = ctx.node("Cast", [x[0]], where, to=TensorProto.INT64)
+    return ctx.node("Gather", [ctx.const("embedding", t["weight"]), ids], where, axis=0), x[1] + 1
+
+
+def dropout(ctx, a, t, x, where):
+    return ctx.node("Dropout", [x[0], ctx.const("ratio", a["initP"])], where), x[1]
+
+
+def table(op):
+    def export(ctx, a, t, xs, where):
+        names = [v for v, _ in xs]
+        if len(names) == 2 or op != "Add":
+            out = names[0]
+            for other in names[1:]:
+                out = ctx.node(op, [out, other], where)
+            return out, xs[0][1]
+        return ctx.node("Sum", names, where), xs[0][1]
+
+    return export
+
+
+def cadd(ctx, a, t, x, where):
+    return ctx.node("Add", [x[0], ctx.const("bias", t["bias"])], where), x[1]
+
+
+def cmul(ctx, a, t, x, where):
+    return ctx.node("Mul", [x[0], ctx.const("weight", t["weight"])], where), x[1]
+
+
+def add_constant(ctx, a, t, x, where):
+    return ctx.node("Add", [x[0], ctx.const("c", a["constantScalar"])], where), x[1]
+
+
+def mul_constant(ctx, a, t, x, where):
+    return ctx.node("Mul", [x[0], ctx.const("c", a["scalar"])], where), x[1]
+
+
+def power(ctx, a, t, x, where):
+    v = x[0]
+    if a["scale"] != 1:
+        v = ctx.node("Mul", [v, ctx.const("scale", a["scale"])], where)
+    if a["shift"] != 0:
+        v = ctx.node("Add", [v, ctx.const("shift", a["shift"])], where)
+    return ctx.node("Pow", [v, ctx.const("power", a["power"])], where), x[1]
+
+
+def _pad(ctx, x, axis_pads, value, where):
+    """Pad node with (begin, end) per axis in ``axis_pads`` (dict axis -> pair)."""
+    rank = x[1]
+    pads = [0] * (2 * rank)
+    for axis, (b, e) in axis_pads.items():
+        if b < 0 or e < 0:
+            raise NotExportable("negative padding (cropping)")
+        pads[axis] += b
+        pads[axis + rank] += e
+    return ctx.node("Pad", [x[0], ctx.const("pads", pads, np.int64), ctx.const("value", value)], where), rank
+
+
+def padding(ctx, a, t, x, where):
+    d = a["dim"]
+    axis = d + _batch_offset(x[1], a["nInputDim"]) if d >= 0 else d + x[1]
+    pad = a["pad"]
+    return _pad(ctx, x, {axis: (-pad, 0) if pad < 0 else (0, pad)}, a["value"], where)
+
+
+def zero_padding(ctx, a, t, x, where):
+    h, w = x[1] - 2, x[1] - 1
+    return _pad(ctx, x, {h: (a["padTop"], a["padBottom"]), w: (a["padLeft"], a["padRight"])}, 0.0, where)
+
+
+def identity(ctx, a, t, x, where):
+    return ctx.node("Identity", [x[0]], where), x[1]
+
+
+LSTM_ORDER = (0, 3, 1, 2)  # ONNX i, o, f, c <- Ember i, f, g, o
+GRU_ORDER = (1, 0, 2)  # ONNX z, r, h <- Ember r, z, n
+
+
+def _reorder(x, order):
+    chunks = np.split(x, len(order), axis=0)
+    return np.concatenate([chunks[k] for k in order], axis=0)
+
+
+def recurrent(ctx, spec, tensors, x, where):
+    """Recurrent(cell): [batch, time, in] -> Transpose -> ONNX LSTM/GRU -> Squeeze -> Transpose."""
+    cell = spec["children"][0]
+    kind = cell["class"].rsplit(".", 1)[1]
+    if kind not in ("LSTM", "GRU") or isinstance(x, list):
+        raise NotExportable(f"Recurrent({kind}) with {'given states' if isinstance(x, list) else 'this cell'}")
+    t = {k[2:]: v for k, v in tensors.items() if k.startswith("0.")}
+    h = cell["args"]["hiddenSize"]
+    order = LSTM_ORDER if kind == "LSTM" else GRU_ORDER
+    w, r = _reorder(t["weight_ih"], order)[None], _reorder(t["weight_hh"], order)[None]
+    rb = _reorder(t["bias_hh"], order) if kind == "GRU" else np.zeros_like(t["bias"])
+    b = np.concatenate([_reorder(t["bias"], order), rb])[None]
+    seq = ctx.node("Transpose", [x[0]], where, perm=[1, 0, 2])
+    attrs = {"hidden_size": h} if kind == "LSTM" else {"hidden_size": h, "linear_before_reset": 1}
+    y = ctx.node(kind, [seq, ctx.const("W", w), ctx.const("R", r), ctx.const("B", b)], where, **attrs)
+    y = ctx.node("Squeeze", [y, ctx.const("axes", [1], np.int64)], where)
+    return ctx.node("Transpose", [y], where, perm=[1, 0, 2]), 3
+
+
+LAYERS = {
+    "SpatialConvolution": conv, "SpatialDilatedConvolution": conv, "SpatialFullConvolution": conv_transpose,
+    "Linear": linear,
+    "ReLU": pointwise("Relu"), "Sigmoid": pointwise("Sigmoid"), "Tanh": pointwise("Tanh"),
+    "LeakyReLU": pointwise("LeakyRelu", alpha="negval"), "ELU": pointwise("Elu", alpha="alpha"),
+    "SoftMax": softmax("Softmax"), "LogSoftMax": softmax("LogSoftmax"),
+    "SpatialMaxPooling": max_pool, "SpatialAveragePooling": avg_pool,
+    "SpatialBatchNormalization": batch_norm, "BatchNormalization": batch_norm, "SpatialCrossMapLRN": lrn,
+    "Reshape": reshape, "InferReshape": reshape, "Transpose": transpose, "JoinTable": join,
+    "Squeeze": squeeze, "Unsqueeze": unsqueeze, "Select": select, "LookupTable": lookup,
+    "Dropout": dropout, "Identity": identity,
+    "CAddTable": table("Add"), "CMulTable": table("Mul"), "CAdd": cadd, "CMul": cmul,
+    "AddConstant": add_constant, "MulConstant": mul_constant, "Power": power,
+    "Padding": padding, "SpatialZeroPadding": zero_padding,
+}
+
+
+# ---------------------------------------------------------------------------------------------- walk
+
+
+def _sub(tensors, prefix):
+    return {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
+
+
+def emit(ctx, spec, tensors, x, where):
+    """ONNX nodes for module ``spec`` applied to ``x``; returns its output (name, rank) or a list of them."""
+    kind = spec["class"].rsplit(".", 1)[1]
+    where = spec.get("name", where)
+    if kind == "Sequential":
+        for i, child in enumerate(spec.get("children", [])):
+            x = emit(ctx, child, _sub(tensors, f"{i}."), x, f"{where}.{i}")
+        return x
+    if kind == "Graph":
+        return _graph(ctx, spec, tensors, x, where)
+    if kind == "Recurrent":
+        return _guard(ctx, kind, where, lambda: recurrent(ctx, spec, tensors, x, where))
+    if kind not in LAYERS:
+        ctx.problems.append(f"{kind} (module '{where}'): no ONNX export")
+        return _placeholder(x)
+    own = {k: v for k, v in tensors.items() if "." not in k}
+    return _guard(ctx, kind, where, lambda: LAYERS[kind](ctx, spec["args"], own, x, where), x)
+
+
+def _guard(ctx, kind, where, f, x=None):
+    try:
+        return f()
+    except NotExportable as e:
+        ctx.problems.append(f"{kind} (module '{where}'): {e}")
+        return _placeholder(x)
+
+
+def _placeholder(x):
+    """Stands for the output of a module that failed, so that the walk goes on and finds every problem."""
+    first = x[0] if isinstance(x, list) else x
+    return ("?", first[1] if first else 0)
+
+
+def _graph(ctx, spec, tensors, x, where):
+    a = spec["args"]
+    inputs = x if isinstance(x, list) else [x]
+    if len(inputs) != len(a["inputNodes"]):
+        raise OnnxExportError(f"Graph '{where}' has {len(a['inputNodes'])} inputs, given {len(inputs)}")
+    values = {}
+    for i, child in enumerate(spec["children"]):
+        if i in a["inputNodes"]:
+            values[i] = inputs[a["inputNodes"].index(i)]
+            continue
+        preds = [values[p] for p in a["predecessors"][i]]
+        arg = preds[0] if len(preds) == 1 else preds
+        values[i] = emit(ctx, child, _sub(tensors, f"{i}."), arg, f"{where}.{i}")
+    outs = [values[o] for o in a["outputNodes"]]
+    return outs[0] if len(outs) == 1 else outs
+
+
+def convert(structure, tensors, input_shapes):
+    """``onnx.ModelProto`` of an Ember model (its file structure and tensors) for inputs of ``input_shapes``
+    (each with the batch dimension first; it is declared dynamic)."""
+    ctx = Context()
+    inputs = [helper.make_tensor_value_info(f"input_{i}" if len(input_shapes) > 1 else "input", TensorProto.FLOAT,
+                                            ["batch"] + [int(d) for d in s[1:]]) for i, s in enumerate(input_shapes)]
+    xs = [(vi.name, len(s)) for vi, s in zip(inputs, input_shapes)]
+    out = emit(ctx, structure, tensors, xs[0] if len(xs) == 1 else xs, "model")
+    if ctx.problems:
+        raise OnnxExportError(f"{len(ctx.problems)} module(s) cannot be exported to ONNX:\n  " + "\n  ".join(ctx.problems))
+    outs = out if isinstance(out, list) else [out]
+    names = ["output"] if len(outs) == 1 else [f"output_{i}" for i in range(len(outs))]
+    for (v, _), name in zip(outs, names):
+        ctx.nodes.append(helper.make_node("Identity", [v], [name], name=f"{name}/Identity"))
+    outputs = [helper.make_tensor_value_info(n, TensorProto.FLOAT, [None] * rank) for n, (_, rank) in zip(names, outs)]
+    graph = helper.make_graph(ctx.nodes, "ember", inputs, outputs, ctx.initializers)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="ember")
+    model.ir_version = IR_VERSION
+    onnx.checker.check_model(model)
+    return model

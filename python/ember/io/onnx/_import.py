@@ -1,0 +1,466 @@
+"""ONNX graph -> Ember model.
+
+The nodes of an ONNX graph come in topological order. Each value is either a constant (an initializer, a
+``Constant`` node's output, or anything computed from constants only) held as a numpy array, or the output
+of an Ember node of a :class:`~ember.io.onnx._ember.Builder`. One small function per operator family
+(``OPS``, the one mapping table) turns a node into Ember layers wired to the Ember nodes of its inputs.
+A node that cannot be converted is recorded and its outputs marked failed (later nodes that read them are
+skipped), so that one error lists every unsupported operator with its node name and index.
+
+Layout notes: ONNX and Ember agree on NCHW images and on conv weights ([out, in, kH, kW]; transposed
+conv [in, out, kH, kW]). Gemm's B is [in, out] unless transB (Linear's weight is [out, in]). Asymmetric
+conv pads become a SpatialZeroPadding in front. ONNX LSTM gates come in the order i, o, f, c and Ember's
+(PyTorch's) i, f, g, o, with one bias (ONNX's Wb + Rb); ONNX GRU's z, r, h become Ember's r, z, n, and only
+``linear_before_reset=1`` is Ember's GRU. ONNX recurrent layers read [time, batch, features] (layout 0)
+and output [time, directions, batch, hidden]; Ember's Recurrent reads and writes [batch, time, ...], so
+transposes surround it. Ember's SoftMax works over dimension 1 of 2-d and 4-d input only.
+"""
+import numpy as np
+import onnx
+from onnx import numpy_helper
+
+from ember.io.onnx._context import FAILED, Context, Unsupported, attributes
+from ember.io.onnx._ember import Layer
+from ember.io.onnx._import_rnn import gru, lstm
+from ember.io.onnx.errors import OnnxImportError, UnsupportedOperatorError
+
+MIN_OPSET = 13
+DOUBLE_MAX = float(np.finfo(np.float64).max)
+
+
+# ---------------------------------------------------------------------------------------------- operators
+
+
+def _pairs(pads, what):
+    """ONNX 2-d pads [top, left, bottom, right] -> (top, left, bottom, right)."""
+    if len(pads) != 4:
+        raise Unsupported(f"{what}: only 2-d spatial ops are supported, got pads {list(pads)}")
+    return tuple(int(p) for p in pads)
+
+
+def _spatial(a, what, kernel=None):
+    if a.get("auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET", b"VALID", "VALID"):
+        raise Unsupported(f"{what}: auto_pad={a['auto_pad']!r} is not supported; give explicit pads")
+    k = list(a.get("kernel_shape", kernel if kernel is not None else []))
+    if len(k) != 2:
+        raise Unsupported(f"{what}: only 2-d kernels are supported, got kernel_shape {k}")
+    strides = list(a.get("strides", [1, 1]))
+    dil = list(a.get("dilations", [1, 1]))
+    return k, strides, dil, _pairs(a.get("pads", [0, 0, 0, 0]), what)
+
+
+def conv(ctx, node, a):
+    w = ctx.const(node, 1, "Conv weight")
+    b = ctx.const(node, 2, "Conv bias")
+    (kh, kw), (sh, sw), (dh, dw), (t, l, bo, r) = _spatial(a, "Conv", w.shape[2:])
+    group = int(a.get("group", 1))
+    layers = []
+    if (t, l) != (bo, r):
+        layers.append(Layer("SpatialZeroPadding", {"padLeft": l, "padRight": r, "padTop": t, "padBottom": bo}))
+        t, l = 0, 0
+    n_out, n_in = w.shape[0], w.shape[1] * group
+    tensors = {"weight": w} if b is None else {"weight": w, "bias": b}
+    if group != 1:
+        raise Unsupported(f"Conv: group={group} (grouped convolution) is not supported by this Ember yet")
+    if (dh, dw) != (1, 1):
+        if b is None:
+            tensors["bias"] = np.zeros(n_out, np.float32)
+        layers.append(Layer("SpatialDilatedConvolution", {
+            "nInputPlane": n_in, "nOutputPlane": n_out, "kW": kw, "kH": kh, "dW": sw, "dH": sh, "padW": l,
+            "padH": t, "dilationW": dw, "dilationH": dh}, tensors))
+    else:
+        layers.append(Layer("SpatialConvolution", {
+            "nInputPlane": n_in, "nOutputPlane": n_out, "kernelW": kw, "kernelH": kh, "strideW": sw, "strideH": sh,
+            "padW": l, "padH": t, "withBias": b is not None}, tensors))
+    return ctx.chain(layers, node.input[0])
+
+
+def conv_transpose(ctx, node, a):
+    w = ctx.const(node, 1, "ConvTranspose weight")
+    b = ctx.const(node, 2, "ConvTranspose bias")
+    (kh, kw), (sh, sw), (dh, dw), (t, l, bo, r) = _spatial(a, "ConvTranspose", w.shape[2:])
+    if int(a.get("group", 1)) != 1 or (dh, dw) != (1, 1) or (t, l) != (bo, r) or "output_shape" in a:
+        raise Unsupported("ConvTranspose: only group=1, dilations=1, symmetric pads and no output_shape are supported")
+    ah, aw = (int(x) for x in a.get("output_padding", [0, 0]))
+    tensors = {"weight": w} if b is None else {"weight": w, "bias": b}
+    return ctx.chain([Layer("SpatialFullConvolution", {
+        "nInputPlane": w.shape[0], "nOutputPlane": w.shape[1], "kW": kw, "kH": kh, "dW": sw, "dH": sh, "padW": l,
+        "padH": t, "adjW": aw, "adjH": ah, "withBias": b is not None}, tensors)], node.input[0])
+
+
+def _linear(ctx, x, weight, bias):
+    """Linear(x) with ``weight`` [out, in] and an optional bias broadcast to [out]."""
+    n_out, n_in = weight.shape
+    tensors = {"weight": weight}
+    if bias is not None:
+        tensors["bias"] = np.broadcast_to(np.asarray(bias, np.float32).reshape(-1), (n_out,))
+    return ctx.chain([Layer("Linear", {"inputSize": n_in, "outputSize": n_out, "withBias": bias is not None}, tensors)],
+                     x)
+
+
+def gemm(ctx, node, a):
+    if int(a.get("transA", 0)):
+        raise Unsupported("Gemm: transA=1 is not supported")
+    b = ctx.const(node, 1, "Gemm B")
+    c = ctx.const(node, 2, "Gemm C")
+    weight = (b if int(a.get("transB", 0)) else b.T) * float(a.get("alpha", 1.0))
+    bias = None if c is None else c * float(a.get("beta", 1.0))
+    if bias is not None and bias.size not in (1, weight.shape[0]):
+        raise Unsupported(f"Gemm: bias C of shape {list(c.shape)} is not per output")
+    return _linear(ctx, node.input[0], weight, bias)
+
+
+def matmul(ctx, node, a):
+    if ctx.is_const(node.input[1]) and ctx.const(node, 1, "MatMul B").ndim == 2 and ctx.rank(node.input[0]) in (2, None):
+        return _linear(ctx, node.input[0], ctx.values[node.input[1]].T, None)
+    raise Unsupported("MatMul: only a 2-d input times a constant 2-d matrix is supported")
+
+
+_TABLE_OP = {"Add": "CAddTable", "Mul": "CMulTable"}
+
+
+def binary(ctx, node, a):
+    """Add / Sub / Mul / Div with numpy broadcasting; a constant operand becomes a (scalar) layer."""
+    op = node.op_type
+    x, y = node.input[0], node.input[1]
+    if ctx.is_const(x) and ctx.is_const(y):
+        ctx.values[node.output[0]] = {"Add": np.add, "Sub": np.subtract, "Mul": np.multiply, "Div": np.divide}[op](
+            ctx.values[x], ctx.values[y])
+        return None
+    if not ctx.is_const(x) and not ctx.is_const(y):
+        if op in _TABLE_OP:
+            return ctx.add(Layer(_TABLE_OP[op], {"inplace": False} if op == "Add" else {}), x, y)
+        if op == "Sub":  # x - y = x + (-1 * y)
+            neg = ctx.chain([Layer("MulConstant", {"scalar": -1.0, "inplace": False})], y)
+            return ctx.builder.add(Layer("CAddTable", {"inplace": False}), [ctx.node(x), neg])
+        inv = ctx.chain([Layer("Power", {"power": -1.0, "scale": 1.0, "shift": 0.0})], y)  # x / y = x * y^-1
+        return ctx.builder.add(Layer("CMulTable"), [ctx.node(x), inv])
+    const_first = ctx.is_const(x)
+    c, v = (ctx.values[x], y) if const_first else (ctx.values[y], x)
+    c = np.asarray(c, np.float32)
+    layers = []
+    if op == "Sub" and const_first:  # c - v = c + (-v)
+        layers.append(Layer("MulConstant", {"scalar": -1.0, "inplace": False}))
+        op = "Add"
+    elif op == "Sub":
+        c, op = -c, "Add"
+    elif op == "Div" and const_first:  # c / v = c * v^-1
+        layers.append(Layer("Power", {"power": -1.0, "scale": 1.0, "shift": 0.0}))
+        op = "Mul"
+    elif op == "Div":
+        c, op = 1.0 / c, "Mul"
+    if c.size == 1:
+        cls, arg = ("AddConstant", "constantScalar") if op == "Add" else ("MulConstant", "scalar")
+        layers.append(Layer(cls, {arg: float(c.reshape(-1)[0]), "inplace": False}))
+    else:
+        rank = ctx.rank(v)
+        if rank is not None and c.ndim > rank:
+            raise Unsupported(f"{node.op_type}: the constant of shape {list(c.shape)} has more dimensions than the input")
+        size = list(c.shape)
+        while len(size) > 1 and size[0] == 1:  # leading 1s broadcast over the batch anyway
+            size.pop(0)
+        cls, key = ("CAdd", "bias") if op == "Add" else ("CMul", "weight")
+        layers.append(Layer(cls, {"size": size}, {key: c.reshape(size)}))
+    return ctx.chain(layers, v)
+
+
+def activation(ctx, node, a):
+    op = node.op_type
+    layer = {
+        "Relu": lambda: Layer("ReLU", {"ip": False}),
+        "LeakyRelu": lambda: Layer("LeakyReLU", {"negval": float(a.get("alpha", 0.01)), "inplace": False}),
+        "Elu": lambda: Layer("ELU", {"alpha": float(a.get("alpha", 1.0)), "inplace": False}),
+        "Sigmoid": lambda: Layer("Sigmoid"),
+        "Tanh": lambda: Layer("Tanh"),
+        "Identity": lambda: Layer("Identity"),
+        "Cast": lambda: Layer("Identity"),
+    }[op]()
+    if op == "Cast" and int(a.get("to", 1)) not in (1, 6, 7, 10, 11):  # float, int32, int64, float16, double
+        raise Unsupported(f"Cast: to type {a.get('to')} is not supported")
+    return ctx.chain([layer], node.input[0])
+
+
+def softmax(ctx, node, a):
+    rank = ctx.rank(node.input[0])
+    axis = int(a.get("axis", -1))
+    if rank is None:
+        raise Unsupported(f"{node.op_type}: the input's rank is unknown (give the graph input shapes)")
+    if axis < 0:
+        axis += rank
+    if not ((rank == 2 and axis == 1) or (rank == 4 and axis == 1)):
+        raise Unsupported(f"{node.op_type}: axis {a.get('axis', -1)} of {rank}-d input; Ember's SoftMax works over "
+                          "the last axis of 2-d input or the channels of 4-d input")
+    return ctx.chain([Layer("SoftMax" if node.op_type == "Softmax" else "LogSoftMax")], node.input[0])
+
+
+def pool(ctx, node, a):
+    op = node.op_type
+    if op == "GlobalAveragePool":
+        return ctx.chain([Layer("SpatialAveragePooling", {
+            "kW": 1, "kH": 1, "dW": 1, "dH": 1, "padW": 0, "padH": 0, "globalPooling": True, "ceilMode": False,
+            "countIncludePad": True, "divide": True})], node.input[0])
+    (kh, kw), (sh, sw), dil, (t, l, bo, r) = _spatial(a, op)
+    if list(dil) != [1, 1] or (t, l) != (bo, r) or int(a.get("storage_order", 0)):
+        raise Unsupported(f"{op}: only dilations=1, symmetric pads and storage_order=0 are supported")
+    ceil = bool(a.get("ceil_mode", 0))
+    if op == "MaxPool":
+        if len(node.output) > 1 and node.output[1]:
+            raise Unsupported("MaxPool: the Indices output is not supported")
+        return ctx.chain([Layer("SpatialMaxPooling", {"kW": kw, "kH": kh, "dW": sw, "dH": sh, "padW": l, "padH": t,
+                                                      "ceilMode": ceil})], node.input[0])
+    return ctx.chain([Layer("SpatialAveragePooling", {
+        "kW": kw, "kH": kh, "dW": sw, "dH": sh, "padW": l, "padH": t, "globalPooling": False, "ceilMode": ceil,
+        "countIncludePad": bool(a.get("count_include_pad", 0)), "divide": True})], node.input[0])
+
+
+def batch_norm(ctx, node, a):
+    if int(a.get("training_mode", 0)) or len([o for o in node.output if o]) > 1:
+        raise Unsupported("BatchNormalization: training_mode=1 (running statistics as outputs) is not supported")
+    scale, bias, mean, var = (ctx.const(node, i, what) for i, what in enumerate(("scale", "B", "mean", "var"), 1))
+    rank = ctx.rank(node.input[0])
+    if rank not in (2, 4):
+        raise Unsupported(f"BatchNormalization: input of rank {rank}; Ember normalises 2-d or 4-d input")
+    cls = "BatchNormalization" if rank == 2 else "SpatialBatchNormalization"
+    # ONNX: running = momentum * running + (1 - momentum) * batch; Ember's momentum weighs the batch
+    return ctx.chain([Layer(cls, {"nOutput": scale.size, "eps": float(a.get("epsilon", 1e-5)),
+                                  "momentum": 1.0 - float(a.get("momentum", 0.9)), "affine": True},
+                            {"weight": scale, "bias": bias, "running_mean": mean, "running_var": var})], node.input[0])
+
+
+def lrn(ctx, node, a):
+    return ctx.chain([Layer("SpatialCrossMapLRN", {"size": int(a["size"]), "alpha": float(a.get("alpha", 1e-4)),
+                                                   "beta": float(a.get("beta", 0.75)), "k": float(a.get("bias", 1.0))})],
+                     node.input[0])
+
+
+def flatten(ctx, node, a):
+    axis = int(a.get("axis", 1))
+    rank = ctx.rank(node.input[0])
+    if axis < 0 and rank is not None:
+        axis += rank
+    if axis != 1:
+        raise Unsupported(f"Flatten: axis {a.get('axis', 1)}; only axis 1 (keep the batch) is supported")
+    return ctx.chain([Layer("InferReshape", {"size": [-1], "batchMode": True})], node.input[0])
+
+
+def reshape(ctx, node, a):
+    shape = [int(s) for s in ctx.const(node, 1, "Reshape shape")]
+    if int(a.get("allowzero", 0)) and 0 in shape:
+        raise Unsupported("Reshape: allowzero=1 with a 0 in the shape is not supported")
+    if ctx.is_const(node.input[0]):
+        ctx.values[node.output[0]] = ctx.values[node.input[0]].reshape(shape)
+        return None
+    if len(shape) >= 1 and shape[0] in (0, -1) and (shape[0] == 0 or -1 not in shape[1:]):
+        rest = shape[1:]
+        if all(s > 0 for s in rest) and rest:
+            layer = Layer("Reshape", {"size": rest, "batchMode": True})
+        elif rest:
+            layer = Layer("InferReshape", {"size": rest, "batchMode": True})
+        else:
+            raise Unsupported(f"Reshape: shape {shape} removes every dimension but the batch")
+    else:
+        layer = Layer("InferReshape", {"size": shape, "batchMode": False})
+    return ctx.chain([layer], node.input[0])
+
+
+def transpose(ctx, node, a):
+    perm = [int(p) for p in a.get("perm", [])]
+    if not perm:
+        rank = ctx.rank(node.input[0])
+        if rank is None:
+            raise Unsupported("Transpose: no perm and unknown rank")
+        perm = list(range(rank))[::-1]
+    swaps = swaps_for(perm)
+    if not swaps:
+        return ctx.chain([Layer("Identity")], node.input[0])
+    return ctx.chain([Layer("Transpose", {"permutations": [d for s in swaps for d in s]})], node.input[0])
+
+
+def swaps_for(perm):
+    """Pairs of dimensions whose successive swaps turn dims (0, 1, ...) into ``perm`` (output dim i = input perm[i])."""
+    cur = list(range(len(perm)))
+    swaps = []
+    for i, p in enumerate(perm):
+        j = cur.index(p)
+        if j != i:
+            cur[i], cur[j] = cur[j], cur[i]
+            swaps.append((i, j))
+    return swaps
+
+
+def concat(ctx, node, a):
+    if all(ctx.is_const(i) for i in node.input):
+        ctx.values[node.output[0]] = np.concatenate([ctx.values[i] for i in node.input], axis=int(a["axis"]))
+        return None
+    return ctx.add(Layer("JoinTable", {"dimension": int(a["axis"]), "nInputDims": 0}), *node.input)
+
+
+def squeeze(ctx, node, a):
+    axes = ctx.const(node, 1, "Squeeze axes")
+    dims = [] if axes is None else [int(d) for d in axes]
+    if ctx.is_const(node.input[0]):
+        ctx.values[node.output[0]] = np.squeeze(ctx.values[node.input[0]], axis=tuple(dims) if dims else None)
+        return None
+    return ctx.chain([Layer("Squeeze", {"dims": dims, "batchMode": False})], node.input[0])
+
+
+def unsqueeze(ctx, node, a):
+    axes = [int(d) for d in ctx.const(node, 1, "Unsqueeze axes")]
+    if ctx.is_const(node.input[0]):
+        ctx.values[node.output[0]] = np.expand_dims(ctx.values[node.input[0]], tuple(axes))
+        return None
+    rank = ctx.rank(node.input[0])
+    if any(d < 0 for d in axes):
+        if rank is None:
+            raise Unsupported("Unsqueeze: negative axes need the input's rank")
+        axes = [d + rank + len(axes) if d < 0 else d for d in axes]
+    return ctx.chain([Layer("Unsqueeze", {"pos": d, "numInputDims": 0}) for d in sorted(axes)], node.input[0])
+
+
+def gather(ctx, node, a):
+    axis = int(a.get("axis", 0))
+    if ctx.is_const(node.input[0]) and not ctx.is_const(node.input[1]):  # an embedding
+        w = ctx.values[node.input[0]]
+        if axis != 0 or w.ndim != 2:
+            raise Unsupported("Gather: a constant table must be 2-d and gathered along axis 0 (an embedding)")
+        return ctx.chain([Layer("LookupTable", {"nIndex": w.shape[0], "nOutput": w.shape[1], "paddingValue": -1,
+                                                "maxNorm": DOUBLE_MAX, "normType": 2.0, "shouldScaleGradByFreq": False},
+                                {"weight": w})], node.input[1])
+    idx = ctx.const(node, 1, "Gather indices")
+    if idx.ndim != 0:
+        raise Unsupported("Gather: only a scalar index (select one slice) or an embedding table is supported")
+    return ctx.chain([Layer("Select", {"dim": axis, "index": int(idx)})], node.input[0])
+
+
+def dropout(ctx, node, a):
+    ratio = ctx.const(node, 1, "Dropout ratio")
+    p = float(a.get("ratio", 0.5) if ratio is None else ratio)
+    return ctx.chain([Layer("Dropout", {"initP": p, "inplace": False, "scale": True})], node.input[0])
+
+
+def pad(ctx, node, a):
+    mode = a.get("mode", b"constant")
+    pads = [int(p) for p in ctx.const(node, 1, "Pad pads")]
+    value = ctx.const(node, 2, "Pad constant_value")
+    if mode not in (b"constant", "constant") or (len(node.input) > 3 and node.input[3]):
+        raise Unsupported(f"Pad: only constant padding over all axes is supported (mode {mode!r})")
+    rank = len(pads) // 2
+    value = 0.0 if value is None else float(value)
+    begin, end = pads[:rank], pads[rank:]
+    if begin[0] or end[0] or min(pads) < 0:
+        raise Unsupported(f"Pad: pads {pads}: the batch axis and negative pads (cropping) are not supported")
+    layers = []
+    for d in range(1, rank):
+        for amount in (-begin[d], end[d]):
+            if amount:
+                layers.append(Layer("Padding", {"dim": d - 1, "pad": amount, "nInputDim": rank - 1, "value": value}))
+    return ctx.chain(layers or [Layer("Identity")], node.input[0])
+
+
+def constant(ctx, node, a):
+    if "value" not in a:
+        raise Unsupported("Constant: only the 'value' attribute is supported")
+    ctx.values[node.output[0]] = numpy_helper.to_array(a["value"])
+    return None
+
+
+def pow_(ctx, node, a):
+    p = ctx.const(node, 1, "Pow exponent")
+    if p.size != 1:
+        raise Unsupported("Pow: only a scalar constant exponent is supported")
+    return ctx.chain([Layer("Power", {"power": float(p.reshape(-1)[0]), "scale": 1.0, "shift": 0.0})], node.input[0])
+
+
+def sum_(ctx, node, a):
+    if len(node.input) == 1:
+        return ctx.chain([Layer("Identity")], node.input[0])
+    return ctx.add(Layer("CAddTable", {"inplace": False}), *node.input)
+
+
+OPS = {
+    "Conv": conv, "ConvTranspose": conv_transpose, "Gemm": gemm, "MatMul": matmul,
+    "Add": binary, "Sub": binary, "Mul": binary, "Div": binary, "Sum": sum_, "Pow": pow_,
+    "Relu": activation, "LeakyRelu": activation, "Elu": activation, "Sigmoid": activation, "Tanh": activation,
+    "Identity": activation, "Cast": activation,
+    "Softmax": softmax, "LogSoftmax": softmax,
+    "MaxPool": pool, "AveragePool": pool, "GlobalAveragePool": pool,
+    "BatchNormalization": batch_norm, "LRN": lrn,
+    "Flatten": flatten, "Reshape": reshape, "Transpose": transpose, "Concat": concat,
+    "Squeeze": squeeze, "Unsqueeze": unsqueeze, "Gather": gather, "Dropout": dropout, "Pad": pad,
+    "Constant": constant, "LSTM": lstm, "GRU": gru,
+}
+
+
+# ---------------------------------------------------------------------------------------------- driver
+
+
+def _ranks(model):
+    try:
+        inferred = onnx.shape_inference.infer_shapes(model)
+    except Exception:  # noqa: BLE001 - shape inference is a hint; without it ranks come from the declared values
+        inferred = model
+    g = inferred.graph
+    ranks = {}
+    for vi in list(g.input) + list(g.value_info) + list(g.output):
+        t = vi.type.tensor_type
+        if t.HasField("shape"):
+            ranks[vi.name] = len(t.shape.dim)
+    return ranks
+
+
+def _opset(model):
+    for o in model.opset_import:
+        if o.domain in ("", "ai.onnx"):
+            return o.version
+    return None
+
+
+def convert(model):
+    """The Ember model structure (a :class:`Layer`) of an ``onnx.ModelProto``."""
+    opset = _opset(model)
+    if opset is None or opset < MIN_OPSET:
+        raise OnnxImportError(f"ONNX opset {opset} is not supported: Ember reads opset {MIN_OPSET} or later "
+                              "(convert with onnx.version_converter.convert_version(model, 13))")
+    graph = model.graph
+    ctx = Context(graph, _ranks(model))
+    for vi in graph.input:
+        if vi.name not in ctx.values:
+            ctx.values[vi.name] = ctx.builder.input(vi.name)
+    problems = []
+    for index, node in enumerate(graph.node):
+        if any(ctx.values.get(i) is FAILED for i in node.input if i):
+            _fail(ctx, node)
+            continue
+        missing = [i for i in node.input if i and i not in ctx.values]
+        handler = OPS.get(node.op_type) if node.domain in ("", "ai.onnx") else None
+        try:
+            if handler is None:
+                raise Unsupported("")
+            if missing:
+                raise Unsupported(f"inputs {missing} are not defined before this node")
+            out = handler(ctx, node, attributes(node))
+        except Unsupported as e:
+            problems.append((node.op_type, node.name, index, str(e)))
+            _fail(ctx, node)
+            continue
+        if out is not None:
+            outs = out if isinstance(out, (list, tuple)) else [out]
+            for name, v in zip(node.output, outs):
+                if name:
+                    ctx.values[name] = v
+    if problems:
+        raise UnsupportedOperatorError(problems)
+    outputs = []
+    for vi in graph.output:
+        v = ctx.values.get(vi.name)
+        if not isinstance(v, int):
+            raise OnnxImportError(f"graph output '{vi.name}' is {'a constant' if v is not None else 'never computed'}; "
+                                  "Ember models compute every output from the inputs")
+        outputs.append(v)
+    return ctx.builder.model(outputs)
+
+
+def _fail(ctx, node):
+    for o in node.output:
+        if o:
+            ctx.values[o] = FAILED

@@ -1,0 +1,225 @@
+"""ONNX import and export (ember.io.onnx) against onnxruntime: LeNet-5, ResNet-20, the LSTM classifier (and a
+GRU one), an embedding model and a graph with branches; import (ONNX graph -> Ember), export (Ember model ->
+ONNX) and the round trip agree to 1e-4; unsupported operators are all named in one error; an imported
+model fine-tunes, saves in Ember's format and loads in Scala."""
+import numpy as np
+import onnx
+import onnxruntime as ort
+import pytest
+
+import onnx_graphs
+from ember.io import onnx as ember_onnx
+from ember.io.onnx import OnnxExportError, UnsupportedOperatorError
+
+ATOL = 1e-4
+
+
+def run_ort(model, *inputs):
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    names = [i.name for i in session.get_inputs()]
+    return session.run(None, dict(zip(names, inputs)))
+
+
+def close(a, b, atol=ATOL):
+    a, b = np.asarray(a), np.asarray(b)
+    assert a.shape == b.shape, (a.shape, b.shape)
+    np.testing.assert_allclose(a, b, atol=atol, rtol=ATOL)
+
+
+def check_import(proto, x, ember_x=None, outputs=1):
+    """Ember (imported, evaluation mode) and onnxruntime agree on ``x``; returns the Ember model."""
+    onnx.checker.check_model(proto)
+    model = ember_onnx.load(proto.SerializeToString()).evaluate()
+    expected = run_ort(proto, x)
+    got = model.forward(x if ember_x is None else ember_x)
+    got = got if isinstance(got, list) else [got]
+    for e, g in zip(expected[:outputs], got):
+        close(g, e)
+    return model
+
+
+def check_export_and_round_trip(model, x, input_shape, ember_x=None):
+    """onnxruntime on the exported graph and Ember on the re-imported one agree with ``model`` on ``x``."""
+    model.evaluate()
+    expected = model.forward(x if ember_x is None else ember_x)
+    proto = ember_onnx.to_onnx(model, input_shape)
+    close(run_ort(proto, x)[0], expected)
+    again = ember_onnx.load(proto.SerializeToString()).evaluate()
+    close(again.forward(x if ember_x is None else ember_x), expected)
+    return proto
+
+
+# ------------------------------------------------------------------------------------------- LeNet-5
+
+
+def test_lenet5_import_export_round_trip(sc, rng, tmp_path):
+    from ember.models import LeNet5
+
+    x = rng.rand(5, 784).astype(np.float32)
+    imported = check_import(onnx_graphs.lenet5(rng), x)
+    assert imported.n_parameters() == 22278
+    model = LeNet5(10)
+    proto = check_export_and_round_trip(model, x, (None, 784))
+    assert [n.op_type for n in proto.graph.node if n.op_type in ("Conv", "Gemm", "MaxPool")] == \
+        ["Conv", "MaxPool", "Conv", "MaxPool", "Gemm", "Gemm"]
+    path = tmp_path / "lenet5.onnx"
+    ember_onnx.save(model, path, input_shape=(None, 784))  # a path works as well as bytes
+    close(ember_onnx.load(str(path)).evaluate().forward(x), model.forward(x))
+
+
+# ------------------------------------------------------------------------------------------- ResNet-20
+
+
+def test_resnet20_import(sc, rng):
+    x = rng.rand(2, 3, 32, 32).astype(np.float32)
+    model = check_import(onnx_graphs.resnet20(rng), x)
+    assert type(model).__name__ == "Graph"
+
+
+def test_resnet20_export_and_round_trip(sc, rng):
+    from ember.models import ResNet
+
+    model = ResNet(10, depth=20)
+    x = rng.rand(4, 3, 32, 32).astype(np.float32)
+    model.training().forward(x * 2 - 0.5)  # running statistics away from (0, 1)
+    proto = check_export_and_round_trip(model, x, (None, 3, 32, 32))
+    ops = {n.op_type for n in proto.graph.node}
+    assert {"Conv", "BatchNormalization", "Relu", "Add", "Pad", "AveragePool", "Gemm", "LogSoftmax"} <= ops
+
+
+# ------------------------------------------------------------------------------------------- recurrent
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
+def test_recurrent_classifier_import(sc, rng, kind):
+    proto = onnx_graphs.lstm_classifier(rng, kind)
+    x = rng.normal(0, 1, (3, 7, 8)).astype(np.float32)
+    model = ember_onnx.load(proto).evaluate()
+    expected = run_ort(proto, x)
+    got = model.forward(x)
+    close(got[0], expected[0])  # class log-probabilities
+    close(got[1], expected[1])  # the full sequence Y [T, 1, N, H]
+
+
+def test_lstm_classifier_export_and_round_trip(sc, rng):
+    from ember.models import LstmClassifier
+
+    model = LstmClassifier(class_num=5, embedding_dim=8, hidden_size=12)
+    x = rng.normal(0, 1, (3, 7, 8)).astype(np.float32)
+    proto = check_export_and_round_trip(model, x, (None, 7, 8))
+    assert "LSTM" in {n.op_type for n in proto.graph.node}
+
+
+def test_embedding_import_export(sc, rng):
+    from ember.nn.layer import GRU, LookupTable, Recurrent, Select, Sequential
+
+    proto = onnx_graphs.embedding_bag(rng)
+    ids = rng.randint(0, 20, (4, 3))
+    check_import(proto, ids.astype(np.int64), ember_x=ids.astype(np.float32))
+    model = Sequential().add(LookupTable(20, 6)).add(Recurrent().add(GRU(6, 5))).add(Select(1, -1))
+    check_export_and_round_trip(model, ids.astype(np.float32), (None, 3))
+
+
+# ------------------------------------------------------------------------------------------- branches
+
+
+def test_graph_with_branches_import_export_round_trip(sc, rng):
+    x = rng.normal(0, 1, (2, 3, 12, 12)).astype(np.float32)
+    model = check_import(onnx_graphs.branches(rng), x)
+    assert type(model).__name__ == "Graph"
+    check_export_and_round_trip(model, x, (None, 3, 12, 12))
+
+
+def test_two_input_graph_export(sc, rng):
+    from ember.nn.graph import Input
+    from ember.nn.layer import CAddTable, JoinTable, Linear, Model, ReLU, Tanh
+
+    a, b = Input(), Input()
+    h = JoinTable(0, 1)([Tanh()(Linear(4, 3)(a)), ReLU()(Linear(5, 3)(b))])
+    model = Model([a, b], [CAddTable()([h, Linear(6, 6)(h)]), h])
+    xs = [rng.normal(0, 1, (3, 4)).astype(np.float32), rng.normal(0, 1, (3, 5)).astype(np.float32)]
+    model.evaluate()
+    expected = model.forward(xs)
+    proto = ember_onnx.to_onnx(model, [(None, 4), (None, 5)])
+    for e, g in zip(expected, run_ort(proto, *xs)):
+        close(g, e)
+    for e, g in zip(expected, ember_onnx.load(proto).evaluate().forward(xs)):
+        close(g, e)
+
+
+# ------------------------------------------------------------------------------------------- errors
+
+
+def test_unsupported_operators_are_all_named(sc, rng):
+    b = onnx_graphs.GraphBuilder(rng)
+    h = b.op("Relu", ["x"])
+    h = b.op("Resize", [h, "", b.const([1, 1, 2, 2])], mode="nearest")
+    h = b.op("Relu", [h])  # after a failed node: not reported again
+    h = b.op("Softmax", [h], axis=2)  # supported operator, unsupported setting
+    y = b.op("HardSwish", [b.op("Tanh", ["x"])])
+    proto = b.model([("x", ["N", 3, 4, 4], onnx_graphs.F)], [(h, 4), (y, 4)])
+    with pytest.raises(UnsupportedOperatorError) as e:
+        ember_onnx.load(proto)
+    message = str(e.value)
+    assert "Resize (node 'Resize_" in message and "index 1" in message
+    assert "HardSwish (node 'HardSwish_" in message and "index 5" in message
+    assert [p[0] for p in e.value.problems] == ["Resize", "HardSwish"]
+    assert isinstance(e.value, ValueError)
+
+
+def test_unsupported_settings_and_old_opsets(sc, rng):
+    b = onnx_graphs.GraphBuilder(rng)
+    y = b.op("Softmax", [b.op("Relu", ["x"])], axis=1)
+    with pytest.raises(UnsupportedOperatorError, match=r"Softmax \(node 'Softmax_\d+', index 1\): Softmax: axis 1 of 3-d"):
+        ember_onnx.load(b.model([("x", ["N", 3, 4], onnx_graphs.F)], [(y, 3)]))
+    with pytest.raises(ember_onnx.OnnxImportError, match="opset 11 is not supported"):
+        ember_onnx.load(b.model([("x", ["N", 3, 4], onnx_graphs.F)], [(y, 3)], opset=11))
+    with pytest.raises(FileNotFoundError):
+        ember_onnx.load("/nonexistent/model.onnx")
+    with pytest.raises(TypeError, match="expected a path, bytes or onnx.ModelProto"):
+        ember_onnx.load(42)
+
+
+def test_export_names_every_module_without_onnx_equivalent(sc):
+    from ember.nn.layer import Linear, Sequential, SoftPlus, SoftSign
+
+    model = Sequential().add(Linear(3, 3)).add(SoftPlus()).add(Linear(3, 3)).add(SoftSign())
+    with pytest.raises(OnnxExportError) as e:
+        ember_onnx.to_onnx(model, (None, 3))
+    assert "SoftPlus (module 'model.1')" in str(e.value) and "SoftSign (module 'model.3')" in str(e.value)
+    with pytest.raises(ValueError, match="input_shape is required"):
+        ember_onnx.save(model, "/tmp/never.onnx")
+
+
+# ------------------------------------------------------------------------------------------- fine-tuning
+
+
+def test_imported_model_fine_tunes_saves_and_loads_in_scala(sc, rng, tmp_path):
+    from ember._convert import to_tensor
+    from ember._java import call_static
+    from ember.nn.criterion import ClassNLLCriterion
+    from ember.optim.optimizer import SGD, MaxEpoch, Optimizer, TrainSummary
+
+    from sklearn.datasets import load_digits
+
+    model = ember_onnx.load(onnx_graphs.lenet5(rng))
+    digits = load_digits()  # real 8x8 digits, scaled up to LeNet's 28x28
+    images = np.kron(digits.images[:320] / 16.0, np.ones((3, 3)))
+    x = np.pad(images, ((0, 0), (2, 2), (2, 2))).reshape(-1, 784).astype(np.float32)
+    y = digits.target[:320]
+    summary = TrainSummary(str(tmp_path), "onnx")
+    opt = Optimizer(model=model, training_rdd=(x, y), criterion=ClassNLLCriterion(),
+                    optim_method=SGD(learningrate=0.1), end_trigger=MaxEpoch(3), batch_size=40)
+    opt.set_train_summary(summary)
+    opt.optimize()
+    losses = summary.read_scalar("Loss")[:, 1]
+    assert len(losses) == 24 and losses[-6:].mean() < 0.5 * losses[:6].mean(), losses
+    assert (model.evaluate().predict_class(x) == y).mean() > 0.8
+    path = str(tmp_path / "tuned.ember")
+    model.evaluate().saveModel(path)
+    scala_model = call_static("ember.io.ModelFile", "load", path)  # Scala's loader, no Python wrapper involved
+    scala_model.evaluate()
+    out = scala_model.forward(to_tensor(x[:8], "x"))
+    from ember._convert import to_numpy
+
+    close(to_numpy(out), model.forward(x[:8]), atol=1e-6)
