@@ -34,14 +34,14 @@ class GraphBuilder:
     def conv(self, x, c_in, c_out, k, stride=1, pad=None, bias=True, **attrs):
         pad = k // 2 if pad is None else pad
         pads = list(pad) if isinstance(pad, (list, tuple)) else [pad] * 4
-        ins = [x, self.weight(c_out, c_in // attrs.get("group", 1), k, k)] + ([self.weight(c_out, scale=0.1)] if bias else [])
+        ins = [x, self.weight(c_out, c_in // attrs.get("group", 1), k, k)]
+        ins += [self.weight(c_out, scale=0.1)] if bias else []
         return self.op("Conv", ins, kernel_shape=[k, k], strides=[stride, stride], pads=pads, **attrs)
 
     def bn(self, x, c):
         r = self.rng
-        return self.op("BatchNormalization", [x, self.const(r.uniform(0.5, 1.5, c)), self.const(r.uniform(-0.2, 0.2, c)),
-                                              self.const(r.uniform(-0.3, 0.3, c)), self.const(r.uniform(0.5, 2.0, c))],
-                       epsilon=1e-5, momentum=0.9)
+        stats = [self.const(r.uniform(lo, hi, c)) for lo, hi in ((0.5, 1.5), (-0.2, 0.2), (-0.3, 0.3), (0.5, 2.0))]
+        return self.op("BatchNormalization", [x] + stats, epsilon=1e-5, momentum=0.9)
 
     def gemm(self, x, n_in, n_out, trans_b=True):
         w = self.weight(n_out, n_in) if trans_b else self.const(self.rng.uniform(-0.3, 0.3, (n_in, n_out)), "w")
@@ -83,7 +83,8 @@ def resnet20(rng, classes=10):
             stride = 2 if stage > 0 and block == 0 else 1
             a = b.op("Relu", [b.bn(b.conv(h, planes, width, 3, stride, bias=False), width)])
             a = b.bn(b.conv(a, width, width, 3, bias=False), width)
-            short = h if stride == 1 and planes == width else b.bn(b.conv(h, planes, width, 1, stride, 0, bias=False), width)
+            same = stride == 1 and planes == width
+            short = h if same else b.bn(b.conv(h, planes, width, 1, stride, 0, bias=False), width)
             h = b.op("Relu", [b.op("Add", [a, short])])
             planes = width
     h = b.op("Flatten", [b.op("GlobalAveragePool", [h])])
@@ -122,13 +123,13 @@ def embedding_bag(rng, vocab=20, dim=6):
 
 def branches(rng):
     """A graph with branches and joins over most of the element-wise and shape operators: an asymmetric-pad
-    conv, an inception-like split (1x1 conv | max pool + conv with dilation | average pool), Concat, a
+    conv, an inception-like split (grouped 1x1 conv | max pool + conv with dilation | average pool), Concat, a
     broadcast Add / Mul / Sub / Div with constants, LRN, a residual Sub of two branches, LeakyRelu, Elu,
     Sigmoid, Dropout, Identity, Transpose / Unsqueeze / Squeeze, a ConvTranspose, GlobalAveragePool, MatMul,
     and Softmax."""
     b = GraphBuilder(rng)
     h = b.op("Relu", [b.conv("x", 3, 8, 3, pad=[0, 0, 1, 1])])  # 12x12 -> 11x11 with pads (top, left, bottom, right)
-    p = b.conv(h, 8, 6, 1, pad=0)
+    p = b.conv(h, 8, 6, 1, pad=0, group=2)  # grouped
     q = b.conv(b.op("MaxPool", [h], kernel_shape=[3, 3], strides=[1, 1], pads=[1, 1, 1, 1]), 8, 6, 3, pad=2,
                dilations=[2, 2])
     r = b.op("AveragePool", [h], kernel_shape=[3, 3], strides=[1, 1], pads=[1, 1, 1, 1], count_include_pad=0)

@@ -147,6 +147,18 @@ def test_two_input_graph_export(sc, rng):
         close(g, e)
 
 
+def test_concat_containers_export(sc, rng):
+    from ember.nn.layer import (CAddTable, Concat, ConcatTable, ReLU, Sequential, SpatialConvolution,
+                                SpatialMaxPooling)
+
+    branches = Concat(1).add(SpatialConvolution(3, 4, 1, 1)).add(
+        Sequential().add(SpatialMaxPooling(3, 3, 1, 1, 1, 1)).add(SpatialConvolution(3, 2, 3, 3, 1, 1, 1, 1)))
+    model = Sequential().add(branches).add(ReLU()).add(
+        ConcatTable().add(SpatialConvolution(6, 6, 3, 3, 1, 1, 1, 1)).add(SpatialConvolution(6, 6, 1, 1)))
+    model.add(CAddTable())
+    check_export_and_round_trip(model, rng.normal(0, 1, (2, 3, 8, 8)).astype(np.float32), (None, 3, 8, 8))
+
+
 # ------------------------------------------------------------------------------------------- errors
 
 
@@ -170,12 +182,15 @@ def test_unsupported_operators_are_all_named(sc, rng):
 def test_unsupported_settings_and_old_opsets(sc, rng):
     b = onnx_graphs.GraphBuilder(rng)
     y = b.op("Softmax", [b.op("Relu", ["x"])], axis=1)
-    with pytest.raises(UnsupportedOperatorError, match=r"Softmax \(node 'Softmax_\d+', index 1\): Softmax: axis 1 of 3-d"):
+    message = r"Softmax \(node 'Softmax_\d+', index 1\): Softmax: axis 1 of 3-d"
+    with pytest.raises(UnsupportedOperatorError, match=message):
         ember_onnx.load(b.model([("x", ["N", 3, 4], onnx_graphs.F)], [(y, 3)]))
     with pytest.raises(ember_onnx.OnnxImportError, match="opset 11 is not supported"):
         ember_onnx.load(b.model([("x", ["N", 3, 4], onnx_graphs.F)], [(y, 3)], opset=11))
     with pytest.raises(FileNotFoundError):
         ember_onnx.load("/nonexistent/model.onnx")
+    with pytest.raises(ember_onnx.OnnxImportError, match="is not an ONNX model|holds no ONNX graph"):
+        ember_onnx.load(b"\x00 certainly not protobuf \xff\xff")
     with pytest.raises(TypeError, match="expected a path, bytes or onnx.ModelProto"):
         ember_onnx.load(42)
 

@@ -2,7 +2,7 @@
 ``pip install ember-dl[onnx]``).
 
 :func:`load` builds an Ember model from an ONNX graph (opset 13 or later) and :func:`save` writes an Ember
-model as an ONNX graph (opset 17). Supported operators: Conv (dilations, pads; asymmetric pads through a
+model as an ONNX graph (opset 17). Supported operators: Conv (groups, dilations, pads; asymmetric pads through a
 padding layer), ConvTranspose, Gemm, MatMul (by a constant), Add / Sub / Mul / Div (with broadcasting
 constants), Sum, Pow, Relu, LeakyRelu, Elu, Sigmoid, Tanh, Softmax / LogSoftmax, MaxPool, AveragePool,
 GlobalAveragePool, BatchNormalization, LRN, Flatten, Reshape, Transpose, Concat, Squeeze / Unsqueeze,
@@ -33,7 +33,8 @@ def _onnx():
     try:
         import onnx
     except ImportError as e:
-        raise ImportError("ember.io.onnx needs the 'onnx' package: pip install ember-dl[onnx] (or pip install onnx)") from e
+        raise ImportError("ember.io.onnx needs the 'onnx' package: pip install ember-dl[onnx] "
+                          "(or pip install onnx)") from e
     return onnx
 
 
@@ -59,16 +60,24 @@ def load(path_or_bytes):
         FileNotFoundError: no file at the path.
     """
     onnx = _onnx()
+    if isinstance(path_or_bytes, onnx.ModelProto):
+        return from_onnx(path_or_bytes)
     if isinstance(path_or_bytes, (bytes, bytearray, memoryview)):
-        model = onnx.load_from_string(bytes(path_or_bytes))
+        raw, what = bytes(path_or_bytes), "the given bytes"
     elif isinstance(path_or_bytes, (str, os.PathLike)):
-        if not os.path.isfile(path_or_bytes):
-            raise FileNotFoundError(f"no ONNX file at {os.fspath(path_or_bytes)!r}")
-        model = onnx.load(os.fspath(path_or_bytes))
-    elif isinstance(path_or_bytes, onnx.ModelProto):
-        model = path_or_bytes
+        path = os.fspath(path_or_bytes)
+        if not os.path.isfile(path):
+            raise FileNotFoundError(f"no ONNX file at {path!r}")
+        with open(path, "rb") as f:
+            raw, what = f.read(), repr(path)
     else:
         raise TypeError(f"load: expected a path, bytes or onnx.ModelProto, got {type(path_or_bytes).__name__}")
+    try:
+        model = onnx.load_from_string(raw)
+    except Exception as e:  # noqa: BLE001 - protobuf's DecodeError and friends: not an ONNX model
+        raise OnnxImportError(f"{what} is not an ONNX model ({type(e).__name__}: {e})") from e
+    if not model.graph.node:
+        raise OnnxImportError(f"{what} holds no ONNX graph (no nodes)")
     return from_onnx(model)
 
 

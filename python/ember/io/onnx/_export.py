@@ -4,9 +4,9 @@ The model's structure and tensors come from its model file (:func:`~ember.io.onn
 each module's class, constructor arguments and children, tensors named by module path. The walk keeps,
 for every value, its ONNX name and its rank (the number of dimensions: ONNX's axes must be explicit where
 Ember counts "within a sample" or picks a softmax dimension by rank); the graph inputs' shapes give the
-first ranks. Containers (Sequential, Graph, Recurrent) are walked; every other module has one small
-function in ``LAYERS`` (the one mapping table) that appends ONNX nodes and returns its output. A module
-without an export is recorded and reported with all the others in one :class:`OnnxExportError`.
+first ranks. Containers (Sequential, Graph, Concat, ConcatTable, Recurrent) are walked; every other module
+has one small function in ``LAYERS`` (the one mapping table) that appends ONNX nodes and returns its output.
+A module without an export is recorded and reported with all the others in one :class:`OnnxExportError`.
 Layout notes (the inverse of the importer's): Linear -> Gemm with transB=1; Recurrent(LSTM/GRU) reads
 [batch, time, features], so a Transpose feeds ONNX's layout-0 LSTM/GRU and a Squeeze + Transpose follow it;
 Ember's LSTM gates i, f, g, o go to ONNX's i, o, f, c with the bias as Wb (Rb = 0); GRU r, z, n -> z, r, h
@@ -66,12 +66,13 @@ def conv(ctx, a, t, x, where):
     strides = [a.get("strideH", a.get("dH")), a.get("strideW", a.get("dW"))]
     dil = [a.get("dilationH", 1), a.get("dilationW", 1)]
     return ctx.node("Conv", inputs, where, kernel_shape=list(k), strides=strides, pads=pads, dilations=dil,
-                    group=a.get("nGroup", a.get("groups", 1))), x[1]
+                    group=a.get("nGroup", 1)), x[1]
 
 
 def conv_transpose(ctx, a, t, x, where):
     inputs = [x[0], ctx.const("W", t["weight"])] + ([ctx.const("B", t["bias"])] if "bias" in t else [])
-    return ctx.node("ConvTranspose", inputs, where, kernel_shape=list(t["weight"].shape[2:]), strides=[a["dH"], a["dW"]],
+    return ctx.node("ConvTranspose", inputs, where, kernel_shape=list(t["weight"].shape[2:]),
+                    strides=[a["dH"], a["dW"]],
                     pads=[a["padH"], a["padW"], a["padH"], a["padW"]], output_padding=[a["adjH"], a["adjW"]]), x[1]
 
 
@@ -125,7 +126,8 @@ def batch_norm(ctx, a, t, x, where):
     bias = t.get("bias", np.zeros(n, np.float32))
     inputs = [x[0]] + [ctx.const(h, v) for h, v in (("scale", scale), ("B", bias), ("mean", t["running_mean"]),
                                                     ("var", t["running_var"]))]
-    return ctx.node("BatchNormalization", inputs, where, epsilon=float(a["eps"]), momentum=1.0 - float(a["momentum"])), x[1]
+    momentum = 1.0 - float(a["momentum"])  # ONNX's momentum weighs the running value, Ember's the batch
+    return ctx.node("BatchNormalization", inputs, where, epsilon=float(a["eps"]), momentum=momentum), x[1]
 
 
 def lrn(ctx, a, t, x, where):
@@ -315,6 +317,11 @@ def emit(ctx, spec, tensors, x, where):
         return x
     if kind == "Graph":
         return _graph(ctx, spec, tensors, x, where)
+    if kind in ("Concat", "ConcatTable"):  # every child on the same input; joined along a dimension, or a list
+        outs = [emit(ctx, c, _sub(tensors, f"{i}."), x, f"{where}.{i}") for i, c in enumerate(spec["children"])]
+        if kind == "ConcatTable":
+            return outs
+        return ctx.node("Concat", [v for v, _ in outs], where, axis=spec["args"]["dimension"]), outs[0][1]
     if kind == "Recurrent":
         return _guard(ctx, kind, where, lambda: recurrent(ctx, spec, tensors, x, where))
     if kind not in LAYERS:
@@ -364,7 +371,8 @@ def convert(structure, tensors, input_shapes):
     xs = [(vi.name, len(s)) for vi, s in zip(inputs, input_shapes)]
     out = emit(ctx, structure, tensors, xs[0] if len(xs) == 1 else xs, "model")
     if ctx.problems:
-        raise OnnxExportError(f"{len(ctx.problems)} module(s) cannot be exported to ONNX:\n  " + "\n  ".join(ctx.problems))
+        raise OnnxExportError(f"{len(ctx.problems)} module(s) cannot be exported to ONNX:\n  "
+                              + "\n  ".join(ctx.problems))
     outs = out if isinstance(out, list) else [out]
     names = ["output"] if len(outs) == 1 else [f"output_{i}" for i in range(len(outs))]
     for (v, _), name in zip(outs, names):

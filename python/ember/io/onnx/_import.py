@@ -60,9 +60,10 @@ def conv(ctx, node, a):
         t, l = 0, 0
     n_out, n_in = w.shape[0], w.shape[1] * group
     tensors = {"weight": w} if b is None else {"weight": w, "bias": b}
-    if group != 1:
-        raise Unsupported(f"Conv: group={group} (grouped convolution) is not supported by this Ember yet")
     if (dh, dw) != (1, 1):
+        if group != 1:
+            raise Unsupported(f"Conv: group={group} with dilations {[dh, dw]} "
+                              "(Ember's dilated convolution has no groups)")
         if b is None:
             tensors["bias"] = np.zeros(n_out, np.float32)
         layers.append(Layer("SpatialDilatedConvolution", {
@@ -71,7 +72,7 @@ def conv(ctx, node, a):
     else:
         layers.append(Layer("SpatialConvolution", {
             "nInputPlane": n_in, "nOutputPlane": n_out, "kernelW": kw, "kernelH": kh, "strideW": sw, "strideH": sh,
-            "padW": l, "padH": t, "withBias": b is not None}, tensors))
+            "padW": l, "padH": t, "nGroup": group, "withBias": b is not None}, tensors))
     return ctx.chain(layers, node.input[0])
 
 
@@ -111,8 +112,9 @@ def gemm(ctx, node, a):
 
 
 def matmul(ctx, node, a):
-    if ctx.is_const(node.input[1]) and ctx.const(node, 1, "MatMul B").ndim == 2 and ctx.rank(node.input[0]) in (2, None):
-        return _linear(ctx, node.input[0], ctx.values[node.input[1]].T, None)
+    b = ctx.values.get(node.input[1])
+    if ctx.is_const(node.input[1]) and b.ndim == 2 and ctx.rank(node.input[0]) in (2, None):
+        return _linear(ctx, node.input[0], b.T, None)
     raise Unsupported("MatMul: only a 2-d input times a constant 2-d matrix is supported")
 
 
@@ -155,7 +157,8 @@ def binary(ctx, node, a):
     else:
         rank = ctx.rank(v)
         if rank is not None and c.ndim > rank:
-            raise Unsupported(f"{node.op_type}: the constant of shape {list(c.shape)} has more dimensions than the input")
+            raise Unsupported(f"{node.op_type}: the constant of shape {list(c.shape)} has more dimensions "
+                              "than the input")
         size = list(c.shape)
         while len(size) > 1 and size[0] == 1:  # leading 1s broadcast over the batch anyway
             size.pop(0)
@@ -228,9 +231,9 @@ def batch_norm(ctx, node, a):
 
 
 def lrn(ctx, node, a):
-    return ctx.chain([Layer("SpatialCrossMapLRN", {"size": int(a["size"]), "alpha": float(a.get("alpha", 1e-4)),
-                                                   "beta": float(a.get("beta", 0.75)), "k": float(a.get("bias", 1.0))})],
-                     node.input[0])
+    args = {"size": int(a["size"]), "alpha": float(a.get("alpha", 1e-4)), "beta": float(a.get("beta", 0.75)),
+            "k": float(a.get("bias", 1.0))}
+    return ctx.chain([Layer("SpatialCrossMapLRN", args)], node.input[0])
 
 
 def flatten(ctx, node, a):
