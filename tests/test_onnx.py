@@ -63,7 +63,8 @@ def test_lenet5_import_export_round_trip(sc, rng, tmp_path):
     assert [n.op_type for n in proto.graph.node if n.op_type in ("Conv", "Gemm", "MaxPool")] == \
         ["Conv", "MaxPool", "Conv", "MaxPool", "Gemm", "Gemm"]
     path = tmp_path / "lenet5.onnx"
-    ember_onnx.save(model, path, input_shape=(None, 784))  # a path works as well as bytes
+    ember_onnx.save(model, path)  # input (batch, 784) from the first layer; a path works as well as bytes
+    assert [d.dim_value for d in onnx.load(str(path)).graph.input[0].type.tensor_type.shape.dim] == [0, 784]
     close(ember_onnx.load(str(path)).evaluate().forward(x), model.forward(x))
 
 
@@ -106,7 +107,7 @@ def test_lstm_classifier_export_and_round_trip(sc, rng):
 
     model = LstmClassifier(class_num=5, embedding_dim=8, hidden_size=12)
     x = rng.normal(0, 1, (3, 7, 8)).astype(np.float32)
-    proto = check_export_and_round_trip(model, x, (None, 7, 8))
+    proto = check_export_and_round_trip(model, x, None)  # (batch, time, 8) from the LSTM
     assert "LSTM" in {n.op_type for n in proto.graph.node}
 
 
@@ -156,7 +157,7 @@ def test_concat_containers_export(sc, rng):
     model = Sequential().add(branches).add(ReLU()).add(
         ConcatTable().add(SpatialConvolution(6, 6, 3, 3, 1, 1, 1, 1)).add(SpatialConvolution(6, 6, 1, 1)))
     model.add(CAddTable())
-    check_export_and_round_trip(model, rng.normal(0, 1, (2, 3, 8, 8)).astype(np.float32), (None, 3, 8, 8))
+    check_export_and_round_trip(model, rng.normal(0, 1, (2, 3, 8, 8)).astype(np.float32), None)
 
 
 # ------------------------------------------------------------------------------------------- errors
@@ -179,6 +180,22 @@ def test_unsupported_operators_are_all_named(sc, rng):
     assert isinstance(e.value, ValueError)
 
 
+def test_constant_subgraphs_fold_and_layers_keep_node_names(sc, rng):
+    """Nodes computing from constants only (a shape built with Shape / Concat / Cast, a weight scaled by Mul)
+    fold into constants; the layers are named after their ONNX nodes."""
+    b = onnx_graphs.GraphBuilder(rng)
+    w = b.op("Mul", [b.const(rng.normal(0, 1, (6, 4)), "w"), b.const(0.5)])
+    batch_first = b.op("Concat", [b.const([-1], "n", np.int64), b.op("Shape", [b.const(np.zeros((3, 2)), "z")])],
+                       axis=0)
+    h = b.op("Reshape", ["x", b.op("Cast", [batch_first], to=onnx.TensorProto.INT64)])  # (N, 6) -> (N, 3, 2)
+    h = b.op("Flatten", [b.op("Relu", [h])])
+    y = b.op("Gemm", [h, w, b.const(np.zeros(4), "b")])
+    proto = b.model([("x", ["N", 6], onnx_graphs.F)], [(y, 2)])
+    model = check_import(proto, rng.normal(0, 1, (5, 6)).astype(np.float32))
+    names = [m.name() for m in model.modules]
+    assert names == [n.name for n in proto.graph.node if n.op_type in ("Reshape", "Relu", "Flatten", "Gemm")]
+
+
 def test_unsupported_settings_and_old_opsets(sc, rng):
     b = onnx_graphs.GraphBuilder(rng)
     y = b.op("Softmax", [b.op("Relu", ["x"])], axis=1)
@@ -196,14 +213,14 @@ def test_unsupported_settings_and_old_opsets(sc, rng):
 
 
 def test_export_names_every_module_without_onnx_equivalent(sc):
-    from ember.nn.layer import Linear, Sequential, SoftPlus, SoftSign
+    from ember.nn.layer import Linear, ReLU, Sequential, SoftPlus, SoftSign
 
     model = Sequential().add(Linear(3, 3)).add(SoftPlus()).add(Linear(3, 3)).add(SoftSign())
     with pytest.raises(OnnxExportError) as e:
         ember_onnx.to_onnx(model, (None, 3))
     assert "SoftPlus (module 'model.1')" in str(e.value) and "SoftSign (module 'model.3')" in str(e.value)
     with pytest.raises(ValueError, match="input_shape is required"):
-        ember_onnx.save(model, "/tmp/never.onnx")
+        ember_onnx.save(Sequential().add(ReLU()).add(Linear(3, 3)), "/tmp/never.onnx")
 
 
 # ------------------------------------------------------------------------------------------- fine-tuning

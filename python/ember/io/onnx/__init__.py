@@ -16,7 +16,7 @@ Examples:
     >>> from ember.io import onnx as ember_onnx
     >>> path = os.path.join(tempfile.mkdtemp(), "lenet5.onnx")
     >>> model = LeNet5(10).evaluate()
-    >>> ember_onnx.save(model, path, input_shape=(None, 784))
+    >>> ember_onnx.save(model, path)  # input (batch, 784), from LeNet-5's first layer
     >>> again = ember_onnx.load(path).evaluate()
     >>> x = np.random.rand(4, 784).astype(np.float32)
     >>> bool(np.allclose(model.forward(x), again.forward(x), atol=1e-5))
@@ -41,7 +41,7 @@ def _onnx():
 def from_onnx(model):
     """The Ember model of an ``onnx.ModelProto`` (see :func:`load`)."""
     _onnx()
-    from ember.io.onnx import _ember, _import
+    from ember.io.onnx import _ember, _import  # optional dependency, see to_onnx
 
     return _ember.load_model(_import.convert(model))
 
@@ -81,42 +81,32 @@ def load(path_or_bytes):
     return from_onnx(model)
 
 
-def _shapes(input_shape):
-    if input_shape is None:
-        raise ValueError("input_shape is required: the shape of one input batch, e.g. (None, 784) (the batch "
-                         "dimension, first, is declared dynamic), or a list of shapes for a multi-input model")
-    shapes = list(input_shape)
-    if shapes and all(isinstance(s, (list, tuple)) for s in shapes):
-        return [tuple(s) for s in shapes]
-    return [tuple(shapes)]
-
-
-def to_onnx(model, input_shape):
+def to_onnx(model, input_shape=None):
     """The ``onnx.ModelProto`` (opset 17) of an Ember model (see :func:`save`)."""
     _onnx()
+    # imported here, not at the top: the converters import onnx, an optional dependency of Ember
     from ember.io.onnx import _ember, _export
 
-    shapes = _shapes(input_shape)
-    for s in shapes:
-        if len(s) < 1 or any(d is not None and (not isinstance(d, int) or d <= 0) for d in s[1:]):
-            raise ValueError(f"input_shape: expected (batch, *sizes) with positive int sizes, got {s!r}")
     structure, tensors = _ember.read_model(model)
-    return _export.convert(structure, tensors, shapes)
+    return _export.convert(structure, tensors, _export.input_shapes(input_shape, structure))
 
 
 def save(model, path, input_shape=None, over_write=True):
-    """Writes an Ember model as an ONNX file (opset 17) for inputs of ``input_shape``.
+    """Writes an Ember model as an ONNX file (opset 17).
 
     Args:
-        model: an Ember model made of the layers listed in this module's docstring (and Sequential / Graph
-            containers, Recurrent LSTM/GRU).
+        model: an Ember model made of the layers listed in this module's docstring (and Sequential / Graph /
+            Concat / ConcatTable containers, Recurrent LSTM/GRU).
         path: the file to write.
-        input_shape: shape of one input batch, batch first (``(None, 3, 32, 32)``; the batch dimension is
-            dynamic in the file), or a list of shapes for a multi-input Graph.
+        input_shape: shape of one input batch, batch first (``(None, 3, 32, 32)``; the batch dimension and any
+            size given as None are dynamic in the file), or a list of shapes for a multi-input Graph. Default:
+            what the first layer implies (``Linear(784, ...)``: (None, 784); a convolution with 3 input planes:
+            (None, 3, None, None); ``Recurrent(LSTM(8, ...))``: (None, None, 8); ...).
         over_write (bool): replace an existing file. Default: True.
 
     Raises:
         OnnxExportError: modules without an ONNX export; the message names each one and its path in the model.
+        ValueError: no ``input_shape`` and the first layer does not imply one.
         FileExistsError: ``path`` exists and ``over_write`` is False.
     """
     proto = to_onnx(model, input_shape)

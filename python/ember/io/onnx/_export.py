@@ -35,6 +35,7 @@ class Context:
         self.initializers = []
         self.count = 0
         self.problems = []
+        self.names = set()
 
     def fresh(self, hint):
         self.count += 1
@@ -46,9 +47,12 @@ class Context:
         return name
 
     def node(self, op, inputs, where, **attrs):
-        """Appends node ``op`` reading ``inputs``; returns the name of its (first) output."""
-        out = self.fresh(where.replace(".", "_") + "_" + op)
-        self.nodes.append(helper.make_node(op, list(inputs), [out], name=f"{where}/{op}_{self.count}", **attrs))
+        """Appends node ``op`` reading ``inputs``; returns the name of its (first) output. The node is named
+        after its module (``where``: the module's name or path), made unique when a module needs several."""
+        out = self.fresh(where.replace(".", "_").replace("/", "_") + "_" + op)
+        name = where if where not in self.names else f"{where}/{op}_{self.count}"
+        self.names.add(name)
+        self.nodes.append(helper.make_node(op, list(inputs), [out], name=name, **attrs))
         return out
 
 
@@ -362,12 +366,73 @@ def _graph(ctx, spec, tensors, x, where):
     return outs[0] if len(outs) == 1 else outs
 
 
+_SPATIAL_INPUT = {"SpatialConvolution": "nInputPlane", "SpatialDilatedConvolution": "nInputPlane",
+                  "SpatialFullConvolution": "nInputPlane", "SpatialBatchNormalization": "nOutput"}
+
+
+def guess_input_shape(spec):
+    """The input shape (batch and unknown sizes None) that the first layer reading the input implies, or None
+    when it does not tell (an activation, pooling, ...)."""
+    kind = spec["class"].rsplit(".", 1)[1]
+    a, children = spec.get("args", {}), spec.get("children", [])
+    if kind in ("Sequential", "Concat", "ConcatTable") and children:
+        return guess_input_shape(children[0])
+    if kind == "Recurrent" and children:
+        return (None, None, children[0]["args"]["inputSize"])
+    if kind == "Linear":
+        return (None, a["inputSize"])
+    if kind == "BatchNormalization":
+        return (None, a["nOutput"])
+    if kind in _SPATIAL_INPUT:
+        return (None, a[_SPATIAL_INPUT[kind]], None, None)
+    if kind == "LookupTable":
+        return (None, None)
+    if kind == "Reshape" and a.get("batchMode", True):
+        return (None, int(np.prod(a["size"])))
+    return None
+
+
+def guess_input_shapes(structure):
+    """One shape per model input from the first layer reading it (see :func:`guess_input_shape`), or None."""
+    if structure["class"].endswith(".Graph"):
+        a = structure["args"]
+        shapes = []
+        for k in a["inputNodes"]:
+            readers = [i for i, p in enumerate(a["predecessors"]) if k in p]
+            shapes.append(guess_input_shape(structure["children"][readers[0]]) if len(readers) >= 1 else None)
+        return None if any(s is None for s in shapes) else shapes
+    shape = guess_input_shape(structure)
+    return None if shape is None else [shape]
+
+
+def input_shapes(input_shape, structure):
+    """``input_shape`` as a list of shapes (one per model input), checked; guessed when None."""
+    if input_shape is None:
+        shapes = guess_input_shapes(structure)
+        if shapes is None:
+            raise ValueError("input_shape is required for this model (its first layer does not tell the input's "
+                             "rank): the shape of one input batch, e.g. (None, 3, 32, 32) (the batch dimension, "
+                             "first, is declared dynamic), or a list of shapes for a multi-input model")
+        return shapes
+    shapes = list(input_shape)
+    if shapes and all(isinstance(s, (list, tuple)) for s in shapes):
+        shapes = [tuple(s) for s in shapes]
+    else:
+        shapes = [tuple(shapes)]
+    for s in shapes:
+        if len(s) < 1 or any(d is not None and (isinstance(d, bool) or not isinstance(d, int) or d <= 0)
+                             for d in s[1:]):
+            raise ValueError(f"input_shape: expected (batch, *sizes) with positive int sizes (or None), got {s!r}")
+    return shapes
+
+
 def convert(structure, tensors, input_shapes):
     """``onnx.ModelProto`` of an Ember model (its file structure and tensors) for inputs of ``input_shapes``
-    (each with the batch dimension first; it is declared dynamic)."""
+    (each with the batch dimension first; it is declared dynamic, and so is any size given as None)."""
     ctx = Context()
     inputs = [helper.make_tensor_value_info(f"input_{i}" if len(input_shapes) > 1 else "input", TensorProto.FLOAT,
-                                            ["batch"] + [int(d) for d in s[1:]]) for i, s in enumerate(input_shapes)]
+                                            ["batch"] + [None if d is None else int(d) for d in s[1:]])
+              for i, s in enumerate(input_shapes)]
     xs = [(vi.name, len(s)) for vi, s in zip(inputs, input_shapes)]
     out = emit(ctx, structure, tensors, xs[0] if len(xs) == 1 else xs, "model")
     if ctx.problems:

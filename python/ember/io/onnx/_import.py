@@ -1,9 +1,10 @@
 """ONNX graph -> Ember model.
 
 The nodes of an ONNX graph come in topological order. Each value is either a constant (an initializer, a
-``Constant`` node's output, or anything computed from constants only) held as a numpy array, or the output
-of an Ember node of a :class:`~ember.io.onnx._ember.Builder`. One small function per operator family
-(``OPS``, the one mapping table) turns a node into Ember layers wired to the Ember nodes of its inputs.
+``Constant`` node's output, or the output of any node whose inputs are all constants, computed by the onnx
+package's reference evaluator) held as a numpy array, or the output of an Ember node of a
+:class:`~ember.io.onnx._ember.Builder`. One small function per operator family (``OPS``, the one mapping
+table) turns a node into Ember layers wired to the Ember nodes of its inputs; they take the node's name.
 A node that cannot be converted is recorded and its outputs marked failed (later nodes that read them are
 skipped), so that one error lists every unsupported operator with its node name and index.
 
@@ -18,6 +19,7 @@ transposes surround it. Ember's SoftMax works over dimension 1 of 2-d and 4-d in
 import numpy as np
 import onnx
 from onnx import numpy_helper
+from onnx.reference import ReferenceEvaluator
 
 from ember.io.onnx._context import FAILED, Context, Unsupported, attributes
 from ember.io.onnx._ember import Layer
@@ -125,10 +127,6 @@ def binary(ctx, node, a):
     """Add / Sub / Mul / Div with numpy broadcasting; a constant operand becomes a (scalar) layer."""
     op = node.op_type
     x, y = node.input[0], node.input[1]
-    if ctx.is_const(x) and ctx.is_const(y):
-        ctx.values[node.output[0]] = {"Add": np.add, "Sub": np.subtract, "Mul": np.multiply, "Div": np.divide}[op](
-            ctx.values[x], ctx.values[y])
-        return None
     if not ctx.is_const(x) and not ctx.is_const(y):
         if op in _TABLE_OP:
             return ctx.add(Layer(_TABLE_OP[op], {"inplace": False} if op == "Add" else {}), x, y)
@@ -250,9 +248,6 @@ def reshape(ctx, node, a):
     shape = [int(s) for s in ctx.const(node, 1, "Reshape shape")]
     if int(a.get("allowzero", 0)) and 0 in shape:
         raise Unsupported("Reshape: allowzero=1 with a 0 in the shape is not supported")
-    if ctx.is_const(node.input[0]):
-        ctx.values[node.output[0]] = ctx.values[node.input[0]].reshape(shape)
-        return None
     if len(shape) >= 1 and shape[0] in (0, -1) and (shape[0] == 0 or -1 not in shape[1:]):
         rest = shape[1:]
         if all(s > 0 for s in rest) and rest:
@@ -292,26 +287,17 @@ def swaps_for(perm):
 
 
 def concat(ctx, node, a):
-    if all(ctx.is_const(i) for i in node.input):
-        ctx.values[node.output[0]] = np.concatenate([ctx.values[i] for i in node.input], axis=int(a["axis"]))
-        return None
     return ctx.add(Layer("JoinTable", {"dimension": int(a["axis"]), "nInputDims": 0}), *node.input)
 
 
 def squeeze(ctx, node, a):
     axes = ctx.const(node, 1, "Squeeze axes")
     dims = [] if axes is None else [int(d) for d in axes]
-    if ctx.is_const(node.input[0]):
-        ctx.values[node.output[0]] = np.squeeze(ctx.values[node.input[0]], axis=tuple(dims) if dims else None)
-        return None
     return ctx.chain([Layer("Squeeze", {"dims": dims, "batchMode": False})], node.input[0])
 
 
 def unsqueeze(ctx, node, a):
     axes = [int(d) for d in ctx.const(node, 1, "Unsqueeze axes")]
-    if ctx.is_const(node.input[0]):
-        ctx.values[node.output[0]] = np.expand_dims(ctx.values[node.input[0]], tuple(axes))
-        return None
     rank = ctx.rank(node.input[0])
     if any(d < 0 for d in axes):
         if rank is None:
@@ -435,7 +421,10 @@ def convert(model):
             _fail(ctx, node)
             continue
         missing = [i for i in node.input if i and i not in ctx.values]
+        if not missing and _fold(ctx, node):
+            continue
         handler = OPS.get(node.op_type) if node.domain in ("", "ai.onnx") else None
+        first_layer = len(ctx.builder.layers)
         try:
             if handler is None:
                 raise Unsupported("")
@@ -446,6 +435,7 @@ def convert(model):
             problems.append((node.op_type, node.name, index, str(e)))
             _fail(ctx, node)
             continue
+        _name_layers(ctx.builder.layers[first_layer:], node.name)
         if out is not None:
             outs = out if isinstance(out, (list, tuple)) else [out]
             for name, v in zip(node.output, outs):
@@ -461,6 +451,32 @@ def convert(model):
                                   "Ember models compute every output from the inputs")
         outputs.append(v)
     return ctx.builder.model(outputs)
+
+
+def _fold(ctx, node):
+    """Computes a node whose inputs are all constants (shape arithmetic, weight preprocessing) with the onnx
+    package's reference evaluator; True when its outputs are now constants."""
+    inputs = [i for i in node.input if i]
+    if not inputs or not all(ctx.is_const(i) for i in inputs):
+        return False
+    try:
+        outs = ReferenceEvaluator(node).run(None, {i: ctx.values[i] for i in inputs})
+    except Exception:  # noqa: BLE001 - not foldable here; the operator's own function decides
+        return False
+    for name, v in zip(node.output, outs):
+        if name:
+            ctx.values[name] = np.asarray(v)
+    return True
+
+
+def _name_layers(layers, node_name):
+    """Ember layers made for one ONNX node carry its name (suffixed when there are several), so that the
+    model's printout, freeze(names) and a re-export point back to the ONNX graph."""
+    if not node_name:
+        return
+    for i, layer in enumerate(layers):
+        if layer.cls != "ember.nn.Input":
+            layer.name = node_name if len(layers) == 1 else f"{node_name}/{i}"
 
 
 def _fail(ctx, node):
