@@ -2,7 +2,7 @@ package ember.nn
 
 import scala.collection.mutable
 
-import ember.tensor.{Activity, Table}
+import ember.tensor.{Activity, Table, Tensor}
 
 /**
  * A network of modules wired by the functional API (BigDL's `Graph(inputs, outputs)`; Python's
@@ -45,6 +45,8 @@ class Graph private (inputIds: Array[Int], outputIds: Array[Int], wiring: Indexe
   // per-pass state, indexed like `modules`
   private var nodeInput: Array[Activity] = Array.empty
   private var nodeGrad: Array[Activity] = Array.empty
+  // a node's gradient sum when several consumers send it one, reused across iterations
+  private var sumBuffers: Array[Tensor] = Array.empty
 
   override def add(module: Module): this.type = {
     require(!sealed_ && modules.length < prevIds.length,
@@ -126,7 +128,7 @@ class Graph private (inputIds: Array[Int], outputIds: Array[Int], wiring: Indexe
     def send(i: Int, g: Activity): Unit =
       if (nodeGrad(i) == null) nodeGrad(i) = g
       else {
-        if (!owned(i)) { nodeGrad(i) = TableSupport.copyOf(nodeGrad(i)); owned(i) = true }
+        if (!owned(i)) { nodeGrad(i) = ownCopy(i, nodeGrad(i)); owned(i) = true }
         nodeGrad(i) = TableSupport.accumulate(nodeGrad(i), g, s"Graph node ${modules(i).getName}")
       }
     if (outIds.length == 1) send(outIds.head, gradOutput)
@@ -150,6 +152,15 @@ class Graph private (inputIds: Array[Int], outputIds: Array[Int], wiring: Indexe
     }
     gradInput = if (inIds.length == 1) nodeGrad(inIds.head) else Table(inIds.toSeq.map(nodeGrad(_)): _*)
     gradInput
+  }
+
+  /** A copy of `g` the graph may add into: node i's buffer for a tensor, a fresh copy for a table. */
+  private def ownCopy(i: Int, g: Activity): Activity = g match {
+    case t: Tensor =>
+      if (sumBuffers.length != modules.length) sumBuffers = Array.fill(modules.length)(null)
+      if (sumBuffers(i) == null || (sumBuffers(i).storage eq t.storage)) sumBuffers(i) = new Tensor()
+      sumBuffers(i).resize(t.shape).copy(t)
+    case other => TableSupport.copyOf(other)
   }
 
   override def updateGradInput(input: Activity, gradOutput: Activity): Activity = backwardPass(gradOutput, acc = false)

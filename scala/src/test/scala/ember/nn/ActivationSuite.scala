@@ -65,6 +65,19 @@ class ActivationSuite extends AnyFunSuite {
     assert(intercept[IllegalArgumentException](new Dropout(1.0)).getMessage.stripPrefix("requirement failed: ") == "Dropout: initP must be in [0, 1), got 1.0")
   }
 
+  test("ReLU's gradient is kept exactly where the output is positive (+inf and denormals too, not at 0, -0 or NaN)") {
+    val xs = Array(Float.NaN, -1f, 0f, -0f, Float.MinPositiveValue, 3f, Float.PositiveInfinity, Float.NegativeInfinity,
+      java.lang.Float.intBitsToFloat(0xffc00000)) // the last is a NaN with the sign bit set
+    for (ip <- Seq(false, true)) {
+      val x = Tensor.fromArray(xs.clone(), xs.length)
+      val relu = new ReLU(ip)
+      val y = relu.forward(x).toArray
+      assert(y(0).isNaN && y(8).isNaN && y.slice(1, 8).toSeq == Seq(0f, 0f, 0f, Float.MinPositiveValue, 3f, Float.PositiveInfinity, 0f))
+      val gi = relu.backward(x, Tensor.fromArray(Array.tabulate(xs.length)(i => i + 1f), xs.length)).toArray
+      assert(gi.toSeq == Seq(0f, 0f, 0f, 0f, 5f, 6f, 7f, 0f, 0f), s"ip=$ip: ${gi.mkString(", ")}")
+    }
+  }
+
   test("NaN passes through ReLU, ReLU6 and Threshold (in place too), as in PyTorch") {
     def x = Tensor.fromArray(Array(Float.NaN, -1f, 0.5f, 7f), 4)
     for (m <- Seq(new ReLU(), new ReLU(true), new ReLU6(), new ReLU6(true), new Threshold(0.1, 0.0), new Threshold(0.1, -1.0, true))) {
