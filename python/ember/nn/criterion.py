@@ -1,5 +1,5 @@
 """BigDL-compatible names of Ember's losses (re-exports only): ``from ember.nn.criterion import ...``."""
-from ember.nn.criterion_classification import ClassNLLCriterion, CrossEntropyCriterion
+from ember.nn.criterion_classification import CategoricalCrossEntropy, ClassNLLCriterion, CrossEntropyCriterion
 from ember.nn.criterion_detection import MultiBoxCriterion
 from ember.nn.criterion_embedding import TripletMarginCriterion
 from ember.nn.criterion_container import (MultiCriterion, ParallelCriterion, TimeDistributedCriterion,
@@ -13,7 +13,7 @@ from ember.nn.criterion_regression import BCECriterion, MSECriterion
 from ember.nn.module import Criterion
 
 __all__ = [
-    "Criterion", "ClassNLLCriterion", "CrossEntropyCriterion", "MSECriterion", "BCECriterion", "SmoothL1Criterion",
+    "Criterion", "ClassNLLCriterion", "CrossEntropyCriterion", "CategoricalCrossEntropy", "MSECriterion", "BCECriterion", "SmoothL1Criterion",
     "AbsCriterion", "KLDCriterion", "DistKLDivCriterion", "MarginCriterion", "MarginRankingCriterion",
     "HingeEmbeddingCriterion", "CosineEmbeddingCriterion", "MultiLabelSoftMarginCriterion", "SoftMarginCriterion",
     "TimeDistributedCriterion", "TimeDistributedMaskCriterion", "ParallelCriterion", "MultiCriterion",

@@ -1,4 +1,5 @@
-"""Classification losses: :class:`ClassNLLCriterion`, :class:`CrossEntropyCriterion`. Labels are 0-based."""
+"""Classification losses: :class:`ClassNLLCriterion`, :class:`CrossEntropyCriterion` (0-based labels),
+:class:`CategoricalCrossEntropy` (one-hot targets)."""
 from ember import _convert
 from ember._args import as_bool
 from ember.nn.module import Criterion
@@ -51,3 +52,23 @@ class CrossEntropyCriterion(Criterion):
 
     def __init__(self, weights=None, size_average=True):
         super().__init__(None, _convert.float_array(weights), as_bool(size_average, "size_average"))
+
+
+class CategoricalCrossEntropy(Criterion):
+    """Cross-entropy of probabilities (after :class:`SoftMax`) against one-hot target rows (Keras'
+    "categorical_crossentropy"): ``-sum(t * log(max(p, 1e-7))) / N``.
+
+    Shape:
+        - Input: (N, C) probabilities
+        - Target: (N, C) one-hot rows (or distributions)
+
+    Examples:
+        >>> import numpy as np
+        >>> round(CategoricalCrossEntropy().forward(np.full((2, 4), 0.25), np.eye(4)[[0, 3]]), 4)
+        1.3863
+    """
+
+    _java_class = "ember.nn.CategoricalCrossEntropy"
+
+    def __init__(self):
+        super().__init__(None)

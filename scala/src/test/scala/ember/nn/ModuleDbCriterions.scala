@@ -27,6 +27,8 @@ object ModuleDbCriterions {
     CriterionCase("SmoothL1Criterion/sum", () => new SmoothL1Criterion(false), normal(5), normal(5),
       repr = "SmoothL1Criterion(sizeAverage=false)"),
     CriterionCase("AbsCriterion", () => new AbsCriterion(), normal(3, 4), normal(3, 4), repr = "AbsCriterion()"),
+    CriterionCase("CategoricalCrossEntropy", () => new CategoricalCrossEntropy(), uniform(0.05f, 1f, 3, 4), uniform(0f, 1f, 3, 4),
+      repr = "CategoricalCrossEntropy()"),
     CriterionCase("KLDCriterion", () => new KLDCriterion(), table(normal(3, 4), normal(3, 4)), normal(1), repr = "KLDCriterion()"),
     CriterionCase("KLDCriterion/sum", () => new KLDCriterion(false), table(normal(4), normal(4)), normal(1)),
     CriterionCase("DistKLDivCriterion", () => new DistKLDivCriterion(), normal(3, 4), uniform(0.05f, 1f, 3, 4),
