@@ -92,22 +92,26 @@ def resnet20(rng, classes=10):
     return b.model([("x", ["N", 3, 32, 32], F)], [(y, 2)])
 
 
-def _rnn(b, kind, x, n_in, hidden, gates, **attrs):
-    w = b.weight(1, gates * hidden, n_in, scale=0.4)
-    r = b.weight(1, gates * hidden, hidden, scale=0.4)
-    bias = b.weight(1, 2 * gates * hidden, scale=0.3)
+def _rnn(b, kind, x, n_in, hidden, gates, dirs=1, **attrs):
+    w = b.weight(dirs, gates * hidden, n_in, scale=0.4)
+    r = b.weight(dirs, gates * hidden, hidden, scale=0.4)
+    bias = b.weight(dirs, 2 * gates * hidden, scale=0.3)
     return b.op(kind, [x, w, r, bias], n_out=2, hidden_size=hidden, **attrs)
 
 
-def lstm_classifier(rng, kind="LSTM", embed=8, hidden=12, classes=5):
-    """(N, T, embed) -> Transpose to (T, N, embed) -> LSTM (or GRU with linear_before_reset=1) -> Y_h (1, N, H) ->
-    Squeeze -> Gemm -> Gemm -> LogSoftmax; the full sequence Y is a second output."""
+def lstm_classifier(rng, kind="LSTM", embed=8, hidden=12, classes=5, bidirectional=False):
+    """(N, T, embed) -> Transpose to (T, N, embed) -> LSTM (or GRU with linear_before_reset=1; both directions
+    with ``bidirectional``) -> Y_h (dirs, N, H) -> Transpose + Reshape to (N, dirs * H) -> Gemm -> Gemm ->
+    LogSoftmax; the full sequence Y (T, dirs, N, H) is a second output."""
     b = GraphBuilder(rng)
     seq = b.op("Transpose", ["x"], perm=[1, 0, 2])
     attrs = {"linear_before_reset": 1} if kind == "GRU" else {}
-    y, y_h = _rnn(b, kind, seq, embed, hidden, 4 if kind == "LSTM" else 3, **attrs)
-    last = b.op("Squeeze", [y_h, b.const([0], "axes", np.int64)])
-    out = b.op("LogSoftmax", [b.gemm(b.gemm(last, hidden, 10), 10, classes)], axis=1)
+    dirs = 2 if bidirectional else 1
+    if bidirectional:
+        attrs["direction"] = "bidirectional"
+    y, y_h = _rnn(b, kind, seq, embed, hidden, 4 if kind == "LSTM" else 3, dirs, **attrs)
+    last = b.op("Reshape", [b.op("Transpose", [y_h], perm=[1, 0, 2]), b.const([0, -1], "shape", np.int64)])
+    out = b.op("LogSoftmax", [b.gemm(b.gemm(last, dirs * hidden, 10), 10, classes)], axis=1)
     return b.model([("x", ["N", 7, embed], F)], [(out, 2), (y, 4)])
 
 
@@ -125,7 +129,8 @@ def branches(rng):
     """A graph with branches and joins over most of the element-wise and shape operators: an asymmetric-pad
     conv, an inception-like split (grouped 1x1 conv | max pool + conv with dilation | average pool), Concat, a
     broadcast Add / Mul / Sub / Div with constants, LRN, a residual Sub of two branches, LeakyRelu, Elu,
-    Sigmoid, Dropout, Identity, Transpose / Unsqueeze / Squeeze, a ConvTranspose, GlobalAveragePool, MatMul,
+    Sigmoid, Dropout, Identity, Transpose / Unsqueeze / Squeeze, a ConvTranspose, GlobalAveragePool, reductions,
+    MatMul,
     and Softmax."""
     b = GraphBuilder(rng)
     h = b.op("Relu", [b.conv("x", 3, 8, 3, pad=[0, 0, 1, 1])])  # 12x12 -> 11x11 with pads (top, left, bottom, right)
@@ -148,5 +153,8 @@ def branches(rng):
                          b.const([2], "axes", np.int64)])
     g = b.op("Unsqueeze", [b.op("Unsqueeze", [g, b.const([1], "axes", np.int64)]), b.const([-1], "axes", np.int64)])
     g = b.op("Reshape", [g, b.const([0, 4], "shape", np.int64)])
-    y = b.op("Softmax", [b.op("MatMul", [g, b.const(rng.normal(0, 1, (4, 3)), "m")])], axis=-1)
+    m = b.op("ReduceMean", [b.op("ReduceMax", [u], axes=[-1], keepdims=0)], axes=[2], keepdims=0)  # (N, 4)
+    g = b.op("Concat", [b.op("Add", [g, m]), b.op("ReduceSum", [m, b.const([1], "axes", np.int64)], keepdims=1)],
+             axis=1)  # (N, 5)
+    y = b.op("Softmax", [b.op("MatMul", [g, b.const(rng.normal(0, 1, (5, 3)), "m")])], axis=-1)
     return b.model([("x", ["N", 3, 12, 12], F)], [(y, 2)])

@@ -91,9 +91,9 @@ def test_resnet20_export_and_round_trip(sc, rng):
 # ------------------------------------------------------------------------------------------- recurrent
 
 
-@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
-def test_recurrent_classifier_import(sc, rng, kind):
-    proto = onnx_graphs.lstm_classifier(rng, kind)
+@pytest.mark.parametrize("kind,bidirectional", [("LSTM", False), ("GRU", False), ("LSTM", True)])
+def test_recurrent_classifier_import(sc, rng, kind, bidirectional):
+    proto = onnx_graphs.lstm_classifier(rng, kind, bidirectional=bidirectional)
     x = rng.normal(0, 1, (3, 7, 8)).astype(np.float32)
     model = ember_onnx.load(proto).evaluate()
     expected = run_ort(proto, x)
@@ -109,6 +109,14 @@ def test_lstm_classifier_export_and_round_trip(sc, rng):
     x = rng.normal(0, 1, (3, 7, 8)).astype(np.float32)
     proto = check_export_and_round_trip(model, x, None)  # (batch, time, 8) from the LSTM
     assert "LSTM" in {n.op_type for n in proto.graph.node}
+
+
+@pytest.mark.parametrize("cell,merge", [("GRU", "concat"), ("LSTM", "add")])
+def test_bidirectional_export_and_round_trip(sc, rng, cell, merge):
+    from ember.nn import layer
+
+    model = layer.Sequential().add(layer.BiRecurrent(merge).add(getattr(layer, cell)(4, 5))).add(layer.Tanh())
+    check_export_and_round_trip(model, rng.normal(0, 1, (3, 6, 4)).astype(np.float32), None)
 
 
 def test_embedding_import_export(sc, rng):
@@ -201,6 +209,11 @@ def test_unsupported_settings_and_old_opsets(sc, rng):
     y = b.op("Softmax", [b.op("Relu", ["x"])], axis=1)
     message = r"Softmax \(node 'Softmax_\d+', index 1\): Softmax: axis 1 of 3-d"
     with pytest.raises(UnsupportedOperatorError, match=message):
+        ember_onnx.load(b.model([("x", ["N", 3, 4], onnx_graphs.F)], [(y, 3)]))
+    b = onnx_graphs.GraphBuilder(rng)
+    y = b.op("Add", [b.op("Relu", ["x"]), b.op("ReduceSum", ["x", b.const([2], "axes", np.int64)], keepdims=1)])
+    with pytest.raises(UnsupportedOperatorError, match=r"Add of two computed values of shapes \(None, 3, 4\) and "
+                                                      r"\(None, 3, 1\)"):
         ember_onnx.load(b.model([("x", ["N", 3, 4], onnx_graphs.F)], [(y, 3)]))
     with pytest.raises(ember_onnx.OnnxImportError, match="opset 11 is not supported"):
         ember_onnx.load(b.model([("x", ["N", 3, 4], onnx_graphs.F)], [(y, 3)], opset=11))

@@ -17,12 +17,12 @@ FAILED = _Failed()
 
 
 class Context:
-    """Values of the graph being imported: constants, Ember node indices, known ranks."""
+    """Values of the graph being imported: constants, Ember node indices, known shapes."""
 
-    def __init__(self, graph, ranks):
+    def __init__(self, graph, shapes):
         self.builder = Builder()
         self.values = {}
-        self.ranks = ranks
+        self.shapes = shapes
         for init in graph.initializer:
             self.values[init.name] = numpy_helper.to_array(init)
 
@@ -44,8 +44,13 @@ class Context:
             raise Unsupported(f"input '{name}' is a constant where Ember needs a computed value")
         return v
 
+    def shape(self, name):
+        """The value's shape as far as ONNX shape inference knows it (None: unknown; a size None: dynamic)."""
+        return self.shapes.get(name)
+
     def rank(self, name):
-        return self.ranks.get(name)
+        s = self.shapes.get(name)
+        return None if s is None else len(s)
 
     def add(self, layer, *inputs):
         return self.builder.add(layer, [self.node(i) for i in inputs])

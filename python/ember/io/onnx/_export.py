@@ -4,11 +4,13 @@ The model's structure and tensors come from its model file (:func:`~ember.io.onn
 each module's class, constructor arguments and children, tensors named by module path. The walk keeps,
 for every value, its ONNX name and its rank (the number of dimensions: ONNX's axes must be explicit where
 Ember counts "within a sample" or picks a softmax dimension by rank); the graph inputs' shapes give the
-first ranks. Containers (Sequential, Graph, Concat, ConcatTable, Recurrent) are walked; every other module
-has one small function in ``LAYERS`` (the one mapping table) that appends ONNX nodes and returns its output.
-A module without an export is recorded and reported with all the others in one :class:`OnnxExportError`.
-Layout notes (the inverse of the importer's): Linear -> Gemm with transB=1; Recurrent(LSTM/GRU) reads
-[batch, time, features], so a Transpose feeds ONNX's layout-0 LSTM/GRU and a Squeeze + Transpose follow it;
+first ranks. Containers (Sequential, Graph, Concat, ConcatTable, Recurrent, BiRecurrent) are walked; every
+other module has one small function in ``LAYERS`` (the one mapping table) that appends ONNX nodes and
+returns its output. A module without an export is recorded and reported with all the others in one
+:class:`OnnxExportError`.
+
+Layout notes (the inverse of the importer's): Linear -> Gemm with transB=1; Recurrent and BiRecurrent read
+[batch, time, features], so a Transpose feeds ONNX's layout-0 LSTM/GRU and a Transpose + Reshape follow;
 Ember's LSTM gates i, f, g, o go to ONNX's i, o, f, c with the bias as Wb (Rb = 0); GRU r, z, n -> z, r, h
 with linear_before_reset=1.
 """
@@ -231,6 +233,21 @@ def power(ctx, a, t, x, where):
     return ctx.node("Pow", [v, ctx.const("power", a["power"])], where), x[1]
 
 
+def reduction(op, dim_key, dims_key):
+    def export(ctx, a, t, x, where):
+        op_ = "ReduceMean" if a.get("sizeAverage") else op  # Sum(sizeAverage=true) is a mean
+        d = a[dim_key]
+        axis = d + (x[1] - a[dims_key] if 0 < a[dims_key] < x[1] else 0) if d >= 0 else d + x[1]
+        keep = 0 if a["squeeze"] else 1
+        if op_ == "ReduceSum":  # axes became an input in opset 13 for ReduceSum, in 18 for the others
+            out = ctx.node(op_, [x[0], ctx.const("axes", [axis], np.int64)], where, keepdims=keep)
+        else:
+            out = ctx.node(op_, [x[0]], where, axes=[axis], keepdims=keep)
+        return out, x[1] - (1 - keep)
+
+    return export
+
+
 def _pad(ctx, x, axis_pads, value, where):
     """Pad node with (begin, end) per axis in ``axis_pads`` (dict axis -> pair)."""
     rank = x[1]
@@ -268,23 +285,37 @@ def _reorder(x, order):
     return np.concatenate([chunks[k] for k in order], axis=0)
 
 
-def recurrent(ctx, spec, tensors, x, where):
-    """Recurrent(cell): [batch, time, in] -> Transpose -> ONNX LSTM/GRU -> Squeeze -> Transpose."""
-    cell = spec["children"][0]
-    kind = cell["class"].rsplit(".", 1)[1]
-    if kind not in ("LSTM", "GRU") or isinstance(x, list):
-        raise NotExportable(f"Recurrent({kind}) with {'given states' if isinstance(x, list) else 'this cell'}")
-    t = {k[2:]: v for k, v in tensors.items() if k.startswith("0.")}
-    h = cell["args"]["hiddenSize"]
+def _onnx_weights(kind, cell_tensors):
+    """ONNX W, R, B of one direction ([gates*H, I], [gates*H, H], [2*gates*H]) from an Ember cell's tensors."""
+    t = cell_tensors
     order = LSTM_ORDER if kind == "LSTM" else GRU_ORDER
-    w, r = _reorder(t["weight_ih"], order)[None], _reorder(t["weight_hh"], order)[None]
     rb = _reorder(t["bias_hh"], order) if kind == "GRU" else np.zeros_like(t["bias"])
-    b = np.concatenate([_reorder(t["bias"], order), rb])[None]
+    bias = np.concatenate([_reorder(t["bias"], order), rb])
+    return _reorder(t["weight_ih"], order), _reorder(t["weight_hh"], order), bias
+
+
+def recurrent(ctx, spec, tensors, x, where):
+    """Recurrent(cell) or BiRecurrent: [batch, time, in] -> Transpose -> ONNX LSTM/GRU (forward or bidirectional)
+    -> Y [time, dirs, batch, hidden] -> back to [batch, time, hidden] (BiRecurrent: 2 hidden with "concat", the
+    sum of the directions with "add")."""
+    bi = spec["class"].endswith(".BiRecurrent")
+    cells = [d["children"][0] for d in spec["children"]] if bi else [spec["children"][0]]
+    cell_tensors = [_sub(tensors, f"{i}.0.") for i in range(2)] if bi else [_sub(tensors, "0.")]
+    kind = cells[0]["class"].rsplit(".", 1)[1]
+    if kind not in ("LSTM", "GRU") or isinstance(x, list):
+        raise NotExportable(f"{kind} cell" if not isinstance(x, list) else "given initial states")
+    h = cells[0]["args"]["hiddenSize"]
+    w, r, b = (np.stack(ws) for ws in zip(*(_onnx_weights(kind, t) for t in cell_tensors)))
+    attrs = {"hidden_size": h, "direction": "bidirectional" if bi else "forward"}
+    if kind == "GRU":
+        attrs["linear_before_reset"] = 1
     seq = ctx.node("Transpose", [x[0]], where, perm=[1, 0, 2])
-    attrs = {"hidden_size": h} if kind == "LSTM" else {"hidden_size": h, "linear_before_reset": 1}
     y = ctx.node(kind, [seq, ctx.const("W", w), ctx.const("R", r), ctx.const("B", b)], where, **attrs)
-    y = ctx.node("Squeeze", [y, ctx.const("axes", [1], np.int64)], where)
-    return ctx.node("Transpose", [y], where, perm=[1, 0, 2]), 3
+    if bi and spec["args"]["merge"] == "add":
+        y = ctx.node("ReduceSum", [y, ctx.const("axes", [1], np.int64)], where, keepdims=0)
+        return ctx.node("Transpose", [y], where, perm=[1, 0, 2]), 3
+    y = ctx.node("Transpose", [y], where, perm=[2, 0, 1, 3])  # [batch, time, dirs, hidden]
+    return ctx.node("Reshape", [y, ctx.const("shape", [0, 0, -1], np.int64)], where), 3
 
 
 LAYERS = {
@@ -301,6 +332,9 @@ LAYERS = {
     "CAddTable": table("Add"), "CMulTable": table("Mul"), "CAdd": cadd, "CMul": cmul,
     "AddConstant": add_constant, "MulConstant": mul_constant, "Power": power,
     "Padding": padding, "SpatialZeroPadding": zero_padding,
+    "Sum": reduction("ReduceSum", "dimension", "nInputDims"),
+    "Mean": reduction("ReduceMean", "dimension", "nInputDims"),
+    "Max": reduction("ReduceMax", "dim", "numInputDims"), "Min": reduction("ReduceMin", "dim", "numInputDims"),
 }
 
 
@@ -326,8 +360,8 @@ def emit(ctx, spec, tensors, x, where):
         if kind == "ConcatTable":
             return outs
         return ctx.node("Concat", [v for v, _ in outs], where, axis=spec["args"]["dimension"]), outs[0][1]
-    if kind == "Recurrent":
-        return _guard(ctx, kind, where, lambda: recurrent(ctx, spec, tensors, x, where))
+    if kind in ("Recurrent", "BiRecurrent"):
+        return _guard(ctx, kind, where, lambda: recurrent(ctx, spec, tensors, x, where), x)
     if kind not in LAYERS:
         ctx.problems.append(f"{kind} (module '{where}'): no ONNX export")
         return _placeholder(x)
@@ -379,6 +413,8 @@ def guess_input_shape(spec):
         return guess_input_shape(children[0])
     if kind == "Recurrent" and children:
         return (None, None, children[0]["args"]["inputSize"])
+    if kind == "BiRecurrent" and children:
+        return guess_input_shape(children[0])
     if kind == "Linear":
         return (None, a["inputSize"])
     if kind == "BatchNormalization":

@@ -128,6 +128,11 @@ def binary(ctx, node, a):
     op = node.op_type
     x, y = node.input[0], node.input[1]
     if not ctx.is_const(x) and not ctx.is_const(y):
+        sx, sy = ctx.shape(x), ctx.shape(y)
+        if sx is not None and sy is not None and (len(sx) != len(sy) or any(
+                p is not None and q is not None and p != q for p, q in zip(sx, sy))):
+            raise Unsupported(f"{op} of two computed values of shapes {sx} and {sy}: Ember's CAddTable / CMulTable "
+                              "need equal shapes (broadcasting is supported against constants)")
         if op in _TABLE_OP:
             return ctx.add(Layer(_TABLE_OP[op], {"inplace": False} if op == "Add" else {}), x, y)
         if op == "Sub":  # x - y = x + (-1 * y)
@@ -353,6 +358,30 @@ def constant(ctx, node, a):
     return None
 
 
+def reduce(ctx, node, a):
+    """ReduceSum / ReduceMean / ReduceMax / ReduceMin over listed axes: one Ember reduction per axis, the
+    highest axis first so that the lower ones keep their index when dimensions go."""
+    axes = a.get("axes") if "axes" in a else ctx.const(node, 1, f"{node.op_type} axes")
+    if axes is None or len(axes) == 0:
+        raise Unsupported(f"{node.op_type}: reducing every axis (no axes) is not supported")
+    rank = ctx.rank(node.input[0])
+    axes = [int(d) for d in axes]
+    if any(d < 0 for d in axes):
+        if rank is None:
+            raise Unsupported(f"{node.op_type}: negative axes need the input's rank")
+        axes = [d + rank if d < 0 else d for d in axes]
+    squeeze = not int(a.get("keepdims", 1))
+    return ctx.chain([_reduction(node.op_type, d, squeeze) for d in sorted(axes, reverse=True)], node.input[0])
+
+
+def _reduction(op, d, squeeze):
+    if op == "ReduceSum":
+        return Layer("Sum", {"dimension": d, "nInputDims": -1, "sizeAverage": False, "squeeze": squeeze})
+    if op == "ReduceMean":
+        return Layer("Mean", {"dimension": d, "nInputDims": -1, "squeeze": squeeze})
+    return Layer("Max" if op == "ReduceMax" else "Min", {"dim": d, "numInputDims": -1, "squeeze": squeeze})
+
+
 def pow_(ctx, node, a):
     p = ctx.const(node, 1, "Pow exponent")
     if p.size != 1:
@@ -376,6 +405,7 @@ OPS = {
     "BatchNormalization": batch_norm, "LRN": lrn,
     "Flatten": flatten, "Reshape": reshape, "Transpose": transpose, "Concat": concat,
     "Squeeze": squeeze, "Unsqueeze": unsqueeze, "Gather": gather, "Dropout": dropout, "Pad": pad,
+    "ReduceSum": reduce, "ReduceMean": reduce, "ReduceMax": reduce, "ReduceMin": reduce,
     "Constant": constant, "LSTM": lstm, "GRU": gru,
 }
 
@@ -383,18 +413,19 @@ OPS = {
 # ---------------------------------------------------------------------------------------------- driver
 
 
-def _ranks(model):
+def _shapes(model):
+    """Value name -> shape (a size, or None where unknown) from ONNX shape inference and the declared values."""
     try:
         inferred = onnx.shape_inference.infer_shapes(model)
-    except Exception:  # noqa: BLE001 - shape inference is a hint; without it ranks come from the declared values
+    except Exception:  # noqa: BLE001 - shape inference is a hint; without it shapes come from the declared values
         inferred = model
     g = inferred.graph
-    ranks = {}
+    shapes = {}
     for vi in list(g.input) + list(g.value_info) + list(g.output):
         t = vi.type.tensor_type
         if t.HasField("shape"):
-            ranks[vi.name] = len(t.shape.dim)
-    return ranks
+            shapes[vi.name] = tuple(d.dim_value if d.HasField("dim_value") else None for d in t.shape.dim)
+    return shapes
 
 
 def _opset(model):
@@ -411,7 +442,7 @@ def convert(model):
         raise OnnxImportError(f"ONNX opset {opset} is not supported: Ember reads opset {MIN_OPSET} or later "
                               "(convert with onnx.version_converter.convert_version(model, 13))")
     graph = model.graph
-    ctx = Context(graph, _ranks(model))
+    ctx = Context(graph, _shapes(model))
     for vi in graph.input:
         if vi.name not in ctx.values:
             ctx.values[vi.name] = ctx.builder.input(vi.name)

@@ -24,8 +24,8 @@ def _reorder(x, order):
 
 def _check(ctx, node, a, kind):
     problems = []
-    if a.get("direction", b"forward") not in (b"forward", "forward"):
-        problems.append(f"direction={a['direction']!r} (only forward)")
+    if a.get("direction", b"forward") not in (b"forward", "forward", b"bidirectional", "bidirectional"):
+        problems.append(f"direction={a['direction']!r} (forward or bidirectional only)")
     for key in ("activations", "clip", "activation_alpha", "activation_beta"):
         if key in a:
             problems.append(f"attribute {key} (only the default activations, no clip)")
@@ -41,48 +41,63 @@ def _check(ctx, node, a, kind):
         raise Unsupported(f"{kind}: not supported: {', '.join(problems)}")
 
 
-def _recurrent(ctx, node, a, cell):
-    """Wires Recurrent(cell) between X and the node's outputs Y, Y_h; returns their Ember nodes."""
+def _wire(ctx, node, a, cells):
+    """Wires Recurrent(cell) - or BiRecurrent("concat") of two directions - between X and the node's outputs
+    Y and Y_h; returns their Ember nodes."""
     layout = int(a.get("layout", 0))
-    x = ctx.node(node.input[0])
     b = ctx.builder
+    x = ctx.node(node.input[0])
     if layout == 0:
         x = b.add(Layer("Transpose", {"permutations": [0, 1]}), [x])
-    seq = b.add(Layer("Recurrent", children=[cell]), [x])  # [batch, time, hidden]
-    last = b.add(Layer("Select", {"dim": 1, "index": -1}), [seq])  # [batch, hidden]
-    if layout == 0:
-        y = b.chain([Layer("Transpose", {"permutations": [0, 1]}), Layer("Unsqueeze", {"pos": 1, "numInputDims": 0})],
-                    seq)
-        y_h = b.add(Layer("Unsqueeze", {"pos": 0, "numInputDims": 0}), [last])
+    if len(cells) == 1:
+        seq = b.add(Layer("Recurrent", children=cells), [x])  # [batch, time, hidden]
+        last = [b.add(Layer("Select", {"dim": 1, "index": -1}), [seq])]  # [batch, hidden]
+        seq = b.add(Layer("Unsqueeze", {"pos": 2, "numInputDims": 0}), [seq])  # [batch, time, 1, hidden]
     else:
-        y = b.add(Layer("Unsqueeze", {"pos": 2, "numInputDims": 0}), [seq])
-        y_h = b.add(Layer("Unsqueeze", {"pos": 1, "numInputDims": 0}), [last])
-    return [y, y_h]
+        hidden = cells[0].args["hiddenSize"]
+        directions = [Layer("Recurrent", children=[c]) for c in cells]
+        # [batch, time, 2 hidden], forward first, the backward direction's outputs in input time order
+        both = b.add(Layer("BiRecurrent", {"merge": "concat"}, children=directions), [x])
+        seq = b.add(Layer("InferReshape", {"size": [0, 0, 2, hidden], "batchMode": False}), [both])
+        # final states: the forward direction's at the last step, the backward one's at the first
+        last = [b.chain([Layer("Select", {"dim": 1, "index": step}),
+                         Layer("Narrow", {"dimension": 1, "offset": offset, "length": hidden})], both)
+                for step, offset in ((-1, 0), (0, hidden))]
+    axis = 0 if layout == 0 else 1  # Y_h is [directions, batch, hidden] or [batch, directions, hidden]
+    states = [b.add(Layer("Unsqueeze", {"pos": axis, "numInputDims": 0}), [h]) for h in last]
+    y_h = states[0] if len(states) == 1 else b.add(Layer("JoinTable", {"dimension": axis, "nInputDims": 0}), states)
+    if layout == 0:  # [batch, time, dirs, hidden] -> [time, dirs, batch, hidden]
+        seq = b.add(Layer("Transpose", {"permutations": [0, 1, 1, 2]}), [seq])
+    return [seq, y_h]
 
 
-def _weights(ctx, node, gates):
-    w = ctx.const(node, 1, f"{node.op_type} W")
-    r = ctx.const(node, 2, f"{node.op_type} R")
+def _cells(ctx, node, kind):
+    """One Ember cell per direction, from the node's W, R and B."""
+    gates = 4 if kind == "LSTM" else 3
+    w = ctx.const(node, 1, f"{kind} W")
+    r = ctx.const(node, 2, f"{kind} R")
     hidden, n_in = r.shape[2], w.shape[2]
-    bias = ctx.const(node, 3, f"{node.op_type} B")
+    bias = ctx.const(node, 3, f"{kind} B")
     if bias is None:
-        bias = np.zeros((1, 2 * gates * hidden), np.float32)
-    return w[0], r[0], bias[0, :gates * hidden], bias[0, gates * hidden:], hidden, n_in
+        bias = np.zeros((w.shape[0], 2 * gates * hidden), np.float32)
+    cells = []
+    for d in range(w.shape[0]):
+        wb, rb = bias[d, :gates * hidden], bias[d, gates * hidden:]
+        if kind == "LSTM":
+            tensors = {"weight_ih": _reorder(w[d], LSTM_ORDER), "weight_hh": _reorder(r[d], LSTM_ORDER),
+                       "bias": _reorder(wb + rb, LSTM_ORDER)}
+        else:
+            tensors = {"weight_ih": _reorder(w[d], GRU_ORDER), "weight_hh": _reorder(r[d], GRU_ORDER),
+                       "bias": _reorder(wb, GRU_ORDER), "bias_hh": _reorder(rb, GRU_ORDER)}
+        cells.append(Layer(kind, {"inputSize": n_in, "hiddenSize": hidden}, tensors))
+    return cells
 
 
 def lstm(ctx, node, a):
     _check(ctx, node, a, "LSTM")
-    w, r, wb, rb, hidden, n_in = _weights(ctx, node, 4)
-    cell = Layer("LSTM", {"inputSize": n_in, "hiddenSize": hidden},
-                 {"weight_ih": _reorder(w, LSTM_ORDER), "weight_hh": _reorder(r, LSTM_ORDER),
-                  "bias": _reorder(wb + rb, LSTM_ORDER)})
-    return _recurrent(ctx, node, a, cell)
+    return _wire(ctx, node, a, _cells(ctx, node, "LSTM"))
 
 
 def gru(ctx, node, a):
     _check(ctx, node, a, "GRU")
-    w, r, wb, rb, hidden, n_in = _weights(ctx, node, 3)
-    cell = Layer("GRU", {"inputSize": n_in, "hiddenSize": hidden},
-                 {"weight_ih": _reorder(w, GRU_ORDER), "weight_hh": _reorder(r, GRU_ORDER),
-                  "bias": _reorder(wb, GRU_ORDER), "bias_hh": _reorder(rb, GRU_ORDER)})
-    return _recurrent(ctx, node, a, cell)
+    return _wire(ctx, node, a, _cells(ctx, node, "GRU"))
