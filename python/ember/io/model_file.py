@@ -10,8 +10,13 @@ import struct
 import numpy as np
 
 
+# safetensors dtype -> (stored numpy dtype, returned dtype); I8 holds the int8 weights of quantized layers
+_DTYPES = {"F32": ("<f4", np.float32), "I8": ("i1", np.int8)}
+
+
 def read_weights(path):
-    """Returns ``(tensors, metadata)``: a dict name -> float32 array, and the metadata dict.
+    """Returns ``(tensors, metadata)``: a dict name -> array (float32; int8 for the weights of quantized
+    layers, see :meth:`ember.nn.module.Model.quantize`), and the metadata dict.
 
     Examples:
         >>> import os, tempfile
@@ -30,8 +35,9 @@ def read_weights(path):
     metadata = header.pop("__metadata__", {})
     tensors = {}
     for name, entry in header.items():
-        if entry["dtype"] != "F32":
-            raise ValueError(f"{path}: tensor {name} has dtype {entry['dtype']}; expected F32")
+        dtype = _DTYPES.get(entry["dtype"])
+        if dtype is None:
+            raise ValueError(f"{path}: tensor {name} has dtype {entry['dtype']}; expected F32 or I8")
         begin, end = entry["data_offsets"]
-        tensors[name] = np.frombuffer(data[begin:end], dtype="<f4").astype(np.float32).reshape(entry["shape"])
+        tensors[name] = np.frombuffer(data[begin:end], dtype=dtype[0]).astype(dtype[1]).reshape(entry["shape"])
     return tensors, metadata

@@ -144,6 +144,35 @@ class Model(JavaValue):
         raw = call_static(MODEL_API, "predictClass", self.value, _convert.to_tensor(x, "x"), _as_batch_size(batch_size))
         return np.frombuffer(raw, dtype="<i4").astype(np.int32)
 
+    def quantize(self, calibration_data, batch_size=128):
+        """An int8 copy of this model for inference (BigDL's ``quantize``): its SpatialConvolution and Linear
+        layers become :mod:`ember.nn.quantized` layers computing in int8, with each layer's input range measured
+        by running ``calibration_data`` (typical inputs, e.g. a few hundred training samples) through the model;
+        every other layer stays float32. The original model is not changed. The result saves and loads like any
+        model (int8 weights are stored as I8, in model format version 2).
+
+        Args:
+            calibration_data (numpy.ndarray): samples shaped as the model's input, (N, *) with N >= 1.
+            batch_size (int): calibration samples per forward. Default: 128.
+
+        Raises:
+            ValueError: no, empty or non-finite calibration data, or data the model cannot take.
+
+        Examples:
+            >>> import numpy as np
+            >>> from ember.nn.layer import Linear, ReLU, Sequential
+            >>> m = Sequential().add(Linear(4, 8)).add(ReLU()).add(Linear(8, 2))
+            >>> q = m.quantize(np.random.RandomState(0).randn(64, 4).astype(np.float32))
+            >>> [f"{type(c).__module__}.{type(c).__name__}" for c in q.modules]
+            ['ember.nn.quantized.Linear', 'ember.nn.activation.ReLU', 'ember.nn.quantized.Linear']
+        """
+        if calibration_data is None:
+            raise ValueError("quantize: calibration_data is required: typical inputs (e.g. a few hundred training "
+                             "samples) from which each layer's input range is measured")
+        data = _convert.to_tensor(calibration_data, "calibration_data")
+        return Model.of(call_static("ember.nn.quantized.Quantizer", "quantize", self.value, data,
+                                    _as_batch_size(batch_size)))
+
     # ------------------------------------------------------------------ parameters
     def get_weights(self):
         """Copies of all weights as a list of numpy arrays (order of :meth:`parameters`)."""

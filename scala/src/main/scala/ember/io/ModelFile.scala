@@ -7,6 +7,7 @@ import java.nio.file.{Files, StandardCopyOption}
 import com.fasterxml.jackson.databind.{JsonNode, ObjectMapper}
 import com.fasterxml.jackson.databind.node.{ArrayNode, ObjectNode}
 import ember.nn.{Container, Criterion, Module}
+import ember.nn.quantized.QuantizedLayer
 import ember.tensor.Tensor
 
 /** The model file is missing, corrupt, of an unknown version, or names a class Ember cannot build. */
@@ -24,9 +25,15 @@ class ModelFileException(message: String, cause: Throwable = null) extends IOExc
  * structure as JSON, `{"class": ..., "args": {name: value, ...}, "children": [...], "name": ...}`, where
  * args are the constructor arguments in order ([[Module.config]]). Loading rebuilds each module by class
  * name with those arguments, then copies tensors by name, checking every shape.
+ *
+ * Tensors are F32, except the weights of int8 (quantized) layers, stored as I8 (one byte per weight). A file
+ * with I8 tensors has format version 2, so an Ember that predates int8 refuses it with "unsupported model format
+ * version" instead of misreading it; files without them stay version 1.
  */
 object ModelFile {
   val FormatVersion = "1"
+  /** The version of files holding int8 tensors. */
+  val Int8FormatVersion = "2"
   private val mapper = new ObjectMapper()
   private val MaxHeader = 100L * 1024 * 1024
 
@@ -56,15 +63,23 @@ object ModelFile {
   /** The whole file as bytes: tensors are the module's parameters followed by its buffers. */
   def toBytes(module: Module, extraMetadata: Map[String, String] = Map.empty): Array[Byte] = {
     val tensors = module.namedParameters.map { case (n, p) => n -> p.value } ++ module.namedBuffers
-    writeTensors(tensors, Map("format" -> "ember", "format_version" -> FormatVersion,
-      "model" -> mapper.writeValueAsString(structure(module))) ++ extraMetadata)
+    val int8 = int8Names(module, "")
+    writeTensors(tensors, Map("format" -> "ember", "format_version" -> (if (int8.isEmpty) FormatVersion else Int8FormatVersion),
+      "model" -> mapper.writeValueAsString(structure(module))) ++ extraMetadata, int8)
   }
+
+  /** Full names of the tensors the model file stores as I8: the int8 weights of quantized layers. */
+  private def int8Names(m: Module, prefix: String): Set[String] = (m match {
+    case q: QuantizedLayer => q.int8Buffers.map(prefix + _)
+    case _ => Set.empty[String]
+  }) ++ m.children.zipWithIndex.flatMap { case (c, i) => int8Names(c, s"$prefix$i.") }
 
   def fromBytes(bytes: Array[Byte]): Module = {
     val (meta, tensors) = readTensors(bytes)
     if (!meta.get("format").contains("ember")) throw new ModelFileException("not an Ember model file (no format=ember in its metadata)")
-    if (!meta.get("format_version").contains(FormatVersion))
-      throw new ModelFileException(s"unsupported model format version ${meta.getOrElse("format_version", "?")}; this Ember reads $FormatVersion")
+    if (!meta.get("format_version").exists(Set(FormatVersion, Int8FormatVersion)))
+      throw new ModelFileException(s"unsupported model format version ${meta.getOrElse("format_version", "?")}; " +
+        s"this Ember reads $FormatVersion and $Int8FormatVersion")
     val json = try mapper.readTree(meta.getOrElse("model", "")) catch {
       case e: Exception => throw new ModelFileException(s"corrupt model structure: ${e.getMessage}", e)
     }
@@ -93,8 +108,9 @@ object ModelFile {
 
   // ------------------------------------------------------------------ safetensors layout
 
-  /** Serialises named F32 tensors and string metadata in the safetensors layout. */
-  def writeTensors(tensors: Seq[(String, Tensor)], metadata: Map[String, String]): Array[Byte] = {
+  /** Serialises named tensors and string metadata in the safetensors layout: F32, or I8 for the names in `int8`
+   * (whose values must be integers in -128..127). */
+  def writeTensors(tensors: Seq[(String, Tensor)], metadata: Map[String, String], int8: Set[String] = Set.empty): Array[Byte] = {
     val header = mapper.createObjectNode()
     val metaNode = header.putObject("__metadata__")
     metadata.toSeq.sortBy(_._1).foreach { case (k, v) => metaNode.put(k, v) }
@@ -102,10 +118,11 @@ object ModelFile {
     for ((name, t) <- tensors) {
       require(name != "__metadata__" && !header.has(name), s"duplicate or reserved tensor name $name")
       val entry = header.putObject(name)
-      entry.put("dtype", "F32")
+      val width = if (int8(name)) 1 else 4
+      entry.put("dtype", if (int8(name)) "I8" else "F32")
       val shape = entry.putArray("shape"); t.shape.foreach(s => shape.add(s))
-      val range = entry.putArray("data_offsets"); range.add(offset); range.add(offset + 4L * t.nElement)
-      offset += 4L * t.nElement
+      val range = entry.putArray("data_offsets"); range.add(offset); range.add(offset + width.toLong * t.nElement)
+      offset += width.toLong * t.nElement
     }
     var headerBytes = mapper.writeValueAsBytes(header)
     val pad = (8 - headerBytes.length % 8) % 8 // data starts 8-byte aligned, as safetensors writes it
@@ -113,12 +130,18 @@ object ModelFile {
     require(8L + headerBytes.length + offset <= Int.MaxValue, "model file over 2 GB is not supported")
     val buf = ByteBuffer.allocate((8 + headerBytes.length + offset).toInt).order(ByteOrder.LITTLE_ENDIAN)
     buf.putLong(headerBytes.length.toLong).put(headerBytes)
-    val fb = buf.slice().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer()
-    for ((_, t) <- tensors) fb.put(t.toArray)
+    for ((name, t) <- tensors) {
+      val values = t.toArray
+      if (int8(name)) values.foreach { v =>
+        require(v == math.rint(v) && v >= -128f && v <= 127f, s"tensor $name is stored as I8 but holds $v")
+        buf.put(v.toByte)
+      }
+      else { buf.asFloatBuffer().put(values); buf.position(buf.position() + 4 * values.length) }
+    }
     buf.array()
   }
 
-  /** Parses a safetensors byte array into (metadata, name -> tensor); F32 only. */
+  /** Parses a safetensors byte array into (metadata, name -> tensor); F32, and I8 read as whole floats. */
   def readTensors(bytes: Array[Byte]): (Map[String, String], Map[String, Tensor]) = {
     if (bytes.length < 8) throw new ModelFileException(s"file too short (${bytes.length} bytes) to be a model file")
     val buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN)
@@ -137,7 +160,8 @@ object ModelFile {
 
   private def readTensor(name: String, e: JsonNode, bytes: Array[Byte], dataStart: Int): Tensor = {
     val dtype = Option(e.get("dtype")).map(_.asText).getOrElse("?")
-    if (dtype != "F32") throw new ModelFileException(s"tensor $name has dtype $dtype; Ember reads F32")
+    if (dtype != "F32" && dtype != "I8") throw new ModelFileException(s"tensor $name has dtype $dtype; Ember reads F32 and I8")
+    val width = if (dtype == "I8") 1 else 4
     val shapeNode = e.get("shape")
     if (shapeNode == null || !shapeNode.isArray || elements(shapeNode).exists(s => !s.canConvertToInt || !s.isIntegralNumber || s.asInt < 0))
       throw new ModelFileException(s"tensor $name: shape $shapeNode is not a list of non-negative ints")
@@ -148,11 +172,12 @@ object ModelFile {
     val range = rangeNode.map(_.asLong)
     val (begin, end) = (dataStart + range(0), dataStart + range(1))
     val count = shape.foldLeft(1L)(_ * _)
-    if (begin < dataStart || end > bytes.length || end - begin != 4 * count || count > Int.MaxValue)
+    if (begin < dataStart || end > bytes.length || end - begin != width * count || count > Int.MaxValue)
       throw new ModelFileException(s"tensor $name: byte range [${range(0)}, ${range(1)}) does not fit shape " +
         s"${shape.mkString("[", ", ", "]")} in a file of ${bytes.length} bytes (truncated or corrupt)")
     val data = new Array[Float](count.toInt)
-    ByteBuffer.wrap(bytes, begin.toInt, (end - begin).toInt).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(data)
+    if (width == 1) { var i = 0; while (i < data.length) { data(i) = bytes(begin.toInt + i).toFloat; i += 1 } }
+    else ByteBuffer.wrap(bytes, begin.toInt, (end - begin).toInt).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(data)
     Tensor.fromArray(data, shape)
   }
 

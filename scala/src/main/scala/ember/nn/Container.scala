@@ -12,6 +12,12 @@ abstract class Container extends Module {
     this
   }
 
+  /** Puts `module` in place of the child at `index` (model rewrites such as `quantize`). */
+  private[nn] def replaceChild(index: Int, module: Module): Unit = {
+    require(module != null, "cannot put a null module in a container")
+    modules(index) = module
+  }
+
   override def children: Seq[Module] = modules.toSeq
   override def reset(): Unit = modules.foreach(_.reset())
 

@@ -240,6 +240,12 @@ abstract class Module {
     finally if (wasTraining) training()
   }
 
+  /**
+   * An int8 copy of this model for inference: its SpatialConvolution and Linear layers compute in int8, with input
+   * ranges measured on `calibration` (samples as the model takes them); see [[ember.nn.quantized.Quantizer]].
+   */
+  def quantize(calibration: Tensor): Module = ember.nn.quantized.Quantizer.quantize(this, calibration)
+
   /** A deep copy: same structure and configuration, copied parameters and buffers. */
   def cloneModule(): Module = ember.io.ModelFile.fromBytes(ember.io.ModelFile.toBytes(this))
 

@@ -1,0 +1,102 @@
+package ember.nn.quantized
+
+import ember.nn.{Parameter, TensorModule}
+import ember.tensor.{Activity, Int8Kernels, Tensor}
+
+/**
+ * The shared part of Ember's int8 inference layers ([[Linear]], [[SpatialConvolution]]; BigDL's
+ * `nn.quantized`), made by [[Quantizer]] from a trained float layer and calibration data.
+ *
+ * State: `weight` holds the quantized weights (integers -63..63, one step per output channel in
+ * `weight_scale`: real weight = weight * weight_scale), `bias` stays float, and the input's step and sign come
+ * from calibration (constructor arguments, so they are in the model file's structure). A forward quantizes its
+ * input with [[Int8Kernels.quantize]] (values beyond the calibrated range saturate), computes in int8 on oneDNN
+ * when enabled, else on the JVM kernels, and returns floats. The layers hold buffers, not parameters: they are
+ * for inference, and backward says so. The model file stores `weight` as I8 ([[int8Buffers]]).
+ *
+ * @param inputStep the real value of one quantization step of the input (calibrated max |x| / 127, or / 255)
+ * @param inputUnsigned whether the inputs are non-negative (quantized to 0..255) or signed (-127..127)
+ */
+abstract class QuantizedLayer(name: String, nOut: Int, weightShape: Array[Int], withBias: Boolean,
+    val inputStep: Float, val inputUnsigned: Boolean) extends TensorModule {
+  require(inputStep > 0f && !inputStep.isInfinite, s"$name: inputStep must be positive and finite, got $inputStep")
+
+  val weight: Tensor = Tensor(weightShape: _*)
+  val weightScale: Tensor = Tensor(nOut).fill(1f)
+  val bias: Tensor = if (withBias) Tensor(nOut) else null
+  @transient private var inputBytes: Array[Byte] = Array.emptyByteArray
+  @transient private var weightBytes: Array[Byte] = Array.emptyByteArray
+
+  /** Buffers the model file stores as 8-bit integers. */
+  def int8Buffers: Set[String] = Set("weight")
+
+  override def ownBuffers: Seq[(String, Tensor)] =
+    Seq("weight" -> weight, "weight_scale" -> weightScale) ++ (if (withBias) Seq("bias" -> bias) else Nil)
+
+  override def ownParameters: Seq[(String, Parameter)] = Nil
+
+  /**
+   * Sets the weights from float ones: per output channel, step = max |w| / 63 and weight = round(w / step).
+   *
+   * Why 7 bits: without VNNI (AVX2, AVX-512 before Cascade Lake) oneDNN multiplies with vpmaddubsw, which adds
+   * two u8 x s8 products in a saturating int16; 255 x 127 x 2 overflows it and the results go wrong, while
+   * 255 x 63 x 2 does not (PyTorch's fbgemm narrows the range for the same reason). The same integers on every
+   * CPU and both kernel sets keep a saved model's outputs the same everywhere.
+   */
+  def setFloatWeights(floatWeight: Tensor, floatBias: Tensor): this.type = {
+    require(floatWeight.nElement == weight.nElement, s"$name: expected ${weight.nElement} weights, got ${floatWeight.shapeString}")
+    require(withBias == (floatBias != null), s"$name: withBias=$withBias but bias ${if (floatBias == null) "missing" else "given"}")
+    val w = floatWeight.contiguous().toArray
+    val per = w.length / nOut
+    val q = new Array[Byte](w.length)
+    for (o <- 0 until nOut) {
+      var m = 0f
+      for (i <- o * per until (o + 1) * per) m = math.max(m, math.abs(w(i)))
+      val step = if (m > 0f && !m.isInfinite) m / QuantizedLayer.WeightLevels else 1f
+      weightScale.storage(weightScale.offset + o) = step
+      Int8Kernels.quantize(w, o * per, per, step, unsigned = false, q, o * per)
+    }
+    val dst = weight.storage
+    for (i <- q.indices) dst(weight.offset + i) = q(i).toFloat
+    if (withBias) bias.copy(floatBias)
+    this
+  }
+
+  /** The input quantized (the array is reused between calls: consume it before the next forward). */
+  protected def quantizedInput(x: Tensor): Array[Byte] = {
+    val c = x.contiguous()
+    val n = c.nElement
+    if (inputBytes.length < n) inputBytes = new Array[Byte](n)
+    Int8Kernels.quantize(c.storage, c.offset, n, inputStep, inputUnsigned, inputBytes, 0)
+    inputBytes
+  }
+
+  /** The weights as bytes (they are stored as floats holding integers; the copy is small beside a batch). */
+  protected def quantizedWeights: Array[Byte] = {
+    val n = weight.nElement
+    if (weightBytes.length != n) weightBytes = new Array[Byte](n)
+    val (a, off) = (weight.storage, weight.offset)
+    var i = 0
+    while (i < n) { weightBytes(i) = a(off + i).toByte; i += 1 }
+    weightBytes
+  }
+
+  /** The weight steps as an array. */
+  protected def weightSteps: Array[Float] = weightScale.contiguous().toArray
+
+  /** The JVM kernels' output steps: input step x weight step, per output channel. */
+  protected def outputSteps: Array[Float] = weightSteps.map(_ * inputStep)
+
+  protected def biasArray: Array[Float] = if (withBias) bias.contiguous().toArray else null
+
+  override def updateGradInput(input: Tensor, gradOutput: Tensor): Tensor =
+    throw new UnsupportedOperationException(s"$name is an int8 inference layer and has no backward; train the float " +
+      "model and quantize it again")
+
+  override def backward(input: Activity, gradOutput: Activity): Activity = updateGradInput(input.toTensor, gradOutput.toTensor)
+}
+
+object QuantizedLayer {
+  /** The largest quantized weight magnitude (7 bits, see [[QuantizedLayer.setFloatWeights]]). */
+  val WeightLevels = 63f
+}

@@ -1,0 +1,102 @@
+package ember.nn.quantized
+
+import org.slf4j.LoggerFactory
+
+import ember.nn.{Container, Module, Sequential, TensorModule}
+import ember.tensor.Tensor
+
+/**
+ * Post-training int8 quantization (BigDL's `model.quantize()`): an inference copy of a trained model whose
+ * [[ember.nn.SpatialConvolution]] and [[ember.nn.Linear]] layers compute in int8 ([[SpatialConvolution]],
+ * [[Linear]] of this package), every other layer unchanged in float32.
+ *
+ * Steps: (1) deep-copy the model (the original is untouched) and put it in evaluation mode; (2) put a probe in
+ * place of every convolution and linear layer, which runs the float layer and records the range of its input;
+ * (3) run the copy on the calibration data, `batchSize` samples at a time; (4) replace each probe with the int8
+ * layer: input step max |x| / 255 when the layer only saw non-negative inputs (after a ReLU: u8), else
+ * max |x| / 127 (s8); weights per output channel, step max |w| / 63 (see [[QuantizedLayer]]). Layers the calibration never reached stay
+ * float (logged). Grouped convolutions and subclasses of the two layers stay float: their geometry differs.
+ */
+object Quantizer {
+  private val log = LoggerFactory.getLogger(getClass)
+
+  /** An int8 copy of `model`, calibrated on `calibration` ([N, ...] samples as the model takes them). */
+  def quantize(model: Module, calibration: Tensor, batchSize: Int = 128): Module = {
+    require(model != null, "quantize: model is null")
+    require(calibration != null, "quantize: calibration data is required: a batch of typical inputs (e.g. a few " +
+      "hundred training samples) from which each layer's input range is measured")
+    require(calibration.dim >= 1 && calibration.size(0) > 0,
+      s"quantize: calibration data must hold at least one sample, got shape ${calibration.shapeString}")
+    require(batchSize > 0, s"quantize: batchSize must be positive, got $batchSize")
+    val data = calibration.contiguous()
+    require(data.toArray.forall(v => !v.isNaN && !v.isInfinite), "quantize: calibration data contains NaN or infinite values")
+    val root = new Sequential().add(model.cloneModule()) // a container above the root, so the root can be replaced too
+    root.evaluate()
+    val probes = insertProbes(root)
+    if (probes.isEmpty) log.warn("quantize: the model has no Linear or SpatialConvolution layer; it stays float32")
+    var start = 0
+    while (start < data.size(0)) {
+      val n = math.min(batchSize, data.size(0) - start)
+      root.forward(data.narrow(0, start, n))
+      start += n
+    }
+    replaceProbes(root)
+    root.children.head
+  }
+
+  /** Stands in for a float layer during calibration: runs it and records its input's range. */
+  private final class Probe(val layer: TensorModule) extends TensorModule {
+    var min: Float = Float.PositiveInfinity
+    var max: Float = Float.NegativeInfinity
+    def seen: Boolean = min <= max
+
+    override def updateOutput(input: Tensor): Tensor = {
+      val x = input.contiguous()
+      val (a, off) = (x.storage, x.offset)
+      var i = 0
+      while (i < x.nElement) { val v = a(off + i); if (v < min) min = v; if (v > max) max = v; i += 1 }
+      output = layer.forward(input)
+      outTensor
+    }
+
+    override def updateGradInput(input: Tensor, gradOutput: Tensor): Tensor =
+      throw new UnsupportedOperationException("quantize: calibration runs forward only")
+  }
+
+  private def insertProbes(c: Container): Seq[Probe] = c.children.zipWithIndex.flatMap {
+    case (m, i) if isTarget(m) => val p = new Probe(m.asInstanceOf[TensorModule]); c.replaceChild(i, p); Seq(p)
+    case (sub: Container, _) => insertProbes(sub)
+    case _ => Nil
+  }
+
+  private def isTarget(m: Module): Boolean = m match {
+    case _: ember.nn.Linear => m.getClass == classOf[ember.nn.Linear]
+    case c: ember.nn.SpatialConvolution => m.getClass == classOf[ember.nn.SpatialConvolution] && c.nGroup == 1
+    case _ => false
+  }
+
+  private def replaceProbes(c: Container): Unit = c.children.zipWithIndex.foreach {
+    case (p: Probe, i) => c.replaceChild(i, if (p.seen) int8(p) else {
+      log.warn(s"quantize: ${p.layer.getName} saw no calibration data; it stays float32"); p.layer
+    })
+    case (sub: Container, _) => replaceProbes(sub)
+    case _ =>
+  }
+
+  /** The int8 layer for a probe's float layer and input range. */
+  private def int8(p: Probe): Module = {
+    val unsigned = p.min >= 0f
+    val magnitude = math.max(math.abs(p.min), math.abs(p.max))
+    val step = if (magnitude > 0f) magnitude / ember.tensor.Int8Kernels.levels(unsigned) else 1f
+    val q = p.layer match {
+      case l: ember.nn.Linear =>
+        new Linear(l.inputSize, l.outputSize, l.withBias, step, unsigned).setFloatWeights(l.weight, l.bias)
+      case s: ember.nn.SpatialConvolution =>
+        new SpatialConvolution(s.nInputPlane, s.nOutputPlane, s.kernelW, s.kernelH, s.strideW, s.strideH, s.padW, s.padH,
+          s.withBias, step, unsigned).setFloatWeights(s.weight, s.bias)
+      case other => throw new IllegalStateException(s"quantize: no int8 layer for ${other.getClass.getName}")
+    }
+    if (p.layer.getName != p.layer.getClass.getSimpleName) q.setName(p.layer.getName)
+    q
+  }
+}
