@@ -204,6 +204,36 @@ def test_constant_subgraphs_fold_and_layers_keep_node_names(sc, rng):
     assert names == [n.name for n in proto.graph.node if n.op_type in ("Reshape", "Relu", "Flatten", "Gemm")]
 
 
+def test_pytorch_style_flatten_and_fixed_batch(sc, rng):
+    """x.view(x.size(0), -1) as PyTorch exports it (Shape -> Gather -> Unsqueeze -> Concat -> Reshape) keeps the
+    dynamic batch; a graph exported with a fixed batch of 1 (Reshape to [1, 18]) serves any batch in Ember."""
+    def graph(batch, dynamic):
+        b = onnx_graphs.GraphBuilder(rng)
+        h = b.op("Relu", ["x"])
+        if dynamic:
+            n = b.op("Unsqueeze", [b.op("Gather", [b.op("Shape", [h]), b.const(0, "i", np.int64)], axis=0),
+                                   b.const([0], "axes", np.int64)])
+            shape = b.op("Concat", [n, b.const([-1], "rest", np.int64)], axis=0)
+        else:
+            shape = b.const([1, 18], "shape", np.int64)
+        y = b.gemm(b.op("Reshape", [h, shape]), 18, 4)
+        return b.model([("x", [batch, 2, 3, 3], onnx_graphs.F)], [(y, 2)])
+
+    x = rng.normal(0, 1, (5, 2, 3, 3)).astype(np.float32)
+    check_import(graph("N", True), x)
+    fixed = graph(1, False)
+    model = check_import(fixed, x[:1])
+    close(model.forward(x), np.concatenate([run_ort(fixed, x[i:i + 1])[0] for i in range(5)]))
+    b = onnx_graphs.GraphBuilder(rng)
+    n = b.op("Gather", [b.op("Shape", ["x"]), b.const(0, "i", np.int64)], axis=0)
+    n = b.op("Mul", [n, b.const(2, "two", np.int64)])
+    y = b.op("Reshape", ["x", b.op("Concat", [b.op("Unsqueeze", [n, b.const([0], "a", np.int64)]),
+                                              b.const([-1], "r", np.int64)], axis=0)])
+    with pytest.raises(UnsupportedOperatorError, match=r"Mul \(node 'Mul_\d+', index 2\): Mul computes with the "
+                                                      r"dynamic batch size"):
+        ember_onnx.load(b.model([("x", ["N", 4], onnx_graphs.F)], [(y, 2)]))
+
+
 def test_unsupported_settings_and_old_opsets(sc, rng):
     b = onnx_graphs.GraphBuilder(rng)
     y = b.op("Softmax", [b.op("Relu", ["x"])], axis=1)

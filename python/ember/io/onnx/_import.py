@@ -27,6 +27,8 @@ from ember.io.onnx._import_rnn import gru, lstm
 from ember.io.onnx.errors import OnnxImportError, UnsupportedOperatorError
 
 MIN_OPSET = 13
+BATCH = -(2 ** 62)  # stands for the dynamic batch size inside a folded shape (see shape_of)
+MOVES_VALUES = {"Gather", "Unsqueeze", "Squeeze", "Concat", "Cast", "Slice", "Identity", "Reshape", "Flatten"}
 DOUBLE_MAX = float(np.finfo(np.float64).max)
 
 
@@ -249,10 +251,29 @@ def flatten(ctx, node, a):
     return ctx.chain([Layer("InferReshape", {"size": [-1], "batchMode": True})], node.input[0])
 
 
+def shape_of(ctx, node, a):
+    """Shape of a computed value: its sizes from shape inference, the dynamic batch size as BATCH (PyTorch's
+    ``x.view(x.size(0), -1)`` exports as Shape -> Gather -> Unsqueeze -> Concat -> Reshape)."""
+    shape = ctx.shape(node.input[0])
+    if shape is None:
+        raise Unsupported("Shape: the input's shape is unknown (give the graph inputs' shapes)")
+    dims = [BATCH if i == 0 and d is None else d for i, d in enumerate(shape)]
+    dims = dims[int(a.get("start", 0)):a.get("end", len(dims))]
+    if any(d is None for d in dims):
+        raise Unsupported(f"Shape: sizes other than the batch are dynamic ({list(shape)})")
+    ctx.values[node.output[0]] = np.array(dims, np.int64)
+    return None
+
+
 def reshape(ctx, node, a):
     shape = [int(s) for s in ctx.const(node, 1, "Reshape shape")]
     if int(a.get("allowzero", 0)) and 0 in shape:
         raise Unsupported("Reshape: allowzero=1 with a 0 in the shape is not supported")
+    in_shape = ctx.shape(node.input[0])
+    if shape and (shape[0] == BATCH or (in_shape and in_shape[0] is not None and shape[0] == in_shape[0])):
+        shape[0] = 0  # the batch size (dynamic, or the graph's fixed one): kept, whatever the batch
+    if BATCH in shape:
+        raise Unsupported(f"Reshape: the batch size moves to position {shape.index(BATCH)} of the new shape")
     if len(shape) >= 1 and shape[0] in (0, -1) and (shape[0] == 0 or -1 not in shape[1:]):
         rest = shape[1:]
         if all(s > 0 for s in rest) and rest:
@@ -406,7 +427,7 @@ OPS = {
     "Flatten": flatten, "Reshape": reshape, "Transpose": transpose, "Concat": concat,
     "Squeeze": squeeze, "Unsqueeze": unsqueeze, "Gather": gather, "Dropout": dropout, "Pad": pad,
     "ReduceSum": reduce, "ReduceMean": reduce, "ReduceMax": reduce, "ReduceMin": reduce,
-    "Constant": constant, "LSTM": lstm, "GRU": gru,
+    "Constant": constant, "Shape": shape_of, "LSTM": lstm, "GRU": gru,
 }
 
 
@@ -452,11 +473,11 @@ def convert(model):
             _fail(ctx, node)
             continue
         missing = [i for i in node.input if i and i not in ctx.values]
-        if not missing and _fold(ctx, node):
-            continue
         handler = OPS.get(node.op_type) if node.domain in ("", "ai.onnx") else None
         first_layer = len(ctx.builder.layers)
         try:
+            if not missing and _fold(ctx, node):
+                continue
             if handler is None:
                 raise Unsupported("")
             if missing:
@@ -486,10 +507,15 @@ def convert(model):
 
 def _fold(ctx, node):
     """Computes a node whose inputs are all constants (shape arithmetic, weight preprocessing) with the onnx
-    package's reference evaluator; True when its outputs are now constants."""
+    package's reference evaluator; True when its outputs are now constants. A shape holding the dynamic batch
+    size (BATCH) may only be moved around (gathered, sliced, concatenated, ...), not computed with."""
     inputs = [i for i in node.input if i]
     if not inputs or not all(ctx.is_const(i) for i in inputs):
         return False
+    if node.op_type not in MOVES_VALUES and any(ctx.values[i].dtype == np.int64 and (ctx.values[i] == BATCH).any()
+                                                for i in inputs):
+        raise Unsupported(f"{node.op_type} computes with the dynamic batch size (from Shape); only "
+                          f"{', '.join(sorted(MOVES_VALUES))} of it are supported")
     try:
         outs = ReferenceEvaluator(node).run(None, {i: ctx.values[i] for i in inputs})
     except Exception:  # noqa: BLE001 - not foldable here; the operator's own function decides
