@@ -49,11 +49,8 @@ object DnnConv {
     plan(s).forward(input, weight, bias, output)
 
   /** gradInput (overwritten) and gradWeight/gradBias (accumulated); any may be null to skip it. */
-  def backward(s: ConvSpec, input: Tensor, gradOutput: Tensor, weight: Tensor, grads: ConvGrads): Unit = {
-    val p = plan(s)
-    if (grads.gradInput != null) p.backwardData(gradOutput, weight, grads.gradInput)
-    if (grads.gradWeight != null || grads.gradBias != null) p.backwardWeights(input, gradOutput, grads.gradWeight, grads.gradBias)
-  }
+  def backward(s: ConvSpec, input: Tensor, gradOutput: Tensor, weight: Tensor, grads: ConvGrads): Unit =
+    plan(s).backward(input, gradOutput, weight, grads)
 }
 
 /** Gradient outputs of [[DnnConv.backward]]; null skips one. */
@@ -105,11 +102,20 @@ private final class ConvPlan(s: ConvSpec) {
 
   private lazy val bwdData = new BackwardData
   private lazy val bwdWeights = new BackwardWeights
+  // the output gradient in the layout both backward primitives read, when they agree (they do for the
+  // blocked layouts oneDNN picks on AVX2 / AVX-512): copied in and reordered once for both
+  private lazy val sharedDiffDst: DnnMemory =
+    if (bwdData.diffDstDesc.equals(bwdWeights.diffDstDesc)) new DnnMemory(desc(dstDims, nchw), bwdData.diffDstDesc) else null
 
-  def backwardData(gradOutput: Tensor, weight: Tensor, gradInput: Tensor): Unit = bwdData.run(gradOutput, weight, gradInput)
-
-  def backwardWeights(input: Tensor, gradOutput: Tensor, gradWeight: Tensor, gradBias: Tensor): Unit =
-    bwdWeights.run(input, gradOutput, gradWeight, gradBias)
+  /** Input gradient and/or parameter gradients (see [[DnnConv.backward]]). */
+  def backward(input: Tensor, gradOutput: Tensor, weight: Tensor, grads: ConvGrads): Unit = {
+    val wantData = grads.gradInput != null
+    val wantWeights = grads.gradWeight != null || grads.gradBias != null
+    val shared = if (wantData && wantWeights) sharedDiffDst else null
+    if (shared != null) shared.load(strm, gradOutput.storage, gradOutput.offset)
+    if (wantData) bwdData.run(gradOutput, weight, grads.gradInput, shared)
+    if (wantWeights) bwdWeights.run(input, gradOutput, grads.gradWeight, grads.gradBias, shared)
+  }
 
   private final class BackwardData {
     private val pd: primitive_desc =
@@ -119,16 +125,19 @@ private final class ConvPlan(s: ConvSpec) {
         strides, dilation, padL, padR, fwdPd.asInstanceOf[convolution_forward.primitive_desc], attr(), false)
     private val prim: primitive = if (s.transposed) new deconvolution_backward_data(pd.asInstanceOf[deconvolution_backward_data.primitive_desc])
       else new convolution_backward_data(pd.asInstanceOf[convolution_backward_data.primitive_desc])
-    private val diffDst = new DnnMemory(desc(dstDims, nchw), pd.diff_dst_desc())
+    val diffDstDesc: memory.desc = pd.diff_dst_desc()
+    private lazy val diffDst = new DnnMemory(desc(dstDims, nchw), diffDstDesc)
     private val w = new DnnMemory(desc(wDims, wTag), pd.weights_desc())
     private val diffSrc = new DnnMemory(desc(srcDims, nchw), pd.diff_src_desc())
-    private val args = DnnMemory.args(api.DNNL_ARG_DIFF_DST -> diffDst.primMem, api.DNNL_ARG_WEIGHTS -> w.primMem,
-      api.DNNL_ARG_DIFF_SRC -> diffSrc.primMem, scratchpad(pd))
+    private val scratch = scratchpad(pd)
+    private val argsFor = new java.util.IdentityHashMap[DnnMemory, IntMemoryMap]()
 
-    def run(gradOutput: Tensor, weight: Tensor, gradInput: Tensor): Unit = {
-      diffDst.load(strm, gradOutput.storage, gradOutput.offset)
+    /** `loaded`: the output gradient already in a memory of [[diffDstDesc]], or null to copy it in here. */
+    def run(gradOutput: Tensor, weight: Tensor, gradInput: Tensor, loaded: DnnMemory): Unit = {
+      val dd = if (loaded != null) loaded else { diffDst.load(strm, gradOutput.storage, gradOutput.offset); diffDst }
       w.load(strm, weight.storage, weight.offset)
-      prim.execute(strm, args)
+      prim.execute(strm, argsFor.computeIfAbsent(dd, m => DnnMemory.args(api.DNNL_ARG_DIFF_DST -> m.primMem,
+        api.DNNL_ARG_WEIGHTS -> w.primMem, api.DNNL_ARG_DIFF_SRC -> diffSrc.primMem, scratch)))
       diffSrc.store(strm, gradInput.storage, gradInput.offset)
     }
   }
@@ -142,17 +151,21 @@ private final class ConvPlan(s: ConvSpec) {
     private val prim: primitive = if (s.transposed) new deconvolution_backward_weights(pd.asInstanceOf[deconvolution_backward_weights.primitive_desc])
       else new convolution_backward_weights(pd.asInstanceOf[convolution_backward_weights.primitive_desc])
     private val x = new DnnMemory(desc(srcDims, nchw), pd.src_desc())
-    private val diffDst = new DnnMemory(desc(dstDims, nchw), pd.diff_dst_desc())
+    val diffDstDesc: memory.desc = pd.diff_dst_desc()
+    private lazy val diffDst = new DnnMemory(desc(dstDims, nchw), diffDstDesc)
     private val diffW = new DnnMemory(desc(wDims, wTag), pd.diff_weights_desc())
     private val diffB = if (s.bias) new DnnMemory(biasDesc, biasDesc) else null
-    private val args = DnnMemory.args(Seq(api.DNNL_ARG_SRC -> x.primMem, api.DNNL_ARG_DIFF_DST -> diffDst.primMem,
-      api.DNNL_ARG_DIFF_WEIGHTS -> diffW.primMem, scratchpad(pd)) ++ (if (s.bias) Seq(api.DNNL_ARG_DIFF_BIAS -> diffB.primMem) else Nil): _*)
+    private val scratchMem = scratchpad(pd)
+    private val argsFor = new java.util.IdentityHashMap[DnnMemory, IntMemoryMap]()
     private val scratch = new Array[Float](wElems)
 
-    def run(input: Tensor, gradOutput: Tensor, gradWeight: Tensor, gradBias: Tensor): Unit = {
+    /** `loaded`: the output gradient already in a memory of [[diffDstDesc]], or null to copy it in here. */
+    def run(input: Tensor, gradOutput: Tensor, gradWeight: Tensor, gradBias: Tensor, loaded: DnnMemory): Unit = {
       x.load(strm, input.storage, input.offset)
-      diffDst.load(strm, gradOutput.storage, gradOutput.offset)
-      prim.execute(strm, args)
+      val dd = if (loaded != null) loaded else { diffDst.load(strm, gradOutput.storage, gradOutput.offset); diffDst }
+      prim.execute(strm, argsFor.computeIfAbsent(dd, m => DnnMemory.args(Seq(api.DNNL_ARG_SRC -> x.primMem,
+        api.DNNL_ARG_DIFF_DST -> m.primMem, api.DNNL_ARG_DIFF_WEIGHTS -> diffW.primMem, scratchMem) ++
+        (if (s.bias) Seq(api.DNNL_ARG_DIFF_BIAS -> diffB.primMem) else Nil): _*)))
       if (gradWeight != null) { diffW.store(strm, scratch, 0); addInto(scratch, wElems, gradWeight) }
       if (gradBias != null && s.bias) { diffB.store(strm, scratch, 0); addInto(scratch, s.outC, gradBias) }
     }
