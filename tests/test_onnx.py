@@ -168,6 +168,37 @@ def test_concat_containers_export(sc, rng):
     check_export_and_round_trip(model, rng.normal(0, 1, (2, 3, 8, 8)).astype(np.float32), None)
 
 
+def test_sequence_and_pointwise_layers_import(sc, rng):
+    """1-d conv / max pool, MatMul of 3-d input, LayerNormalization, PRelu, Clip and the element-wise functions."""
+    b = onnx_graphs.GraphBuilder(rng)
+    h = b.op("Conv", ["x", b.weight(5, 6, 3), b.weight(5, scale=0.1)], kernel_shape=[3])  # (N, 5, 8)
+    h = b.op("MaxPool", [b.op("Softplus", [h])], kernel_shape=[2], strides=[2])  # (N, 5, 4)
+    h = b.op("MatMul", [b.op("Transpose", [h], perm=[0, 2, 1]), b.const(rng.normal(0, 1, (5, 3)))])  # (N, 4, 3)
+    h = b.op("LayerNormalization", [h, b.const(rng.uniform(0.5, 1.5, 3)), b.const(rng.normal(0, 0.1, 3))],
+             axis=-1, epsilon=1e-5)
+    h = b.op("Clip", [b.op("PRelu", [h, b.const([0.3])]), b.const(-0.8), b.const(1.2)])
+    e = b.op("Log", [b.op("Exp", [b.op("Abs", [h])])])
+    r = b.op("Reciprocal", [b.op("Add", [b.op("Sqrt", [b.op("Abs", [h])]), b.const(1.0)])])
+    q = b.op("Neg", [b.op("HardSigmoid", [b.op("Softsign", [h])], alpha=0.2, beta=0.5)])
+    y = b.op("Sum", [e, r, q])
+    y = b.op("Slice", [y, b.const([1, -2], "s", np.int64), b.const([2 ** 62, -1], "e", np.int64),
+                       b.const([-1, 1], "a", np.int64)])  # (N, 1..3, 1..3)
+    proto = b.model([("x", ["N", 6, 10], onnx_graphs.F)], [(y, 3)], opset=17)  # LayerNormalization: 17
+    check_import(proto, rng.normal(0, 1, (2, 6, 10)).astype(np.float32))
+
+
+def test_sequence_and_pointwise_layers_export_and_round_trip(sc, rng):
+    from ember.nn import layer as L
+
+    model = L.Sequential().add(L.TemporalConvolution(6, 5, 3)).add(L.ReLU6()).add(L.TemporalMaxPooling(2))
+    model.add(L.TimeDistributed(L.Linear(5, 4))).add(L.LayerNormalization(4)).add(L.PReLU())
+    model.add(L.HardTanh(-0.9, 0.9)).add(L.SoftPlus(2.0)).add(L.SoftSign()).add(L.Square()).add(L.HardSigmoid())
+    model.add(L.Exp()).add(L.Log()).add(L.Abs()).add(L.Sqrt()).add(L.Clamp(0.1, 0.9)).add(L.View([16], 2))
+    model.add(L.Narrow(1, 2, -2)).add(L.Narrow(1, 1, 9))  # Slice [2, -1) then [1, 10)
+    x = rng.normal(0, 2, (2, 10, 6)).astype(np.float32)
+    check_export_and_round_trip(model, x, None)
+
+
 # ------------------------------------------------------------------------------------------- errors
 
 
@@ -256,12 +287,12 @@ def test_unsupported_settings_and_old_opsets(sc, rng):
 
 
 def test_export_names_every_module_without_onnx_equivalent(sc):
-    from ember.nn.layer import Linear, ReLU, Sequential, SoftPlus, SoftSign
+    from ember.nn.layer import Linear, Masking, ReLU, Sequential, Threshold
 
-    model = Sequential().add(Linear(3, 3)).add(SoftPlus()).add(Linear(3, 3)).add(SoftSign())
+    model = Sequential().add(Linear(3, 3)).add(Threshold()).add(Linear(3, 3)).add(Masking(0.0))
     with pytest.raises(OnnxExportError) as e:
         ember_onnx.to_onnx(model, (None, 3))
-    assert "SoftPlus (module 'model.1')" in str(e.value) and "SoftSign (module 'model.3')" in str(e.value)
+    assert "Threshold (module 'model.1')" in str(e.value) and "Masking (module 'model.3')" in str(e.value)
     with pytest.raises(ValueError, match="input_shape is required"):
         ember_onnx.save(Sequential().add(ReLU()).add(Linear(3, 3)), "/tmp/never.onnx")
 

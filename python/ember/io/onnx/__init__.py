@@ -6,7 +6,9 @@ model as an ONNX graph (opset 17). Supported operators: Conv (groups, dilations,
 padding layer), ConvTranspose, Gemm, MatMul (by a constant), Add / Sub / Mul / Div (with broadcasting
 constants), Sum, Pow, Relu, LeakyRelu, Elu, Sigmoid, Tanh, Softmax / LogSoftmax, MaxPool, AveragePool,
 GlobalAveragePool, BatchNormalization, LRN, Flatten, Reshape, Transpose, Concat, Squeeze / Unsqueeze,
-Gather (embedding, or one index), Dropout, Identity, Cast, Pad, Constant, LSTM and GRU (forward).
+Gather (embedding, or one index), Dropout, Identity, Cast, Pad, Constant, Shape (of the batch), ReduceSum / Mean /
+Max / Min, Abs, Exp, Log, Sqrt, Neg, Reciprocal, Softplus, Softsign, HardSigmoid, Clip, PRelu, LayerNormalization,
+1-d Conv / MaxPool, LSTM and GRU (forward or bidirectional).
 The mapping table is ``ember.io.onnx._import.OPS`` (import) and ``ember.io.onnx._export.LAYERS`` (export).
 
 Examples:

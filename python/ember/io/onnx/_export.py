@@ -184,6 +184,14 @@ def select(ctx, a, t, x, where):
     return ctx.node("Gather", [x[0], ctx.const("index", a["index"], np.int64)], where, axis=a["dim"]), x[1] - 1
 
 
+def narrow(ctx, a, t, x, where):
+    d, offset, length = a["dimension"], a["offset"], a["length"]
+    axis = d + x[1] if d < 0 else d
+    end = offset + length if length > 0 else (length + 1 if length < -1 else np.iinfo(np.int64).max)
+    inputs = [x[0]] + [ctx.const(h, [v], np.int64) for h, v in (("starts", offset), ("ends", end), ("axes", axis))]
+    return ctx.node("Slice", inputs, where), x[1]
+
+
 def lookup(ctx, a, t, x, where):
     if a["maxNorm"] < DOUBLE_MAX:
         raise NotExportable("maxNorm (rows renormalised in forward)")
@@ -272,6 +280,71 @@ def zero_padding(ctx, a, t, x, where):
     return _pad(ctx, x, {h: (a["padTop"], a["padBottom"]), w: (a["padLeft"], a["padRight"])}, 0.0, where)
 
 
+def softplus(ctx, a, t, x, where):
+    beta = float(a["beta"])
+    if beta == 1.0:
+        return ctx.node("Softplus", [x[0]], where), x[1]
+    v = ctx.node("Softplus", [ctx.node("Mul", [x[0], ctx.const("beta", beta)], where)], where)
+    return ctx.node("Mul", [v, ctx.const("inv_beta", 1.0 / beta)], where), x[1]
+
+
+def square(ctx, a, t, x, where):
+    return ctx.node("Mul", [x[0], x[0]], where), x[1]
+
+
+def clip(ctx, a, t, x, where):
+    if "minValue" in a:  # HardTanh
+        lo, hi = a["minValue"], a["maxValue"]
+    elif "min" in a:  # Clamp
+        lo, hi = a["min"], a["max"]
+    else:  # ReLU6
+        lo, hi = 0.0, 6.0
+    return ctx.node("Clip", [x[0], ctx.const("min", lo), ctx.const("max", hi)], where), x[1]
+
+
+def hard_sigmoid(ctx, a, t, x, where):
+    return ctx.node("HardSigmoid", [x[0]], where, alpha=0.2, beta=0.5), x[1]
+
+
+def prelu(ctx, a, t, x, where):
+    w = t["weight"]
+    if a["nOutputPlane"] > 0:
+        if x[1] not in (2, 4):
+            raise NotExportable(f"per-channel slopes on {x[1]}-d input (the channel is dimension 1 of 2-d / 4-d)")
+        w = w.reshape(-1, 1, 1) if x[1] == 4 else w
+    return ctx.node("PRelu", [x[0], ctx.const("slope", w)], where), x[1]
+
+
+def layer_norm(ctx, a, t, x, where):
+    inputs = [x[0], ctx.const("scale", t["weight"]), ctx.const("B", t["bias"])]
+    return ctx.node("LayerNormalization", inputs, where, axis=-1, epsilon=float(a["eps"])), x[1]
+
+
+def view(ctx, a, t, x, where):
+    if a["numInputDims"] <= 0:
+        raise NotExportable("numInputDims unset (whether the input is a batch depends on its size)")
+    lead = x[1] - a["numInputDims"]
+    if lead != 1:
+        raise NotExportable(f"{lead} leading batch dimensions")
+    shape = [0] + list(a["sizes"])
+    return ctx.node("Reshape", [x[0], ctx.const("shape", shape, np.int64)], where), len(shape)
+
+
+def temporal_conv(ctx, a, t, x, where):
+    n_in, n_out, k = a["inputFrameSize"], a["outputFrameSize"], a["kernelW"]
+    w = t["weight"].reshape(n_out, k, n_in).transpose(0, 2, 1)  # [out, kernel * in] frame-major -> [out, in, kernel]
+    v = ctx.node("Transpose", [x[0]], where, perm=[0, 2, 1])
+    v = ctx.node("Conv", [v, ctx.const("W", w), ctx.const("B", t["bias"])], where, kernel_shape=[k],
+                 strides=[a["strideW"]])
+    return ctx.node("Transpose", [v], where, perm=[0, 2, 1]), 3
+
+
+def temporal_max_pool(ctx, a, t, x, where):
+    v = ctx.node("Transpose", [x[0]], where, perm=[0, 2, 1])
+    v = ctx.node("MaxPool", [v], where, kernel_shape=[a["kW"]], strides=[a["dW"]])
+    return ctx.node("Transpose", [v], where, perm=[0, 2, 1]), 3
+
+
 def identity(ctx, a, t, x, where):
     return ctx.node("Identity", [x[0]], where), x[1]
 
@@ -327,11 +400,15 @@ LAYERS = {
     "SpatialMaxPooling": max_pool, "SpatialAveragePooling": avg_pool,
     "SpatialBatchNormalization": batch_norm, "BatchNormalization": batch_norm, "SpatialCrossMapLRN": lrn,
     "Reshape": reshape, "InferReshape": reshape, "Transpose": transpose, "JoinTable": join,
-    "Squeeze": squeeze, "Unsqueeze": unsqueeze, "Select": select, "LookupTable": lookup,
+    "Squeeze": squeeze, "Unsqueeze": unsqueeze, "Select": select, "Narrow": narrow, "LookupTable": lookup,
     "Dropout": dropout, "Identity": identity,
     "CAddTable": table("Add"), "CMulTable": table("Mul"), "CAdd": cadd, "CMul": cmul,
     "AddConstant": add_constant, "MulConstant": mul_constant, "Power": power,
     "Padding": padding, "SpatialZeroPadding": zero_padding,
+    "Abs": pointwise("Abs"), "Exp": pointwise("Exp"), "Log": pointwise("Log"), "Sqrt": pointwise("Sqrt"),
+    "SoftSign": pointwise("Softsign"), "SoftPlus": softplus, "Square": square, "HardSigmoid": hard_sigmoid,
+    "HardTanh": clip, "Clamp": clip, "ReLU6": clip, "PReLU": prelu, "LayerNormalization": layer_norm, "View": view,
+    "TemporalConvolution": temporal_conv, "TemporalMaxPooling": temporal_max_pool,
     "Sum": reduction("ReduceSum", "dimension", "nInputDims"),
     "Mean": reduction("ReduceMean", "dimension", "nInputDims"),
     "Max": reduction("ReduceMax", "dim", "numInputDims"), "Min": reduction("ReduceMin", "dim", "numInputDims"),
@@ -360,6 +437,8 @@ def emit(ctx, spec, tensors, x, where):
         if kind == "ConcatTable":
             return outs
         return ctx.node("Concat", [v for v, _ in outs], where, axis=spec["args"]["dimension"]), outs[0][1]
+    if kind == "TimeDistributed":
+        return _guard(ctx, kind, where, lambda: time_distributed(ctx, spec, tensors, x, where), x)
     if kind in ("Recurrent", "BiRecurrent"):
         return _guard(ctx, kind, where, lambda: recurrent(ctx, spec, tensors, x, where), x)
     if kind not in LAYERS:
@@ -381,6 +460,18 @@ def _placeholder(x):
     """Stands for the output of a module that failed, so that the walk goes on and finds every problem."""
     first = x[0] if isinstance(x, list) else x
     return ("?", first[1] if first else 0)
+
+
+def time_distributed(ctx, spec, tensors, x, where):
+    """TimeDistributed(Linear) on [batch, time, in]: MatMul by the transposed weight (+ bias)."""
+    inner = spec["children"][0]
+    if not inner["class"].endswith(".Linear") or isinstance(x, list) or x[1] != 3:
+        raise NotExportable(f"only TimeDistributed(Linear) on 3-d input ({inner['class'].rsplit('.', 1)[1]} inside)")
+    t = _sub(tensors, "0.")
+    v = ctx.node("MatMul", [x[0], ctx.const("W", t["weight"].T)], where)
+    if "bias" in t:
+        v = ctx.node("Add", [v, ctx.const("B", t["bias"])], where)
+    return v, 3
 
 
 def _graph(ctx, spec, tensors, x, where):
@@ -423,6 +514,10 @@ def guess_input_shape(spec):
         return (None, a[_SPATIAL_INPUT[kind]], None, None)
     if kind == "LookupTable":
         return (None, None)
+    if kind == "TemporalConvolution":
+        return (None, None, a["inputFrameSize"])
+    if kind == "TimeDistributed" and children and children[0]["class"].endswith(".Linear"):
+        return (None, None, children[0]["args"]["inputSize"])
     if kind == "Reshape" and a.get("batchMode", True):
         return (None, int(np.prod(a["size"])))
     return None

@@ -53,9 +53,35 @@ def _spatial(a, what, kernel=None):
     return k, strides, dil, _pairs(a.get("pads", [0, 0, 0, 0]), what)
 
 
+def _temporal(a, what):
+    """(kernel, stride) of a 1-d conv / pool that Ember's Temporal* layers run: no padding, dilation or groups."""
+    if any(int(p) for p in a.get("pads", [])) or any(int(d) != 1 for d in a.get("dilations", [])) or \
+            int(a.get("group", 1)) != 1 or int(a.get("ceil_mode", 0)) or \
+            a.get("auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET", b"VALID", "VALID"):
+        raise Unsupported(f"{what}: 1-d with pads, dilations, groups or ceil_mode is not supported")
+    return int(a["kernel_shape"][0]), int(a.get("strides", [1])[0])
+
+
+def _time_last(layer):
+    """Ember's Temporal* layers read [batch, time, features]; ONNX's 1-d ops [batch, features, time]."""
+    return [Layer("Transpose", {"permutations": [1, 2]}), layer, Layer("Transpose", {"permutations": [1, 2]})]
+
+
+def conv1d(ctx, node, a, w, b):
+    k, stride = _temporal(dict(a, kernel_shape=a.get("kernel_shape", [w.shape[2]])), "Conv")
+    n_out, n_in = w.shape[0], w.shape[1]
+    weight = w.transpose(0, 2, 1).reshape(n_out, k * n_in)  # [out, kernel * in], frame-major
+    bias = np.zeros(n_out, np.float32) if b is None else b
+    layer = Layer("TemporalConvolution", {"inputFrameSize": n_in, "outputFrameSize": n_out, "kernelW": k,
+                                          "strideW": stride}, {"weight": weight, "bias": bias})
+    return ctx.chain(_time_last(layer), node.input[0])
+
+
 def conv(ctx, node, a):
     w = ctx.const(node, 1, "Conv weight")
     b = ctx.const(node, 2, "Conv bias")
+    if w.ndim == 3:
+        return conv1d(ctx, node, a, w, b)
     (kh, kw), (sh, sw), (dh, dw), (t, l, bo, r) = _spatial(a, "Conv", w.shape[2:])
     group = int(a.get("group", 1))
     layers = []
@@ -117,9 +143,14 @@ def gemm(ctx, node, a):
 
 def matmul(ctx, node, a):
     b = ctx.values.get(node.input[1])
-    if ctx.is_const(node.input[1]) and b.ndim == 2 and ctx.rank(node.input[0]) in (2, None):
-        return _linear(ctx, node.input[0], b.T, None)
-    raise Unsupported("MatMul: only a 2-d input times a constant 2-d matrix is supported")
+    rank = ctx.rank(node.input[0])
+    if not ctx.is_const(node.input[1]) or b.ndim != 2 or rank not in (2, 3, None):
+        raise Unsupported("MatMul: only a 2-d or 3-d input times a constant 2-d matrix is supported")
+    if rank == 3:  # [batch, time, in] @ [in, out]: the Linear of every step
+        linear = Layer("Linear", {"inputSize": b.shape[0], "outputSize": b.shape[1], "withBias": False},
+                       {"weight": b.T})
+        return ctx.chain([Layer("TimeDistributed", children=[linear])], node.input[0])
+    return _linear(ctx, node.input[0], b.T, None)
 
 
 _TABLE_OP = {"Add": "CAddTable", "Mul": "CMulTable"}
@@ -172,20 +203,65 @@ def binary(ctx, node, a):
     return ctx.chain(layers, v)
 
 
+_POINTWISE = {"Sigmoid": "Sigmoid", "Tanh": "Tanh", "Identity": "Identity", "Cast": "Identity", "Abs": "Abs",
+              "Exp": "Exp", "Log": "Log", "Sqrt": "Sqrt", "Softsign": "SoftSign"}
+
+
 def activation(ctx, node, a):
     op = node.op_type
-    layer = {
-        "Relu": lambda: Layer("ReLU", {"ip": False}),
-        "LeakyRelu": lambda: Layer("LeakyReLU", {"negval": float(a.get("alpha", 0.01)), "inplace": False}),
-        "Elu": lambda: Layer("ELU", {"alpha": float(a.get("alpha", 1.0)), "inplace": False}),
-        "Sigmoid": lambda: Layer("Sigmoid"),
-        "Tanh": lambda: Layer("Tanh"),
-        "Identity": lambda: Layer("Identity"),
-        "Cast": lambda: Layer("Identity"),
-    }[op]()
     if op == "Cast" and int(a.get("to", 1)) not in (1, 6, 7, 10, 11):  # float, int32, int64, float16, double
         raise Unsupported(f"Cast: to type {a.get('to')} is not supported")
+    if op == "HardSigmoid" and not np.allclose([a.get("alpha", 0.2), a.get("beta", 0.5)], [0.2, 0.5], atol=1e-6):
+        raise Unsupported("HardSigmoid: only alpha=0.2, beta=0.5 (Keras's) is supported")
+    if op in _POINTWISE or op == "HardSigmoid":
+        layer = Layer(_POINTWISE.get(op, op))
+    elif op == "Relu":
+        layer = Layer("ReLU", {"ip": False})
+    elif op == "LeakyRelu":
+        layer = Layer("LeakyReLU", {"negval": float(a.get("alpha", 0.01)), "inplace": False})
+    elif op == "Elu":
+        layer = Layer("ELU", {"alpha": float(a.get("alpha", 1.0)), "inplace": False})
+    elif op == "Softplus":
+        layer = Layer("SoftPlus", {"beta": 1.0})
+    elif op == "Neg":
+        layer = Layer("MulConstant", {"scalar": -1.0, "inplace": False})
+    else:  # Reciprocal
+        layer = Layer("Power", {"power": -1.0, "scale": 1.0, "shift": 0.0})
     return ctx.chain([layer], node.input[0])
+
+
+def clip(ctx, node, a):
+    lo, hi = ctx.const(node, 1, "Clip min"), ctx.const(node, 2, "Clip max")
+    lo = -DOUBLE_MAX if lo is None else float(lo)
+    hi = DOUBLE_MAX if hi is None else float(hi)
+    return ctx.chain([Layer("HardTanh", {"minValue": lo, "maxValue": hi, "inplace": False})], node.input[0])
+
+
+def prelu(ctx, node, a):
+    slope = np.asarray(ctx.const(node, 1, "PRelu slope"), np.float32)
+    rank = ctx.rank(node.input[0])
+    if slope.size == 1:
+        return ctx.chain([Layer("PReLU", {"nOutputPlane": 0}, {"weight": slope.reshape(1)})], node.input[0])
+    per_channel = (rank == 2 and slope.shape == (slope.size,)) or (rank == 4 and slope.shape[-2:] == (1, 1)
+                                                                  and slope.reshape(-1).size == slope.shape[-3])
+    if not per_channel:
+        raise Unsupported(f"PRelu: slope of shape {list(slope.shape)} for {rank}-d input; Ember's PReLU has one "
+                          "slope, or one per channel of 2-d or 4-d input")
+    return ctx.chain([Layer("PReLU", {"nOutputPlane": slope.size}, {"weight": slope.reshape(-1)})], node.input[0])
+
+
+def layer_norm(ctx, node, a):
+    scale, bias = ctx.const(node, 1, "LayerNormalization scale"), ctx.const(node, 2, "LayerNormalization B")
+    rank = ctx.rank(node.input[0])
+    axis = int(a.get("axis", -1))
+    if axis != -1 and (rank is None or axis != rank - 1):
+        raise Unsupported(f"LayerNormalization: axis {axis}; Ember normalises over the last axis only")
+    if len([o for o in node.output if o]) > 1:
+        raise Unsupported("LayerNormalization: the Mean / InvStdDev outputs are not supported")
+    n = scale.size
+    bias = np.zeros(n, np.float32) if bias is None else bias
+    return ctx.chain([Layer("LayerNormalization", {"hiddenSize": n, "eps": float(a.get("epsilon", 1e-5))},
+                            {"weight": scale.reshape(n), "bias": bias.reshape(n)})], node.input[0])
 
 
 def softmax(ctx, node, a):
@@ -207,6 +283,9 @@ def pool(ctx, node, a):
         return ctx.chain([Layer("SpatialAveragePooling", {
             "kW": 1, "kH": 1, "dW": 1, "dH": 1, "padW": 0, "padH": 0, "globalPooling": True, "ceilMode": False,
             "countIncludePad": True, "divide": True})], node.input[0])
+    if len(a.get("kernel_shape", [])) == 1 and op == "MaxPool":
+        k, stride = _temporal(a, op)
+        return ctx.chain(_time_last(Layer("TemporalMaxPooling", {"kW": k, "dW": stride})), node.input[0])
     (kh, kw), (sh, sw), dil, (t, l, bo, r) = _spatial(a, op)
     if list(dil) != [1, 1] or (t, l) != (bo, r) or int(a.get("storage_order", 0)):
         raise Unsupported(f"{op}: only dilations=1, symmetric pads and storage_order=0 are supported")
@@ -347,6 +426,35 @@ def gather(ctx, node, a):
     return ctx.chain([Layer("Select", {"dim": axis, "index": int(idx)})], node.input[0])
 
 
+def slice_(ctx, node, a):
+    """Slice with step 1 -> one Narrow per axis (Narrow's negative length counts from the end: -1 keeps
+    everything from the offset, -2 all but the last, ...)."""
+    starts, ends = ctx.const(node, 1, "Slice starts"), ctx.const(node, 2, "Slice ends")
+    axes = ctx.const(node, 3, "Slice axes")
+    steps = ctx.const(node, 4, "Slice steps")
+    axes = list(range(len(starts))) if axes is None else [int(d) for d in axes]
+    if steps is not None and any(int(t) != 1 for t in steps):
+        raise Unsupported(f"Slice: steps {list(steps)}; only step 1 is supported")
+    shape = ctx.shape(node.input[0])
+    layers = []
+    for axis, start, end in zip(axes, (int(v) for v in starts), (int(v) for v in ends)):
+        size = shape[axis] if shape is not None else None
+        if start < 0 and size is not None:
+            start += size
+        if start < 0:
+            raise Unsupported(f"Slice: a negative start on an axis of unknown size (axis {axis})")
+        if end >= 2 ** 31 - 1 or (size is not None and end >= size):
+            length = -1
+        elif end < 0:
+            length = end - 1
+        elif end > start:
+            length = end - start
+        else:
+            raise Unsupported(f"Slice: empty range [{start}, {end}) on axis {axis}")
+        layers.append(Layer("Narrow", {"dimension": axis, "offset": start, "length": length}))
+    return ctx.chain(layers or [Layer("Identity")], node.input[0])
+
+
 def dropout(ctx, node, a):
     ratio = ctx.const(node, 1, "Dropout ratio")
     p = float(a.get("ratio", 0.5) if ratio is None else ratio)
@@ -420,12 +528,14 @@ OPS = {
     "Conv": conv, "ConvTranspose": conv_transpose, "Gemm": gemm, "MatMul": matmul,
     "Add": binary, "Sub": binary, "Mul": binary, "Div": binary, "Sum": sum_, "Pow": pow_,
     "Relu": activation, "LeakyRelu": activation, "Elu": activation, "Sigmoid": activation, "Tanh": activation,
-    "Identity": activation, "Cast": activation,
+    "Identity": activation, "Cast": activation, "Abs": activation, "Exp": activation, "Log": activation,
+    "Sqrt": activation, "Softsign": activation, "Softplus": activation, "HardSigmoid": activation,
+    "Neg": activation, "Reciprocal": activation, "Clip": clip, "PRelu": prelu, "LayerNormalization": layer_norm,
     "Softmax": softmax, "LogSoftmax": softmax,
     "MaxPool": pool, "AveragePool": pool, "GlobalAveragePool": pool,
     "BatchNormalization": batch_norm, "LRN": lrn,
     "Flatten": flatten, "Reshape": reshape, "Transpose": transpose, "Concat": concat,
-    "Squeeze": squeeze, "Unsqueeze": unsqueeze, "Gather": gather, "Dropout": dropout, "Pad": pad,
+    "Squeeze": squeeze, "Unsqueeze": unsqueeze, "Gather": gather, "Slice": slice_, "Dropout": dropout, "Pad": pad,
     "ReduceSum": reduce, "ReduceMean": reduce, "ReduceMax": reduce, "ReduceMin": reduce,
     "Constant": constant, "Shape": shape_of, "LSTM": lstm, "GRU": gru,
 }
