@@ -4,6 +4,9 @@ from onnx import helper, numpy_helper
 
 from ember.io.onnx._ember import Builder
 
+BATCH = -(2 ** 62)  # stands for the dynamic batch size inside a folded shape (see _import_shape.shape_of)
+DOUBLE_MAX = float(np.finfo(np.float64).max)
+
 
 class Unsupported(Exception):
     """A node that cannot become Ember layers; the message says why (empty: the operator is unknown)."""

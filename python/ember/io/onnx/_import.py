@@ -8,115 +8,30 @@ table) turns a node into Ember layers wired to the Ember nodes of its inputs; th
 A node that cannot be converted is recorded and its outputs marked failed (later nodes that read them are
 skipped), so that one error lists every unsupported operator with its node name and index.
 
-Layout notes: ONNX and Ember agree on NCHW images and on conv weights ([out, in, kH, kW]; transposed
-conv [in, out, kH, kW]). Gemm's B is [in, out] unless transB (Linear's weight is [out, in]). Asymmetric
-conv pads become a SpatialZeroPadding in front. ONNX LSTM gates come in the order i, o, f, c and Ember's
-(PyTorch's) i, f, g, o, with one bias (ONNX's Wb + Rb); ONNX GRU's z, r, h become Ember's r, z, n, and only
-``linear_before_reset=1`` is Ember's GRU. ONNX recurrent layers read [time, batch, features] (layout 0)
-and output [time, directions, batch, hidden]; Ember's Recurrent reads and writes [batch, time, ...], so
-transposes surround it. Ember's SoftMax works over dimension 1 of 2-d and 4-d input only.
+The families: image and 1-d ops in :mod:`ember.io.onnx._import_spatial`, shape ops in
+:mod:`ember.io.onnx._import_shape`, LSTM / GRU in :mod:`ember.io.onnx._import_rnn`, the rest (Gemm, MatMul,
+element-wise arithmetic and activations, softmax, reductions) here. Layout notes: Gemm's B is [in, out]
+unless transB (Linear's weight is [out, in]); Ember's SoftMax works over dimension 1 of 2-d and 4-d input only;
+Add / Mul of two computed values need equal shapes (CAddTable / CMulTable), broadcasting works against
+constants (CAdd / CMul / AddConstant / MulConstant).
 """
 import numpy as np
 import onnx
-from onnx import numpy_helper
 from onnx.reference import ReferenceEvaluator
 
-from ember.io.onnx._context import FAILED, Context, Unsupported, attributes
+from ember.io.onnx._context import BATCH, DOUBLE_MAX, FAILED, Context, Unsupported, attributes
 from ember.io.onnx._ember import Layer
 from ember.io.onnx._import_rnn import gru, lstm
+from ember.io.onnx._import_shape import (concat, constant, flatten, gather, pad, reshape, shape_of, slice_, squeeze,
+                                         transpose, unsqueeze)
+from ember.io.onnx._import_spatial import batch_norm, conv, conv_transpose, lrn, pool
 from ember.io.onnx.errors import OnnxImportError, UnsupportedOperatorError
 
 MIN_OPSET = 13
-BATCH = -(2 ** 62)  # stands for the dynamic batch size inside a folded shape (see shape_of)
 MOVES_VALUES = {"Gather", "Unsqueeze", "Squeeze", "Concat", "Cast", "Slice", "Identity", "Reshape", "Flatten"}
-DOUBLE_MAX = float(np.finfo(np.float64).max)
 
 
 # ---------------------------------------------------------------------------------------------- operators
-
-
-def _pairs(pads, what):
-    """ONNX 2-d pads [top, left, bottom, right] -> (top, left, bottom, right)."""
-    if len(pads) != 4:
-        raise Unsupported(f"{what}: only 2-d spatial ops are supported, got pads {list(pads)}")
-    return tuple(int(p) for p in pads)
-
-
-def _spatial(a, what, kernel=None):
-    if a.get("auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET", b"VALID", "VALID"):
-        raise Unsupported(f"{what}: auto_pad={a['auto_pad']!r} is not supported; give explicit pads")
-    k = list(a.get("kernel_shape", kernel if kernel is not None else []))
-    if len(k) != 2:
-        raise Unsupported(f"{what}: only 2-d kernels are supported, got kernel_shape {k}")
-    strides = list(a.get("strides", [1, 1]))
-    dil = list(a.get("dilations", [1, 1]))
-    return k, strides, dil, _pairs(a.get("pads", [0, 0, 0, 0]), what)
-
-
-def _temporal(a, what):
-    """(kernel, stride) of a 1-d conv / pool that Ember's Temporal* layers run: no padding, dilation or groups."""
-    if any(int(p) for p in a.get("pads", [])) or any(int(d) != 1 for d in a.get("dilations", [])) or \
-            int(a.get("group", 1)) != 1 or int(a.get("ceil_mode", 0)) or \
-            a.get("auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET", b"VALID", "VALID"):
-        raise Unsupported(f"{what}: 1-d with pads, dilations, groups or ceil_mode is not supported")
-    return int(a["kernel_shape"][0]), int(a.get("strides", [1])[0])
-
-
-def _time_last(layer):
-    """Ember's Temporal* layers read [batch, time, features]; ONNX's 1-d ops [batch, features, time]."""
-    return [Layer("Transpose", {"permutations": [1, 2]}), layer, Layer("Transpose", {"permutations": [1, 2]})]
-
-
-def conv1d(ctx, node, a, w, b):
-    k, stride = _temporal(dict(a, kernel_shape=a.get("kernel_shape", [w.shape[2]])), "Conv")
-    n_out, n_in = w.shape[0], w.shape[1]
-    weight = w.transpose(0, 2, 1).reshape(n_out, k * n_in)  # [out, kernel * in], frame-major
-    bias = np.zeros(n_out, np.float32) if b is None else b
-    layer = Layer("TemporalConvolution", {"inputFrameSize": n_in, "outputFrameSize": n_out, "kernelW": k,
-                                          "strideW": stride}, {"weight": weight, "bias": bias})
-    return ctx.chain(_time_last(layer), node.input[0])
-
-
-def conv(ctx, node, a):
-    w = ctx.const(node, 1, "Conv weight")
-    b = ctx.const(node, 2, "Conv bias")
-    if w.ndim == 3:
-        return conv1d(ctx, node, a, w, b)
-    (kh, kw), (sh, sw), (dh, dw), (t, l, bo, r) = _spatial(a, "Conv", w.shape[2:])
-    group = int(a.get("group", 1))
-    layers = []
-    if (t, l) != (bo, r):
-        layers.append(Layer("SpatialZeroPadding", {"padLeft": l, "padRight": r, "padTop": t, "padBottom": bo}))
-        t, l = 0, 0
-    n_out, n_in = w.shape[0], w.shape[1] * group
-    tensors = {"weight": w} if b is None else {"weight": w, "bias": b}
-    if (dh, dw) != (1, 1):
-        if group != 1:
-            raise Unsupported(f"Conv: group={group} with dilations {[dh, dw]} "
-                              "(Ember's dilated convolution has no groups)")
-        if b is None:
-            tensors["bias"] = np.zeros(n_out, np.float32)
-        layers.append(Layer("SpatialDilatedConvolution", {
-            "nInputPlane": n_in, "nOutputPlane": n_out, "kW": kw, "kH": kh, "dW": sw, "dH": sh, "padW": l,
-            "padH": t, "dilationW": dw, "dilationH": dh}, tensors))
-    else:
-        layers.append(Layer("SpatialConvolution", {
-            "nInputPlane": n_in, "nOutputPlane": n_out, "kernelW": kw, "kernelH": kh, "strideW": sw, "strideH": sh,
-            "padW": l, "padH": t, "nGroup": group, "withBias": b is not None}, tensors))
-    return ctx.chain(layers, node.input[0])
-
-
-def conv_transpose(ctx, node, a):
-    w = ctx.const(node, 1, "ConvTranspose weight")
-    b = ctx.const(node, 2, "ConvTranspose bias")
-    (kh, kw), (sh, sw), (dh, dw), (t, l, bo, r) = _spatial(a, "ConvTranspose", w.shape[2:])
-    if int(a.get("group", 1)) != 1 or (dh, dw) != (1, 1) or (t, l) != (bo, r) or "output_shape" in a:
-        raise Unsupported("ConvTranspose: only group=1, dilations=1, symmetric pads and no output_shape are supported")
-    ah, aw = (int(x) for x in a.get("output_padding", [0, 0]))
-    tensors = {"weight": w} if b is None else {"weight": w, "bias": b}
-    return ctx.chain([Layer("SpatialFullConvolution", {
-        "nInputPlane": w.shape[0], "nOutputPlane": w.shape[1], "kW": kw, "kH": kh, "dW": sw, "dH": sh, "padW": l,
-        "padH": t, "adjW": aw, "adjH": ah, "withBias": b is not None}, tensors)], node.input[0])
 
 
 def _linear(ctx, x, weight, bias):
@@ -277,214 +192,10 @@ def softmax(ctx, node, a):
     return ctx.chain([Layer("SoftMax" if node.op_type == "Softmax" else "LogSoftMax")], node.input[0])
 
 
-def pool(ctx, node, a):
-    op = node.op_type
-    if op == "GlobalAveragePool":
-        return ctx.chain([Layer("SpatialAveragePooling", {
-            "kW": 1, "kH": 1, "dW": 1, "dH": 1, "padW": 0, "padH": 0, "globalPooling": True, "ceilMode": False,
-            "countIncludePad": True, "divide": True})], node.input[0])
-    if len(a.get("kernel_shape", [])) == 1 and op == "MaxPool":
-        k, stride = _temporal(a, op)
-        return ctx.chain(_time_last(Layer("TemporalMaxPooling", {"kW": k, "dW": stride})), node.input[0])
-    (kh, kw), (sh, sw), dil, (t, l, bo, r) = _spatial(a, op)
-    if list(dil) != [1, 1] or (t, l) != (bo, r) or int(a.get("storage_order", 0)):
-        raise Unsupported(f"{op}: only dilations=1, symmetric pads and storage_order=0 are supported")
-    ceil = bool(a.get("ceil_mode", 0))
-    if op == "MaxPool":
-        if len(node.output) > 1 and node.output[1]:
-            raise Unsupported("MaxPool: the Indices output is not supported")
-        return ctx.chain([Layer("SpatialMaxPooling", {"kW": kw, "kH": kh, "dW": sw, "dH": sh, "padW": l, "padH": t,
-                                                      "ceilMode": ceil})], node.input[0])
-    return ctx.chain([Layer("SpatialAveragePooling", {
-        "kW": kw, "kH": kh, "dW": sw, "dH": sh, "padW": l, "padH": t, "globalPooling": False, "ceilMode": ceil,
-        "countIncludePad": bool(a.get("count_include_pad", 0)), "divide": True})], node.input[0])
-
-
-def batch_norm(ctx, node, a):
-    if int(a.get("training_mode", 0)) or len([o for o in node.output if o]) > 1:
-        raise Unsupported("BatchNormalization: training_mode=1 (running statistics as outputs) is not supported")
-    scale, bias, mean, var = (ctx.const(node, i, what) for i, what in enumerate(("scale", "B", "mean", "var"), 1))
-    rank = ctx.rank(node.input[0])
-    if rank not in (2, 4):
-        raise Unsupported(f"BatchNormalization: input of rank {rank}; Ember normalises 2-d or 4-d input")
-    cls = "BatchNormalization" if rank == 2 else "SpatialBatchNormalization"
-    # ONNX: running = momentum * running + (1 - momentum) * batch; Ember's momentum weighs the batch
-    return ctx.chain([Layer(cls, {"nOutput": scale.size, "eps": float(a.get("epsilon", 1e-5)),
-                                  "momentum": 1.0 - float(a.get("momentum", 0.9)), "affine": True},
-                            {"weight": scale, "bias": bias, "running_mean": mean, "running_var": var})], node.input[0])
-
-
-def lrn(ctx, node, a):
-    args = {"size": int(a["size"]), "alpha": float(a.get("alpha", 1e-4)), "beta": float(a.get("beta", 0.75)),
-            "k": float(a.get("bias", 1.0))}
-    return ctx.chain([Layer("SpatialCrossMapLRN", args)], node.input[0])
-
-
-def flatten(ctx, node, a):
-    axis = int(a.get("axis", 1))
-    rank = ctx.rank(node.input[0])
-    if axis < 0 and rank is not None:
-        axis += rank
-    if axis != 1:
-        raise Unsupported(f"Flatten: axis {a.get('axis', 1)}; only axis 1 (keep the batch) is supported")
-    return ctx.chain([Layer("InferReshape", {"size": [-1], "batchMode": True})], node.input[0])
-
-
-def shape_of(ctx, node, a):
-    """Shape of a computed value: its sizes from shape inference, the dynamic batch size as BATCH (PyTorch's
-    ``x.view(x.size(0), -1)`` exports as Shape -> Gather -> Unsqueeze -> Concat -> Reshape)."""
-    shape = ctx.shape(node.input[0])
-    if shape is None:
-        raise Unsupported("Shape: the input's shape is unknown (give the graph inputs' shapes)")
-    dims = [BATCH if i == 0 and d is None else d for i, d in enumerate(shape)]
-    dims = dims[int(a.get("start", 0)):a.get("end", len(dims))]
-    if any(d is None for d in dims):
-        raise Unsupported(f"Shape: sizes other than the batch are dynamic ({list(shape)})")
-    ctx.values[node.output[0]] = np.array(dims, np.int64)
-    return None
-
-
-def reshape(ctx, node, a):
-    shape = [int(s) for s in ctx.const(node, 1, "Reshape shape")]
-    if int(a.get("allowzero", 0)) and 0 in shape:
-        raise Unsupported("Reshape: allowzero=1 with a 0 in the shape is not supported")
-    in_shape = ctx.shape(node.input[0])
-    if shape and (shape[0] == BATCH or (in_shape and in_shape[0] is not None and shape[0] == in_shape[0])):
-        shape[0] = 0  # the batch size (dynamic, or the graph's fixed one): kept, whatever the batch
-    if BATCH in shape:
-        raise Unsupported(f"Reshape: the batch size moves to position {shape.index(BATCH)} of the new shape")
-    if len(shape) >= 1 and shape[0] in (0, -1) and (shape[0] == 0 or -1 not in shape[1:]):
-        rest = shape[1:]
-        if all(s > 0 for s in rest) and rest:
-            layer = Layer("Reshape", {"size": rest, "batchMode": True})
-        elif rest:
-            layer = Layer("InferReshape", {"size": rest, "batchMode": True})
-        else:
-            raise Unsupported(f"Reshape: shape {shape} removes every dimension but the batch")
-    else:
-        layer = Layer("InferReshape", {"size": shape, "batchMode": False})
-    return ctx.chain([layer], node.input[0])
-
-
-def transpose(ctx, node, a):
-    perm = [int(p) for p in a.get("perm", [])]
-    if not perm:
-        rank = ctx.rank(node.input[0])
-        if rank is None:
-            raise Unsupported("Transpose: no perm and unknown rank")
-        perm = list(range(rank))[::-1]
-    swaps = swaps_for(perm)
-    if not swaps:
-        return ctx.chain([Layer("Identity")], node.input[0])
-    return ctx.chain([Layer("Transpose", {"permutations": [d for s in swaps for d in s]})], node.input[0])
-
-
-def swaps_for(perm):
-    """Pairs of dimensions whose successive swaps turn dims (0, 1, ...) into ``perm`` (output dim i = input perm[i])."""
-    cur = list(range(len(perm)))
-    swaps = []
-    for i, p in enumerate(perm):
-        j = cur.index(p)
-        if j != i:
-            cur[i], cur[j] = cur[j], cur[i]
-            swaps.append((i, j))
-    return swaps
-
-
-def concat(ctx, node, a):
-    return ctx.add(Layer("JoinTable", {"dimension": int(a["axis"]), "nInputDims": 0}), *node.input)
-
-
-def squeeze(ctx, node, a):
-    axes = ctx.const(node, 1, "Squeeze axes")
-    dims = [] if axes is None else [int(d) for d in axes]
-    return ctx.chain([Layer("Squeeze", {"dims": dims, "batchMode": False})], node.input[0])
-
-
-def unsqueeze(ctx, node, a):
-    axes = [int(d) for d in ctx.const(node, 1, "Unsqueeze axes")]
-    rank = ctx.rank(node.input[0])
-    if any(d < 0 for d in axes):
-        if rank is None:
-            raise Unsupported("Unsqueeze: negative axes need the input's rank")
-        axes = [d + rank + len(axes) if d < 0 else d for d in axes]
-    return ctx.chain([Layer("Unsqueeze", {"pos": d, "numInputDims": 0}) for d in sorted(axes)], node.input[0])
-
-
-def gather(ctx, node, a):
-    axis = int(a.get("axis", 0))
-    if ctx.is_const(node.input[0]) and not ctx.is_const(node.input[1]):  # an embedding
-        w = ctx.values[node.input[0]]
-        if axis != 0 or w.ndim != 2:
-            raise Unsupported("Gather: a constant table must be 2-d and gathered along axis 0 (an embedding)")
-        return ctx.chain([Layer("LookupTable", {"nIndex": w.shape[0], "nOutput": w.shape[1], "paddingValue": -1,
-                                                "maxNorm": DOUBLE_MAX, "normType": 2.0, "shouldScaleGradByFreq": False},
-                                {"weight": w})], node.input[1])
-    idx = ctx.const(node, 1, "Gather indices")
-    if idx.ndim != 0:
-        raise Unsupported("Gather: only a scalar index (select one slice) or an embedding table is supported")
-    return ctx.chain([Layer("Select", {"dim": axis, "index": int(idx)})], node.input[0])
-
-
-def slice_(ctx, node, a):
-    """Slice with step 1 -> one Narrow per axis (Narrow's negative length counts from the end: -1 keeps
-    everything from the offset, -2 all but the last, ...)."""
-    starts, ends = ctx.const(node, 1, "Slice starts"), ctx.const(node, 2, "Slice ends")
-    axes = ctx.const(node, 3, "Slice axes")
-    steps = ctx.const(node, 4, "Slice steps")
-    axes = list(range(len(starts))) if axes is None else [int(d) for d in axes]
-    if steps is not None and any(int(t) != 1 for t in steps):
-        raise Unsupported(f"Slice: steps {list(steps)}; only step 1 is supported")
-    shape = ctx.shape(node.input[0])
-    layers = []
-    for axis, start, end in zip(axes, (int(v) for v in starts), (int(v) for v in ends)):
-        size = shape[axis] if shape is not None else None
-        if start < 0 and size is not None:
-            start += size
-        if start < 0:
-            raise Unsupported(f"Slice: a negative start on an axis of unknown size (axis {axis})")
-        if end >= 2 ** 31 - 1 or (size is not None and end >= size):
-            length = -1
-        elif end < 0:
-            length = end - 1
-        elif end > start:
-            length = end - start
-        else:
-            raise Unsupported(f"Slice: empty range [{start}, {end}) on axis {axis}")
-        layers.append(Layer("Narrow", {"dimension": axis, "offset": start, "length": length}))
-    return ctx.chain(layers or [Layer("Identity")], node.input[0])
-
-
 def dropout(ctx, node, a):
     ratio = ctx.const(node, 1, "Dropout ratio")
     p = float(a.get("ratio", 0.5) if ratio is None else ratio)
     return ctx.chain([Layer("Dropout", {"initP": p, "inplace": False, "scale": True})], node.input[0])
-
-
-def pad(ctx, node, a):
-    mode = a.get("mode", b"constant")
-    pads = [int(p) for p in ctx.const(node, 1, "Pad pads")]
-    value = ctx.const(node, 2, "Pad constant_value")
-    if mode not in (b"constant", "constant") or (len(node.input) > 3 and node.input[3]):
-        raise Unsupported(f"Pad: only constant padding over all axes is supported (mode {mode!r})")
-    rank = len(pads) // 2
-    value = 0.0 if value is None else float(value)
-    begin, end = pads[:rank], pads[rank:]
-    if begin[0] or end[0] or min(pads) < 0:
-        raise Unsupported(f"Pad: pads {pads}: the batch axis and negative pads (cropping) are not supported")
-    layers = []
-    for d in range(1, rank):
-        for amount in (-begin[d], end[d]):
-            if amount:
-                layers.append(Layer("Padding", {"dim": d - 1, "pad": amount, "nInputDim": rank - 1, "value": value}))
-    return ctx.chain(layers or [Layer("Identity")], node.input[0])
-
-
-def constant(ctx, node, a):
-    if "value" not in a:
-        raise Unsupported("Constant: only the 'value' attribute is supported")
-    ctx.values[node.output[0]] = numpy_helper.to_array(a["value"])
-    return None
 
 
 def reduce(ctx, node, a):
