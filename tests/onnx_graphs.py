@@ -92,24 +92,38 @@ def resnet20(rng, classes=10):
     return b.model([("x", ["N", 3, 32, 32], F)], [(y, 2)])
 
 
-def _rnn(b, kind, x, n_in, hidden, gates, dirs=1, **attrs):
+def _rnn(b, kind, x, n_in, hidden, gates, dirs=1, states=(), **attrs):
     w = b.weight(dirs, gates * hidden, n_in, scale=0.4)
     r = b.weight(dirs, gates * hidden, hidden, scale=0.4)
     bias = b.weight(dirs, 2 * gates * hidden, scale=0.3)
-    return b.op(kind, [x, w, r, bias], n_out=2, hidden_size=hidden, **attrs)
+    inputs = [x, w, r, bias] + (["", *states] if states else [])
+    outs = b.op(kind, inputs, n_out=3 if kind == "LSTM" else 2, hidden_size=hidden, **attrs)
+    return outs[:2]
+
+
+def _torch_zero_states(b, seq, dirs, hidden, n):
+    """PyTorch's export of zero initial states: ConstantOfShape([dirs, batch, hidden]), the batch read with
+    Shape -> Gather from the time-major sequence."""
+    batch = b.op("Unsqueeze", [b.op("Gather", [b.op("Shape", [seq]), b.const(1, "i", np.int64)], axis=0),
+                               b.const([0], "axes", np.int64)])
+    shape = b.op("Concat", [b.const([dirs], "d", np.int64), batch, b.const([hidden], "h", np.int64)], axis=0)
+    return [b.op("ConstantOfShape", [shape]) for _ in range(n)]
 
 
 def lstm_classifier(rng, kind="LSTM", embed=8, hidden=12, classes=5, bidirectional=False):
     """(N, T, embed) -> Transpose to (T, N, embed) -> LSTM (or GRU with linear_before_reset=1; both directions
-    with ``bidirectional``) -> Y_h (dirs, N, H) -> Transpose + Reshape to (N, dirs * H) -> Gemm -> Gemm ->
-    LogSoftmax; the full sequence Y (T, dirs, N, H) is a second output."""
+    with ``bidirectional``, then as PyTorch exports it: zero initial states built from the batch size, an
+    unused Y_c) -> Y_h (dirs, N, H) -> Transpose + Reshape to (N, dirs * H) -> Gemm -> Gemm -> LogSoftmax;
+    the full sequence Y (T, dirs, N, H) is a second output."""
     b = GraphBuilder(rng)
     seq = b.op("Transpose", ["x"], perm=[1, 0, 2])
     attrs = {"linear_before_reset": 1} if kind == "GRU" else {}
     dirs = 2 if bidirectional else 1
+    states = []
     if bidirectional:
         attrs["direction"] = "bidirectional"
-    y, y_h = _rnn(b, kind, seq, embed, hidden, 4 if kind == "LSTM" else 3, dirs, **attrs)
+        states = _torch_zero_states(b, seq, dirs, hidden, 2 if kind == "LSTM" else 1)
+    y, y_h = _rnn(b, kind, seq, embed, hidden, 4 if kind == "LSTM" else 3, dirs, states, **attrs)
     last = b.op("Reshape", [b.op("Transpose", [y_h], perm=[1, 0, 2]), b.const([0, -1], "shape", np.int64)])
     out = b.op("LogSoftmax", [b.gemm(b.gemm(last, dirs * hidden, 10), 10, classes)], axis=1)
     return b.model([("x", ["N", 7, embed], F)], [(out, 2), (y, 4)])

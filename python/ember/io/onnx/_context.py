@@ -26,6 +26,10 @@ class Context:
         self.builder = Builder()
         self.values = {}
         self.shapes = shapes
+        # values some node or the graph output reads (an output nobody reads need not be computable)
+        self.used = {i for n in graph.node for i in n.input} | {o.name for o in graph.output}
+        self.batch_names = {s[0] for s in (shapes.get(vi.name) for vi in graph.input)
+                            if s and isinstance(s[0], str)}
         for init in graph.initializer:
             self.values[init.name] = numpy_helper.to_array(init)
 
@@ -49,7 +53,16 @@ class Context:
 
     def shape(self, name):
         """The value's shape as far as ONNX shape inference knows it (None: unknown; a size None: dynamic)."""
-        return self.shapes.get(name)
+        s = self.shapes.get(name)
+        return None if s is None else tuple(d if isinstance(d, int) else None for d in s)
+
+    def is_batch_dim(self, name, i):
+        """Whether dimension ``i`` of value ``name`` is the dynamic batch: the graph inputs' first symbolic
+        size (shape inference carries its name through transposes), or an unnamed dynamic first dimension."""
+        s = self.shapes.get(name)
+        if s is None or isinstance(s[i], int):
+            return False
+        return s[i] in self.batch_names if s[i] is not None else i == 0
 
     def rank(self, name):
         s = self.shapes.get(name)

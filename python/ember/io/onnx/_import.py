@@ -17,6 +17,7 @@ constants (CAdd / CMul / AddConstant / MulConstant).
 """
 import numpy as np
 import onnx
+from onnx import numpy_helper
 from onnx.reference import ReferenceEvaluator
 
 from ember.io.onnx._context import BATCH, DOUBLE_MAX, FAILED, Context, Unsupported, attributes
@@ -256,7 +257,8 @@ OPS = {
 
 
 def _shapes(model):
-    """Value name -> shape (a size, or None where unknown) from ONNX shape inference and the declared values."""
+    """Value name -> shape from ONNX shape inference and the declared values: a size, the name of a symbolic
+    size ("N"), or None where unknown."""
     try:
         inferred = onnx.shape_inference.infer_shapes(model)
     except Exception:  # noqa: BLE001 - shape inference is a hint; without it shapes come from the declared values
@@ -266,7 +268,8 @@ def _shapes(model):
     for vi in list(g.input) + list(g.value_info) + list(g.output):
         t = vi.type.tensor_type
         if t.HasField("shape"):
-            shapes[vi.name] = tuple(d.dim_value if d.HasField("dim_value") else None for d in t.shape.dim)
+            shapes[vi.name] = tuple(d.dim_value if d.HasField("dim_value") else (d.dim_param or None)
+                                    for d in t.shape.dim)
     return shapes
 
 
@@ -333,6 +336,14 @@ def _fold(ctx, node):
     inputs = [i for i in node.input if i]
     if not inputs or not all(ctx.is_const(i) for i in inputs):
         return False
+    if node.op_type == "ConstantOfShape" and (ctx.values[inputs[0]] == BATCH).any():
+        # a filled tensor of the batch's size (PyTorch's zero initial LSTM states): the same value with a batch
+        # of 1, which broadcasts like the original wherever Ember accepts it
+        shape = [1 if d == BATCH else int(d) for d in ctx.values[inputs[0]]]
+        value = attributes(node).get("value")
+        fill = numpy_helper.to_array(value).reshape(-1)[0] if value is not None else np.float32(0)
+        ctx.values[node.output[0]] = np.full(shape, fill)
+        return True
     if node.op_type not in MOVES_VALUES and any(ctx.values[i].dtype == np.int64 and (ctx.values[i] == BATCH).any()
                                                 for i in inputs):
         raise Unsupported(f"{node.op_type} computes with the dynamic batch size (from Shape); only "

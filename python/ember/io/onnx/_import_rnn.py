@@ -34,9 +34,13 @@ def _check(ctx, node, a, kind):
     if kind == "GRU" and int(a.get("linear_before_reset", 0)) != 1:
         problems.append("linear_before_reset=0 (Ember's GRU is linear_before_reset=1, PyTorch's)")
     extra = {4: "sequence_lens", 5: "initial_h", 6: "initial_c", 7: "P (peepholes)"}
-    problems += [f"input {name}" for i, name in extra.items() if i < len(node.input) and node.input[i]]
-    if kind == "LSTM" and len(node.output) > 2 and node.output[2]:
-        problems.append("output Y_c")
+    for i, name in extra.items():
+        given = i < len(node.input) and node.input[i]
+        zero_state = i in (5, 6) and given and ctx.is_const(node.input[i]) and not ctx.values[node.input[i]].any()
+        if given and not zero_state:  # zero initial states are Ember's own start (PyTorch exports them)
+            problems.append(f"input {name}")
+    if kind == "LSTM" and len(node.output) > 2 and node.output[2] in ctx.used:
+        problems.append("output Y_c (the final cell state) is read")
     if problems:
         raise Unsupported(f"{kind}: not supported: {', '.join(problems)}")
 

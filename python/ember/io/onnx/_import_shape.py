@@ -24,10 +24,10 @@ def shape_of(ctx, node, a):
     shape = ctx.shape(node.input[0])
     if shape is None:
         raise Unsupported("Shape: the input's shape is unknown (give the graph inputs' shapes)")
-    dims = [BATCH if i == 0 and d is None else d for i, d in enumerate(shape)]
+    dims = [BATCH if ctx.is_batch_dim(node.input[0], i) else d for i, d in enumerate(shape)]
     dims = dims[int(a.get("start", 0)):a.get("end", len(dims))]
     if any(d is None for d in dims):
-        raise Unsupported(f"Shape: sizes other than the batch are dynamic ({list(shape)})")
+        raise Unsupported(f"Shape: sizes other than the batch are dynamic ({ctx.shapes.get(node.input[0])})")
     ctx.values[node.output[0]] = np.array(dims, np.int64)
     return None
 
