@@ -12,9 +12,13 @@ import ember.nn._
  * (n = 3) has 269,722 parameters with 10 classes (the paper's "0.27M").
  * Input [batch, 3, 32, 32]; output log-probabilities.
  *
- * The ReLUs work in place (`inPlaceRelu`, as PyTorch's `ReLU(inplace=True)` and BigDL's ResNet): each follows a
+ * The ReLUs work in place (`inPlaceRelu`; it also governs the additions below, as PyTorch's `ReLU(inplace=True)` and BigDL's ResNet): each follows a
  * batch normalisation or a residual addition, neither of which needs its output for its backward pass, so
- * the ReLU may overwrite it and its gradient, saving two batch-sized buffers per ReLU.
+ * the ReLU may overwrite it and its gradient, saving two batch-sized buffers per ReLU. The residual additions
+ * work in place too (`CAddTable(inplace = true)`): the sum goes into the batch normalisation's output, which its
+ * backward does not read, and both input gradients are views of the one output gradient, which neither
+ * consumer modifies (batch norm reads it; the graph copies before it adds into a shortcut's gradient), saving
+ * three batch-sized buffers and two copies per block.
  */
 object ResNet {
 
@@ -49,6 +53,7 @@ object ResNet {
     val shortcut =
       if (stride == 1 && in == out) x
       else new Padding(0, out - in, 3).inputs(new SpatialAveragePooling(1, 1, stride, stride).inputs(x))
-    relu().inputs(new CAddTable().inputs(b, shortcut))
+    val last = relu()
+    last.inputs(new CAddTable(inplace = last.ip).inputs(b, shortcut))
   }
 }
