@@ -14,7 +14,7 @@ import ember.tensor.{RandomGenerator, Tensor}
  * The JVM side of `bench/int8.py`: trains LeNet-5 or ResNet-20 on real digits written by the Python side, then
  * compares the float32 model with its int8 copy (`Module.quantize`, calibrated on training samples): top-1
  * accuracy on the held-out digits and inference throughput (evaluation mode, one copy per replica as in
- * [[ResNetBench.predict]], batch `batch`), the two alternating for `rounds` rounds with the best of each kept.
+ * [[ResNetBench.predict]], 40 batches of `batch` held-out samples after 10 per replica of warm-up), the two alternating for `rounds` rounds with the best of each kept.
  * {{{
  *   spark-submit --class ember.examples.QuantizeBench ember.jar <lenet5|resnet20> <data dir> <epochs> <batch> <rounds>
  * }}}
@@ -51,11 +51,30 @@ object QuantizeBench {
       var i = r
       while (i < count) { copies(r).forward(input); i += replicas }
     })
-    runAll(2 * replicas)
+    runAll(10 * replicas) // warm-up: JIT compilation of the layers' loops, oneDNN's primitives
     val (t, cpu) = (System.nanoTime(), Benchmarks.processCpuSeconds())
     runAll(batches)
     val n = batches.toDouble * batch
     Benchmarks.Throughput(n / ((System.nanoTime() - t) / 1e9), n / (Benchmarks.processCpuSeconds() - cpu))
+  }
+
+  /** CPU milliseconds per batch of each child of a Sequential model, on this thread (where the time goes). */
+  def layerMillis(model: Module, x: Tensor, batch: Int, batches: Int): Seq[(String, Double)] = model match {
+    case s: ember.nn.Sequential =>
+      val bean = java.lang.management.ManagementFactory.getThreadMXBean
+      val input = x.narrow(0, 0, batch).contiguous()
+      val kids = s.children
+      val total = new Array[Long](kids.length)
+      for (b <- 0 until 5 + batches) {
+        var a: ember.tensor.Activity = input
+        for ((m, i) <- kids.zipWithIndex) {
+          val t = bean.getCurrentThreadCpuTime
+          a = m.forward(a)
+          if (b >= 5) total(i) += bean.getCurrentThreadCpuTime - t
+        }
+      }
+      kids.zip(total).map { case (m, ns) => m.toString.takeWhile(_ != '\n').take(60) -> ns / 1e6 / batches }
+    case _ => Nil
   }
 
   def main(args: Array[String]): Unit = args match {
@@ -80,7 +99,7 @@ object QuantizeBench {
       val (accF, accQ) = (accuracy(model, testX, testY, batch.toInt), accuracy(q, testX, testY, batch.toInt))
       println(f"RESULT accuracy_fp32 ${accF * 100}%.2f")
       println(f"RESULT accuracy_int8 ${accQ * 100}%.2f")
-      val batches = math.max(8, testY.length / batch.toInt)
+      val batches = math.max(40, testY.length / batch.toInt)
       var (bestF, bestQ) = (Benchmarks.Throughput(0, 0), Benchmarks.Throughput(0, 0))
       for (_ <- 0 until rounds.toInt) {
         val f = throughput(model, testX, batch.toInt, batches)
@@ -89,6 +108,8 @@ object QuantizeBench {
         if (f.samplesPerSecond > bestF.samplesPerSecond) bestF = f
         if (i8.samplesPerSecond > bestQ.samplesPerSecond) bestQ = i8
       }
+      for ((title, m) <- Seq("fp32" -> model, "int8" -> q); (layer, ms) <- layerMillis(m.evaluate(), testX, batch.toInt, 20))
+        println(f"LAYER $title%s $ms%8.3f ms  $layer%s")
       println(s"RESULT replicas ${Engine.modelReplicas}")
       println(f"RESULT predict_fp32 ${bestF.samplesPerSecond}%.1f")
       println(f"RESULT predict_fp32_per_cpu_s ${bestF.samplesPerCpuSecond}%.1f")

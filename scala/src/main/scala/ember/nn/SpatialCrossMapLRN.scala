@@ -1,11 +1,13 @@
 package ember.nn
 
 import ember.tensor.{CrossMapLRN, Tensor}
+import ember.tensor.dnn.{Dnn, DnnLrn}
 
 /**
  * Local response normalisation across channels of [N, C, H, W] (or [C, H, W]) input (BigDL's
  * `SpatialCrossMapLRN(size, alpha, beta, k)`): y = x * (k + alpha / size * sum of x^2 over `size`
- * neighbouring channels)^-beta. Formula and window: [[ember.tensor.CrossMapLRN]].
+ * neighbouring channels)^-beta. Formula and window: [[ember.tensor.CrossMapLRN]]; on oneDNN
+ * ([[ember.tensor.dnn.DnnLrn]]) when enabled and the window is odd (oneDNN centres even windows differently).
  */
 class SpatialCrossMapLRN(val size: Int, val alpha: Double, val beta: Double, val k: Double) extends TensorModule {
   require(size > 0, s"SpatialCrossMapLRN: size must be positive, got $size")
@@ -18,10 +20,17 @@ class SpatialCrossMapLRN(val size: Int, val alpha: Double, val beta: Double, val
   private val scale = new Tensor()
   private def name = "SpatialCrossMapLRN"
 
+  /** The oneDNN geometry for `x`, or null for the JVM kernels (oneDNN off, an empty batch, an even window). */
+  private def dnnSpec(x: Tensor): DnnLrn.Spec =
+    if (!Dnn.enabled || x.nElement == 0 || size % 2 == 0) null
+    else DnnLrn.Spec(x.size(0), x.size(1), x.size(2), x.size(3), size, alpha.toFloat, beta.toFloat, k.toFloat)
+
   override def updateOutput(input: Tensor): Tensor = {
     val x = LayerSupport.batch4d(name, input, -1)
     val out = outTensor.resize(x.shape)
-    CrossMapLRN.forward(params, x.size(0), x.size(1), x.size(2) * x.size(3), x, out, scale)
+    val d = dnnSpec(x)
+    if (d != null) DnnLrn.forward(d, x, out)
+    else CrossMapLRN.forward(params, x.size(0), x.size(1), x.size(2) * x.size(3), x, out, scale)
     if (input.dim == 3) output = out.view(input.shape)
     outTensor
   }
@@ -30,7 +39,12 @@ class SpatialCrossMapLRN(val size: Int, val alpha: Double, val beta: Double, val
     val x = LayerSupport.batch4d(name, input, -1)
     val g = LayerSupport.gradLike(name, gradOutput, outTensor)
     val gi = gradInTensor.resize(x.shape)
-    CrossMapLRN.backward(params, x.size(0), x.size(1), x.size(2) * x.size(3), x, outTensor, scale, g, gi)
+    val d = dnnSpec(x)
+    if (d != null) DnnLrn.backward(d, x, g, gi)
+    else {
+      if (scale.nElement != x.nElement) CrossMapLRN.forward(params, x.size(0), x.size(1), x.size(2) * x.size(3), x, outTensor, scale)
+      CrossMapLRN.backward(params, x.size(0), x.size(1), x.size(2) * x.size(3), x, outTensor, scale, g, gi)
+    }
     if (input.dim == 3) gradInput = gi.view(input.shape)
     gradInTensor
   }

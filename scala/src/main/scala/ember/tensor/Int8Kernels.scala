@@ -18,7 +18,7 @@ object Int8Kernels {
   /** The largest magnitude of a quantized value: 127 signed (symmetric), 255 unsigned. */
   def levels(unsigned: Boolean): Int = if (unsigned) 255 else 127
 
-  /** q = clamp(round(x / step)) for `n` floats of `src` from `srcOff`, into `dst` from `dstOff`. */
+  /** q = clamp(round(x / step)) (halves away from zero) for `n` floats of `src` from `srcOff`, into `dst` from `dstOff`. */
   def quantize(src: Array[Float], srcOff: Int, n: Int, step: Float, unsigned: Boolean, dst: Array[Byte], dstOff: Int): Unit = {
     require(step > 0f && !step.isInfinite, s"Int8Kernels.quantize: the step must be positive and finite, got $step")
     val inv = 1f / step
@@ -28,7 +28,8 @@ object Int8Kernels {
       val v = src(srcOff + i) * inv
       // NaN compares false both ways and becomes 0: a quantized layer cannot carry it
       val c = if (v > hi) hi else if (v < lo) lo else if (v == v) v else 0f
-      dst(dstOff + i) = math.round(c).toByte
+      // round half away from zero, without Math.round's call (this loop runs over every activation)
+      dst(dstOff + i) = (if (c >= 0f) (c + 0.5f).toInt else -((0.5f - c).toInt)).toByte
       i += 1
     }
   }
