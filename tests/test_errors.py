@@ -254,6 +254,15 @@ def test_training_data_without_labels_is_refused(sc, rng):
     assert "labels are missing" in _short(e.value) and "'label'" in str(e.value) and "features" in str(e.value)
     with pytest.raises(ValueError, match="labels are missing"):
         Optimizer.create(model=model, training_set=(np.zeros((4, 4)), None), criterion=ClassNLLCriterion())
+    # a SampleRDD built without labels (prediction input) is refused by the JVM's first job, before any step
+    from ember.data.rdd import to_sample_rdd
+
+    opt = Optimizer(model=model, training_rdd=to_sample_rdd(sc.parallelize(rows, 2)), criterion=ClassNLLCriterion(),
+                    end_trigger=MaxEpoch(1), batch_size=4)
+    with pytest.raises(ValueError) as e:
+        opt.optimize(progress=False)
+    assert "the labels are missing" in _short(e.value) and "training RDD partition" in str(e.value)
+    np.testing.assert_array_equal(model.get_weights()[0], before[0])
 
 
 # ---------------------------------------------------------------------- file-system errors
@@ -333,6 +342,25 @@ def test_backward_with_a_wrong_grad_output_names_layer_and_shapes(sc):
         text = _short(e.value)
         assert "fc1" in text and str(list(y.shape)).replace(" ", "") in text.replace(" ", "") and \
             str([y.shape[1], y.shape[0]]).replace(" ", "") in text.replace(" ", ""), text
+
+
+def test_output_size_errors_show_the_formula_and_the_cause(sc):
+    from ember.nn import layer as L
+
+    cases = [
+        (L.SpatialConvolution(1, 1, 9, 9), (1, 1, 5, 5),
+         "SpatialConvolution: output height (in + 2*pad - k)/stride + 1 = -3 for input 5, kernel 9, stride 1, padding 0: "
+         "the input is smaller than the kernel"),
+        (L.SpatialMaxPooling(3, 3, 2, 2), (1, 1, 2, 8), "SpatialMaxPooling: output height (in + 2*pad - k)/stride + 1 = 0"),
+        (L.SpatialFullConvolution(1, 1, 3, 3, 1, 1, 2, 2), (1, 1, 1, 4),
+         "SpatialFullConvolution: output height (in - 1)*stride - 2*pad + k + adj = -1"),
+        (L.SpatialDilatedConvolution(1, 1, 3, 3, 1, 1, 0, 0, 2**30, 1), (1, 1, 5, 5),
+         f"output width (in + 2*pad - dilation*(k - 1) - 1)/stride + 1 = {5 - 2**31}"),
+    ]
+    for m, shape, expected in cases:
+        with pytest.raises(ValueError) as e:
+            m.forward(np.zeros(shape, np.float32))
+        assert expected in _short(e.value), str(e.value)
 
 
 # ---------------------------------------------------------------------- a failed task: one line in the console

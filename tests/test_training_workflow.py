@@ -1,6 +1,6 @@
 """What a user does around optimize(): ranking metrics on NeuralCF's output, validation checked at
 set_validation, the per-epoch mean loss, optimize() again after set_end_when, fresh training data between
-runs keeping the optim-method state."""
+runs keeping the optim-method state, early stopping that keeps the best model."""
 import re
 
 import numpy as np
@@ -8,7 +8,8 @@ import pytest
 
 from ember.nn.criterion import ClassNLLCriterion
 from ember.nn.layer import Linear, LogSoftMax, Sequential
-from ember.optim.optimizer import NDCG, SGD, Adam, HitRatio, MaxEpoch, Optimizer, TrainSummary
+from ember.optim.optimizer import (NDCG, SGD, Adam, EarlyStopping, HitRatio, Loss, MaxEpoch, Optimizer, TrainSummary,
+                                   TriggerOr, ValidationSummary)
 
 
 def _data(rng, n=64):
@@ -96,3 +97,27 @@ def test_parameters_with_gradients(sc, rng):
     np.testing.assert_allclose(params["weight"]["gradient"], g.T @ x, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(params["bias"]["gradient"], g.sum(0), rtol=1e-5, atol=1e-6)
     np.testing.assert_array_equal(params["weight"]["weight"], m.get_weights()[0])
+
+
+def test_early_stopping_stops_after_patience_and_restores_the_best_weights(sc, rng, tmp_path):
+    # validation labels are the training labels flipped: the better the model learns, the worse its validation
+    # loss, so the best validation comes early and training must stop `patience` validations later
+    x, y = _data(rng)
+    model = Sequential().add(Linear(4, 2)).add(LogSoftMax())
+    stop = EarlyStopping(patience=2, monitor="Loss")
+    opt = Optimizer.create(model=model, training_set=(x, y), criterion=ClassNLLCriterion(), batch_size=16,
+                           end_trigger=TriggerOr(MaxEpoch(30), stop), optim_method=SGD(learningrate=0.5))
+    opt.set_validation(batch_size=64, val_rdd=(x, 1 - y), val_method=[Loss(ClassNLLCriterion())])
+    summary = ValidationSummary(str(tmp_path), "early-stopping")
+    opt.set_val_summary(summary)
+    opt.optimize(progress=False)
+    scores = [v for _, v, *_ in summary.read_scalar("Loss")]
+    best = int(np.argmin(scores))
+    assert len(scores) == best + 1 + 2 < 30, scores  # stopped 2 validations after the best
+    assert stop.best_score == pytest.approx(scores[best], rel=1e-6) and stop.best_iteration == 4 * (best + 1)
+    (restored,) = model.evaluate(x, 1 - y, batch_size=64, methods=[Loss(ClassNLLCriterion())])
+    assert restored.result == pytest.approx(scores[best], rel=1e-5) and restored.result < scores[-1]
+    with pytest.raises(ValueError, match="patience must be >= 0"):
+        EarlyStopping(patience=-1)
+    with pytest.raises(TypeError, match="restore_best_weights"):
+        EarlyStopping(restore_best_weights="yes")

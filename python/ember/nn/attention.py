@@ -1,5 +1,6 @@
 """Attention layers: :class:`Attention` (dot-product attention of queries over values, as in Luong et al.'s
 global attention and Keras' ``Attention`` layer)."""
+from ember._args import as_bool
 from ember.nn.module import Model
 
 
@@ -23,4 +24,4 @@ class Attention(Model):
     _java_class = "ember.nn.Attention"
 
     def __init__(self, scaled=False):
-        super().__init__(None, bool(scaled))
+        super().__init__(None, as_bool(scaled, "scaled"))

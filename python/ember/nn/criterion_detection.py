@@ -1,4 +1,5 @@
 """Detection loss: :class:`MultiBoxCriterion` (SSD's multibox loss with matching and hard-negative mining)."""
+from ember._args import as_float, as_int
 from ember.nn.detection import prior_args
 from ember.nn.module import Criterion
 
@@ -29,5 +30,5 @@ class MultiBoxCriterion(Criterion):
 
     def __init__(self, feature_map_sizes, sizes, aspect_ratios, num_classes, overlap_threshold=0.5,
                  neg_pos_ratio=3.0):
-        super().__init__(None, *prior_args(feature_map_sizes, sizes, aspect_ratios), int(num_classes),
-                         float(overlap_threshold), float(neg_pos_ratio))
+        super().__init__(None, *prior_args(feature_map_sizes, sizes, aspect_ratios), as_int(num_classes, "num_classes"),
+                         as_float(overlap_threshold, "overlap_threshold"), as_float(neg_pos_ratio, "neg_pos_ratio"))

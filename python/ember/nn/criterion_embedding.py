@@ -1,5 +1,6 @@
 """Metric-learning losses: :class:`TripletMarginCriterion` (learns an embedding in which an anchor is closer to
 a sample of its own class than to one of another class)."""
+from ember._args import as_bool, as_float
 from ember.nn.module import Criterion
 
 
@@ -26,6 +27,7 @@ class TripletMarginCriterion(Criterion):
     _java_class = "ember.nn.TripletMarginCriterion"
 
     def __init__(self, margin=1.0, size_average=True):
+        margin, size_average = as_float(margin, "margin"), as_bool(size_average, "size_average")
         if margin < 0:
             raise ValueError(f"TripletMarginCriterion: margin must be >= 0, got {margin}")
-        super().__init__(None, float(margin), bool(size_average))
+        super().__init__(None, margin, size_average)

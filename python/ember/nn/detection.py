@@ -4,20 +4,27 @@ maps of sides ``feature_map_sizes``, at each cell one prior per (size, aspect ra
 coordinates normalised to [0, 1] (see ``ember.nn.PriorBox`` in Scala). Labels are 0-based object classes;
 score column 0 of the head is the background."""
 from ember import _convert
+from ember._args import as_float, as_int, as_int_list
 from ember.nn.module import Model
 
 
 def prior_args(feature_map_sizes, sizes, aspect_ratios):
     """The JVM arguments of a prior-box layout, checked."""
-    feature_map_sizes, sizes, aspect_ratios = list(feature_map_sizes), list(sizes), list(aspect_ratios)
+    feature_map_sizes = as_int_list(feature_map_sizes, "feature_map_sizes")
+    sizes, aspect_ratios = _float_list(sizes, "sizes"), _float_list(aspect_ratios, "aspect_ratios")
     if not feature_map_sizes or min(feature_map_sizes) < 1:
         raise ValueError(f"feature_map_sizes: expected positive sides, got {feature_map_sizes}")
     if not sizes or min(sizes) <= 0 or max(sizes) > 2:
         raise ValueError(f"sizes: expected prior sizes in (0, 2] (fractions of the image), got {sizes}")
     if not aspect_ratios or min(aspect_ratios) <= 0:
         raise ValueError(f"aspect_ratios: expected positive ratios, got {aspect_ratios}")
-    return (_convert.int_array([int(f) for f in feature_map_sizes]), _convert.float_array(sizes),
-            _convert.float_array(aspect_ratios))
+    return (_convert.int_array(feature_map_sizes), _convert.float_array(sizes), _convert.float_array(aspect_ratios))
+
+
+def _float_list(values, name):
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise TypeError(f"{name} must be a sequence of numbers, got {type(values).__name__} {values!r}")
+    return [as_float(v, f"{name}[{i}]") for i, v in enumerate(values)]
 
 
 class DetectionOutput(Model):
@@ -46,5 +53,6 @@ class DetectionOutput(Model):
 
     def __init__(self, feature_map_sizes, sizes, aspect_ratios, num_classes, conf_threshold=0.01,
                  nms_threshold=0.45, keep_top_k=50, top_k_per_class=100):
-        super().__init__(None, *prior_args(feature_map_sizes, sizes, aspect_ratios), int(num_classes),
-                         float(conf_threshold), float(nms_threshold), int(keep_top_k), int(top_k_per_class))
+        super().__init__(None, *prior_args(feature_map_sizes, sizes, aspect_ratios), as_int(num_classes, "num_classes"),
+                         as_float(conf_threshold, "conf_threshold"), as_float(nms_threshold, "nms_threshold"),
+                         as_int(keep_top_k, "keep_top_k"), as_int(top_k_per_class, "top_k_per_class"))

@@ -1,13 +1,13 @@
 """Recurrent layers: :class:`Recurrent` and :class:`BiRecurrent` running the cells :class:`LSTM`,
 :class:`GRU` and :class:`RnnCell` over (batch, time, features) sequences with full back-propagation
 through time."""
-from ember._args import as_int
+from ember._args import as_float, as_int, as_str
 from ember.nn.container import Container
 from ember.nn.module import Model
 
 
 def _no_dropout(layer, p):
-    if p:
+    if as_float(p, "p"):
         raise ValueError(f"{layer}: dropout inside the cell (p={p}) is not supported; put a Dropout layer before "
                          "or after the Recurrent layer instead")
 
@@ -123,6 +123,6 @@ class RnnCell(Model):
     def __init__(self, input_size, hidden_size, activation="tanh"):
         if isinstance(activation, Model):
             activation = type(activation).__name__.lower()
-        if activation not in ("tanh", "relu", "sigmoid"):
+        if as_str(activation, "activation") not in ("tanh", "relu", "sigmoid"):
             raise ValueError(f"RnnCell: activation must be tanh, relu or sigmoid, got {activation!r}")
         super().__init__(None, as_int(input_size, "input_size"), as_int(hidden_size, "hidden_size"), activation)

@@ -24,8 +24,8 @@ from ember.nn.module import Criterion, Model, _as_batch_size
 from ember.optim.method import LBFGS, SGD, Adadelta, Adagrad, Adam, Adamax, Ftrl, OptimMethod, RMSprop
 from ember.optim.regularizer import L1L2Regularizer, L1Regularizer, L2Regularizer, Regularizer
 from ember.optim.summary import TrainSummary, ValidationSummary
-from ember.optim.trigger import (EveryEpoch, MaxEpoch, MaxIteration, MaxScore, MinLoss, SeveralIteration, Trigger,
-                                 TriggerAnd, TriggerOr)
+from ember.optim.trigger import (EarlyStopping, EveryEpoch, MaxEpoch, MaxIteration, MaxScore, MinLoss, SeveralIteration,
+                                 Trigger, TriggerAnd, TriggerOr)
 from ember.optim.schedule import (Default, EpochStep, Exponential, LearningRateSchedule, MultiStep, NaturalExp, Plateau,
                                   Poly, SequentialSchedule, Step, Warmup)
 from ember.optim.validation import (MAE, NDCG, HitRatio, Loss, PrecisionRecallAUC, Top1Accuracy, Top5Accuracy,
@@ -35,6 +35,7 @@ from ember.optim.validation_detection import MeanAveragePrecision
 __all__ = [
     "Optimizer", "LocalOptimizer", "BaseOptimizer", "OptimMethod", "SGD", "Adam", "Adagrad", "RMSprop", "Trigger",
     "MaxEpoch", "MaxIteration", "EveryEpoch", "SeveralIteration", "MaxScore", "MinLoss", "TriggerAnd", "TriggerOr",
+    "EarlyStopping",
     "ValidationMethod", "Top1Accuracy", "Top5Accuracy", "Loss", "ValidationResult", "TrainSummary",
     "ValidationSummary", "Regularizer", "L1Regularizer", "L2Regularizer", "L1L2Regularizer", "Adadelta", "Adamax",
     "Ftrl", "LBFGS", "LearningRateSchedule", "Default", "Poly", "Step", "MultiStep", "EpochStep", "Exponential",

@@ -22,7 +22,7 @@ class Regularizer(JavaValue):
 
 
 def _rate(value, name):
-    value = as_float(value, "value")
+    value = as_float(value, name)
     if not value >= 0 or value == float("inf"):
         raise ValueError(f"{name} must be a finite value >= 0, got {value}")
     return value

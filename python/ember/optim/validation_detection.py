@@ -1,4 +1,5 @@
 """Detection quality: :class:`MeanAveragePrecision` (PASCAL VOC mAP) of ``DetectionOutput`` detections."""
+from ember._args import as_float, as_int
 from ember.optim.validation import ValidationMethod
 
 
@@ -20,8 +21,9 @@ class MeanAveragePrecision(ValidationMethod):
     _java_class = "ember.optim.MeanAveragePrecision"
 
     def __init__(self, num_classes, iou_threshold=0.5):
-        if int(num_classes) < 1:
+        num_classes, iou_threshold = as_int(num_classes, "num_classes"), as_float(iou_threshold, "iou_threshold")
+        if num_classes < 1:
             raise ValueError(f"MeanAveragePrecision: num_classes must be >= 1, got {num_classes}")
         if not 0 < iou_threshold <= 1:
             raise ValueError(f"MeanAveragePrecision: iou_threshold must be in (0, 1], got {iou_threshold}")
-        super().__init__(None, int(num_classes), float(iou_threshold))
+        super().__init__(None, num_classes, iou_threshold)

@@ -23,6 +23,19 @@ final class LocalDataSet private (
   private val featureRow = featureShapes.map(_.product)
   private val labelRow = labelShape.product
 
+  /** Whether the samples carry labels: unlabelled samples (prediction input) have the label shape [0]. */
+  def hasLabels: Boolean = !(labelShape.length == 1 && labelShape(0) == 0)
+
+  /**
+   * Refuses data without labels for training, before any step: `what` names the data in the message
+   * (e.g. "LocalOptimizer: training data").
+   */
+  def requireLabels(what: String): this.type = {
+    require(hasLabels, s"$what: the labels are missing: the $size samples have no label (label shape [0], as prediction " +
+      "input has); training needs samples with a label, e.g. Sample(feature, label)")
+    this
+  }
+
   /** Mini-batches per epoch for `batchSize` (the last one may be smaller). */
   def batchesPerEpoch(batchSize: Int): Int = {
     require(batchSize > 0, s"batchSize must be > 0, got $batchSize")

@@ -35,8 +35,11 @@ object MiniBatch {
         require(java.util.Arrays.equals(s.featureShapes(f), first.featureShapes(f)),
           s"inconsistent feature shapes: sample $i has feature $f of shape ${shape(s.featureShapes(f))} but sample 0 has ${shape(first.featureShapes(f))}")
       }
-      require(java.util.Arrays.equals(s.labelShape, first.labelShape),
-        s"inconsistent label shapes: sample $i has label shape ${shape(s.labelShape)} but sample 0 has ${shape(first.labelShape)}")
+      if (!java.util.Arrays.equals(s.labelShape, first.labelShape)) {
+        val unlabelled = Seq(i -> s, 0 -> first).collectFirst { case (j, u) if shape(u.labelShape) == "[0]" => j }
+        throw new IllegalArgumentException(unlabelled.fold("")(j => s"the labels are missing: sample $j has no label; ") +
+          s"inconsistent label shapes: sample $i has label shape ${shape(s.labelShape)} but sample 0 has ${shape(first.labelShape)}")
+      }
     }
     val features = (0 until first.numFeatures).map(f => stack(samples.map(_.featureData(f)), first.featureShapes(f)))
     val input: Activity = if (features.length == 1) features.head else Table(features: _*)

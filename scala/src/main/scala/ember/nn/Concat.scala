@@ -54,6 +54,7 @@ class Concat(val dimension: Int) extends Container {
     modules.toSeq.zip(slices(gradOutput)).foreach { case (m, g) => Module.accGrad(m, input, g) }
 
   override def backward(input: Activity, gradOutput: Activity): Activity = {
+    checkGradOutput(gradOutput)
     gradInput = sum(modules.toSeq.zip(slices(gradOutput)).map { case (m, g) => m.backward(input, g) })
     gradInput
   }

@@ -38,6 +38,7 @@ class ConcatTable extends Container {
   }
 
   override def backward(input: Activity, gradOutput: Activity): Activity = {
+    checkGradOutput(gradOutput)
     val g = gradTable(gradOutput)
     gradInput = sum(modules.indices.map(i => modules(i).backward(input, g(i))))
     gradInput

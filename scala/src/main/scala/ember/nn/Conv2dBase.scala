@@ -63,6 +63,7 @@ abstract class Conv2dBase(name: String, nIn: Int, nOut: Int, weightShape: Array[
 
   /** Input and parameter gradients in one pass: the input gradient only when [[propagateBack]], the others unless frozen. */
   override def backward(input: Tensor, gradOutput: Tensor): Tensor = {
+    checkGradOutput(gradOutput)
     backwardPass(input, gradOutput, wantInput = propagateBack, wantParams = !isFrozen)
     gradInTensor
   }

@@ -165,7 +165,10 @@ class Graph private (inputIds: Array[Int], outputIds: Array[Int], wiring: Indexe
 
   override def updateGradInput(input: Activity, gradOutput: Activity): Activity = backwardPass(gradOutput, acc = false)
 
-  override def backward(input: Activity, gradOutput: Activity): Activity = backwardPass(gradOutput, acc = true)
+  override def backward(input: Activity, gradOutput: Activity): Activity = {
+    checkGradOutput(gradOutput)
+    backwardPass(gradOutput, acc = true)
+  }
 
   /** Uses the node gradients of the last [[updateGradInput]]. */
   override def accGradParameters(input: Activity, gradOutput: Activity): Unit =

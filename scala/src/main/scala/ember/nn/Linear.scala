@@ -60,6 +60,7 @@ class Linear(val inputSize: Int, val outputSize: Int, val withBias: Boolean) ext
 
   /** As Module.backward (nothing accumulated when frozen), without the input gradient when [[propagateBack]] is false. */
   override def backward(input: Tensor, gradOutput: Tensor): Tensor = {
+    checkGradOutput(gradOutput)
     if (propagateBack) updateGradInput(input, gradOutput)
     if (!isFrozen) accGradParameters(input, gradOutput)
     gradInTensor

@@ -61,6 +61,7 @@ class MapTable extends Container {
   }
 
   override def backward(input: Activity, gradOutput: Activity): Activity = {
+    checkGradOutput(gradOutput)
     val (t, g) = grads(input, gradOutput)
     gradInput = Table(t.items.indices.map(i => replica(i).backward(t(i), g(i))): _*)
     gradInput

@@ -1,7 +1,7 @@
 package ember.nn
 
 import ember.optim.Regularizer
-import ember.tensor.{Activity, Tensor}
+import ember.tensor.{Activity, Table, Tensor}
 
 /** A trainable tensor of a module and the tensor its gradient accumulates into (same shape). */
 final case class Parameter(value: Tensor, grad: Tensor)
@@ -60,13 +60,12 @@ abstract class Module {
     gradInput
   }
 
-  /** Requires a tensor gradOutput to have the shape of the tensor output of the last forward (as PyTorch does). */
-  private[ember] def checkGradOutput(gradOutput: Activity): Unit = (output, gradOutput) match {
-    case (o: Tensor, g: Tensor) if o.nElement > 0 || g.nElement > 0 =>
-      if (!o.sameShape(g)) throw new IllegalArgumentException(
-        s"$getName: gradOutput of shape ${g.shapeString} does not match the output shape ${o.shapeString} of the last forward")
-    case _ =>
-  }
+  /**
+   * Requires gradOutput to have the shape of the output of the last forward (as PyTorch does): a tensor that
+   * of the tensor output, a table as many entries as the table output, each checked the same way. Every
+   * `backward`, overridden ones included, calls this first, so Scala callers get the same message as Python's.
+   */
+  private[ember] def checkGradOutput(gradOutput: Activity): Unit = Module.checkGrad(getName, "", output, gradOutput)
 
   /** This module's own parameters, by name ("weight", "bias"), without those of its children. */
   def ownParameters: Seq[(String, Parameter)] = Nil
@@ -259,6 +258,17 @@ abstract class Module {
 }
 
 object Module {
+
+  private def checkGrad(layer: String, path: String, out: Activity, grad: Activity): Unit = (out, grad) match {
+    case (o: Tensor, g: Tensor) if o.nElement > 0 || g.nElement > 0 =>
+      if (!o.sameShape(g)) throw new IllegalArgumentException(
+        s"$layer: gradOutput$path of shape ${g.shapeString} does not match the output$path shape ${o.shapeString} of the last forward")
+    case (o: Table, g: Table) =>
+      if (o.length != g.length) throw new IllegalArgumentException(
+        s"$layer: gradOutput$path is a table of ${g.length} entries but the output$path of the last forward has ${o.length}")
+      (0 until o.length).foreach(i => checkGrad(layer, s"$path[$i]", o(i), g(i)))
+    case _ =>
+  }
 
   /** Loads a module saved by [[Module.save]] (from Scala or Python). */
   def load(path: String): Module = ember.io.ModelFile.load(path)

@@ -1,6 +1,6 @@
 package ember.nn
 
-import ember.tensor.Tensor
+import ember.tensor.{OutputSize, Tensor}
 
 /**
  * Pads dimension `dim` (0-based, within a sample) with |pad| slices filled with `value`: before the data
@@ -19,7 +19,7 @@ class Padding(val dim: Int, val pad: Int, val nInputDim: Int, val value: Double)
   override def updateOutput(input: Tensor): Tensor = {
     val d = ShapeSupport.resolve("Padding", input, dim, nInputDim)
     val shape = input.shape
-    shape(d) += math.abs(pad)
+    shape(d) = OutputSize.padded("Padding", s"size of dimension $d", shape(d), 0, math.abs(pad.toLong))
     val out = outTensor.resize(shape).fill(value.toFloat)
     region(input, d, out).copy(input)
     out

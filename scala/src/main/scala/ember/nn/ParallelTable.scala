@@ -29,6 +29,7 @@ class ParallelTable extends Container {
   }
 
   override def backward(input: Activity, gradOutput: Activity): Activity = {
+    checkGradOutput(gradOutput)
     val (t, g) = (inputs(input), TableSupport.table("ParallelTable gradOutput", gradOutput, modules.length))
     gradInput = Table(modules.indices.map(i => modules(i).backward(t(i), g(i))): _*)
     gradInput

@@ -1,6 +1,6 @@
 package ember.nn
 
-import ember.tensor.{Pool2dShape, Tensor}
+import ember.tensor.{OutputSize, Pool2dShape, Tensor}
 
 /**
  * What max and average pooling share: argument checks, the [N, C, H, W] / [C, H, W] batch view, the
@@ -33,8 +33,8 @@ private[nn] abstract class Pooling2d(name: String, kW: Int, kH: Int, dW: Int, dH
   private def geometry(x: Tensor): Pool2dShape = {
     val (h, w) = (x.size(2), x.size(3))
     val (wkH, wkW, sH, sW, pH, pW) = window(h, w)
-    require(h + 2 * pH >= wkH && w + 2 * pW >= wkW,
-      s"$name: input of shape ${x.shapeString} is smaller than the ${wkW}x$wkH window with padding ${pW}x$pH")
+    OutputSize.pooled(name, "height", h, wkH, sH, pH, _ceilMode) // checked here for the message, used by Pool2dShape
+    OutputSize.pooled(name, "width", w, wkW, sW, pW, _ceilMode)
     Pool2dShape(h, w, wkH, wkW, sH, sW, pH, pW, _ceilMode)
   }
 

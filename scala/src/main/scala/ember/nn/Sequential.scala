@@ -19,7 +19,10 @@ class Sequential extends Container {
 
   override def updateGradInput(input: Activity, gradOutput: Activity): Activity = backwardPass(input, gradOutput, acc = false)
 
-  override def backward(input: Activity, gradOutput: Activity): Activity = backwardPass(input, gradOutput, acc = true)
+  override def backward(input: Activity, gradOutput: Activity): Activity = {
+    checkGradOutput(gradOutput)
+    backwardPass(input, gradOutput, acc = true)
+  }
 
   override def accGradParameters(input: Activity, gradOutput: Activity): Unit = {
     var g = gradOutput

@@ -1,6 +1,7 @@
 package ember.nn
 
-import ember.tensor.{Conv2d, Conv2dGrads, Conv2dShape, Conv2dWorkspace, GroupedConv2d, GroupedConv2dWorkspace, Tensor}
+import ember.tensor.{Conv2d, Conv2dGrads, Conv2dShape, Conv2dWorkspace, GroupedConv2d, GroupedConv2dWorkspace, OutputSize,
+  Tensor}
 import ember.tensor.dnn.{ConvGrads, ConvSpec}
 
 /**
@@ -47,12 +48,10 @@ class SpatialConvolution(val nInputPlane: Int, val nOutputPlane: Int, val kernel
   override protected def spec(x: Tensor): ConvSpec = {
     val (h, w) = (x.size(2), x.size(3))
     val same = padW == -1
-    val outH = if (same) (h + strideH - 1) / strideH else Conv2dShape.outSize(h, kernelH, strideH, padH)
-    val outW = if (same) (w + strideW - 1) / strideW else Conv2dShape.outSize(w, kernelW, strideW, padW)
+    val outH = if (same) (h + strideH - 1) / strideH else OutputSize.window(name, "height", h, kernelH, strideH, padH)
+    val outW = if (same) (w + strideW - 1) / strideW else OutputSize.window(name, "width", w, kernelW, strideW, padW)
     val pH = if (same) math.max(0, (outH - 1) * strideH + kernelH - h) / 2 else padH
     val pW = if (same) math.max(0, (outW - 1) * strideW + kernelW - w) / 2 else padW
-    require(outH > 0 && outW > 0, s"$name: input of shape ${x.shapeString} is smaller than the ${kernelW}x$kernelH " +
-      s"kernel with padding ${padW}x$padH")
     ConvSpec(x.size(0), nInputPlane, h, w, nOutputPlane, outH, outW, kernelH, kernelW, strideH, strideW, pH, pW,
       groups = nGroup, bias = withBias)
   }

@@ -1,6 +1,6 @@
 package ember.nn
 
-import ember.tensor.{DilatedConv2d, DilatedConvShape, Tensor}
+import ember.tensor.{DilatedConv2d, DilatedConvShape, OutputSize, Tensor}
 import ember.tensor.dnn.{ConvGrads, ConvSpec}
 
 /**
@@ -28,10 +28,8 @@ class SpatialDilatedConvolution(val nInputPlane: Int, val nOutputPlane: Int, val
 
   override protected def spec(x: Tensor): ConvSpec = {
     val (h, w) = (x.size(2), x.size(3))
-    val (outH, outW) = (DilatedConvShape.outSize(h, kH, dH, padH, dilationH), DilatedConvShape.outSize(w, kW, dW, padW, dilationW))
-    require(outH > 0 && outW > 0,
-      s"$name: input of shape ${x.shapeString} is smaller than the ${kW}x$kH kernel with dilation ${dilationW}x$dilationH " +
-        s"and padding ${padW}x$padH")
+    val outH = OutputSize.window(name, "height", h, kH, dH, padH, dilationH)
+    val outW = OutputSize.window(name, "width", w, kW, dW, padW, dilationW)
     ConvSpec(x.size(0), nInputPlane, h, w, nOutputPlane, outH, outW, kH, kW, dH, dW, padH, padW, dilationH, dilationW)
   }
 

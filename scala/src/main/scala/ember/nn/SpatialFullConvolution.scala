@@ -1,6 +1,6 @@
 package ember.nn
 
-import ember.tensor.{DilatedConv2d, DilatedConvShape, FullConv2d, Tensor}
+import ember.tensor.{DilatedConv2d, DilatedConvShape, FullConv2d, OutputSize, Tensor}
 import ember.tensor.dnn.{ConvGrads, ConvSpec}
 
 /**
@@ -33,10 +33,8 @@ class SpatialFullConvolution(val nInputPlane: Int, val nOutputPlane: Int, val kW
 
   override protected def spec(x: Tensor): ConvSpec = {
     val (h, w) = (x.size(2), x.size(3))
-    val outH = (h - 1) * dH - 2 * padH + kH + adjH
-    val outW = (w - 1) * dW - 2 * padW + kW + adjW
-    require(outH > 0 && outW > 0, s"$name: output would be ${outH}x$outW for input ${x.shapeString} (padding ${padW}x$padH " +
-      s"is too large)")
+    val outH = OutputSize.transposed(name, "height", h, kH, dH, padH, adjH)
+    val outW = OutputSize.transposed(name, "width", w, kW, dW, padW, adjW)
     ConvSpec(x.size(0), nInputPlane, h, w, nOutputPlane, outH, outW, kH, kW, dH, dW, padH, padW, bias = withBias, transposed = true)
   }
 

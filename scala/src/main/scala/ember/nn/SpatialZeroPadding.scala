@@ -1,6 +1,6 @@
 package ember.nn
 
-import ember.tensor.Tensor
+import ember.tensor.{OutputSize, Tensor}
 
 /**
  * Zero-pads the last two dimensions of [N, C, H, W] (or [C, H, W]) input (BigDL's
@@ -22,8 +22,8 @@ class SpatialZeroPadding(val padLeft: Int, val padRight: Int, val padTop: Int, v
   override def updateOutput(input: Tensor): Tensor = {
     val x = LayerSupport.batch4d(name, input, -1)
     val shape = x.shape
-    shape(2) += padTop + padBottom
-    shape(3) += padLeft + padRight
+    shape(2) = OutputSize.padded(name, "height", shape(2), padTop, padBottom)
+    shape(3) = OutputSize.padded(name, "width", shape(3), padLeft, padRight)
     val out = outTensor.resize(shape).zero()
     shared(out, x, isOutput = true).copy(shared(x, x, isOutput = false))
     if (input.dim == 3) output = out.view(shape.drop(1))

@@ -1,6 +1,6 @@
 package ember.nn
 
-import ember.tensor.{Activity, RandomGenerator, Temporal, Tensor}
+import ember.tensor.{Activity, OutputSize, RandomGenerator, Temporal, Tensor}
 
 /**
  * 1-d convolution over sequences of frames (BigDL's `TemporalConvolution(inputFrameSize, outputFrameSize,
@@ -39,7 +39,7 @@ class TemporalConvolution(val inputFrameSize: Int, val outputFrameSize: Int, val
       s"$name: expected input of shape [batch, nFrames, $inputFrameSize] or [nFrames, $inputFrameSize], got ${input.shapeString}")
     val x = input.contiguous()
     val b = if (x.dim == 2) x.view(1 +: x.shape) else x
-    require(b.size(1) >= kernelW, s"$name: a sequence of ${b.size(1)} frames is shorter than the kernel width $kernelW")
+    OutputSize.window(name, "frames", b.size(1), kernelW, strideW, 0)
     val s = Temporal.ConvShape(b.size(1), inputFrameSize, outputFrameSize, kernelW, strideW)
     if (buffer.length < s.outFrames * s.rowLength) buffer = new Array[Float](s.outFrames * s.rowLength)
     (b, s)
@@ -76,6 +76,7 @@ class TemporalConvolution(val inputFrameSize: Int, val outputFrameSize: Int, val
 
   /** Skips the input gradient when nothing reads it ([[propagateBack]] false), and the parameters when frozen. */
   override def backward(input: Activity, gradOutput: Activity): Activity = {
+    checkGradOutput(gradOutput)
     if (propagateBack) updateGradInput(input, gradOutput)
     if (!isFrozen) accGradParameters(input, gradOutput)
     gradInput

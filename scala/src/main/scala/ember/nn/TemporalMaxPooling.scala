@@ -1,6 +1,6 @@
 package ember.nn
 
-import ember.tensor.{Temporal, Tensor}
+import ember.tensor.{OutputSize, Temporal, Tensor}
 
 /**
  * Max pooling over time (BigDL's `TemporalMaxPooling(kW, dW)`): input [nFrames, frameSize] or
@@ -19,7 +19,7 @@ class TemporalMaxPooling(val kW: Int, val dW: Int) extends TensorModule {
       s"or [nFrames, frameSize], got ${input.shapeString}")
     val x = input.contiguous()
     val b = if (x.dim == 2) x.view(1 +: x.shape) else x
-    require(b.size(1) >= kW, s"TemporalMaxPooling: a sequence of ${b.size(1)} frames is shorter than the window $kW")
+    OutputSize.window("TemporalMaxPooling", "frames", b.size(1), kW, dW, 0)
     b
   }
 

@@ -47,6 +47,7 @@ class TimeDistributed extends Container {
     Module.accGrad(layer, folded(input.toTensor), foldedGrad(gradOutput))
 
   override def backward(input: Activity, gradOutput: Activity): Activity = {
+    checkGradOutput(gradOutput)
     val x = input.toTensor
     gradInput = layer.backward(folded(x), foldedGrad(gradOutput)).toTensor.contiguous().view(x.shape)
     gradInput

@@ -1,6 +1,6 @@
 package ember.nn
 
-import ember.tensor.Tensor
+import ember.tensor.{OutputSize, Tensor}
 
 /**
  * Nearest-neighbour upsampling of [batch, C, H, W] (or [C, H, W]) images by whole factors (BigDL's / Keras'
@@ -21,7 +21,8 @@ class UpSampling2D(val size: Array[Int]) extends TensorModule {
   override def updateOutput(input: Tensor): Tensor = {
     val x = planes(input)
     val (n, h, w) = (x.size(0), x.size(1), x.size(2))
-    val out = outTensor.resize(input.shape.dropRight(2) ++ Array(h * sh, w * sw))
+    val out = outTensor.resize(input.shape.dropRight(2) ++
+      Array(OutputSize.scaled("UpSampling2D", "height", h, sh), OutputSize.scaled("UpSampling2D", "width", w, sw)))
     val (xs, xo, ys, yo) = (x.storage, x.offset, out.storage, out.offset)
     for (p <- 0 until n; oy <- 0 until h * sh; ox <- 0 until w * sw)
       ys(yo + (p * h * sh + oy) * w * sw + ox) = xs(xo + (p * h + oy / sh) * w + ox / sw)

@@ -3,7 +3,7 @@ package ember.optim
 import java.util.UUID
 
 import ember.data.{BatchPlan, LocalDataSet, Sample}
-import ember.io.{ModelFile, ModuleSpec}
+import ember.io.ModuleSpec
 import ember.nn.{Criterion, Module}
 import ember.parallel.{LocalShare, NoCompression, Reports, SliceLayout, WireCodec}
 import ember.tensor.Tensor
@@ -281,7 +281,8 @@ class DistriOptimizer(model: Module, initialData: RDD[Sample], criterion: Criter
       }
       val cached = source.mapPartitionsWithIndex((i, it) => Iterator(PartitionData(i, it)), preservesPartitioning = true)
         .persist(StorageLevel.MEMORY_ONLY).setName("ember DistriOptimizer training partitions")
-      val counts = cached.map(_.size).collect()
+      val counts = try cached.map(_.requireLabels().size).collect() // the first job: no label, no training
+        catch { case e: Throwable => cached.unpersist(blocking = false); throw e }
       if (counts.sum == 0) { cached.unpersist(blocking = false); throw new IllegalArgumentException("DistriOptimizer: the training RDD is empty") }
       cache = (cached, counts)
     }
@@ -306,8 +307,8 @@ class DistriOptimizer(model: Module, initialData: RDD[Sample], criterion: Criter
       batches = BatchSettings(batchSize, seed, counts, itersPerEpoch, dynamicSplit = !deterministic, coresPerExecutor = cores),
       steps = StepSettings(start, maxIterations = segmentIterations,
         stopTriggers = Seq(endWhen) ++ validation.map(_.trigger) ++ checkpoint.map(_.trigger), guard, clipping, averaging),
-      model = ModelSettings(ModelFile.toBytes(model), ModuleSpec.describe(criterion).toString, sliceMethods))
-    val (results, wallNanos) = runWithRetries(cached, plan)
+      model = cached.sparkContext.broadcast(ModelSettings(model, ModuleSpec.describe(criterion).toString, sliceMethods)))
+    val (results, wallNanos) = try runWithRetries(cached, plan) finally plan.model.destroy()
     val w = model.getParameters()._1.storage
     results.foreach { r =>
       System.arraycopy(r.weights, 0, w, layout.offset(r.partition), r.weights.length)

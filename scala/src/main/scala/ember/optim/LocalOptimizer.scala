@@ -26,6 +26,7 @@ import ember.tensor.Tensor
 class LocalOptimizer(model: Module, initialData: LocalDataSet, criterion: Criterion, batchSize: Int)
     extends Optimizer(model, criterion, batchSize) {
   require(initialData != null, "LocalOptimizer: dataset must not be null")
+  initialData.requireLabels("LocalOptimizer: training data")
 
   private var data: LocalDataSet = initialData
 
@@ -38,6 +39,7 @@ class LocalOptimizer(model: Module, initialData: LocalDataSet, criterion: Criter
    */
   def setTrainData(newData: LocalDataSet): this.type = {
     require(newData != null && newData.size > 0, "setTrainData: the data set must not be null or empty")
+    newData.requireLabels("setTrainData: training data")
     data = newData
     this
   }

@@ -55,6 +55,7 @@ abstract class Optimizer(val model: Module, val criterion: Criterion, val batchS
   private var epochSamples = 0L
   private var epochLossSum = 0.0 // sum of loss * samples over the epoch's iterations, for its mean loss
   private val epochs = new java.util.concurrent.CopyOnWriteArrayList[EpochRecord]()
+  private var bestWeights: Seq[Tensor] = Nil // parameters then buffers at the best validation (EarlyStopping)
 
   def setOptimMethod(method: OptimMethod): this.type = {
     require(method != null, "setOptimMethod: method must not be null"); optimMethod = method; this
@@ -195,6 +196,10 @@ abstract class Optimizer(val model: Module, val criterion: Criterion, val batchS
    */
   protected final def startRun(itersPerEpoch: Int): Unit = {
     require(itersPerEpoch > 0, s"itersPerEpoch must be > 0, got $itersPerEpoch")
+    val stoppers = EarlyStopping.within(endWhen)
+    require(stoppers.isEmpty || validation.isDefined,
+      "EarlyStopping needs validation scores: call setValidation(trigger, data, methods, batchSize) before optimize()")
+    validation.foreach(v => stoppers.foreach(_.monitored(v.methods.toSeq)))
     if (position.epochIteration >= itersPerEpoch) position.restore(position.epoch + 1, position.iteration, 0)
     epochStart = System.nanoTime(); epochSamples = 0L; epochLossSum = 0.0
     snapshot = snapshot.copy(epoch = position.epoch, iteration = position.iteration, epochIteration = position.epochIteration,
@@ -251,6 +256,7 @@ abstract class Optimizer(val model: Module, val criterion: Criterion, val batchS
 
   /** Marks the run finished (or failed with `error`) in the progress snapshot and closes summaries. */
   protected final def finishRun(error: Throwable): Unit = {
+    if (error == null) restoreBestWeights()
     snapshot = snapshot.copy(done = true, error = Option(error).map(e => String.valueOf(e.getMessage)).orNull)
     trainSummary.foreach(_.close()); validationSummary.foreach(_.close())
   }
@@ -266,6 +272,24 @@ abstract class Optimizer(val model: Module, val criterion: Criterion, val batchS
       validationSummary.foreach(_.addScalar(m.name, r.score, position.iteration))
     }
     position.score = results.head.score
+    val improved = EarlyStopping.within(endWhen).filter(_.observe(v.methods.toSeq, results.map(_.score).toSeq, position.iteration))
+    if (improved.exists(_.restoreBestWeights)) keepBestWeights()
+  }
+
+  /** The model's tensors that "keep the best model" copies: every parameter, then every buffer. */
+  private def stateTensors: Seq[Tensor] = model.namedParameters.map(_._2.value) ++ model.namedBuffers.map(_._2)
+
+  private def keepBestWeights(): Unit = {
+    if (bestWeights.isEmpty) bestWeights = stateTensors.map(_.clone()) else bestWeights.zip(stateTensors).foreach { case (b, t) => b.copy(t) }
+  }
+
+  /** Puts back the weights of the best validation when an EarlyStopping with restoreBestWeights asks for it. */
+  private def restoreBestWeights(): Unit = EarlyStopping.within(endWhen).find(e => e.restoreBestWeights && e.bestIteration >= 0) match {
+    case Some(e) if bestWeights.nonEmpty && e.bestIteration != position.iteration =>
+      stateTensors.zip(bestWeights).foreach { case (t, b) => t.copy(b) }
+      log.info(s"EarlyStopping: restored the weights of iteration ${e.bestIteration} (best ${validation.map(v =>
+        v.methods(e.monitored(v.methods.toSeq)).name).getOrElse("score")} ${e.bestScore}); training went on to iteration ${position.iteration}")
+    case _ =>
   }
 
   private def writeCheckpoint(c: CheckpointSetting): Unit = {

@@ -7,11 +7,18 @@ import ember.nn.Module
 import ember.parallel.{AllReduceParameter, Engine, IterationWork, LocalShare, Mailbox, Peers, Reports, SliceLayout, WireCodec}
 import ember.tensor.Tensor
 import org.apache.spark.{TaskContext, TaskKilledException}
+import org.apache.spark.broadcast.Broadcast
 import org.apache.spark.ember.{BlockStore, Exchange}
 
 /** One cached training partition: its samples as a LocalDataSet (null when the partition is empty). */
 private[optim] final class PartitionData(val index: Int, val data: LocalDataSet) {
   def size: Int = if (data == null) 0 else data.size
+
+  /** Refuses samples without labels (see [[LocalDataSet.requireLabels]]), naming the partition. */
+  def requireLabels(): this.type = {
+    if (data != null) data.requireLabels(s"DistriOptimizer: training RDD partition $index")
+    this
+  }
 }
 
 private[optim] object PartitionData {
@@ -42,12 +49,39 @@ private[optim] final case class StepSettings(start: TrainingProgress, maxIterati
   def stopsAfter(st: TrainingState): Boolean = stopTriggers.exists(_(st))
 }
 
-/** The model to train (model-file bytes), its criterion (spec) and the optim method of every slice (with state). */
-private[optim] final case class ModelSettings(modelBytes: Array[Byte], criterionSpec: String, methods: Array[OptimMethod])
+/**
+ * The model to train (model-file bytes), its criterion (spec) and the optim method of every slice (with state,
+ * Java-serialized). They reach the executors by broadcast, not in the task binary; as the tasks of one JVM (and,
+ * in local mode, the driver) share the broadcast value, each task deserializes its own copy of its method.
+ */
+private[optim] final case class ModelSettings(modelBytes: Array[Byte], criterionSpec: String, methodBytes: Array[Array[Byte]]) {
+  /** A fresh copy of slice `p`'s optim method, with its state. */
+  def method(p: Int): OptimMethod = {
+    val in = new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(methodBytes(p))) {
+      override def resolveClass(d: java.io.ObjectStreamClass): Class[_] =
+        Class.forName(d.getName, false, Thread.currentThread.getContextClassLoader)
+    }
+    try in.readObject().asInstanceOf[OptimMethod] finally in.close()
+  }
+}
 
-/** Everything a training task needs for one segment (shipped in the task closure), `prefix` naming the segment. */
+private[optim] object ModelSettings {
+  def apply(model: Module, criterionSpec: String, methods: Array[OptimMethod]): ModelSettings =
+    ModelSettings(ModelFile.toBytes(model), criterionSpec, methods.map { m =>
+      val bytes = new java.io.ByteArrayOutputStream()
+      val out = new java.io.ObjectOutputStream(bytes)
+      out.writeObject(m); out.close()
+      bytes.toByteArray
+    })
+}
+
+/**
+ * Everything a training task needs for one segment, `prefix` naming the segment: the settings travel in the
+ * task closure, the model and the optim methods by broadcast (a model of a few MB would otherwise make every
+ * segment's task binary that large, and Spark warn "Broadcasting large task binary").
+ */
 private[optim] final case class SegmentPlan(prefix: String, sync: SyncSettings, batches: BatchSettings, steps: StepSettings,
-    model: ModelSettings)
+    model: Broadcast[ModelSettings])
 
 /**
  * What a task returns at the end of a segment: its weight slice (float32 master) and optim method (with
@@ -188,7 +222,7 @@ private[optim] object SegmentTask {
     val p = part.index
     val ar = new AllReduceParameter(p, plan.sync.layout, plan.sync.codec, peers)
     val local = peers.all.indices.filter(peers.isLocal).toArray // the tasks of this JVM
-    val replicas = new TaskReplicas(plan.model.modelBytes, plan.model.criterionSpec,
+    val replicas = new TaskReplicas(plan.model.value.modelBytes, plan.model.value.criterionSpec,
       replicasFor(TaskContext.get(), plan.batches.coresPerExecutor, local.length))
     val batches = batchSource(plan, part, peers.prefix, local, replicas)
     val loop = new SegmentLoop(plan, p, replicas, batches, ar)

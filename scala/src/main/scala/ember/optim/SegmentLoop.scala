@@ -75,7 +75,7 @@ private[optim] final class SegmentLoop(plan: SegmentPlan, p: Int, replicas: Task
   private val previous = if (single) null else new Array[Float](len) // the slice before the step, restored if refused
   private val (masterT, gradT) = (Tensor.fromArray(master, len), Tensor.fromArray(gradSlice, len))
   /** The owned slice's optim method (its state advances with each step). */
-  val method: OptimMethod = plan.model.methods(p)
+  val method: OptimMethod = plan.model.value.method(p)
   /** Where training is: advanced by every iteration. */
   val progress: TrainingProgress = plan.steps.start
   // Without L2-norm clipping the global gradient norm travels with the weights (one synchronisation point

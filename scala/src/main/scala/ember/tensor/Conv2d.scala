@@ -22,7 +22,7 @@ final case class Conv2dShape(
 object Conv2dShape {
 
   /** Output size of a convolution with symmetric padding: floor((in + 2 pad - k) / stride) + 1. */
-  def outSize(in: Int, k: Int, stride: Int, pad: Int): Int = (in + 2 * pad - k) / stride + 1
+  def outSize(in: Int, k: Int, stride: Int, pad: Int): Int = OutputSize.narrow(OutputSize.windowLong(in, k, stride, pad))
 }
 
 /**

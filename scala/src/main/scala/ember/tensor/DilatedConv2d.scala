@@ -20,10 +20,8 @@ final case class DilatedConvShape(nIn: Int, inH: Int, inW: Int, nOut: Int, kH: I
 object DilatedConvShape {
 
   /** floor((in + 2 pad - dilation (k - 1) - 1) / stride) + 1 (PyTorch's and BigDL's rule). */
-  def outSize(in: Int, k: Int, stride: Int, pad: Int, dilation: Int): Int = {
-    val span = in + 2 * pad - dilation * (k - 1) - 1
-    if (span < 0) 0 else span / stride + 1
-  }
+  def outSize(in: Int, k: Int, stride: Int, pad: Int, dilation: Int): Int =
+    OutputSize.narrow(OutputSize.windowLong(in, k, stride, pad, dilation))
 }
 
 /**

@@ -17,13 +17,8 @@ object Pool2dShape {
    * floor (or ceil) of (in + 2 pad - k) / stride, plus one; in ceil mode the last window must start inside
    * the input or its left padding (PyTorch's rule), otherwise it is dropped.
    */
-  def outSize(in: Int, k: Int, stride: Int, pad: Int, ceilMode: Boolean): Int = {
-    val span = in + 2 * pad - k
-    if (span < 0) return 0
-    var out = (if (ceilMode) (span + stride - 1) / stride else span / stride) + 1
-    if (ceilMode && (out - 1) * stride >= in + pad) out -= 1
-    out
-  }
+  def outSize(in: Int, k: Int, stride: Int, pad: Int, ceilMode: Boolean): Int =
+    OutputSize.narrow(OutputSize.pooledLong(in, k, stride, pad, ceilMode))
 }
 
 /**

@@ -15,7 +15,7 @@ object Temporal {
 
   /** Geometry of a temporal convolution over one sequence. */
   final case class ConvShape(inFrames: Int, inSize: Int, outSize: Int, kW: Int, dW: Int) {
-    val outFrames: Int = if (inFrames < kW) 0 else (inFrames - kW) / dW + 1
+    val outFrames: Int = OutputSize.narrow(OutputSize.windowLong(inFrames, kW, dW, 0))
     require(outFrames > 0, s"temporal convolution: a sequence of $inFrames frames is shorter than the kernel width $kW")
     def rowLength: Int = kW * inSize
     def rowStride: Int = dW * inSize

@@ -100,7 +100,7 @@ class LayerNumericsSuite extends AnyFunSuite {
       assertClose(y, ref.toArray, s"temporal k=$k s=$s")
     }
     val e = intercept[IllegalArgumentException](new TemporalConvolution(3, 4, 5).forward(Tensor(2, 4, 3)))
-    assert(e.getMessage.contains("shorter than the kernel width 5"))
+    assert(e.getMessage.contains("TemporalConvolution: output frames (in + 2*pad - k)/stride + 1 = 0 for input 4, kernel 5"))
   }
 
   /** Naive batch norm over [n, c, s] in Double: (output, new running mean, new running var). */

@@ -198,7 +198,8 @@ class SpatialConvolutionSuite extends AnyFunSuite {
     val conv = new SpatialConvolution(3, 4, 3, 3)
     val e = intercept[IllegalArgumentException](conv.forward(Tensor(2, 1, 8, 8)))
     assert(e.getMessage.stripPrefix("requirement failed: ") == "SpatialConvolution: expected input of shape [batch, 3, height, width] or [3, height, width], got [2, 1, 8, 8]")
-    assert(intercept[IllegalArgumentException](conv.forward(Tensor(2, 3, 2, 8))).getMessage.contains("smaller than the 3x3 kernel"))
+    assert(intercept[IllegalArgumentException](conv.forward(Tensor(2, 3, 2, 8))).getMessage.contains(
+      "SpatialConvolution: output height (in + 2*pad - k)/stride + 1 = 0 for input 2, kernel 3, stride 1, padding 0: the input is smaller"))
     assert(intercept[IllegalArgumentException](conv.forward(Tensor(8, 8))).getMessage.contains("got [8, 8]"))
     assert(intercept[IllegalArgumentException](new SpatialConvolution(0, 4, 3, 3)).getMessage.contains("nInputPlane must be positive, got 0"))
     assert(intercept[IllegalArgumentException](new SpatialConvolution(1, 4, 3, 3, 1, 1, -1, 0)).getMessage.contains("padW=-1 padH=0"))
