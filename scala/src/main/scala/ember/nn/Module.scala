@@ -246,7 +246,7 @@ abstract class Module {
   def quantize(calibration: Tensor): Module = ember.nn.quantized.Quantizer.quantize(this, calibration)
 
   /** A deep copy: same structure and configuration, copied parameters and buffers. */
-  def cloneModule(): Module = ember.io.ModelFile.fromBytes(ember.io.ModelFile.toBytes(this))
+  def cloneModule(): Module = ember.io.ModelFile.fromChunks(ember.io.ModelFile.toChunks(this))
 
   /** Saves this module in Ember's model file format (see `ember.io.ModelFile`). */
   def save(path: String, overWrite: Boolean = false): this.type = { ember.io.ModelFile.save(this, path, overWrite); this }

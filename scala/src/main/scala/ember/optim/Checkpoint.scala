@@ -39,11 +39,11 @@ object Checkpoint {
       "iteration" -> progress.iteration.toString, "epoch_iteration" -> progress.epochIteration.toString,
       "epoch_losses" -> progress.finishedEpochs.losses.mkString(","),
       "epoch_scores" -> progress.finishedEpochs.scores.mkString(","))
-    val bytes = ModelFile.writeTensors(methodState.toSeq.sortBy(_._1), meta)
     val optimFile = new File(d, s"optimMethod.${progress.iteration}.safetensors")
     val tmp = File.createTempFile(s".${optimFile.getName}.", ".tmp", d)
     try {
-      Files.write(tmp.toPath, bytes)
+      // streamed: the state of a model beyond 2 GB is beyond 2 GB too
+      ModelFile.writeFile(tmp, out => ModelFile.writeTensors(methodState.toSeq.sortBy(_._1), meta, Set.empty, out))
       Files.move(tmp.toPath, optimFile.toPath, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE)
     } finally tmp.delete()
     ModelFile.save(model, new File(d, s"model.${progress.iteration}.ember").getPath, overWrite = true)
@@ -67,7 +67,7 @@ object Checkpoint {
       s"no checkpoint of iteration $it in $dir; available: ${available.mkString(", ")}")
     val model = Module.load(new File(dir, s"model.$it.ember").getPath)
     val path = new File(dir, s"optimMethod.$it.safetensors").getPath
-    val (meta, state) = try ModelFile.readTensors(Files.readAllBytes(new File(path).toPath)) catch {
+    val (meta, state) = try ModelFile.readTensorsFile(new File(path)) catch {
       case e: ModelFileException => throw new ModelFileException(s"$path: ${e.getMessage}", e)
     }
     if (!meta.get("format").contains(Format)) throw new ModelFileException(s"$path is not an Ember optim-method checkpoint")

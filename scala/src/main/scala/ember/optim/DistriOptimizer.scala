@@ -3,7 +3,7 @@ package ember.optim
 import java.util.UUID
 
 import ember.data.{BatchPlan, LocalDataSet, Sample}
-import ember.io.ModuleSpec
+import ember.io.{ModelFile, ModuleSpec}
 import ember.nn.{Criterion, Module}
 import ember.parallel.{LocalShare, NoCompression, Reports, SliceLayout, WireCodec}
 import ember.tensor.Tensor
@@ -302,12 +302,14 @@ class DistriOptimizer(model: Module, initialData: RDD[Sample], criterion: Criter
     start.loss = position.loss; start.score = position.score; start.history = position.history
     val cores = if (taskLayout == TaskLayout.PerExecutor) DistriOptimizer.coresPerExecutor(cached.sparkContext, layout.parts) else 0
     val local = cached.sparkContext.isLocal
+    val chunkBytes = DistriOptimizer.chunkBytes(cached.sparkContext)
     val plan = SegmentPlan(prefix = "",
-      sync = SyncSettings(layout, codec, rendezvous = !local, timeoutMs = syncTimeoutMs, reportTo = if (local) "" else Reports.endpoint()),
+      sync = SyncSettings(layout, codec, rendezvous = !local, timeoutMs = syncTimeoutMs, reportTo = if (local) "" else Reports.endpoint(),
+        chunkBytes = chunkBytes),
       batches = BatchSettings(batchSize, seed, counts, itersPerEpoch, dynamicSplit = !deterministic, coresPerExecutor = cores),
       steps = StepSettings(start, maxIterations = segmentIterations,
         stopTriggers = Seq(endWhen) ++ validation.map(_.trigger) ++ checkpoint.map(_.trigger), guard, clipping, averaging),
-      model = cached.sparkContext.broadcast(ModelSettings(model, ModuleSpec.describe(criterion).toString, sliceMethods)))
+      model = cached.sparkContext.broadcast(ModelSettings(model, ModuleSpec.describe(criterion).toString, sliceMethods, chunkBytes)))
     val (results, wallNanos) = try runWithRetries(cached, plan) finally plan.model.destroy()
     val w = model.getParameters()._1.storage
     results.foreach { r =>
@@ -336,6 +338,7 @@ class DistriOptimizer(model: Module, initialData: RDD[Sample], criterion: Criter
       })
       try {
         val results = DistriOptimizer.runJob(cached, plan.copy(prefix = prefix))
+        results.foreach(r => readWeightBlocks(r, prefix, plan.sync))
         return (results.sortBy(_.partition), System.nanoTime() - start)
       } catch {
         case e: SparkException =>
@@ -352,6 +355,20 @@ class DistriOptimizer(model: Module, initialData: RDD[Sample], criterion: Criter
       }
     }
     throw new IllegalStateException("unreachable")
+  }
+
+  /** Copies a slice that came back in blocks (see [[SegmentTask.resultBlock]]) into the model's weights, block by block. */
+  private def readWeightBlocks(r: SegmentResult, prefix: String, sync: SyncSettings): Unit = if (r.weightBlocks > 0) {
+    val w = model.getParameters()._1.storage
+    val perBlock = SegmentTask.resultBlockValues(sync.chunkBytes)
+    val (offset, length) = (sync.layout.offset(r.partition), sync.layout.length(r.partition))
+    for (c <- 0 until r.weightBlocks) {
+      val name = SegmentTask.resultBlock(prefix, r.partition, c)
+      val buf = BlockStore.get(name, remote = true).getOrElse(throw new IllegalStateException(
+        s"DistriOptimizer: block $name of task ${r.partition}'s weights is missing"))
+      buf.order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(w, offset + c * perBlock, math.min(perBlock, length - c * perBlock))
+      BlockStore.remove(name, tellMaster = true)
+    }
   }
 
   /** Hands the segment's iterations to the base bookkeeping; throws when the tasks stopped on a failed check. */
@@ -408,6 +425,19 @@ class DistriOptimizer(model: Module, initialData: RDD[Sample], criterion: Criter
 
 object DistriOptimizer {
   private val LocalMaster = """local\[(\*|\d+)(?:,\s*\d+)?\]""".r
+
+  /**
+   * The largest byte array of the exchange (`spark.ember.chunkBytes`, 64 MB by default): model-file chunks of the
+   * broadcast, the messages of a slice ([[AllReduceParameter]]) and the blocks of a slice going back to the driver.
+   * A local property of the calling thread (`sc.setLocalProperty`) overrides the configuration.
+   */
+  private[optim] def chunkBytes(sc: SparkContext): Int = {
+    val key = "spark.ember.chunkBytes"
+    val n = Option(sc.getLocalProperty(key)).map(org.apache.spark.network.util.JavaUtils.byteStringAsBytes)
+      .getOrElse(sc.getConf.getSizeAsBytes(key, ModelFile.DefaultChunkBytes.toLong))
+    require(n >= 64 && n <= (1L << 30), s"spark.ember.chunkBytes must be between 64 bytes and 1g, got $n")
+    n.toInt
+  }
 
   /** The one Spark job of a segment: a barrier stage with one task per partition. */
   private[optim] def runJob(cached: RDD[PartitionData], plan: SegmentPlan): Array[SegmentResult] =

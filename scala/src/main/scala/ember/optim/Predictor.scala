@@ -24,8 +24,9 @@ class Predictor(model: Module, batchSize: Int = 128) {
   require(model != null, "Predictor: model must not be null")
   require(batchSize > 0, s"Predictor: batchSize must be > 0, got $batchSize")
 
-  // The module never enters a closure (it is not Serializable): only its file bytes do, broadcast per job.
-  private val modelBytes: Array[Byte] = ModelFile.toBytes(model)
+  // The module never enters a closure (it is not Serializable): only its file's chunks do, broadcast per job
+  // (chunks: no 2 GB array for a model of any size).
+  private val modelChunks: Array[Array[Byte]] = ModelFile.toChunks(model)
 
   /**
    * The model's output for each sample: one tensor per sample, shaped as the model's output for one
@@ -73,10 +74,10 @@ class Predictor(model: Module, batchSize: Int = 128) {
   /** Runs `f` on every mini-batch of every partition with one evaluation-mode model copy per task. */
   private def mapBatches[U: ClassTag](data: RDD[Sample])(f: (Module, MiniBatch) => U): RDD[U] = {
     require(data != null, "Predictor: data must not be null")
-    val bytes = data.sparkContext.broadcast(modelBytes)
+    val chunks = data.sparkContext.broadcast(modelChunks)
     val size = batchSize
     data.mapPartitions { samples =>
-      lazy val m = ModelFile.fromBytes(bytes.value).evaluate() // no model is built for an empty partition
+      lazy val m = ModelFile.fromChunks(chunks.value).evaluate() // no model is built for an empty partition
       samples.grouped(size).map(group => f(m, MiniBatch.fromSamples(group.toSeq)))
     }
   }

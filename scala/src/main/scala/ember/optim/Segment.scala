@@ -30,7 +30,7 @@ private[optim] object PartitionData {
 
 /** How the tasks of a segment reach each other: the slices, their encoding, where to report progress. */
 private[optim] final case class SyncSettings(layout: SliceLayout, codec: WireCodec, rendezvous: Boolean, timeoutMs: Long,
-    reportTo: String)
+    reportTo: String, chunkBytes: Int = ModelFile.DefaultChunkBytes)
 
 /**
  * Which samples each task trains on: the global batches (the LocalOptimizer's order, `counts` samples per
@@ -50,14 +50,18 @@ private[optim] final case class StepSettings(start: TrainingProgress, maxIterati
 }
 
 /**
- * The model to train (model-file bytes), its criterion (spec) and the optim method of every slice (with state,
- * Java-serialized). They reach the executors by broadcast, not in the task binary; as the tasks of one JVM (and,
- * in local mode, the driver) share the broadcast value, each task deserializes its own copy of its method.
+ * The model to train (model-file chunks), its criterion (spec) and the optim method of every slice (with state,
+ * Java-serialized, in chunks). They reach the executors by broadcast, not in the task binary; as the tasks of one
+ * JVM (and, in local mode, the driver) share the broadcast value, each task deserializes its own copy of its
+ * method. Chunks (64 MB by default, `spark.ember.chunkBytes`) keep every array under 2 GB for any model size.
  */
-private[optim] final case class ModelSettings(modelBytes: Array[Byte], criterionSpec: String, methodBytes: Array[Array[Byte]]) {
+private[optim] final case class ModelSettings(modelChunks: Array[Array[Byte]], criterionSpec: String,
+    methodChunks: Array[Array[Array[Byte]]]) {
   /** A fresh copy of slice `p`'s optim method, with its state. */
   def method(p: Int): OptimMethod = {
-    val in = new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(methodBytes(p))) {
+    val streams = methodChunks(p).iterator.map(c => new java.io.ByteArrayInputStream(c): java.io.InputStream)
+    import scala.jdk.CollectionConverters._
+    val in = new java.io.ObjectInputStream(new java.io.SequenceInputStream(streams.asJavaEnumeration)) {
       override def resolveClass(d: java.io.ObjectStreamClass): Class[_] =
         Class.forName(d.getName, false, Thread.currentThread.getContextClassLoader)
     }
@@ -66,12 +70,12 @@ private[optim] final case class ModelSettings(modelBytes: Array[Byte], criterion
 }
 
 private[optim] object ModelSettings {
-  def apply(model: Module, criterionSpec: String, methods: Array[OptimMethod]): ModelSettings =
-    ModelSettings(ModelFile.toBytes(model), criterionSpec, methods.map { m =>
-      val bytes = new java.io.ByteArrayOutputStream()
+  def apply(model: Module, criterionSpec: String, methods: Array[OptimMethod], chunkBytes: Int): ModelSettings =
+    ModelSettings(ModelFile.toChunks(model, chunkBytes), criterionSpec, methods.map { m =>
+      val bytes = new ember.io.ChunkedOutput(chunkBytes)
       val out = new java.io.ObjectOutputStream(bytes)
       out.writeObject(m); out.close()
-      bytes.toByteArray
+      bytes.chunks
     })
 }
 
@@ -93,7 +97,7 @@ private[optim] final case class SegmentPlan(prefix: String, sync: SyncSettings, 
  */
 private[optim] final case class SegmentResult(
     partition: Int,
-    weights: Array[Float],
+    weights: Array[Float], // empty when the slice is in `weightBlocks` blocks (see SegmentTask.resultBlock)
     method: OptimMethod,
     losses: Array[Float],
     samples: Array[Int],
@@ -103,7 +107,8 @@ private[optim] final case class SegmentResult(
     setupNanos: Long,
     failure: String,
     buffers: Array[Array[Float]] = Array.empty,
-    traffic: TaskTraffic = TaskTraffic(0L, 0L, 0L)
+    traffic: TaskTraffic = TaskTraffic(0L, 0L, 0L),
+    weightBlocks: Int = 0
 )
 
 /**
@@ -113,9 +118,9 @@ private[optim] final case class SegmentResult(
  */
 private[optim] final case class TaskTraffic(remoteBytes: Long, driverMessages: Long, setupDriverMessages: Long, endpoint: String = "")
 
-/** The model replicas of one task (one per core of the task, see [[ReplicaSet]]), built from the model's file bytes. */
-private[optim] final class TaskReplicas(modelBytes: Array[Byte], criterionSpec: String, count: Int) {
-  private val set = new ReplicaSet(ModelFile.fromBytes(modelBytes),
+/** The model replicas of one task (one per core of the task, see [[ReplicaSet]]), built from the model file's chunks. */
+private[optim] final class TaskReplicas(modelChunks: Array[Array[Byte]], criterionSpec: String, count: Int) {
+  private val set = new ReplicaSet(ModelFile.fromChunks(modelChunks),
     ModuleSpec.buildCriterion(new ObjectMapper().readTree(criterionSpec)), count)
   set.training(propagateBack = false) // nothing reads the input gradient: skip it where a layer can
 
@@ -177,6 +182,16 @@ private[optim] object SegmentTask {
     math.max(granted, coresPerExecutor / math.max(1, tasksInJvm) / math.max(1, Engine.blasThreads))
   }
 
+  /**
+   * The name of block `c` of task `p`'s weight slice at the end of a segment: a slice over one chunk
+   * (`SyncSettings.chunkBytes`) goes back to the driver in registered blocks of float32 (little-endian) rather than
+   * in the task result, which Spark serializes into one buffer (2 GB at most) and caps (`spark.driver.maxResultSize`).
+   */
+  def resultBlock(segmentPrefix: String, p: Int, c: Int): String = s"${segmentPrefix}_result_${p}_$c"
+
+  /** Values per result block. */
+  def resultBlockValues(chunkBytes: Int): Int = math.max(1, chunkBytes / 4)
+
   /** The name of the block in which task `p` of a stage attempt leaves the exception that failed it. */
   def errorBlock(segmentPrefix: String, attempt: Int, p: Int): String = s"${segmentPrefix}_${attempt}_error_$p"
 
@@ -220,9 +235,9 @@ private[optim] object SegmentTask {
 
   private def trainWith(plan: SegmentPlan, part: PartitionData, peers: Peers, setupStart: Long, driverAtStart: Long): SegmentResult = {
     val p = part.index
-    val ar = new AllReduceParameter(p, plan.sync.layout, plan.sync.codec, peers)
+    val ar = new AllReduceParameter(p, plan.sync.layout, plan.sync.codec, peers, plan.sync.chunkBytes)
     val local = peers.all.indices.filter(peers.isLocal).toArray // the tasks of this JVM
-    val replicas = new TaskReplicas(plan.model.value.modelBytes, plan.model.value.criterionSpec,
+    val replicas = new TaskReplicas(plan.model.value.modelChunks, plan.model.value.criterionSpec,
       replicasFor(TaskContext.get(), plan.batches.coresPerExecutor, local.length))
     val batches = batchSource(plan, part, peers.prefix, local, replicas)
     val loop = new SegmentLoop(plan, p, replicas, batches, ar)
@@ -244,7 +259,20 @@ private[optim] object SegmentTask {
     LocalShare.drop(peers.prefix)
     val buffers = if (p == 0) replicas.models(0).namedBuffers.map(_._2.contiguous().toArray).toArray else Array.empty[Array[Float]]
     val traffic = TaskTraffic(peers.remoteBytes, Exchange.driverMessages - driverBefore, driverBefore - driverAtStart, peers.all(p).endpoint)
-    stats.result(p, loop.master, loop.method, setupNanos, failure).copy(buffers = buffers, traffic = traffic)
+    val perBlock = resultBlockValues(plan.sync.chunkBytes)
+    val master = loop.master // the owned slice (with one task: the replicas' whole vector, the same length)
+    if (master.length <= perBlock) stats.result(p, master, loop.method, setupNanos, failure).copy(buffers = buffers, traffic = traffic)
+    else {
+      val blocks = (master.length + perBlock - 1) / perBlock
+      for (c <- 0 until blocks) {
+        val n = math.min(perBlock, master.length - c * perBlock)
+        val buf = java.nio.ByteBuffer.allocate(4 * n).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+        buf.asFloatBuffer().put(master, c * perBlock, n)
+        AllReduceParameter.put(resultBlock(plan.prefix, p, c), buf, register = true)
+      }
+      stats.result(p, Array.emptyFloatArray, loop.method, setupNanos, failure)
+        .copy(buffers = buffers, traffic = traffic, weightBlocks = blocks)
+    }
   }
 
   /**

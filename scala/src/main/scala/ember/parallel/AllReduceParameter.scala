@@ -45,33 +45,54 @@ final case class GradientHeader(lossSum: Double, samples: Int)
  * t + 1 after p has read all of `w_t` (each owner publishes `w_t` only after reading `g_t`), and `w_t_p`
  * after owner p has read all of `g_(t+1)` (each task sends `g_(t+1)` only after reading `w_t`). A send to
  * another JVM copies the bytes before it returns.
+ *
+ * Size: a slice travels in pieces of at most `maxMessageBytes` (the header in the first), each its own message
+ * (`g_t_p`, then `g_t_p.1`, ...), so no buffer or block reaches 2 GB whatever the model's size; a slice under
+ * the limit (every model under 16M values per slice at the 64 MB default) is one message, as before.
  */
-final class AllReduceParameter(val partition: Int, val layout: SliceLayout, val codec: WireCodec, val peers: Peers) {
+final class AllReduceParameter(val partition: Int, val layout: SliceLayout, val codec: WireCodec, val peers: Peers,
+    maxMessageBytes: Int = AllReduceParameter.DefaultMessageBytes) {
+  require(maxMessageBytes >= 64, s"AllReduceParameter: maxMessageBytes must be >= 64, got $maxMessageBytes")
   private val parts = layout.parts
   private val ownOffset = layout.offset(partition)
   private val ownLength = layout.length(partition)
+  /** Values per message (piece of a slice). */
+  private val pieceValues = (maxMessageBytes - 16) / codec.bytesPerValue
 
   /** Nanoseconds spent waiting for messages of other tasks (included in the sync time of the caller). */
   def waitNanos: Long = peers.waitNanos
 
-  private def gradientName(t: Long, from: Int): String = s"g_${t}_$from"
-  private def weightName(t: Long, owner: Int): String = s"w_${t}_$owner"
+  private def piece(name: String, c: Int): String = if (c == 0) name else s"$name.$c"
+  private def gradientName(t: Long, from: Int, c: Int): String = piece(s"g_${t}_$from", c)
+  private def weightName(t: Long, owner: Int, c: Int): String = piece(s"w_${t}_$owner", c)
   private def normName(t: Long, owner: Int): String = s"n_${t}_$owner"
 
-  private val gradBuffers = Array.tabulate(parts)(q => if (q == partition) null else allocate(12 + layout.length(q) * codec.bytesPerValue))
-  private val weightBuffer = allocate(8 + ownLength * codec.bytesPerValue)
+  /** Pieces of slice q (at least one: the first carries the header). */
+  private def pieces(q: Int): Int = math.max(1, (layout.length(q) + pieceValues - 1) / pieceValues)
+  /** Values of piece c of slice q (offsets within the slice: c * pieceValues). */
+  private def pieceLength(q: Int, c: Int): Int = math.min(pieceValues, layout.length(q) - c * pieceValues)
+
+  private def buffers(q: Int, header: Int): Array[ByteBuffer] =
+    Array.tabulate(pieces(q))(c => allocate((if (c == 0) header else 0) + pieceLength(q, c) * codec.bytesPerValue))
+
+  private val gradBuffers = Array.tabulate(parts)(q => if (q == partition) null else buffers(q, 12))
+  private val weightBuffers = if (parts > 1) buffers(partition, 8) else Array.empty[ByteBuffer] // one task sends nothing
 
   /** Step 1: slices q != p of the full local gradient `grads`, each with `header`, to their owners. */
   def putGradients(t: Long, grads: Array[Float], header: GradientHeader): Unit = {
     var q = 0
     while (q < parts) {
       if (q != partition) {
-        val buf = gradBuffers(q)
-        buf.clear()
-        buf.putDouble(header.lossSum).putInt(header.samples)
-        codec.encode(grads, layout.offset(q), layout.length(q), buf)
-        buf.flip()
-        peers.send(q, gradientName(t, partition), buf)
+        var c = 0
+        while (c < gradBuffers(q).length) {
+          val buf = gradBuffers(q)(c)
+          buf.clear()
+          if (c == 0) buf.putDouble(header.lossSum).putInt(header.samples)
+          codec.encode(grads, layout.offset(q) + c * pieceValues, pieceLength(q, c), buf)
+          buf.flip()
+          peers.send(q, gradientName(t, partition, c), buf)
+          c += 1
+        }
       }
       q += 1
     }
@@ -92,9 +113,14 @@ final class AllReduceParameter(val partition: Int, val layout: SliceLayout, val 
         else { var i = 0; while (i < ownLength) { out(i) += grads(ownOffset + i); i += 1 } }
         loss += ownHeader.lossSum; samples += ownHeader.samples
       } else {
-        val buf = peers.receive(q, gradientName(t, q))
-        loss += buf.getDouble(); samples += buf.getInt()
-        if (q == 0) codec.decode(buf, out, 0, ownLength) else codec.decodeAdd(buf, out, 0, ownLength)
+        var c = 0
+        while (c < pieces(partition)) {
+          val buf = peers.receive(q, gradientName(t, q, c))
+          if (c == 0) { loss += buf.getDouble(); samples += buf.getInt() }
+          val (to, n) = (c * pieceValues, pieceLength(partition, c))
+          if (q == 0) codec.decode(buf, out, to, n) else codec.decodeAdd(buf, out, to, n)
+          c += 1
+        }
       }
       q += 1
     }
@@ -127,17 +153,25 @@ final class AllReduceParameter(val partition: Int, val layout: SliceLayout, val 
   def publish(t: Long, slice: Array[Float], weights: Array[Float], norm: Double): Unit = {
     require(slice.length == ownLength, s"publish: ${slice.length} values for a slice of $ownLength")
     if (parts > 1) {
-      weightBuffer.clear()
-      weightBuffer.putDouble(norm)
-      codec.encode(slice, 0, ownLength, weightBuffer)
-      weightBuffer.flip()
-      var q = 0
-      while (q < parts) { if (q != partition) peers.send(q, weightName(t, partition), weightBuffer); q += 1 }
+      var c = 0
+      while (c < weightBuffers.length) {
+        val buf = weightBuffers(c)
+        buf.clear()
+        if (c == 0) buf.putDouble(norm)
+        codec.encode(slice, c * pieceValues, pieceLength(partition, c), buf)
+        buf.flip()
+        var q = 0
+        while (q < parts) { if (q != partition) peers.send(q, weightName(t, partition, c), buf); q += 1 }
+        c += 1
+      }
     }
     codec match {
       case NoCompression => System.arraycopy(slice, 0, weights, ownOffset, ownLength)
       case _ if parts > 1 =>
-        codec.decode(weightBuffer.duplicate().order(ByteOrder.LITTLE_ENDIAN).position(8), weights, ownOffset, ownLength)
+        weightBuffers.indices.foreach { c =>
+          codec.decode(weightBuffers(c).duplicate().order(ByteOrder.LITTLE_ENDIAN).position(if (c == 0) 8 else 0), weights,
+            ownOffset + c * pieceValues, pieceLength(partition, c))
+        }
       case _ => var i = 0; while (i < ownLength) { weights(ownOffset + i) = BFloat16.widen(BFloat16.round(slice(i))); i += 1 }
     }
   }
@@ -153,9 +187,13 @@ final class AllReduceParameter(val partition: Int, val layout: SliceLayout, val 
     while (q < parts) {
       if (q == partition) total += ownNorm
       else {
-        val buf = peers.receive(q, weightName(t, q))
-        total += buf.getDouble()
-        codec.decode(buf, weights, layout.offset(q), layout.length(q))
+        var c = 0
+        while (c < pieces(q)) {
+          val buf = peers.receive(q, weightName(t, q, c))
+          if (c == 0) total += buf.getDouble()
+          codec.decode(buf, weights, layout.offset(q) + c * pieceValues, pieceLength(q, c))
+          c += 1
+        }
       }
       q += 1
     }
@@ -166,6 +204,9 @@ final class AllReduceParameter(val partition: Int, val layout: SliceLayout, val 
 }
 
 object AllReduceParameter {
+
+  /** The largest message of the exchange by default: a slice beyond it travels in pieces. */
+  val DefaultMessageBytes: Int = 64 << 20
 
   /** The sum of squares of `a` in Double, with four independent accumulators (several times faster than one). */
   def sumSquares(a: Array[Float]): Double = {

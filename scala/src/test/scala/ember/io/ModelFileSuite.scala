@@ -58,4 +58,28 @@ class ModelFileSuite extends AnyFunSuite {
     assertThrows[java.nio.file.NoSuchFileException](Module.load(dir.resolve("none.ember").toString))
     assertThrows[java.nio.file.FileAlreadyExistsException](m.save(file.toString))
   }
+
+  test("chunks of any size and the file hold the same bytes as one array; loads read them piece by piece") {
+    RandomGenerator.setSeed(4)
+    // 1.1M weights: more than one 4 MB piece of reading and writing
+    val m = new Sequential().add(new Linear(1100, 1000)).add(new Linear(1000, 3, false))
+    val one = ModelFile.toBytes(m)
+    for (size <- Seq(7, 4096, 1 << 20, ModelFile.DefaultChunkBytes)) {
+      val chunks = ModelFile.toChunks(m, size)
+      assert(chunks.forall(_.length <= size) && chunks.init.forall(_.length == size), s"chunk size $size")
+      assert(java.util.Arrays.equals(chunks.flatten, one), s"chunk size $size")
+      locally {
+        val back = ModelFile.fromChunks(chunks)
+        assert(back.namedParameters.map(_._2.value).zip(m.namedParameters.map(_._2.value)).forall { case (a, b) => a.almostEqual(b, 0, 0) })
+      }
+    }
+    val path = Files.createTempDirectory("ember").resolve("m.ember")
+    m.save(path.toString)
+    assert(java.util.Arrays.equals(Files.readAllBytes(path), one))
+    val back = Module.load(path.toString)
+    assert(back.namedParameters.map(_._2.value).zip(m.namedParameters.map(_._2.value)).forall { case (a, b) => a.almostEqual(b, 0, 0) })
+    // a truncated file still names the problem when read from its channel
+    Files.write(path, one.take(one.length - 5))
+    assert(intercept[ModelFileException](Module.load(path.toString)).getMessage.contains("truncated"))
+  }
 }

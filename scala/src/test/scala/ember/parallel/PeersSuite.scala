@@ -38,14 +38,14 @@ class PeersSuite extends AnyFunSuite with BeforeAndAfterAll {
     out.map(_.asInstanceOf[T])
   }
 
-  private def allReduce(codec: WireCodec, remote: Boolean): Unit = {
+  private def allReduce(codec: WireCodec, remote: Boolean, messageBytes: Int = AllReduceParameter.DefaultMessageBytes): Unit = {
     val (n, total, iterations) = (3, 1001, 4)
     val layout = SliceLayout(total, n)
-    val prefix = s"peers-${codec.name}-$remote"
+    val prefix = s"peers-${codec.name}-$remote-$messageBytes"
     val peers = if (remote) overRpc(prefix, n) else Array.tabulate(n)(p => Peers.local(prefix, p, n, 20000))
     def grad(p: Int, t: Int): Array[Float] = Array.tabulate(total)(i => ((i * 7 + p * 13 + t) % 17 - 8) / 8f)
     val weights = together(n) { p =>
-      val ar = new AllReduceParameter(p, layout, codec, peers(p))
+      val ar = new AllReduceParameter(p, layout, codec, peers(p), messageBytes)
       val w = new Array[Float](total)
       val (off, len) = (layout.offset(p), layout.length(p))
       for (t <- 1 to iterations) {
@@ -85,6 +85,12 @@ class PeersSuite extends AnyFunSuite with BeforeAndAfterAll {
   test("AllReduce over Spark RPC (distinct executors) and through the local mailbox: the same sums, 2S(N-1)/N values sent") {
     allReduce(NoCompression, remote = true)
     allReduce(NoCompression, remote = false)
+  }
+
+  test("slices over the message limit travel in pieces: the same sums and bytes (headers once per slice)") {
+    allReduce(NoCompression, remote = true, messageBytes = 100) // 21 values a piece: 16 pieces of a 334-value slice
+    allReduce(NoCompression, remote = false, messageBytes = 100)
+    allReduce(WireCodec("bf16"), remote = true, messageBytes = 64)
   }
 
   test("bf16 on the wire halves the bytes and rounds only the other tasks' slices") {
