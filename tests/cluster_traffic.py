@@ -7,7 +7,7 @@ the DistriOptimizer) and the accuracy reached, one JSON line each:
 
 Between the second and the third run, a foreign client (an RpcEnv of its own, without the cluster's secret)
 tries to reach the executors' Ember endpoints; each attempt prints ``FOREIGN refused <error>`` or
-``FOREIGN accepted``. Last, 2,000 iterations in segments of 500, with the executors' storage memory before
+``FOREIGN accepted``. Last, 10,000 iterations in segments of 2,500, with the executors' storage memory before
 and after (``MEMORY {...}``).
 """
 import json
@@ -69,12 +69,12 @@ def main():
                                        "driver": t.driverMessages(), "setup": t.setupDriverMessages(),
                                        "bytes": t.remoteBytes(), "params": 20 * 64 + 64 + 64 * 4 + 4,
                                        "accuracy": accuracy}), flush=True)
-    # 2,000 more iterations in segments of 500: the executors' block-manager memory stays flat
+    # 10,000 more iterations in segments of 2,500: the executors' block-manager memory stays flat
     before = storage_memory(sc)
     model = Sequential().add(Linear(20, 64)).add(ReLU()).add(Linear(64, 4)).add(LogSoftMax())
     opt = Optimizer(model=model, training_rdd=rdd, criterion=ClassNLLCriterion(), optim_method=SGD(learningrate=0.05),
-                    end_trigger=MaxIteration(2000), batch_size=64)
-    opt.value.setSegmentIterations(500)
+                    end_trigger=MaxIteration(10000), batch_size=64)
+    opt.value.setSegmentIterations(2500)
     opt.optimize(progress=False)
     print("MEMORY " + json.dumps({"iterations": opt.value.traffic().iterations(), "before": before,
                                   "after": storage_memory(sc), "driver": opt.value.traffic().driverMessages()}), flush=True)

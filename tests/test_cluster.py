@@ -150,9 +150,9 @@ def test_driver_out_of_the_loop_bandwidth_and_foreign_client(cluster):
     foreign = [line for line in res.stdout.splitlines() if line.startswith("FOREIGN ")]
     assert len(foreign) == 4 and all(line.startswith("FOREIGN refused") for line in foreign), "\n".join(foreign)
     memory = [json.loads(line.split(" ", 1)[1]) for line in res.stdout.splitlines() if line.startswith("MEMORY ")]
-    # Over 2,000 iterations in 4 segments a few driver-bound messages are counted while iterating (8 on the quiet
+    # Over 10,000 iterations in 4 segments a few driver-bound messages are counted while iterating (8 on the quiet
     # machine, 4 under load; which Spark messages they are is not yet pinned down: the single-segment k / 2k
     # runs above send exactly 0). Per-iteration synchronisation through the driver would be thousands.
-    assert len(memory) == 1 and memory[0]["iterations"] == 2000 and memory[0]["driver"] < 40, memory
+    assert len(memory) == 1 and memory[0]["iterations"] == 10000 and memory[0]["driver"] < 40, memory
     before, after = memory[0]["before"], memory[0]["after"]
     assert len(after) >= 2 and all(abs(after[e] - before.get(e, 0)) < (1 << 20) for e in after), memory
