@@ -20,6 +20,8 @@ def test_quantized_model_matches_float_within_tolerance(sc, rng):
     q = model.quantize(calib, batch_size=50)
     kinds = [type(m) for m in q.modules]
     assert kinds.count(quantized.SpatialConvolution) == 2 and kinds.count(quantized.Linear) == 1
+    # the ReLU and Tanh after the convolutions are fused into them (oneDNN post-ops)
+    assert [m.value.activation() for m in q.modules if type(m) is quantized.SpatialConvolution] == ["relu", "tanh"]
     x = rng.standard_normal((64, 144)).astype(np.float32)
     want, got = model.forward(x), q.forward(x)
     # 8-bit inputs and 7-bit weights: errors of a few percent of the output range at most
@@ -54,5 +56,6 @@ def test_quantize_bad_input(sc, rng):
     with pytest.raises(ValueError, match="batch_size"):
         model.quantize(np.ones((2, 4), np.float32), batch_size=0)
     q = model.quantize(np.ones((2, 4), np.float32))
+    q.forward(np.ones((2, 4), np.float32))
     with pytest.raises(Exception, match="int8 inference layer"):
         q.backward(np.ones((2, 4), np.float32), np.ones((2, 3), np.float32))

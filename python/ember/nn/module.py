@@ -148,7 +148,9 @@ class Model(JavaValue):
         """An int8 copy of this model for inference (BigDL's ``quantize``): its SpatialConvolution and Linear
         layers become :mod:`ember.nn.quantized` layers computing in int8, with each layer's input range measured
         by running ``calibration_data`` (typical inputs, e.g. a few hundred training samples) through the model;
-        every other layer stays float32. The original model is not changed. The result saves and loads like any
+        every other layer stays float32, except that a batch normalisation after a convolution is folded into it
+        and a ReLU or Tanh after one of them becomes its fused activation (both left as ``Identity`` in the
+        copy). The original model is not changed. The result saves and loads like any
         model (int8 weights are stored as I8, in model format version 2).
 
         Args:
@@ -164,7 +166,7 @@ class Model(JavaValue):
             >>> m = Sequential().add(Linear(4, 8)).add(ReLU()).add(Linear(8, 2))
             >>> q = m.quantize(np.random.RandomState(0).randn(64, 4).astype(np.float32))
             >>> [f"{type(c).__module__}.{type(c).__name__}" for c in q.modules]
-            ['ember.nn.quantized.Linear', 'ember.nn.activation.ReLU', 'ember.nn.quantized.Linear']
+            ['ember.nn.quantized.Linear', 'ember.nn.linear.Identity', 'ember.nn.quantized.Linear']
         """
         if calibration_data is None:
             raise ValueError("quantize: calibration_data is required: typical inputs (e.g. a few hundred training "

@@ -16,6 +16,8 @@ class Linear(Model):
         input_size (int), output_size (int), with_bias (bool): as :class:`ember.nn.layer.Linear`.
         input_step (float): real value of one step of the quantized input (from calibration).
         input_unsigned (bool): inputs are non-negative (quantized to 0..255) rather than signed (-127..127).
+        activation (str): ``""`` (none), ``"relu"`` or ``"tanh"``, applied to the output (the quantizer fuses a
+            following ReLU or Tanh into the layer).
 
     Shape:
         - Input: (N, input_size) or (input_size,)
@@ -24,10 +26,10 @@ class Linear(Model):
 
     _java_class = "ember.nn.quantized.Linear"
 
-    def __init__(self, input_size, output_size, with_bias=True, input_step=1.0, input_unsigned=False):
+    def __init__(self, input_size, output_size, with_bias=True, input_step=1.0, input_unsigned=False, activation=""):
         super().__init__(None, as_int(input_size, "input_size"), as_int(output_size, "output_size"),
                          as_bool(with_bias, "with_bias"), as_float(input_step, "input_step"),
-                         as_bool(input_unsigned, "input_unsigned"))
+                         as_bool(input_unsigned, "input_unsigned"), _activation(activation))
 
 
 class SpatialConvolution(Model):
@@ -36,7 +38,7 @@ class SpatialConvolution(Model):
     Args:
         n_input_plane, n_output_plane, kernel_w, kernel_h, stride_w, stride_h, pad_w, pad_h, with_bias: as
             :class:`ember.nn.layer.SpatialConvolution` (``pad_w = pad_h = -1``: "same" padding).
-        input_step (float), input_unsigned (bool): as :class:`Linear`.
+        input_step (float), input_unsigned (bool), activation (str): as :class:`Linear`.
 
     Shape:
         - Input: (N, n_input_plane, H, W) or (n_input_plane, H, W)
@@ -46,9 +48,15 @@ class SpatialConvolution(Model):
     _java_class = "ember.nn.quantized.SpatialConvolution"
 
     def __init__(self, n_input_plane, n_output_plane, kernel_w, kernel_h, stride_w=1, stride_h=1, pad_w=0, pad_h=0,
-                 with_bias=True, input_step=1.0, input_unsigned=False):
+                 with_bias=True, input_step=1.0, input_unsigned=False, activation=""):
         ints = [as_int(v, n) for v, n in ((n_input_plane, "n_input_plane"), (n_output_plane, "n_output_plane"),
                                           (kernel_w, "kernel_w"), (kernel_h, "kernel_h"), (stride_w, "stride_w"),
                                           (stride_h, "stride_h"), (pad_w, "pad_w"), (pad_h, "pad_h"))]
         super().__init__(None, *ints, as_bool(with_bias, "with_bias"), as_float(input_step, "input_step"),
-                         as_bool(input_unsigned, "input_unsigned"))
+                         as_bool(input_unsigned, "input_unsigned"), _activation(activation))
+
+
+def _activation(value):
+    if value not in ("", "relu", "tanh"):
+        raise ValueError(f"activation must be '', 'relu' or 'tanh', got {value!r}")
+    return value

@@ -18,6 +18,10 @@ abstract class Container extends Module {
     modules(index) = module
   }
 
+  /** The child that alone reads the output of child `index`, and reads nothing else, or -1 (for model rewrites
+   * such as `quantize`'s fusions; containers that do not know say -1). */
+  private[nn] def soleConsumer(index: Int): Int = -1
+
   override def children: Seq[Module] = modules.toSeq
   override def reset(): Unit = modules.foreach(_.reset())
 

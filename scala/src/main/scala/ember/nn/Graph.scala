@@ -163,6 +163,11 @@ class Graph private (inputIds: Array[Int], outputIds: Array[Int], wiring: Indexe
     case other => TableSupport.copyOf(other)
   }
 
+  override private[nn] def soleConsumer(index: Int): Int = {
+    val readers = prevIds.indices.filter(j => prevIds(j).contains(index))
+    if (readers.length == 1 && prevIds(readers.head) == IndexedSeq(index) && !outIds.contains(index)) readers.head else -1
+  }
+
   override def updateGradInput(input: Activity, gradOutput: Activity): Activity = backwardPass(gradOutput, acc = false)
 
   override def backward(input: Activity, gradOutput: Activity): Activity = {

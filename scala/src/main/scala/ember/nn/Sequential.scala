@@ -17,6 +17,8 @@ class Sequential extends Container {
     output
   }
 
+  override private[nn] def soleConsumer(index: Int): Int = if (index + 1 < modules.length) index + 1 else -1
+
   override def updateGradInput(input: Activity, gradOutput: Activity): Activity = backwardPass(input, gradOutput, acc = false)
 
   override def backward(input: Activity, gradOutput: Activity): Activity = {

@@ -4,34 +4,44 @@ package ember.tensor
  * Symmetric int8 quantization and the JVM int8 kernels behind Ember's quantized inference layers (the
  * fallback where oneDNN is absent or `EMBER_KERNELS=jvm`; oneDNN's int8 primitives otherwise).
  *
- * The scheme (BigDL's and oneDNN's): a real value x is stored as q = clamp(round(x / s)) with one step `s`
+ * The scheme (BigDL's and oneDNN's): a real value x is stored as q = saturate(round(x / s)) with one step `s`
  * per tensor for activations and one per output channel for weights, and no zero point, so a real 0 (and
  * convolution padding) is q = 0. Activations that calibration saw non-negative (after a ReLU) use the unsigned
- * range 0..255 (`unsigned`, stored as a byte read with `& 0xff`), others -127..127; weights are signed (and
- * the quantized layers keep them within 7 bits, see `ember.nn.quantized.QuantizedLayer`). A layer
- * then accumulates exact integer products q_x * q_w in an Int and returns to float once per output:
- * y[o] = acc[o] * s_x * s_w[o] + bias[o]. Both kernel sets share [[quantize]], so they see the same integers
- * and differ only in float rounding of that last step.
+ * range 0..255 (`unsigned`, stored as a byte read with `& 0xff`), others the signed one, calibrated to
+ * -127..127; weights are signed (and the quantized layers keep them within 7 bits, see
+ * `ember.nn.quantized.QuantizedLayer`). A layer then accumulates exact integer products q_x * q_w in an Int and
+ * returns to float once per output: y[o] = act(acc[o] * s_x * s_w[o] + bias[o]), `act` an optional fused
+ * activation. [[quantize]] rounds and saturates as oneDNN's quantizing reorder does (half to even; u8 0..255,
+ * s8 -128..127), so both kernel sets see the same integers and differ only in float rounding of the last step.
  */
 object Int8Kernels {
 
   /** The largest magnitude of a quantized value: 127 signed (symmetric), 255 unsigned. */
   def levels(unsigned: Boolean): Int = if (unsigned) 255 else 127
 
-  /** q = clamp(round(x / step)) (halves away from zero) for `n` floats of `src` from `srcOff`, into `dst` from `dstOff`. */
+  /** q = saturate(round(x / step)) (half to even) for `n` floats of `src` from `srcOff`, into `dst` from `dstOff`. */
   def quantize(src: Array[Float], srcOff: Int, n: Int, step: Float, unsigned: Boolean, dst: Array[Byte], dstOff: Int): Unit = {
     require(step > 0f && !step.isInfinite, s"Int8Kernels.quantize: the step must be positive and finite, got $step")
-    val inv = 1f / step
-    val (lo, hi) = if (unsigned) (0f, 255f) else (-127f, 127f)
+    val (lo, hi) = if (unsigned) (0f, 255f) else (-128f, 127f)
     var i = 0
     while (i < n) {
-      val v = src(srcOff + i) * inv
+      val v = src(srcOff + i) / step
       // NaN compares false both ways and becomes 0: a quantized layer cannot carry it
       val c = if (v > hi) hi else if (v < lo) lo else if (v == v) v else 0f
-      // round half away from zero, without Math.round's call (this loop runs over every activation)
-      dst(dstOff + i) = (if (c >= 0f) (c + 0.5f).toInt else -((0.5f - c).toInt)).toByte
+      dst(dstOff + i) = math.rint(c).toInt.toByte
       i += 1
     }
+  }
+
+  /** The activations a quantized layer can apply to its float output (oneDNN post-ops): "" (none), "relu", "tanh". */
+  val Activations: Seq[String] = Seq("", "relu", "tanh")
+
+  /** Applies `activation` (one of [[Activations]]) in place to `n` floats of `a` from `off`. */
+  def activate(activation: String, a: Array[Float], off: Int, n: Int): Unit = activation match {
+    case "" =>
+    case "relu" => var i = off; while (i < off + n) { if (!(a(i) > 0f)) a(i) = 0f; i += 1 }
+    case "tanh" => var i = off; while (i < off + n) { a(i) = math.tanh(a(i).toDouble).toFloat; i += 1 }
+    case other => throw new IllegalArgumentException(s"Int8Kernels: activation must be one of ${Activations.mkString("'", "', '", "'")}, got '$other'")
   }
 
   /**
@@ -132,4 +142,36 @@ object Int8Kernels {
     while (i < n) { out(i) = x(i) & mask; i += 1 }
     out
   }
+}
+
+/**
+ * A quantized layer's weights as the kernels take them: the integers as bytes (row o = output channel o), the
+ * step of each output channel and the float bias (or null), made once from the layer's buffers and remade when
+ * they change ([[matches]]). oneDNN keeps its packed copies (the weights reordered to a primitive's layout) in
+ * [[native]], so a layer packs its weights once, not at every call.
+ */
+final class Int8Weights private (val bytes: Array[Byte], val steps: Array[Float], val bias: Array[Float],
+    source: Array[Float]) {
+  /** Whatever the native kernels cache for these weights (set and read by `ember.tensor.dnn.DnnInt8` only). */
+  @volatile private[tensor] var native: AnyRef = null
+
+  /** Whether these are still the weights in the given buffers (a vectorised comparison, cheap beside a batch). */
+  def matches(weight: Tensor, steps: Tensor, bias: Tensor): Boolean =
+    Int8Weights.same(weight, source, 0, bytes.length) && Int8Weights.same(steps, this.steps, 0, this.steps.length) &&
+      (bias == null) == (this.bias == null) && (bias == null || Int8Weights.same(bias, this.bias, 0, this.bias.length))
+}
+
+object Int8Weights {
+  /** The weights held by a quantized layer's buffers: `weight` (whole numbers), `steps` per output, `bias` or null. */
+  def of(weight: Tensor, steps: Tensor, bias: Tensor): Int8Weights = {
+    val w = weight.contiguous().toArray
+    val b = new Array[Byte](w.length)
+    var i = 0
+    while (i < w.length) { b(i) = w(i).toByte; i += 1 }
+    new Int8Weights(b, steps.contiguous().toArray, if (bias == null) null else bias.contiguous().toArray, w)
+  }
+
+  private def same(t: Tensor, a: Array[Float], from: Int, n: Int): Boolean =
+    t.nElement == n && (if (t.isContiguous) java.util.Arrays.equals(t.storage, t.offset, t.offset + n, a, from, from + n)
+    else java.util.Arrays.equals(t.contiguous().toArray, a))
 }

@@ -1,7 +1,7 @@
 package ember.nn.quantized
 
 import ember.nn.{Parameter, TensorModule}
-import ember.tensor.{Activity, Int8Kernels, Tensor}
+import ember.tensor.{Activity, Int8Kernels, Int8Weights, Tensor}
 
 /**
  * The shared part of Ember's int8 inference layers ([[Linear]], [[SpatialConvolution]]; BigDL's
@@ -9,23 +9,29 @@ import ember.tensor.{Activity, Int8Kernels, Tensor}
  *
  * State: `weight` holds the quantized weights (integers -63..63, one step per output channel in
  * `weight_scale`: real weight = weight * weight_scale), `bias` stays float, and the input's step and sign come
- * from calibration (constructor arguments, so they are in the model file's structure). A forward quantizes its
- * input with [[Int8Kernels.quantize]] (values beyond the calibrated range saturate), computes in int8 on oneDNN
- * when enabled, else on the JVM kernels, and returns floats. The layers hold buffers, not parameters: they are
- * for inference, and backward says so. The model file stores `weight` as I8 ([[int8Buffers]]).
+ * from calibration (constructor arguments, so they are in the model file's structure), as does the activation
+ * the quantizer fused into the layer (a following ReLU or tanh, applied to the float result; oneDNN runs it as
+ * a post-op). A forward quantizes its input (values beyond the calibrated range saturate), computes in int8 on
+ * oneDNN when enabled, else on the JVM kernels, and returns floats. The weights are converted (and, on oneDNN,
+ * packed) once and again only when the buffers change ([[Int8Weights]]). The layers hold buffers, not
+ * parameters: they are for inference, and backward says so. The model file stores `weight` as I8
+ * ([[int8Buffers]]).
  *
  * @param inputStep the real value of one quantization step of the input (calibrated max |x| / 127, or / 255)
  * @param inputUnsigned whether the inputs are non-negative (quantized to 0..255) or signed (-127..127)
+ * @param activation "" (none), "relu" or "tanh", applied to the output
  */
 abstract class QuantizedLayer(name: String, nOut: Int, weightShape: Array[Int], withBias: Boolean,
-    val inputStep: Float, val inputUnsigned: Boolean) extends TensorModule {
+    val inputStep: Float, val inputUnsigned: Boolean, val activation: String) extends TensorModule {
   require(inputStep > 0f && !inputStep.isInfinite, s"$name: inputStep must be positive and finite, got $inputStep")
+  require(Int8Kernels.Activations.contains(activation),
+    s"$name: activation must be one of ${Int8Kernels.Activations.mkString("'", "', '", "'")}, got '$activation'")
 
   val weight: Tensor = Tensor(weightShape: _*)
   val weightScale: Tensor = Tensor(nOut).fill(1f)
   val bias: Tensor = if (withBias) Tensor(nOut) else null
   @transient private var inputBytes: Array[Byte] = Array.emptyByteArray
-  @transient private var weightBytes: Array[Byte] = Array.emptyByteArray
+  @transient private var packed: Int8Weights = null
 
   /** Buffers the model file stores as 8-bit integers. */
   def int8Buffers: Set[String] = Set("weight")
@@ -71,23 +77,18 @@ abstract class QuantizedLayer(name: String, nOut: Int, weightShape: Array[Int], 
     inputBytes
   }
 
-  /** The weights as bytes (they are stored as floats holding integers; the copy is small beside a batch). */
-  protected def quantizedWeights: Array[Byte] = {
-    val n = weight.nElement
-    if (weightBytes.length != n) weightBytes = new Array[Byte](n)
-    val (a, off) = (weight.storage, weight.offset)
-    var i = 0
-    while (i < n) { weightBytes(i) = a(off + i).toByte; i += 1 }
-    weightBytes
+  /** The weights as the kernels take them, remade when the buffers changed since the last call. */
+  protected def weights: Int8Weights = {
+    val w = packed
+    if (w != null && w.matches(weight, weightScale, bias)) w
+    else { packed = Int8Weights.of(weight, weightScale, bias); packed }
   }
 
-  /** The weight steps as an array. */
-  protected def weightSteps: Array[Float] = weightScale.contiguous().toArray
-
   /** The JVM kernels' output steps: input step x weight step, per output channel. */
-  protected def outputSteps: Array[Float] = weightSteps.map(_ * inputStep)
+  protected def outputSteps(w: Int8Weights): Array[Float] = w.steps.map(_ * inputStep)
 
-  protected def biasArray: Array[Float] = if (withBias) bias.contiguous().toArray else null
+  /** A fused activation's suffix for `toString`. */
+  protected def activationString: String = if (activation.isEmpty) "" else s", $activation"
 
   override def updateGradInput(input: Tensor, gradOutput: Tensor): Tensor =
     throw new UnsupportedOperationException(s"$name is an int8 inference layer and has no backward; train the float " +

@@ -2,7 +2,7 @@ package ember.nn.quantized
 
 import org.slf4j.LoggerFactory
 
-import ember.nn.{Container, Module, Sequential, TensorModule}
+import ember.nn.{Container, Identity, Module, ReLU, Sequential, SpatialBatchNormalization, Tanh, TensorModule}
 import ember.tensor.Tensor
 
 /**
@@ -16,6 +16,13 @@ import ember.tensor.Tensor
  * layer: input step max |x| / 255 when the layer only saw non-negative inputs (after a ReLU: u8), else
  * max |x| / 127 (s8); weights per output channel, step max |w| / 63 (see [[QuantizedLayer]]). Layers the calibration never reached stay
  * float (logged). Grouped convolutions and subclasses of the two layers stay float: their geometry differs.
+ *
+ * Fusions (step 4, as BigDL's and oneDNN's int8 graphs do): a [[SpatialBatchNormalization]] that alone reads a
+ * convolution's output is folded into its weights and bias (inference statistics: w' = w g / sqrt(var + eps),
+ * b' = (b - mean) g / sqrt(var + eps) + beta), and a [[ReLU]] or [[Tanh]] that alone reads the result becomes
+ * the int8 layer's activation (a oneDNN post-op); the folded layers are left in the model as [[Identity]], so
+ * the structure keeps its shape (a Graph's wiring, child indices). The inputs the following layers see, and so
+ * their calibration, do not change.
  */
 object Quantizer {
   private val log = LoggerFactory.getLogger(getClass)
@@ -75,25 +82,66 @@ object Quantizer {
     case _ => false
   }
 
-  private def replaceProbes(c: Container): Unit = c.children.zipWithIndex.foreach {
-    case (p: Probe, i) => c.replaceChild(i, if (p.seen) int8(p) else {
-      log.warn(s"quantize: ${p.layer.getName} saw no calibration data; it stays float32"); p.layer
-    })
-    case (sub: Container, _) => replaceProbes(sub)
-    case _ =>
+  private def replaceProbes(c: Container): Unit = c.children.indices.foreach { i =>
+    c.children(i) match {
+      case p: Probe => c.replaceChild(i, if (p.seen) int8(p, fuse(c, i, p.layer)) else {
+        log.warn(s"quantize: ${p.layer.getName} saw no calibration data; it stays float32"); p.layer
+      })
+      case sub: Container => replaceProbes(sub)
+      case _ =>
+    }
   }
 
-  /** The int8 layer for a probe's float layer and input range. */
-  private def int8(p: Probe): Module = {
+  /** What is folded into an int8 layer: a batch normalisation (or null) and an activation ("" for none). */
+  private final case class Fused(bn: SpatialBatchNormalization, activation: String)
+
+  /** Finds the layers that fold into the one at `i` of `c` (see the object's description) and puts identities there. */
+  private def fuse(c: Container, i: Int, layer: Module): Fused = {
+    var at = c.soleConsumer(i)
+    val bn = (layer, if (at >= 0) c.children(at) else null) match {
+      case (conv: ember.nn.SpatialConvolution, b: SpatialBatchNormalization)
+          if b.getClass == classOf[SpatialBatchNormalization] && b.nOutput == conv.nOutputPlane =>
+        c.replaceChild(at, new Identity()); at = c.soleConsumer(at); b
+      case _ => null
+    }
+    val activation = if (at < 0) "" else c.children(at) match {
+      case r: ReLU if r.getClass == classOf[ReLU] => "relu"
+      case t: Tanh if t.getClass == classOf[Tanh] => "tanh"
+      case _ => ""
+    }
+    if (activation.nonEmpty) c.replaceChild(at, new Identity())
+    Fused(bn, activation)
+  }
+
+  /** The weights and bias of a convolution with a batch normalisation folded in (`bn` in evaluation mode). */
+  private def folded(weight: Tensor, bias: Tensor, bn: SpatialBatchNormalization): (Tensor, Tensor) = {
+    val n = bn.nOutput
+    val w = weight.contiguous().clone()
+    val per = w.nElement / n
+    val b = Tensor(n)
+    for (o <- 0 until n) {
+      val g = if (bn.weight == null) 1f else bn.weight(o)
+      val beta = if (bn.bias == null) 0f else bn.bias(o)
+      val s = (g / math.sqrt(bn.runningVar(o).toDouble + bn.eps)).toFloat
+      for (k <- o * per until (o + 1) * per) w.storage(w.offset + k) *= s
+      val b0 = if (bias == null) 0f else bias(o)
+      b.storage(b.offset + o) = (b0 - bn.runningMean(o)) * s + beta
+    }
+    (w, b)
+  }
+
+  /** The int8 layer for a probe's float layer and input range, with what was fused into it. */
+  private def int8(p: Probe, f: Fused): Module = {
     val unsigned = p.min >= 0f
     val magnitude = math.max(math.abs(p.min), math.abs(p.max))
     val step = if (magnitude > 0f) magnitude / ember.tensor.Int8Kernels.levels(unsigned) else 1f
     val q = p.layer match {
       case l: ember.nn.Linear =>
-        new Linear(l.inputSize, l.outputSize, l.withBias, step, unsigned).setFloatWeights(l.weight, l.bias)
+        new Linear(l.inputSize, l.outputSize, l.withBias, step, unsigned, f.activation).setFloatWeights(l.weight, l.bias)
       case s: ember.nn.SpatialConvolution =>
+        val (w, b) = if (f.bn == null) (s.weight, s.bias) else folded(s.weight, s.bias, f.bn)
         new SpatialConvolution(s.nInputPlane, s.nOutputPlane, s.kernelW, s.kernelH, s.strideW, s.strideH, s.padW, s.padH,
-          s.withBias, step, unsigned).setFloatWeights(s.weight, s.bias)
+          b != null, step, unsigned, f.activation).setFloatWeights(w, b)
       case other => throw new IllegalStateException(s"quantize: no int8 layer for ${other.getClass.getName}")
     }
     if (p.layer.getName != p.layer.getClass.getSimpleName) q.setName(p.layer.getName)

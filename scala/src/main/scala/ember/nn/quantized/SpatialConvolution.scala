@@ -12,9 +12,15 @@ import ember.tensor.dnn.{ConvSpec, Dnn, DnnInt8}
  */
 class SpatialConvolution(val nInputPlane: Int, val nOutputPlane: Int, val kernelW: Int, val kernelH: Int,
     val strideW: Int, val strideH: Int, val padW: Int, val padH: Int, val withBias: Boolean, inputStep: Float,
-    inputUnsigned: Boolean)
+    inputUnsigned: Boolean, activation: String)
   extends QuantizedLayer("quantized.SpatialConvolution", nOutputPlane, Array(nOutputPlane, nInputPlane, kernelH, kernelW),
-    withBias, inputStep, inputUnsigned) {
+    withBias, inputStep, inputUnsigned, activation) {
+
+  /** Without a fused activation (and model files written before activations were fused). */
+  def this(nInputPlane: Int, nOutputPlane: Int, kernelW: Int, kernelH: Int, strideW: Int, strideH: Int, padW: Int,
+      padH: Int, withBias: Boolean, inputStep: Float, inputUnsigned: Boolean) =
+    this(nInputPlane, nOutputPlane, kernelW, kernelH, strideW, strideH, padW, padH, withBias, inputStep, inputUnsigned, "")
+
   require(nInputPlane > 0 && nOutputPlane > 0, s"quantized.SpatialConvolution: planes must be positive, got $nInputPlane -> $nOutputPlane")
   require(kernelW > 0 && kernelH > 0 && strideW > 0 && strideH > 0,
     s"quantized.SpatialConvolution: kernel ${kernelW}x$kernelH and stride ${strideW}x$strideH must be positive")
@@ -39,13 +45,14 @@ class SpatialConvolution(val nInputPlane: Int, val nOutputPlane: Int, val kernel
     val x = LayerSupport.batch4d(name, input, nInputPlane)
     val s = spec(x)
     val out = outTensor.resize(s.n, nOutputPlane, s.outH, s.outW)
-    val q = quantizedInput(x)
-    if (Dnn.enabled && s.n > 0) DnnInt8.conv(s, q, inputUnsigned, quantizedWeights, inputStep, weightSteps, bias, out)
+    val w = weights
+    if (Dnn.enabled && s.n > 0) DnnInt8.conv(s, x.contiguous(), w, inputStep, inputUnsigned, activation, out)
     else {
       val c = Conv2dShape(s.inC, s.inH, s.inW, s.outC, s.kH, s.kW, s.strideH, s.strideW, s.padH, s.padW, s.outH, s.outW)
-      val (w, steps, b) = (quantizedWeights, outputSteps, biasArray)
+      val (q, steps) = (quantizedInput(x), outputSteps(w))
       for (i <- 0 until s.n)
-        Int8Kernels.conv(c, q, i * c.nIn * c.inArea, inputUnsigned, w, steps, b, out.storage, out.offset + i * c.nOut * c.outArea)
+        Int8Kernels.conv(c, q, i * c.nIn * c.inArea, inputUnsigned, w.bytes, steps, w.bias, out.storage, out.offset + i * c.nOut * c.outArea)
+      Int8Kernels.activate(activation, out.storage, out.offset, out.nElement)
     }
     if (input.dim == 3) output = out.view(nOutputPlane, s.outH, s.outW)
     outTensor
@@ -53,9 +60,10 @@ class SpatialConvolution(val nInputPlane: Int, val nOutputPlane: Int, val kernel
 
   override def config: Seq[(String, Any)] = Seq("nInputPlane" -> nInputPlane, "nOutputPlane" -> nOutputPlane,
     "kernelW" -> kernelW, "kernelH" -> kernelH, "strideW" -> strideW, "strideH" -> strideH, "padW" -> padW,
-    "padH" -> padH, "withBias" -> withBias, "inputStep" -> inputStep, "inputUnsigned" -> inputUnsigned)
+    "padH" -> padH, "withBias" -> withBias, "inputStep" -> inputStep, "inputUnsigned" -> inputUnsigned,
+    "activation" -> activation)
 
   override def toString: String = LayerSupport.repr(name, Seq(nInputPlane, nOutputPlane, kernelW, kernelH),
     ("strideW", strideW, 1), ("strideH", strideH, 1), ("padW", padW, 0), ("padH", padH, 0), ("withBias", withBias, true),
-    ("input", if (inputUnsigned) "u8" else "s8", ""))
+    ("input", if (inputUnsigned) "u8" else "s8", ""), ("activation", activation, ""))
 }

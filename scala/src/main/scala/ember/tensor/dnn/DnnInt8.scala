@@ -1,59 +1,98 @@
 package ember.tensor.dnn
 
-import org.bytedeco.javacpp.{BytePointer, FloatPointer}
+import org.bytedeco.javacpp.{BytePointer, FloatPointer, IntPointer}
 import org.bytedeco.dnnl._
 import org.bytedeco.dnnl.global.{dnnl => api}
 
-import ember.tensor.Tensor
+import ember.tensor.{Int8Weights, Tensor}
 
 /**
  * Int8 inference on oneDNN: a convolution or an inner product (Linear) with u8 or s8 inputs, s8 weights, a float
- * bias and a float output, for Ember's quantized layers (see [[ember.tensor.Int8Kernels]] for the scheme).
+ * bias, an optional fused activation and a float output, for Ember's quantized layers (see
+ * [[ember.tensor.Int8Kernels]] for the scheme).
  *
- * The integers come from the caller, already quantized by `Int8Kernels.quantize` (so both kernel sets see the
- * same ones); oneDNN multiplies them with its int8 instructions (VNNI, AMX, or AVX2's vpmaddubsw) into int32
- * and returns to float with its runtime scales: the input's step (one, `DNNL_ARG_SRC`) times the weights'
- * steps (one per output channel, mask 1), plus the bias, as oneDNN 3 defines it.
+ * One call: the float input is copied into a plain native buffer and quantized by a oneDNN reorder straight into
+ * the primitive's (blocked) layout, with the input's step as the reorder's destination scale (so no JVM loop
+ * touches the activations); oneDNN multiplies the integers with its int8 instructions (AMX, VNNI, or AVX2's
+ * vpmaddubsw) into int32 and returns to float with its runtime scales: the input's step (one, `DNNL_ARG_SRC`)
+ * times the weights' steps (one per output channel, mask 1), plus the bias, then the activation as an eltwise
+ * post-op (ReLU or tanh folded in by the quantizer), as oneDNN 3 defines it; a reorder brings the result back
+ * to NCHW.
  *
- * Signed inputs of a convolution go to oneDNN as u8 with a zero point of 128 (q + 128, the sign bit flipped),
- * not as s8: for s8 inputs without VNNI, oneDNN halves the weights in its reorder to keep vpmaddubsw's int16
- * sums from saturating, which rounds them to 6 bits (outputs off by up to 4% here, against exact results on u8).
- * With the zero point the integers, padding included, are the caller's exactly. Primitives are built once per
- * geometry, input sign and thread, and reused; weights are reordered to the primitive's layout at every call
- * (they are small beside a batch of activations, and so a layer never holds stale packed weights).
+ * Weights are packed once per layer: reordered to the primitive's layout and kept, with their steps and bias, in
+ * native memory attached to the layer's [[Int8Weights]] (which the layer remakes when its buffers change);
+ * layers with the same geometry share a primitive but not weights. Primitives are built once per geometry,
+ * input sign, activation and thread.
+ *
+ * Signed inputs of a convolution on a CPU without VNNI go to oneDNN as u8 with a zero point of 128 (q + 128),
+ * not as s8: there oneDNN halves s8 x s8 weights in its reorder to keep vpmaddubsw's int16 sums from
+ * saturating, which rounds them to 6 bits (outputs off by up to 4%). The quantizing reorder adds the zero point;
+ * the integers, padding included, stay the JVM kernels' exactly. With VNNI (and AMX) s8 inputs go as they are.
  */
 object DnnInt8 {
-  private final case class Key(conv: ConvSpec, rows: Int, k: Int, nOut: Int, bias: Boolean, unsigned: Boolean)
+  private final case class Key(conv: ConvSpec, rows: Int, k: Int, nOut: Int, bias: Boolean, unsigned: Boolean,
+      activation: String)
 
   private val plans = ThreadLocal.withInitial[java.util.HashMap[Key, Int8Plan]](() => new java.util.HashMap())
+
+  /** Whether oneDNN multiplies s8 inputs exactly here (VNNI or AMX); otherwise signed conv inputs are shifted. */
+  lazy val exactSigned: Boolean = {
+    val isa = api.dnnl_get_effective_cpu_isa()
+    Seq(api.dnnl_cpu_isa_avx512_core_vnni, api.dnnl_cpu_isa_avx2_vnni).exists(bits => (isa & bits) == bits)
+  }
 
   private def plan(key: Key): Int8Plan = {
     val m = plans.get()
     var p = m.get(key)
-    if (p == null) { p = new Int8Plan(key.conv, key.rows, key.k, key.nOut, key.bias, key.unsigned); m.put(key, p) }
+    if (p == null) { p = new Int8Plan(key.conv, key.rows, key.k, key.nOut, key.bias, key.unsigned, key.activation); m.put(key, p) }
     p
   }
 
-  /** out [rows, nOut] from quantized x [rows, k] and weights [nOut, k] (see the object's description). */
-  def linear(x: Array[Byte], unsigned: Boolean, rows: Int, k: Int, w: Array[Byte], step: Float, wSteps: Array[Float],
-      bias: Tensor, out: Tensor): Unit =
-    plan(Key(null, rows, k, wSteps.length, bias != null, unsigned)).run(x, w, step, wSteps, bias, out)
+  /** out [rows, nOut] = act(quantized(x) W^T scaled + bias) for a contiguous float x [rows, k]. */
+  def linear(x: Tensor, rows: Int, k: Int, w: Int8Weights, step: Float, unsigned: Boolean, activation: String,
+      out: Tensor): Unit =
+    plan(Key(null, rows, k, w.steps.length, w.bias != null, unsigned, activation)).run(x, w, step, out)
 
-  /** out [n, outC, outH, outW] from a quantized batch x [n, inC, inH, inW] and weights [outC, inC, kH, kW]. */
-  def conv(s: ConvSpec, x: Array[Byte], unsigned: Boolean, w: Array[Byte], step: Float, wSteps: Array[Float],
-      bias: Tensor, out: Tensor): Unit = {
+  /** out [n, outC, outH, outW] from a contiguous float batch x [n, inC, inH, inW] and weights [outC, inC, kH, kW]. */
+  def conv(s: ConvSpec, x: Tensor, w: Int8Weights, step: Float, unsigned: Boolean, activation: String, out: Tensor): Unit = {
     require(s.groups == 1 && !s.transposed, "DnnInt8.conv: plain (ungrouped, not transposed) convolutions only")
-    plan(Key(s.copy(bias = bias != null), 0, 0, s.outC, bias != null, unsigned)).run(x, w, step, wSteps, bias, out)
+    val withBias = w.bias != null
+    plan(Key(s.copy(bias = withBias), 0, 0, s.outC, withBias, unsigned, activation)).run(x, w, step, out)
+  }
+
+  /** A layer's packed weights: by primitive, the argument map; by weights layout, the reordered weights. */
+  private[dnn] final class Packs(val w: Int8Weights) {
+    val args = new java.util.IdentityHashMap[Int8Plan, IntMemoryMap]()
+    val layouts = new java.util.ArrayList[(memory.desc, memory)]()
+    lazy val bias: memory = {
+      val m = new memory(DnnMemory.desc(Seq(w.bias.length), memory.format_tag.x), Dnn.engine)
+      new FloatPointer(m.get_data_handle()).capacity(w.bias.length.toLong).put(w.bias, 0, w.bias.length)
+      m
+    }
+    val steps: memory = {
+      val m = new memory(DnnMemory.desc(Seq(w.steps.length), memory.format_tag.x), Dnn.engine)
+      new FloatPointer(m.get_data_handle()).capacity(w.steps.length.toLong).put(w.steps, 0, w.steps.length)
+      m
+    }
+  }
+
+  private[dnn] def packs(w: Int8Weights): Packs = w.synchronized {
+    w.native match {
+      case p: Packs => p
+      case _ => val p = new Packs(w); w.native = p; p
+    }
   }
 }
 
 /** The primitive and buffers of one int8 convolution (`s` non-null) or inner product on one thread. */
-private final class Int8Plan(s: ConvSpec, rows: Int, k: Int, nOut: Int, withBias: Boolean, unsigned: Boolean) {
+private final class Int8Plan(s: ConvSpec, rows: Int, k: Int, nOut: Int, withBias: Boolean, unsigned: Boolean,
+    activation: String) {
   import DnnMemory.{args, longs, scratchpad}
 
   private val eng = Dnn.engine
   private val strm = Dnn.enter()
-  private val shifted = s != null && !unsigned // signed conv input as u8 with zero point 128 (see above)
+  // signed conv input as u8 with zero point 128 where s8 would lose precision (see DnnInt8)
+  private val shifted = s != null && !unsigned && !DnnInt8.exactSigned
   private val inType = if (unsigned || shifted) memory.data_type.u8 else memory.data_type.s8
   private val (srcDims, wDims, dstDims, plainSrc, plainW, plainDst) =
     if (s != null) (Seq(s.n, s.inC, s.inH, s.inW), Seq(s.outC, s.inC, s.kH, s.kW), Seq(s.n, s.outC, s.outH, s.outW),
@@ -68,6 +107,11 @@ private final class Int8Plan(s: ConvSpec, rows: Int, k: Int, nOut: Int, withBias
     a.set_scales_mask(api.DNNL_ARG_SRC, 0)
     a.set_scales_mask(api.DNNL_ARG_WEIGHTS, 1) // one step per output channel (dimension 0 of the weights)
     if (shifted) a.set_zero_points_mask(api.DNNL_ARG_SRC, 0)
+    if (activation.nonEmpty) {
+      val po = new post_ops()
+      po.append_eltwise(if (activation == "relu") api.algorithm.eltwise_relu else api.algorithm.eltwise_tanh, 0f, 0f)
+      a.set_post_ops(po)
+    }
     a
   }
   private val biasDesc = if (withBias) DnnMemory.desc(Seq(nOut), memory.format_tag.x) else new memory.desc()
@@ -83,59 +127,93 @@ private final class Int8Plan(s: ConvSpec, rows: Int, k: Int, nOut: Int, withBias
     if (s != null) new convolution_forward(pd.asInstanceOf[convolution_forward.primitive_desc])
     else new inner_product_forward(pd.asInstanceOf[inner_product_forward.primitive_desc])
 
-  private val src = new ByteMemory(md(srcDims, inType, plainSrc), pd.src_desc())
-  private val wgt = new ByteMemory(md(wDims, memory.data_type.s8, plainW), pd.weights_desc())
+  private val src = new QuantizingInput(DnnMemory.desc(srcDims, plainSrc), pd.src_desc(), shifted)
   private val dst = new DnnMemory(DnnMemory.desc(dstDims, plainDst), pd.dst_desc())
-  private val biasMem = if (withBias) new DnnMemory(biasDesc, biasDesc) else null
   private val srcScale = new memory(DnnMemory.desc(Seq(1), memory.format_tag.x), eng)
-  private val wScales = new memory(DnnMemory.desc(Seq(nOut), memory.format_tag.x), eng)
   private val srcScaleData = new FloatPointer(srcScale.get_data_handle()).capacity(1L)
-  private val zeroPoint = if (!shifted) null else {
-    val m = new memory(new memory.desc(Array(1L), memory.data_type.s32, memory.format_tag.x), eng)
-    new org.bytedeco.javacpp.IntPointer(m.get_data_handle()).capacity(1L).put(128)
+  private val zeroPoint = if (shifted) src.zeroPoint else null
+  private val scratch = scratchpad(pd)
+  private val wDesc = pd.weights_desc()
+
+  /** The argument map for these weights, packing them to this primitive's layout on first use. */
+  private def argsFor(w: Int8Weights): IntMemoryMap = {
+    val p = DnnInt8.packs(w)
+    p.synchronized {
+      var m = p.args.get(this)
+      if (m == null) {
+        m = args(Seq(api.DNNL_ARG_SRC -> src.primMem, api.DNNL_ARG_WEIGHTS -> packed(p), api.DNNL_ARG_DST -> dst.primMem,
+          scratch, (api.DNNL_ARG_ATTR_SCALES | api.DNNL_ARG_SRC) -> srcScale,
+          (api.DNNL_ARG_ATTR_SCALES | api.DNNL_ARG_WEIGHTS) -> p.steps) ++
+          (if (withBias) Seq(api.DNNL_ARG_BIAS -> p.bias) else Nil) ++
+          (if (shifted) Seq((api.DNNL_ARG_ATTR_ZERO_POINTS | api.DNNL_ARG_SRC) -> zeroPoint) else Nil): _*)
+        p.args.put(this, m)
+      }
+      m
+    }
+  }
+
+  /** The weights in this primitive's layout: shared with earlier primitives that chose the same one. */
+  private def packed(p: DnnInt8.Packs): memory = {
+    val it = p.layouts.iterator()
+    while (it.hasNext) { val (d, m) = it.next(); if (d.equals(wDesc)) return m }
+    val user = new memory(md(wDims, memory.data_type.s8, plainW), eng)
+    new BytePointer(user.get_data_handle()).capacity(p.w.bytes.length.toLong).put(p.w.bytes, 0, p.w.bytes.length)
+    val m = if (wDesc.equals(user.get_desc())) user else {
+      val to = new memory(wDesc, eng)
+      DnnMemory.Reorder(user, to).run(strm)
+      strm._wait()
+      to
+    }
+    p.layouts.add((wDesc, m))
     m
   }
-  private val wScaleData = new FloatPointer(wScales.get_data_handle()).capacity(nOut.toLong)
-  private val execArgs = args(Seq(api.DNNL_ARG_SRC -> src.primMem, api.DNNL_ARG_WEIGHTS -> wgt.primMem,
-    api.DNNL_ARG_DST -> dst.primMem, scratchpad(pd), (api.DNNL_ARG_ATTR_SCALES | api.DNNL_ARG_SRC) -> srcScale,
-    (api.DNNL_ARG_ATTR_SCALES | api.DNNL_ARG_WEIGHTS) -> wScales) ++
-    (if (withBias) Seq(api.DNNL_ARG_BIAS -> biasMem.primMem) else Nil) ++
-    (if (shifted) Seq((api.DNNL_ARG_ATTR_ZERO_POINTS | api.DNNL_ARG_SRC) -> zeroPoint) else Nil): _*)
 
-  def run(x: Array[Byte], w: Array[Byte], step: Float, wSteps: Array[Float], bias: Tensor, out: Tensor): Unit = {
-    require(wSteps.length == nOut, s"DnnInt8: ${wSteps.length} weight steps for $nOut outputs")
-    src.load(strm, x, flipSign = shifted)
-    wgt.load(strm, w)
+  def run(x: Tensor, w: Int8Weights, step: Float, out: Tensor): Unit = {
+    require(w.steps.length == nOut, s"DnnInt8: ${w.steps.length} weight steps for $nOut outputs")
+    val execArgs = argsFor(w)
+    src.load(strm, x.storage, x.offset, step)
     srcScaleData.position(0).put(step)
-    wScaleData.position(0).put(wSteps, 0, nOut)
-    if (withBias) biasMem.load(strm, bias.storage, bias.offset)
     prim.execute(strm, execArgs)
     dst.store(strm, out.storage, out.offset)
   }
 }
 
-/** An int8 argument: a plain buffer the bytes are copied into and, when the primitive wants another layout, a
- * reorder to it (for s8 weights of a convolution on AVX2 that reorder also computes oneDNN's compensation). */
-private final class ByteMemory(user: memory.desc, prim: memory.desc) {
+/**
+ * The float input of an int8 primitive: a plain f32 buffer the array is copied into and a oneDNN reorder that
+ * quantizes it into the primitive's layout and data type (u8 or s8), with the step as destination scale
+ * (q = saturate(round(x / step)), half to even) and, for `shifted` inputs, the zero point 128.
+ */
+private final class QuantizingInput(user: memory.desc, primDesc: memory.desc, shifted: Boolean) {
+  import DnnMemory.{args, attr, scratchpad}
+
   private val eng = Dnn.engine
   private val userMem = new memory(user, eng)
-  val primMem: memory = if (prim.equals(user)) userMem else new memory(prim, eng)
-  private val toPrim = if (primMem eq userMem) null else DnnMemory.Reorder(userMem, primMem)
-  private val bytes = user.get_size().toInt
-  private val data = new BytePointer(userMem.get_data_handle()).capacity(bytes.toLong)
+  val primMem: memory = new memory(primDesc, eng)
+  private val elements = (user.get_size() / 4).toInt
+  private val data = new FloatPointer(userMem.get_data_handle()).capacity(elements.toLong)
+  private val scale = new memory(DnnMemory.desc(Seq(1), memory.format_tag.x), eng)
+  private val scaleData = new FloatPointer(scale.get_data_handle()).capacity(1L)
+  val zeroPoint: memory = if (!shifted) null else {
+    val m = new memory(new memory.desc(Array(1L), memory.data_type.s32, memory.format_tag.x), eng)
+    new IntPointer(m.get_data_handle()).capacity(1L).put(128)
+    m
+  }
+  private val pd = {
+    val a = attr()
+    a.set_scales_mask(api.DNNL_ARG_TO, 0)
+    if (shifted) a.set_zero_points_mask(api.DNNL_ARG_TO, 0)
+    new reorder.primitive_desc(userMem, primMem, a, false)
+  }
+  private val prim = new reorder(pd)
+  private val map = args(Seq(api.DNNL_ARG_FROM -> userMem, api.DNNL_ARG_TO -> primMem, scratchpad(pd),
+    (api.DNNL_ARG_ATTR_SCALES | api.DNNL_ARG_TO) -> scale) ++
+    (if (shifted) Seq((api.DNNL_ARG_ATTR_ZERO_POINTS | api.DNNL_ARG_TO) -> zeroPoint) else Nil): _*)
 
-  private lazy val flipped = new Array[Byte](bytes)
-
-  /** Copies the bytes in (with `flipSign`, each s8 value q as the u8 value q + 128) and reorders them. */
-  def load(s: stream, arr: Array[Byte], flipSign: Boolean = false): Unit = {
-    require(arr.length >= bytes, s"DnnInt8: $bytes bytes expected, got ${arr.length}")
-    if (!flipSign) data.position(0).put(arr, 0, bytes)
-    else {
-      val f = flipped
-      var i = 0
-      while (i < bytes) { f(i) = (arr(i) ^ 0x80).toByte; i += 1 }
-      data.position(0).put(f, 0, bytes)
-    }
-    if (toPrim != null) toPrim.run(s)
+  /** Copies `elements` floats from `arr` at `off` and quantizes them with `step` into [[primMem]]. */
+  def load(s: stream, arr: Array[Float], off: Int, step: Float): Unit = {
+    require(off >= 0 && off + elements <= arr.length, s"DnnInt8: $elements floats at $off exceed ${arr.length}")
+    data.position(0).put(arr, off, elements)
+    scaleData.position(0).put(step)
+    prim.execute(s, map)
   }
 }

@@ -4,7 +4,7 @@ import java.nio.file.Files
 import java.util.Random
 
 import ember.io.{ModelFile, ModelFileException}
-import ember.models.LeNet5
+import ember.models.{LeNet5, ResNet}
 import ember.nn.{Linear, Module, ReLU, Reshape, Sequential, SpatialBatchNormalization, SpatialConvolution}
 import ember.nn.quantized.{Linear => QLinear, SpatialConvolution => QConv}
 import ember.tensor.{Conv2d, Conv2dShape, Conv2dWorkspace, Int8Kernels, RandomGenerator, Tensor}
@@ -30,6 +30,17 @@ class QuantizerSuite extends AnyFunSuite {
     val a = w.storage
     for (i <- 0 until w.nElement) a(i) *= q.weightScale.storage(i / per)
     w
+  }
+
+  /** Gives every batch normalisation in `m` non-trivial inference statistics and affine parameters. */
+  private def randomizeBatchNorms(m: Module, rng: Random): Unit = {
+    m match {
+      case b: SpatialBatchNormalization =>
+        b.runningMean.apply1(_ => 0.2f * rng.nextGaussian().toFloat); b.runningVar.apply1(_ => 0.5f + rng.nextFloat())
+        b.weight.apply1(_ => 0.5f + rng.nextFloat()); b.bias.apply1(_ => 0.2f * rng.nextGaussian().toFloat)
+      case _ =>
+    }
+    m.children.foreach(randomizeBatchNorms(_, rng))
   }
 
   /** A conv-BN-ReLU block with "same" padding and stride 2 (u8 inputs after the ReLU) and a linear head. */
@@ -63,12 +74,14 @@ class QuantizerSuite extends AnyFunSuite {
     assert(maxAbsDiff(y, ref) < 1e-4f, "int8 convolution vs float on the same integers")
   }
 
-  test("quantize rounds to the nearest step and saturates beyond the calibrated range") {
+  test("quantize rounds to the nearest step (half to even, as oneDNN) and saturates beyond the calibrated range") {
     val q = new Array[Byte](6)
     Int8Kernels.quantize(Array(0.26f, -0.24f, 100f, -100f, Float.NaN, 12.7f), 0, 6, 0.1f, unsigned = false, q, 0)
-    assert(q.toSeq == Seq[Byte](3, -2, 127, -127, 0, 127))
-    Int8Kernels.quantize(Array(-1f, 25.5f, 30f, 0.04f, 0.05f, 1f), 0, 6, 0.1f, unsigned = true, q, 0)
+    assert(q.toSeq == Seq[Byte](3, -2, 127, -128, 0, 127))
+    Int8Kernels.quantize(Array(-1f, 25.5f, 30f, 0.04f, 0.06f, 1f), 0, 6, 0.1f, unsigned = true, q, 0)
     assert(q.map(_ & 0xff).toSeq == Seq(0, 255, 255, 0, 1, 10))
+    Int8Kernels.quantize(Array(1.25f, 1.75f, -1.25f, -0.25f), 0, 4, 0.5f, unsigned = false, q, 0)
+    assert(q.take(4).toSeq == Seq[Byte](2, 4, -2, 0))
   }
 
   test("oneDNN's int8 convolution and inner product equal the JVM int8 kernels") {
@@ -90,10 +103,12 @@ class QuantizerSuite extends AnyFunSuite {
     assume(k == Dnn.JvmKernels || Dnn.runtime.isRight, "oneDNN does not load on this platform")
     Dnn.withKernels(k) {
       for ((name, make, inShape) <- Seq[(String, () => Module, Seq[Int])](
-        ("LeNet-5", () => LeNet5(10), Seq(28 * 28)), ("conv-BN-ReLU net", () => convNet(), Seq(3, 8, 8)))) {
+        ("LeNet-5", () => LeNet5(10), Seq(28 * 28)), ("conv-BN-ReLU net", () => convNet(), Seq(3, 8, 8)),
+        ("ResNet-8 (a Graph)", () => ResNet(10, 8), Seq(3, 32, 32)))) {
         RandomGenerator.setSeed(5)
         val model = make().evaluate()
         val rng = new Random(5)
+        randomizeBatchNorms(model, rng)
         val calib = randn(rng, 64 +: inShape: _*)
         val q = model.quantize(calib)
         val x = randn(rng, 32 +: inShape: _*)
@@ -113,9 +128,11 @@ class QuantizerSuite extends AnyFunSuite {
     val model = convNet()
     val before = ModelFile.toBytes(model)
     val q = model.quantize(randn(new Random(2), 8, 3, 8, 8))
+    // the batch normalisation folds into the first convolution, the ReLUs become the convolutions' activations
     val classes = q.children.map(_.getClass.getName)
-    assert(classes == Seq("ember.nn.quantized.SpatialConvolution", "ember.nn.SpatialBatchNormalization", "ember.nn.ReLU",
-      "ember.nn.quantized.SpatialConvolution", "ember.nn.ReLU", "ember.nn.Reshape", "ember.nn.quantized.Linear"))
+    assert(classes == Seq("ember.nn.quantized.SpatialConvolution", "ember.nn.Identity", "ember.nn.Identity",
+      "ember.nn.quantized.SpatialConvolution", "ember.nn.Identity", "ember.nn.Reshape", "ember.nn.quantized.Linear"))
+    assert(q.children.collect { case l: QuantizedLayer => l.activation } == Seq("relu", "relu", ""))
     assert(java.util.Arrays.equals(ModelFile.toBytes(model), before), "the float model changed")
     assert(!q.children.head.asInstanceOf[QuantizedLayer].inputUnsigned, "the first conv sees signed inputs")
     assert(q.children(3).asInstanceOf[QuantizedLayer].inputUnsigned, "a conv after ReLU takes u8 inputs")
@@ -126,6 +143,35 @@ class QuantizerSuite extends AnyFunSuite {
       Seq("SpatialConvolution", "Reshape", "Linear") && grouped.quantize(Tensor.ones(1, 4, 4, 4)).children.last.isInstanceOf[QLinear])
     // a lone layer is quantized too
     assert(new Linear(4, 2).quantize(Tensor.ones(3, 4)).isInstanceOf[QLinear])
+  }
+
+  test("in a Graph, batch normalisations and ReLUs that alone read a convolution fold into it; shared ones do not") {
+    RandomGenerator.setSeed(6)
+    val q = ResNet(10, 8).quantize(randn(new Random(6), 4, 3, 32, 32))
+    val kinds = q.children.map(_.getClass.getSimpleName)
+    // 7 convolutions with 7 batch normalisations folded, the 4 ReLUs after them fused; the 3 after additions stay
+    assert(kinds.count(_ == "SpatialConvolution") == 7 && !kinds.contains("SpatialBatchNormalization"), kinds)
+    assert(q.children.collect { case c: QConv => c.activation }.count(_ == "relu") == 4)
+    assert(kinds.count(_ == "ReLU") == 3 && kinds.count(_ == "Identity") == 11, kinds)
+    assert(q.children.last.getClass.getSimpleName == "LogSoftMax")
+  }
+
+  for (k <- Seq(Dnn.JvmKernels, Dnn.DnnlKernels)) test(s"a quantized layer repacks its weights when they change (${k.name} kernels)") {
+    assume(k == Dnn.JvmKernels || Dnn.runtime.isRight, "oneDNN does not load on this platform")
+    Dnn.withKernels(k) {
+      val rng = new Random(7)
+      val (w1, w2, b) = (randn(rng, 6, 3, 3, 3), randn(rng, 6, 3, 3, 3), randn(rng, 6))
+      val conv = new QConv(3, 6, 3, 3, 1, 1, 1, 1, true, 0.02f, false, "relu").setFloatWeights(w1, b)
+      val x = randn(rng, 2, 3, 5, 5)
+      val first = conv.forward(x.clone()).toTensor.clone()
+      conv.setFloatWeights(w2, b)
+      val fresh = new QConv(3, 6, 3, 3, 1, 1, 1, 1, true, 0.02f, false, "relu").setFloatWeights(w2, b)
+      val want = fresh.forward(x.clone()).toTensor.clone()
+      assert(conv.forward(x.clone()).toTensor.almostEqual(want, 0, 0) && !first.almostEqual(want, 1e-3, 1e-3))
+      assert(want.toArray.forall(_ >= 0f), "the fused ReLU")
+      conv.bias.fill(-100f) // a buffer written directly is seen too
+      assert(conv.forward(x.clone()).toTensor.toArray.forall(_ == 0f))
+    }
   }
 
   test("a quantized model saves with I8 weights as format version 2 and loads to the same outputs") {
