@@ -6,6 +6,7 @@ input step measured on calibration data; they are for inference (no backward). T
 ``model.quantize(calibration_data)`` builds them from a trained float model.
 """
 from ember._args import as_bool, as_float, as_int
+from ember.nn.container import Sequential
 from ember.nn.module import Model
 
 
@@ -60,3 +61,12 @@ def _activation(value):
     if value not in ("", "relu", "tanh"):
         raise ValueError(f"activation must be '', 'relu' or 'tanh', got {value!r}")
     return value
+
+
+class Chain(Sequential):
+    """Two int8 convolutions in a row whose intermediate stays int8 on oneDNN (made by ``quantize``, e.g. for a
+    ResNet block's two convolutions): the first requantizes its result straight into the second's input layout.
+    On the JVM kernels it runs the two in turn, like :class:`ember.nn.layer.Sequential`.
+    """
+
+    _java_class = "ember.nn.quantized.Chain"

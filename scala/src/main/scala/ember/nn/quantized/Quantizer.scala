@@ -22,7 +22,9 @@ import ember.tensor.Tensor
  * b' = (b - mean) g / sqrt(var + eps) + beta), and a [[ReLU]] or [[Tanh]] that alone reads the result becomes
  * the int8 layer's activation (a oneDNN post-op); the folded layers are left in the model as [[Identity]], so
  * the structure keeps its shape (a Graph's wiring, child indices). The inputs the following layers see, and so
- * their calibration, do not change.
+ * their calibration, do not change. Then (step 5) an int8 convolution whose output, through identities only,
+ * alone feeds another becomes a [[Chain]] of the two (the second's place an Identity): on oneDNN the
+ * intermediate stays int8.
  */
 object Quantizer {
   private val log = LoggerFactory.getLogger(getClass)
@@ -48,6 +50,7 @@ object Quantizer {
       start += n
     }
     replaceProbes(root)
+    chainConvolutions(root)
     root.children.head
   }
 
@@ -88,6 +91,24 @@ object Quantizer {
         log.warn(s"quantize: ${p.layer.getName} saw no calibration data; it stays float32"); p.layer
       })
       case sub: Container => replaceProbes(sub)
+      case _ =>
+    }
+  }
+
+  /** Pairs consecutive int8 convolutions into [[Chain]]s (see the object's description). */
+  private def chainConvolutions(c: Container): Unit = c.children.indices.foreach { i =>
+    c.children(i) match {
+      case a: SpatialConvolution =>
+        var j = c.soleConsumer(i)
+        while (j >= 0 && c.children(j).getClass == classOf[Identity]) j = c.soleConsumer(j)
+        if (j >= 0) c.children(j) match {
+          case b: SpatialConvolution if b.nInputPlane == a.nOutputPlane =>
+            c.replaceChild(j, new Identity())
+            c.replaceChild(i, new Chain().add(a).add(b))
+          case _ =>
+        }
+      case _: Chain =>
+      case sub: Container => chainConvolutions(sub)
       case _ =>
     }
   }

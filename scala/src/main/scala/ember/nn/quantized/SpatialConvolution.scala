@@ -3,6 +3,7 @@ package ember.nn.quantized
 import ember.nn.LayerSupport
 import ember.tensor.{Conv2dShape, Int8Kernels, Tensor}
 import ember.tensor.dnn.{ConvSpec, Dnn, DnnInt8}
+import ember.tensor.dnn.DnnInt8.Int8Conv
 
 /**
  * Int8 2-d convolution for inference (BigDL's `nn.quantized.SpatialConvolution`), made by [[Quantizer]] from an
@@ -30,15 +31,16 @@ class SpatialConvolution(val nInputPlane: Int, val nOutputPlane: Int, val kernel
   private def name = "quantized.SpatialConvolution"
 
   /** The geometry, as [[ember.nn.SpatialConvolution]] computes it (same output sizes and padding). */
-  private def spec(x: Tensor): ConvSpec = {
-    val (h, w) = (x.size(2), x.size(3))
+  private def spec(x: Tensor): ConvSpec = spec(x.size(0), x.size(2), x.size(3))
+
+  private def spec(n: Int, h: Int, w: Int): ConvSpec = {
     val same = padW == -1
     val outH = if (same) (h + strideH - 1) / strideH else Conv2dShape.outSize(h, kernelH, strideH, padH)
     val outW = if (same) (w + strideW - 1) / strideW else Conv2dShape.outSize(w, kernelW, strideW, padW)
     val pH = if (same) math.max(0, (outH - 1) * strideH + kernelH - h) / 2 else padH
     val pW = if (same) math.max(0, (outW - 1) * strideW + kernelW - w) / 2 else padW
-    require(outH > 0 && outW > 0, s"$name: input of shape ${x.shapeString} is smaller than the ${kernelW}x$kernelH kernel")
-    ConvSpec(x.size(0), nInputPlane, h, w, nOutputPlane, outH, outW, kernelH, kernelW, strideH, strideW, pH, pW, bias = withBias)
+    require(outH > 0 && outW > 0, s"$name: input of shape [$n, $nInputPlane, $h, $w] is smaller than the ${kernelW}x$kernelH kernel")
+    ConvSpec(n, nInputPlane, h, w, nOutputPlane, outH, outW, kernelH, kernelW, strideH, strideW, pH, pW, bias = withBias)
   }
 
   override def updateOutput(input: Tensor): Tensor = {
@@ -46,7 +48,7 @@ class SpatialConvolution(val nInputPlane: Int, val nOutputPlane: Int, val kernel
     val s = spec(x)
     val out = outTensor.resize(s.n, nOutputPlane, s.outH, s.outW)
     val w = weights
-    if (Dnn.enabled && s.n > 0) DnnInt8.conv(s, x.contiguous(), w, inputStep, inputUnsigned, activation, out)
+    if (Dnn.enabled && s.n > 0) DnnInt8.conv(Int8Conv(s, w, inputStep, inputUnsigned, activation), x.contiguous(), out)
     else {
       val c = Conv2dShape(s.inC, s.inH, s.inW, s.outC, s.kH, s.kW, s.strideH, s.strideW, s.padH, s.padW, s.outH, s.outW)
       val (q, steps) = (quantizedInput(x), outputSteps(w))
@@ -56,6 +58,26 @@ class SpatialConvolution(val nInputPlane: Int, val nOutputPlane: Int, val kernel
     }
     if (input.dim == 3) output = out.view(nOutputPlane, s.outH, s.outW)
     outTensor
+  }
+
+  /**
+   * `next(this(input))` with the intermediate kept int8 on oneDNN (see [[Chain]]); None when it cannot be done so
+   * here (JVM kernels, an empty batch, a geometry oneDNN does not chain), and the caller runs the two in turn.
+   */
+  private[quantized] def forwardInto(input: Tensor, next: SpatialConvolution): Option[Tensor] = {
+    val x = LayerSupport.batch4d(name, input, nInputPlane)
+    val s = spec(x)
+    if (!Dnn.enabled || s.n == 0) return None
+    require(next.nInputPlane == nOutputPlane, s"$name: chained with a convolution of ${next.nInputPlane} input planes")
+    val s2 = next.spec(s.n, s.outH, s.outW)
+    val out = next.outTensor.resize(s.n, next.nOutputPlane, s2.outH, s2.outW)
+    val done = DnnInt8.chain(Int8Conv(s, weights, inputStep, inputUnsigned, activation),
+      Int8Conv(s2, next.weights, next.inputStep, next.inputUnsigned, next.activation), x.contiguous(), out)
+    if (!done) None
+    else {
+      if (input.dim == 3) next.output = out.view(next.nOutputPlane, s2.outH, s2.outW)
+      Some(next.output.toTensor)
+    }
   }
 
   override def config: Seq[(String, Any)] = Seq("nInputPlane" -> nInputPlane, "nOutputPlane" -> nOutputPlane,

@@ -30,10 +30,18 @@ import ember.tensor.{Int8Weights, Tensor}
  * the integers, padding included, stay the JVM kernels' exactly. With VNNI (and AMX) s8 inputs go as they are.
  */
 object DnnInt8 {
-  private final case class Key(conv: ConvSpec, rows: Int, k: Int, nOut: Int, bias: Boolean, unsigned: Boolean,
+  private[dnn] final case class Key(conv: ConvSpec, rows: Int, k: Int, nOut: Int, bias: Boolean, unsigned: Boolean,
       activation: String)
 
+  /** One int8 convolution of a batch: geometry, weights, input step and sign, fused activation. */
+  final case class Int8Conv(spec: ConvSpec, weights: Int8Weights, step: Float, unsigned: Boolean, activation: String) {
+    require(spec.groups == 1 && !spec.transposed, "DnnInt8: plain (ungrouped, not transposed) convolutions only")
+    private[dnn] def key: Key = Key(spec.copy(bias = weights.bias != null), 0, 0, spec.outC, weights.bias != null, unsigned, activation)
+  }
+
   private val plans = ThreadLocal.withInitial[java.util.HashMap[Key, Int8Plan]](() => new java.util.HashMap())
+  // two convolutions in a row: the second's plan and the first's, which writes into the second's input
+  private val chains = ThreadLocal.withInitial[java.util.HashMap[(Key, Key), Option[(Int8Plan, Int8Plan)]]](() => new java.util.HashMap())
 
   /** Whether oneDNN multiplies s8 inputs exactly here (VNNI or AMX); otherwise signed conv inputs are shifted. */
   lazy val exactSigned: Boolean = {
@@ -54,10 +62,32 @@ object DnnInt8 {
     plan(Key(null, rows, k, w.steps.length, w.bias != null, unsigned, activation)).run(x, w, step, out)
 
   /** out [n, outC, outH, outW] from a contiguous float batch x [n, inC, inH, inW] and weights [outC, inC, kH, kW]. */
-  def conv(s: ConvSpec, x: Tensor, w: Int8Weights, step: Float, unsigned: Boolean, activation: String, out: Tensor): Unit = {
-    require(s.groups == 1 && !s.transposed, "DnnInt8.conv: plain (ungrouped, not transposed) convolutions only")
-    val withBias = w.bias != null
-    plan(Key(s.copy(bias = withBias), 0, 0, s.outC, withBias, unsigned, activation)).run(x, w, step, out)
+  def conv(c: Int8Conv, x: Tensor, out: Tensor): Unit = plan(c.key).run(x, c.weights, c.step, out)
+
+  /**
+   * `b` applied to `a`'s output, which stays int8 in between: `a`'s primitive requantizes its result with `b`'s
+   * input step (oneDNN's destination scale, after the activation) straight into `b`'s input layout, so the
+   * intermediate never becomes float, never crosses to the JVM and is not reordered. Same integers as running
+   * them one after the other, up to float rounding of the requantization. False (nothing done) when this
+   * oneDNN cannot write `b`'s input from `a`, or `b` needs the shifted signed input (CPUs without VNNI).
+   */
+  def chain(a: Int8Conv, b: Int8Conv, x: Tensor, out: Tensor): Boolean = {
+    val m = chains.get()
+    val pair = (a.key, b.key)
+    var p = m.get(pair)
+    if (p == null) {
+      p = if (!b.unsigned && !exactSigned) None else {
+        val second = new Int8Plan(b.key.conv, 0, 0, b.key.nOut, b.key.bias, b.unsigned, b.activation)
+        try Some((new Int8Plan(a.key.conv, 0, 0, a.key.nOut, a.key.bias, a.unsigned, a.activation, second), second))
+        catch { case e: RuntimeException => Int8Plan.log.info(s"int8 convolutions not chained: ${e.getMessage}"); None }
+      }
+      m.put(pair, p)
+    }
+    p.foreach { case (first, second) =>
+      first.runInto(x, a.weights, a.step, b.step)
+      second.runLoaded(b.weights, b.step, out)
+    }
+    p.isDefined
   }
 
   /** A layer's packed weights: by primitive, the argument map; by weights layout, the reordered weights. */
@@ -84,9 +114,12 @@ object DnnInt8 {
   }
 }
 
-/** The primitive and buffers of one int8 convolution (`s` non-null) or inner product on one thread. */
+/**
+ * The primitive and buffers of one int8 convolution (`s` non-null) or inner product on one thread. With `into`,
+ * the output is not float: it is requantized into `into`'s input memory, in its layout and data type.
+ */
 private final class Int8Plan(s: ConvSpec, rows: Int, k: Int, nOut: Int, withBias: Boolean, unsigned: Boolean,
-    activation: String) {
+    activation: String, into: Int8Plan = null) {
   import DnnMemory.{args, longs, scratchpad}
 
   private val eng = Dnn.engine
@@ -107,6 +140,7 @@ private final class Int8Plan(s: ConvSpec, rows: Int, k: Int, nOut: Int, withBias
     a.set_scales_mask(api.DNNL_ARG_SRC, 0)
     a.set_scales_mask(api.DNNL_ARG_WEIGHTS, 1) // one step per output channel (dimension 0 of the weights)
     if (shifted) a.set_zero_points_mask(api.DNNL_ARG_SRC, 0)
+    if (into != null) a.set_scales_mask(api.DNNL_ARG_DST, 0) // the next layer's input step
     if (activation.nonEmpty) {
       val po = new post_ops()
       po.append_eltwise(if (activation == "relu") api.algorithm.eltwise_relu else api.algorithm.eltwise_tanh, 0f, 0f)
@@ -115,11 +149,12 @@ private final class Int8Plan(s: ConvSpec, rows: Int, k: Int, nOut: Int, withBias
     a
   }
   private val biasDesc = if (withBias) DnnMemory.desc(Seq(nOut), memory.format_tag.x) else new memory.desc()
+  private val dstDesc = if (into != null) into.srcDesc else md(dstDims, memory.data_type.f32, any)
   private val pd: primitive_desc =
     if (s != null) {
       val (padH, padW) = s.padEnd
       new convolution_forward.primitive_desc(eng, api.prop_kind.forward_inference, api.algorithm.convolution_direct,
-        md(srcDims, inType, any), md(wDims, memory.data_type.s8, any), biasDesc, md(dstDims, memory.data_type.f32, any),
+        md(srcDims, inType, any), md(wDims, memory.data_type.s8, any), biasDesc, dstDesc,
         longs(s.strideH, s.strideW), longs(s.dilationH - 1, s.dilationW - 1), longs(s.padH, s.padW), longs(padH, padW), attr, false)
     } else new inner_product_forward.primitive_desc(eng, api.prop_kind.forward_inference, md(srcDims, inType, any),
       md(wDims, memory.data_type.s8, any), biasDesc, md(dstDims, memory.data_type.f32, any), attr, false)
@@ -128,12 +163,19 @@ private final class Int8Plan(s: ConvSpec, rows: Int, k: Int, nOut: Int, withBias
     else new inner_product_forward(pd.asInstanceOf[inner_product_forward.primitive_desc])
 
   private val src = new QuantizingInput(DnnMemory.desc(srcDims, plainSrc), pd.src_desc(), shifted)
-  private val dst = new DnnMemory(DnnMemory.desc(dstDims, plainDst), pd.dst_desc())
+  private val dst = if (into != null) null else new DnnMemory(DnnMemory.desc(dstDims, plainDst), pd.dst_desc())
+  private val dstMem = if (into != null) into.srcMemory else dst.primMem
+  private lazy val dstScale = new memory(DnnMemory.desc(Seq(1), memory.format_tag.x), eng)
+  private lazy val dstScaleData = new FloatPointer(dstScale.get_data_handle()).capacity(1L)
   private val srcScale = new memory(DnnMemory.desc(Seq(1), memory.format_tag.x), eng)
   private val srcScaleData = new FloatPointer(srcScale.get_data_handle()).capacity(1L)
   private val zeroPoint = if (shifted) src.zeroPoint else null
   private val scratch = scratchpad(pd)
   private val wDesc = pd.weights_desc()
+
+  /** The input memory in the primitive's layout and type (what a chained plan before this one writes). */
+  def srcDesc: memory.desc = pd.src_desc()
+  def srcMemory: memory = src.primMem
 
   /** The argument map for these weights, packing them to this primitive's layout on first use. */
   private def argsFor(w: Int8Weights): IntMemoryMap = {
@@ -141,11 +183,12 @@ private final class Int8Plan(s: ConvSpec, rows: Int, k: Int, nOut: Int, withBias
     p.synchronized {
       var m = p.args.get(this)
       if (m == null) {
-        m = args(Seq(api.DNNL_ARG_SRC -> src.primMem, api.DNNL_ARG_WEIGHTS -> packed(p), api.DNNL_ARG_DST -> dst.primMem,
+        m = args(Seq(api.DNNL_ARG_SRC -> src.primMem, api.DNNL_ARG_WEIGHTS -> packed(p), api.DNNL_ARG_DST -> dstMem,
           scratch, (api.DNNL_ARG_ATTR_SCALES | api.DNNL_ARG_SRC) -> srcScale,
           (api.DNNL_ARG_ATTR_SCALES | api.DNNL_ARG_WEIGHTS) -> p.steps) ++
           (if (withBias) Seq(api.DNNL_ARG_BIAS -> p.bias) else Nil) ++
-          (if (shifted) Seq((api.DNNL_ARG_ATTR_ZERO_POINTS | api.DNNL_ARG_SRC) -> zeroPoint) else Nil): _*)
+          (if (shifted) Seq((api.DNNL_ARG_ATTR_ZERO_POINTS | api.DNNL_ARG_SRC) -> zeroPoint) else Nil) ++
+          (if (into != null) Seq((api.DNNL_ARG_ATTR_SCALES | api.DNNL_ARG_DST) -> dstScale) else Nil): _*)
         p.args.put(this, m)
       }
       m
@@ -169,13 +212,32 @@ private final class Int8Plan(s: ConvSpec, rows: Int, k: Int, nOut: Int, withBias
   }
 
   def run(x: Tensor, w: Int8Weights, step: Float, out: Tensor): Unit = {
+    src.load(strm, x.storage, x.offset, step)
+    runLoaded(w, step, out)
+  }
+
+  /** Runs on the input already in [[srcMemory]] (written by the plan chained before this one). */
+  def runLoaded(w: Int8Weights, step: Float, out: Tensor): Unit = {
     require(w.steps.length == nOut, s"DnnInt8: ${w.steps.length} weight steps for $nOut outputs")
     val execArgs = argsFor(w)
-    src.load(strm, x.storage, x.offset, step)
     srcScaleData.position(0).put(step)
     prim.execute(strm, execArgs)
     dst.store(strm, out.storage, out.offset)
   }
+
+  /** Runs a plan built with `into`: the result, requantized with `nextStep`, lands in `into`'s input memory. */
+  def runInto(x: Tensor, w: Int8Weights, step: Float, nextStep: Float): Unit = {
+    require(w.steps.length == nOut, s"DnnInt8: ${w.steps.length} weight steps for $nOut outputs")
+    val execArgs = argsFor(w)
+    src.load(strm, x.storage, x.offset, step)
+    srcScaleData.position(0).put(step)
+    dstScaleData.position(0).put(nextStep)
+    prim.execute(strm, execArgs)
+  }
+}
+
+private object Int8Plan {
+  val log: org.slf4j.Logger = org.slf4j.LoggerFactory.getLogger(classOf[Int8Plan])
 }
 
 /**
