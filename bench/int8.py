@@ -9,18 +9,17 @@ data set ships in a PyPI package, so this is ResNet-20 on digits, not on natural
 `ember.examples.QuantizeBench` (spark-submit, default 2g heap, one replica per core x 1 thread); float32 and int8
 alternate for `--rounds` rounds and each keeps its best.
 
-Usage: .venv/bin/python bench/int8.py [--lenet-epochs 10] [--resnet-epochs 3] [--rounds 3] [--skip-resnet]
+Usage: .venv/bin/python bench/int8.py [--lenet-epochs 10] [--resnet-epochs 3] [--rounds 3] [--skip-resnet] [--layers]
 """
 import argparse
 import gzip
 import importlib.util
 import os
+import subprocess
 import sys
 import tempfile
 
 import numpy as np
-
-from lstm_classifier import measured  # one child process: RESULT lines and peak RSS
 
 
 def digits():
@@ -33,6 +32,16 @@ def digits():
     rows = rows[np.random.RandomState(0).permutation(len(rows))]
     x = ((rows[:, :784] / 255.0 - 0.1307) / 0.3081).astype(np.float32).reshape(-1, 1, 28, 28)
     return x, rows[:, 784].astype(np.float32)
+
+
+def run(cmd, env):
+    """(RESULT name -> value, LAYER lines) of one QuantizeBench process."""
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"benchmark failed: {' '.join(cmd)}\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}")
+    lines = proc.stdout.splitlines()
+    results = dict(line.split(" ", 2)[1:] for line in lines if line.startswith("RESULT "))
+    return results, [line[len("LAYER "):] for line in lines if line.startswith("LAYER ")]
 
 
 def write(dir_, x, y, n_train):
@@ -49,6 +58,7 @@ def main():
     p.add_argument("--batch", type=int, default=128)
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--skip-resnet", action="store_true")
+    p.add_argument("--layers", action="store_true", help="also print the CPU ms of each layer, float32 and int8")
     args = p.parse_args()
     import ember
     from pyspark.find_spark_home import _find_spark_home
@@ -70,13 +80,20 @@ def main():
             cmd = [os.path.join(_find_spark_home(), "bin", "spark-submit"), "--master", "local[*]", "--driver-memory",
                    "2g", "--conf", "spark.ui.enabled=false", "--class", "ember.examples.QuantizeBench", ember.jar_path(),
                    name, d, str(epochs), str(args.batch), str(args.rounds)]
-            r, _ = measured(cmd, env)
+            r, layers = run(cmd, env)
         f = {k: float(v) for k, v in r.items()}
         print(f"{title:<32} {epochs:>6} {f['accuracy_fp32']:>8.2f}% {f['accuracy_int8']:>8.2f}% "
               f"{f['accuracy_fp32'] - f['accuracy_int8']:>6.2f}  {f['predict_fp32']:>8.0f} {f['predict_int8']:>8.0f} "
               f"{f['predict_int8'] / f['predict_fp32']:>5.2f}x  {f['predict_fp32_per_cpu_s']:>10.0f} "
               f"{f['predict_int8_per_cpu_s']:>10.0f} {f['predict_int8_per_cpu_s'] / f['predict_fp32_per_cpu_s']:>5.2f}x",
               flush=True)
+        if args.layers:
+            for precision in ("fp32", "int8"):
+                rows = [line.split(None, 1)[1] for line in layers if line.startswith(precision + " ")]
+                total = sum(float(row.split()[0]) for row in rows)
+                print(f"  {title} {precision}: CPU ms per batch of {args.batch} by layer (one thread), total {total:.2f}")
+                for row in rows:
+                    print(f"    {row}")
 
 
 if __name__ == "__main__":

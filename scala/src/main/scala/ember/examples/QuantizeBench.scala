@@ -14,7 +14,8 @@ import ember.tensor.{RandomGenerator, Tensor}
  * The JVM side of `bench/int8.py`: trains LeNet-5 or ResNet-20 on real digits written by the Python side, then
  * compares the float32 model with its int8 copy (`Module.quantize`, calibrated on training samples): top-1
  * accuracy on the held-out digits and inference throughput (evaluation mode, one copy per replica as in
- * [[ResNetBench.predict]], 40 batches of `batch` held-out samples after 10 per replica of warm-up), the two alternating for `rounds` rounds with the best of each kept.
+ * [[ResNetBench.predict]], 40 batches of `batch` held-out samples, or more until two CPU seconds, after 10 per
+ * replica of warm-up), the two alternating for `rounds` rounds with the best of each kept.
  * {{{
  *   spark-submit --class ember.examples.QuantizeBench ember.jar <lenet5|resnet20> <data dir> <epochs> <batch> <rounds>
  * }}}
@@ -42,7 +43,8 @@ object QuantizeBench {
     correct.toDouble / y.length
   }
 
-  /** Inference throughput of evaluation-mode copies of `model`, one per replica, over `batches` batches of `x`. */
+  /** Inference throughput of evaluation-mode copies of `model`, one per replica, over `batches` batches of `x`
+   * (repeated until the process has used at least two CPU seconds, so the CPU-time figure is not a few ticks). */
   def throughput(model: Module, x: Tensor, batch: Int, batches: Int): Benchmarks.Throughput = {
     val replicas = Engine.modelReplicas
     val copies = Seq.fill(replicas)(model.cloneModule().evaluate())
@@ -53,29 +55,15 @@ object QuantizeBench {
     })
     runAll(10 * replicas) // warm-up: JIT compilation of the layers' loops, oneDNN's primitives
     val (t, cpu) = (System.nanoTime(), Benchmarks.processCpuSeconds())
-    runAll(batches)
-    val n = batches.toDouble * batch
+    var runs = 0
+    while (runs == 0 || Benchmarks.processCpuSeconds() - cpu < 2.0) { runAll(batches); runs += 1 }
+    val n = runs.toDouble * batches * batch
     Benchmarks.Throughput(n / ((System.nanoTime() - t) / 1e9), n / (Benchmarks.processCpuSeconds() - cpu))
   }
 
-  /** CPU milliseconds per batch of each child of a Sequential model, on this thread (where the time goes). */
-  def layerMillis(model: Module, x: Tensor, batch: Int, batches: Int): Seq[(String, Double)] = model match {
-    case s: ember.nn.Sequential =>
-      val bean = java.lang.management.ManagementFactory.getThreadMXBean
-      val input = x.narrow(0, 0, batch).contiguous()
-      val kids = s.children
-      val total = new Array[Long](kids.length)
-      for (b <- 0 until 5 + batches) {
-        var a: ember.tensor.Activity = input
-        for ((m, i) <- kids.zipWithIndex) {
-          val t = bean.getCurrentThreadCpuTime
-          a = m.forward(a)
-          if (b >= 5) total(i) += bean.getCurrentThreadCpuTime - t
-        }
-      }
-      kids.zip(total).map { case (m, ns) => m.toString.takeWhile(_ != '\n').take(60) -> ns / 1e6 / batches }
-    case _ => Nil
-  }
+  /** CPU milliseconds per batch of each layer of `model`, on this thread (where the time goes; see LayerTimes). */
+  def layerMillis(model: Module, x: Tensor, batch: Int, batches: Int): Seq[(String, Double)] =
+    ember.nn.LayerTimes.forward(model, x.narrow(0, 0, batch).contiguous(), 5, batches)
 
   def main(args: Array[String]): Unit = args match {
     case Array(name, dir, epochs, batch, rounds) =>
