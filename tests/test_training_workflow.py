@@ -85,6 +85,26 @@ def test_new_training_data_keeps_the_optim_method_state(sc, rng):
         opt.set_traindata((x, y), batch_size=8)
 
 
+def test_new_distributed_training_data_is_what_the_next_run_trains_on(sc, rng):
+    # all-zero features give a bias-free linear model zero gradients: if the second run still read the first
+    # data (the DistriOptimizer's cached partitions), its weights would move
+    from ember.nn.criterion import MSECriterion
+
+    x = rng.rand(64, 4).astype(np.float32)
+    y = x @ np.array([[1.0], [-2.0], [0.5], [3.0]], np.float32)
+    model = Sequential().add(Linear(4, 1, with_bias=False))
+    opt = Optimizer(model=model, training_rdd=sc.parallelize(list(zip(x, y)), 2), criterion=MSECriterion(),
+                    optim_method=SGD(learningrate=0.1), end_trigger=MaxEpoch(1), batch_size=16)
+    before = model.get_weights()[0].copy()
+    opt.optimize(progress=False)
+    after_first = model.get_weights()[0].copy()
+    assert np.abs(after_first - before).max() > 1e-3
+    zeros = sc.parallelize([(np.zeros(4, np.float32), t) for t in y], 2)
+    opt.set_traindata(zeros).set_end_when(MaxEpoch(2))
+    opt.optimize(progress=False)
+    np.testing.assert_array_equal(model.get_weights()[0], after_first)
+
+
 def test_parameters_with_gradients(sc, rng):
     x = rng.rand(5, 4).astype(np.float32)
     g = rng.rand(5, 3).astype(np.float32)

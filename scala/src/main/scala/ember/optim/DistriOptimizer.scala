@@ -157,8 +157,14 @@ class DistriOptimizer(model: Module, initialData: RDD[Sample], criterion: Criter
   /**
    * Replaces the training data for the next `optimize()` call (BigDL's `setTrainData`), e.g. fresh negative
    * samples each epoch; the optim method keeps its state and the position (epoch, iteration) goes on.
+   * The cached partitions of the previous data are released, so the next run reads the new data.
    */
-  def setTrainData(newData: RDD[Sample]): this.type = { require(newData != null, "setTrainData: data must not be null"); data = newData; this }
+  def setTrainData(newData: RDD[Sample]): this.type = {
+    require(newData != null, "setTrainData: data must not be null")
+    unpersist()
+    data = newData
+    this
+  }
 
   private var codec: WireCodec = NoCompression
   private var syncTimeoutMs = 600000L
