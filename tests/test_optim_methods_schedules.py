@@ -8,7 +8,7 @@ from ember.nn.criterion import MSECriterion
 from ember.nn.layer import Identity, Linear, Sequential
 from ember.optim.optimizer import (LBFGS, MAE, NDCG, SGD, Adadelta, Adamax, Default, EpochStep, Exponential, Ftrl,
                                    HitRatio, MaxIteration, MultiStep, NaturalExp, Optimizer, Plateau, Poly,
-                                   PrecisionRecallAUC, SequentialSchedule, Step, TrainSummary, Warmup)
+                                   PrecisionRecallAUC, ROCAUC, SequentialSchedule, Step, TrainSummary, Warmup)
 
 
 def _problem(rng, n=32, d=4):
@@ -129,3 +129,16 @@ def test_validation_methods_match_hand_computations(sc):
     assert mae.result == pytest.approx(np.mean(np.abs(x - y).mean(1)))
     with pytest.raises(ValueError, match="not whole groups of negNum \\+ 1 = 4"):
         model.evaluate(scores, target, 6, [HitRatio(k=2, neg_num=3)])
+
+
+def test_roc_auc_matches_scikit_learn_on_tied_scores_across_batches(sc, rng):
+    from sklearn.metrics import roc_auc_score
+
+    scores = (rng.randint(0, 15, 300) / 15.0).astype(np.float32)  # many ties
+    labels = (rng.rand(300) < 0.2).astype(np.float32)
+    log_probs = np.log(np.stack([1 - scores * 0.98, scores * 0.98 + 0.01], 1)).astype(np.float32)
+    roc, pr = Identity().evaluate(log_probs, labels, 64, [ROCAUC(), PrecisionRecallAUC()])  # 5 batches merged
+    assert roc.result == pytest.approx(roc_auc_score(labels, scores), abs=1e-6) and roc.total_num == 300
+    assert roc.method == "ROCAUC" and 0 < pr.result < 1
+    with pytest.raises(ValueError, match="ROCAUC: label 2.0 of sample 0 is not 0 or 1"):
+        Identity().evaluate(scores, np.array([2] + [0] * 299, np.float32), 64, [ROCAUC()])

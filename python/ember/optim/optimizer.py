@@ -28,8 +28,8 @@ from ember.optim.trigger import (EarlyStopping, EveryEpoch, MaxEpoch, MaxIterati
                                  Trigger, TriggerAnd, TriggerOr)
 from ember.optim.schedule import (Default, EpochStep, Exponential, LearningRateSchedule, MultiStep, NaturalExp, Plateau,
                                   Poly, SequentialSchedule, Step, Warmup)
-from ember.optim.validation import (MAE, NDCG, HitRatio, Loss, PrecisionRecallAUC, Top1Accuracy, Top5Accuracy,
-                                    ValidationMethod, ValidationResult, methods_array)
+from ember.optim.validation import (MAE, NDCG, ROCAUC, HitRatio, Loss, PrecisionRecallAUC, Top1Accuracy,
+                                    Top5Accuracy, ValidationMethod, ValidationResult, methods_array)
 from ember.optim.validation_detection import MeanAveragePrecision
 
 __all__ = [
@@ -40,7 +40,7 @@ __all__ = [
     "ValidationSummary", "Regularizer", "L1Regularizer", "L2Regularizer", "L1L2Regularizer", "Adadelta", "Adamax",
     "Ftrl", "LBFGS", "LearningRateSchedule", "Default", "Poly", "Step", "MultiStep", "EpochStep", "Exponential",
     "NaturalExp", "Plateau", "Warmup", "SequentialSchedule", "MAE", "HitRatio", "NDCG", "PrecisionRecallAUC",
-    "MeanAveragePrecision",
+    "ROCAUC", "MeanAveragePrecision",
 ]
 
 

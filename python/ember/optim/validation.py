@@ -1,5 +1,5 @@
 """Validation methods (:class:`Top1Accuracy`, :class:`Top5Accuracy`, :class:`Loss`, :class:`MAE`,
-:class:`HitRatio`, :class:`NDCG`, :class:`PrecisionRecallAUC`) and their results."""
+:class:`HitRatio`, :class:`NDCG`, :class:`PrecisionRecallAUC`, :class:`ROCAUC`) and their results."""
 from ember._args import as_int
 from ember._java import JavaValue, call_method, call_static, java_array
 from ember.data.dataset import LocalDataSet
@@ -115,6 +115,25 @@ class PrecisionRecallAUC(ValidationMethod):
     """
 
     _java_class = "ember.optim.PrecisionRecallAUC"
+
+    def __init__(self):
+        super().__init__(None)
+
+
+class ROCAUC(ValidationMethod):
+    """Area under the ROC curve of a binary classifier (output: positive-class score, or two columns;
+    target: 0/1), as Spark's ``BinaryClassificationMetrics.areaUnderROC``: the probability that a random
+    positive scores above a random negative, ties counting one half.
+
+    Examples:
+        >>> import numpy as np
+        >>> from ember.nn.layer import Identity
+        >>> scores, labels = np.array([0.9, 0.8, 0.7, 0.6], np.float32), np.array([1, 0, 1, 0], np.float32)
+        >>> Identity().evaluate(scores, labels, 4, [ROCAUC()])[0].result
+        0.75
+    """
+
+    _java_class = "ember.optim.ROCAUC"
 
     def __init__(self):
         super().__init__(None)

@@ -60,8 +60,30 @@ class ValidationMetricsSuite extends AnyFunSuite {
     assert(intercept[IllegalArgumentException](auc(Tensor(2), Tensor.fromArray(Array(2f, 0f), 2))).getMessage.contains("label 2.0 of sample 0 is not 0 or 1"))
   }
 
+  test("ROCAUC: trapezoids over (false-positive rate, true-positive rate), equal to the pairwise ranking count") {
+    val auc = new ROCAUC()
+    // positives 0.9, 0.7; negatives 0.8, 0.6: pairs won 0.9>0.8, 0.9>0.6, 0.7>0.6, lost 0.7<0.8 -> 3/4
+    val r = auc(Tensor.fromArray(Array(0.9f, 0.8f, 0.7f, 0.6f), 4), Tensor.fromArray(Array(1f, 0f, 1f, 0f), 4))
+    assert(near(r.score, 0.75) && r.count == 4 && auc.name == "ROCAUC")
+    val merged = auc(Tensor.fromArray(Array(0.7f, 0.9f), 2, 1), Tensor.fromArray(Array(1f, 1f), 2)) +
+      auc(Tensor.fromArray(Array(0.8f, 0.6f), 2, 1), Tensor.fromArray(Array(0f, 0f), 2))
+    assert(near(merged.score, 0.75) && merged.count == 4)
+    val twoClass = auc(Tensor.fromArray(Array(0.1f, 0.9f, 0.2f, 0.8f, 0.3f, 0.7f, 0.4f, 0.6f), 4, 2), Tensor.fromArray(Array(1f, 0f, 1f, 0f), 4))
+    assert(near(twoClass.score, 0.75))
+    // ties count one half; random scores against the brute-force pairwise count
+    assert(near(auc(Tensor.fromArray(Array(0.5f, 0.5f), 2), Tensor.fromArray(Array(1f, 0f), 2)).score, 0.5))
+    val rng = new scala.util.Random(3)
+    val s = Array.fill(200)((rng.nextInt(20) / 20.0).toFloat)
+    val y = Array.fill(200)(if (rng.nextDouble() < 0.3) 1f else 0f)
+    val (pos, neg) = (s.indices.filter(y(_) == 1f).map(s), s.indices.filter(y(_) == 0f).map(s))
+    val pairs = (for (p <- pos; n <- neg) yield if (p > n) 1.0 else if (p == n) 0.5 else 0.0).sum / (pos.length * neg.length)
+    assert(math.abs(auc(Tensor.fromArray(s, 200), Tensor.fromArray(y, 200)).score - pairs) < 1e-5)
+    assert(auc(Tensor.fromArray(Array(0.5f, 0.2f), 2), Tensor.fromArray(Array(1f, 1f), 2)).score.isNaN)
+    assert(intercept[IllegalArgumentException](auc(Tensor(2), Tensor.fromArray(Array(2f, 0f), 2))).getMessage.contains("ROCAUC: label 2.0 of sample 0 is not 0 or 1"))
+  }
+
   test("the new methods are Serializable") {
-    for (m <- Seq(new MAE(), new HitRatio(5, 3), new NDCG(5, 3), new PrecisionRecallAUC())) {
+    for (m <- Seq(new MAE(), new HitRatio(5, 3), new NDCG(5, 3), new PrecisionRecallAUC(), new ROCAUC())) {
       val bytes = new java.io.ByteArrayOutputStream()
       new java.io.ObjectOutputStream(bytes).writeObject(m)
       val back = new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray)).readObject().asInstanceOf[ValidationMethod]
