@@ -14,16 +14,15 @@ prior (no box regression).
 
 Run: ``python examples/object_detection.py`` (or ``spark-submit --jars <ember.jar> examples/object_detection.py``).
 """
-import argparse
 import time
 
 import numpy as np
-from pyspark import SparkConf
 
 from ember.nn.criterion import MultiBoxCriterion
 from ember.nn.layer import (ConcatTable, DetectionOutput, Identity, ReLU, Reshape, Sequential, SpatialConvolution,
                             SpatialMaxPooling, Transpose)
 from ember.optim.optimizer import Adam, EveryEpoch, Loss, MaxEpoch, MeanAveragePrecision, Optimizer
+from ember.util.application import application_parser, check_floor, start_spark
 from ember.util.common import init_engine
 
 SIZE, MAX_OBJECTS, CLASSES = 32, 3, ("square", "disc", "triangle")
@@ -110,14 +109,6 @@ def prior_layout():
     return [FEATURE_MAP], list(PRIOR_SIZES), list(RATIOS)
 
 
-def start_spark(master):
-    """A SparkContext with Ember's jar; Spark's console progress bar and warnings off (they would break up
-    Ember's own progress lines)."""
-    sc = init_engine(master=master, conf=SparkConf().set("spark.ui.showConsoleProgress", "false"))
-    sc.setLogLevel("ERROR")
-    return sc
-
-
 def run(args, sc=None):
     """Generates, trains, detects and returns the figures as a dict."""
     sc = sc or start_spark(args.master)
@@ -155,25 +146,17 @@ def run(args, sc=None):
 
 
 def parser():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = application_parser(__doc__, epochs=10, batch_size=32, learning_rate=3e-3)
     p.add_argument("--train", type=int, default=6000, help="training images")
     p.add_argument("--test", type=int, default=500, help="held-out images")
-    p.add_argument("--epochs", type=int, default=10)
-    p.add_argument("--batch-size", type=int, default=32)
-    p.add_argument("--learning-rate", type=float, default=3e-3)
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--master", default=None, help="Spark master (default local[*])")
     p.add_argument("--min-map", type=float, default=0.8, help="exit with an error below this")
-    p.add_argument("--no-progress", dest="progress", action="store_false")
     return p
 
 
 def main():
     args = parser().parse_args()
     result = run(args)
-    if result["map"] < args.min_map or result["map"] <= result["baseline"]:
-        raise SystemExit(f"FAILED: mAP {result['map']:.4f} below {args.min_map} or not above the baseline "
-                         f"{result['baseline']:.4f}")
+    check_floor("mAP@0.5", result["map"], args.min_map, result["baseline"])
 
 
 if __name__ == "__main__":

