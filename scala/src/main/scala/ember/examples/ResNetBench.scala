@@ -4,7 +4,7 @@ import java.lang.management.ManagementFactory
 
 import ember.data.LocalDataSet
 import ember.models.ResNet
-import ember.nn.{ClassNLLCriterion, Module}
+import ember.nn.{ClassNLLCriterion, LayerTimes, Module}
 import ember.optim.{LocalOptimizer, MaxIteration, SGD}
 import ember.parallel.Engine
 import ember.tensor.{RandomGenerator, Tensor}
@@ -71,7 +71,52 @@ object ResNetBench {
     ManagementFactory.getMemoryMXBean.getHeapMemoryUsage.getUsed / 1048576.0
   }
 
-  def main(args: Array[String]): Unit = args.map(_.toInt) match {
+  /**
+   * Thread-CPU milliseconds of each layer of one ResNet-20 training step (forward, loss, backward with
+   * parameter gradients, no input gradient for the image: as the optimizers train) on the calling thread, the
+   * mean over `steps` steps after `warmup`: one line per layer, then per layer class, then the whole step.
+   * Run with one native thread (OMP_NUM_THREADS=1); bench/torch_resnet20_layers.py is PyTorch's side.
+   */
+  def layers(batch: Int, warmup: Int, steps: Int): Unit = {
+    RandomGenerator.setSeed(0L)
+    val model = ResNet(10, 20)
+    val timed = LayerTimes.instrument(model)
+    model.training().setPropagateBack(false)
+    val rng = new java.util.Random(0)
+    val x = Tensor(batch, 3, 32, 32).apply1(_ => rng.nextGaussian().toFloat)
+    val y = Tensor(batch).apply1(_ => rng.nextInt(10).toFloat)
+    val crit = new ClassNLLCriterion()
+    val cpu = java.lang.management.ManagementFactory.getThreadMXBean
+    def step(): Unit = {
+      val o = model.forward(x)
+      crit.forward(o, y)
+      model.zeroGradParameters()
+      model.backward(x, crit.backward(o, y))
+    }
+    (0 until warmup).foreach(_ => step())
+    timed.foreach(_.clearTimes())
+    val t0 = cpu.getCurrentThreadCpuTime
+    (0 until steps).foreach(_ => step())
+    val whole = (cpu.getCurrentThreadCpuTime - t0) / 1e6 / steps
+    def ms(n: Long): Double = n / 1e6 / steps
+    println(s"ResNet-20 training step, batch $batch, thread CPU ms, mean of $steps steps after $warmup; kernels ${ember.tensor.dnn.Dnn.kernelsName}")
+    for ((t, i) <- timed.zipWithIndex)
+      println(f"LAYER $i%2d ${t.getName}%-24s ${t.layer.getClass.getSimpleName}%-26s ${ms(t.nanos)}%8.2f ${ms(t.backwardNanos)}%8.2f")
+    for ((cls, ts) <- timed.groupBy(_.layer.getClass.getSimpleName).toSeq.sortBy(-_._2.map(t => t.nanos + t.backwardNanos).sum)) {
+      val (f, b) = (ms(ts.map(_.nanos).sum), ms(ts.map(_.backwardNanos).sum))
+      println(f"RESULT class_${cls} ${ts.size}%d $f%.2f $b%.2f ${f + b}%.2f")
+    }
+    val layersTotal = ms(timed.map(t => t.nanos + t.backwardNanos).sum)
+    println(f"RESULT layers_total $layersTotal%.2f")
+    println(f"RESULT step_total $whole%.2f")
+  }
+
+  def main(args: Array[String]): Unit = args.toList match {
+    case "layers" :: batch :: warmup :: steps :: Nil => layers(batch.toInt, warmup.toInt, steps.toInt)
+    case _ => mainBench(args.map(_.toInt))
+  }
+
+  private def mainBench(args: Array[Int]): Unit = args match {
     case Array(samples, batch, warmup) =>
       val s = Setting(samples, batch, warmup)
       val (tr, model) = train(s)
@@ -84,6 +129,6 @@ object ResNetBench {
       println(f"RESULT resnet20_predict_per_cpu_s ${inf.samplesPerCpuSecond}%.1f")
       println(f"RESULT live_heap_mb $live%.0f")
       println(f"RESULT max_heap_mb ${Runtime.getRuntime.maxMemory / 1048576.0}%.0f")
-    case _ => throw new IllegalArgumentException("usage: ResNetBench <samples> <batch> <warmup>")
+    case _ => throw new IllegalArgumentException("usage: ResNetBench <samples> <batch> <warmup> | layers <batch> <warmup> <steps>")
   }
 }

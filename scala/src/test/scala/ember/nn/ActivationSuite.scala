@@ -78,6 +78,30 @@ class ActivationSuite extends AnyFunSuite {
     }
   }
 
+  test("ReLU's backward without NaN (the vectorised loop): the gradient where y > 0, +0 elsewhere, offset views too") {
+    val rng = new Random(3)
+    val xs = Array.tabulate(203)(i => if (i % 7 == 0) 0f else if (i % 11 == 0) Float.MinPositiveValue else rng.nextGaussian().toFloat)
+    xs(5) = Float.PositiveInfinity
+    val gs = Array.tabulate(xs.length)(_ => rng.nextGaussian().toFloat)
+    def expected(y: Array[Float]): Seq[Float] = y.indices.map(i => if (y(i) > 0f) gs(i) else 0f)
+    for (ip <- Seq(false, true); offset <- Seq(0, 3)) {
+      val relu = new ReLU(ip)
+      val x = Tensor.fromArray(Array.fill(offset)(1f) ++ xs, offset + xs.length).narrow(0, offset, xs.length)
+      val y = relu.forward(x).toTensor.toArray
+      val gi = relu.backward(x, Tensor.fromArray(gs.clone(), gs.length)).toTensor.toArray
+      assert(gi.toSeq == expected(y), s"ip=$ip offset=$offset")
+      assert(gi.forall(v => java.lang.Float.floatToRawIntBits(v) != 0x80000000), s"ip=$ip offset=$offset: a -0 in the gradient")
+    }
+  }
+
+  test("ReLU's backward: an infinite or NaN gradient at y = 0 gives 0, as the integer mask did") {
+    val x = Tensor.fromArray(Array(-1f, 0f, 2f, -3f), 4)
+    val relu = new ReLU()
+    relu.forward(x)
+    val gi = relu.backward(x, Tensor.fromArray(Array(Float.PositiveInfinity, Float.NaN, 5f, Float.NegativeInfinity), 4)).toArray
+    assert(gi.toSeq == Seq(0f, 0f, 5f, 0f))
+  }
+
   test("NaN passes through ReLU, ReLU6 and Threshold (in place too), as in PyTorch") {
     def x = Tensor.fromArray(Array(Float.NaN, -1f, 0.5f, 7f), 4)
     for (m <- Seq(new ReLU(), new ReLU(true), new ReLU6(), new ReLU6(true), new Threshold(0.1, 0.0), new Threshold(0.1, -1.0, true))) {

@@ -3,7 +3,7 @@ package ember.nn
 import java.util.Random
 
 import ember.tensor.{RandomGenerator, Tensor}
-import ember.tensor.dnn.Dnn
+import ember.tensor.dnn.{Dnn, DnnBatchNorm}
 import org.scalatest.funsuite.AnyFunSuite
 
 /**
@@ -17,12 +17,14 @@ class DnnKernelsSuite extends AnyFunSuite {
   private def randn(rng: Random, shape: Int*): Tensor = { val t = Tensor(shape: _*); t.apply1(_ => rng.nextGaussian().toFloat); t }
 
   /** (output, gradInput, parameter gradients) of one forward + backward with the given kernels. */
-  private def run(k: Dnn.Kernels, m: Module, x: Tensor, g: Tensor): (Tensor, Tensor, Seq[Tensor]) = Dnn.withKernels(k) {
-    m.zeroGradParameters()
-    val y = m.forward(x.clone()).toTensor.clone()
-    val gi = m.backward(x.clone(), g.clone()).toTensor.clone()
-    (y, gi, m.namedParameters.map(_._2.grad.clone()))
-  }
+  // batch norm's oneDNN kernel is off in the layers by default (DnnBatchNorm.inLayers); here it is on
+  private def run(k: Dnn.Kernels, m: Module, x: Tensor, g: Tensor): (Tensor, Tensor, Seq[Tensor]) =
+    Dnn.withKernels(k)(DnnBatchNorm.withInLayers(true) {
+      m.zeroGradParameters()
+      val y = m.forward(x.clone()).toTensor.clone()
+      val gi = m.backward(x.clone(), g.clone()).toTensor.clone()
+      (y, gi, m.namedParameters.map(_._2.grad.clone()))
+    })
 
   private def compare(name: String, m: => Module, inShape: Seq[Int], train: Boolean = true): Unit = test(s"$name: oneDNN = JVM kernels") {
     assume(Dnn.runtime.isRight, "oneDNN does not load on this platform")
@@ -63,7 +65,7 @@ class DnnKernelsSuite extends AnyFunSuite {
     val x = randn(new Random(9), 8, 3, 4, 4)
     val stats = Seq(Dnn.JvmKernels, Dnn.DnnlKernels).map { k =>
       val bn = new SpatialBatchNormalization(3)
-      Dnn.withKernels(k) { bn.forward(x.clone()); bn.forward(x.clone()) }
+      Dnn.withKernels(k)(DnnBatchNorm.withInLayers(true) { bn.forward(x.clone()); bn.forward(x.clone()) })
       (bn.runningMean.clone(), bn.runningVar.clone())
     }
     assert(stats(1)._1.almostEqual(stats(0)._1, 1e-6, 1e-5))

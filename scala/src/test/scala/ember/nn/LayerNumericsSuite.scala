@@ -164,6 +164,24 @@ class LayerNumericsSuite extends AnyFunSuite {
     }
   }
 
+  test("batch norm's backward (one kernel pass) = updateGradInput + accGradParameters; frozen: no parameter gradients") {
+    val rng = new Random(5)
+    val x = Tensor(6, 3, 4, 5).apply1(_ => rng.nextGaussian().toFloat)
+    val g = Tensor(6, 3, 4, 5).apply1(_ => rng.nextGaussian().toFloat)
+    def fresh(): SpatialBatchNormalization = {
+      val bn = new SpatialBatchNormalization(3); bn.weight.copy(Tensor.fromArray(Array(0.5f, 1.5f, -2f), 3)); bn.forward(x); bn
+    }
+    val (a, b) = (fresh(), fresh())
+    val gi = a.backward(x, g).clone()
+    val gi2 = b.updateGradInput(x, g).clone()
+    b.accGradParameters(x, g)
+    assert(gi.almostEqual(gi2, 0, 0) && a.gradWeight.almostEqual(b.gradWeight, 0, 0) && a.gradBias.almostEqual(b.gradBias, 0, 0))
+    assert(a.gradWeight.toArray.exists(_ != 0f))
+    val c = fresh().freeze()
+    assert(c.backward(x, g).almostEqual(gi, 0, 0))
+    assert(c.gradWeight.toArray.forall(_ == 0f) && c.gradBias.toArray.forall(_ == 0f))
+  }
+
   test("BatchNormalization refuses to train on a batch of one (no variance)") {
     val e = intercept[IllegalArgumentException](new BatchNormalization(3).forward(Tensor(1, 3)))
     assert(e.getMessage.contains("more than one value per channel"))

@@ -12,8 +12,24 @@ import ember.tensor.{BatchNorm, Tensor}
  * variance; evaluation uses the running statistics (oneDNN's `use_global_stats`). The forward pass saves the
  * mean and 1/sqrt(var + eps) like the JVM kernel, so that either kernel set can run the backward pass.
  * Primitives and buffers are built once per (shape, eps, affine, training) and thread.
+ *
+ * Not used by the layers unless [[inLayers]] (`EMBER_DNN_BATCHNORM=1`): on NCHW data in JVM arrays oneDNN can
+ * only run its plain-layout (ncsp) batch norm, between a copy in and a copy out of every tensor, and that lost
+ * to the JVM loops once those vectorise: ResNet-20's 128x16x32x32 batch norm, forward + backward, 18 ms here
+ * against 12 ms on the JVM (Xeon, thread CPU time, bench/NOTES.md). It pays once the data stays in oneDNN's
+ * blocked layouts between layers; until then the JVM kernel serves both kernel sets.
  */
 object DnnBatchNorm {
+  /** Whether [[ember.nn.SpatialBatchNormalization]] and [[ember.nn.BatchNormalization]] run here when oneDNN is on. */
+  @volatile var inLayers: Boolean = sys.env.get("EMBER_DNN_BATCHNORM").exists(_.trim == "1")
+
+  /** Runs `body` with [[inLayers]] set to `on`, restoring it after (tests). */
+  def withInLayers[T](on: Boolean)(body: => T): T = {
+    val before = inLayers
+    inLayers = on
+    try body finally inLayers = before
+  }
+
   private final case class Key(d: BatchNorm.Dims, eps: Float, affine: Boolean, training: Boolean)
   private val plans = ThreadLocal.withInitial[java.util.HashMap[Key, BnPlan]](() => new java.util.HashMap())
 
