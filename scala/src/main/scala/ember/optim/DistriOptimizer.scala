@@ -343,8 +343,7 @@ class DistriOptimizer(model: Module, initialData: RDD[Sample], criterion: Criter
         reportProgress(epoch, iteration, epochIteration, loss, throughput)
       })
       try {
-        val results = DistriOptimizer.runJob(cached, plan.copy(prefix = prefix))
-        results.foreach(r => readWeightBlocks(r, prefix, plan.sync))
+        val results = DistriOptimizer.runJob(cached, plan.copy(prefix = prefix)).map(r => readBlocks(r, prefix, plan.sync))
         return (results.sortBy(_.partition), System.nanoTime() - start)
       } catch {
         case e: SparkException =>
@@ -363,8 +362,26 @@ class DistriOptimizer(model: Module, initialData: RDD[Sample], criterion: Criter
     throw new IllegalStateException("unreachable")
   }
 
-  /** Copies a slice that came back in blocks (see [[SegmentTask.resultBlock]]) into the model's weights, block by block. */
-  private def readWeightBlocks(r: SegmentResult, prefix: String, sync: SyncSettings): Unit = if (r.weightBlocks > 0) {
+  /**
+   * Copies a slice that came back in blocks (see [[SegmentTask.resultBlock]]) into the model's weights, block by
+   * block, and reads an optim method that came back in blocks; returns the result with its method.
+   */
+  private def readBlocks(r: SegmentResult, prefix: String, sync: SyncSettings): SegmentResult = {
+    def fetch(name: String): java.nio.ByteBuffer = {
+      val b = BlockStore.get(name, remote = true).getOrElse(throw new IllegalStateException(
+        s"DistriOptimizer: block $name of task ${r.partition}'s result is missing"))
+      BlockStore.remove(name, tellMaster = true)
+      b
+    }
+    if (r.weightBlocks > 0) readWeightBlocks(r, prefix, sync)
+    if (r.methodBlocks == 0) r
+    else r.copy(method = ModelSettings.deserialize[OptimMethod](Array.tabulate(r.methodBlocks) { c =>
+      val b = fetch(SegmentTask.methodBlock(prefix, r.partition, c))
+      val bytes = new Array[Byte](b.remaining); b.get(bytes); bytes
+    }))
+  }
+
+  private def readWeightBlocks(r: SegmentResult, prefix: String, sync: SyncSettings): Unit = {
     val w = model.getParameters()._1.storage
     val perBlock = SegmentTask.resultBlockValues(sync.chunkBytes)
     val (offset, length) = (sync.layout.offset(r.partition), sync.layout.length(r.partition))

@@ -58,25 +58,31 @@ private[optim] final case class StepSettings(start: TrainingProgress, maxIterati
 private[optim] final case class ModelSettings(modelChunks: Array[Array[Byte]], criterionSpec: String,
     methodChunks: Array[Array[Array[Byte]]]) {
   /** A fresh copy of slice `p`'s optim method, with its state. */
-  def method(p: Int): OptimMethod = {
-    val streams = methodChunks(p).iterator.map(c => new java.io.ByteArrayInputStream(c): java.io.InputStream)
-    import scala.jdk.CollectionConverters._
-    val in = new java.io.ObjectInputStream(new java.io.SequenceInputStream(streams.asJavaEnumeration)) {
-      override def resolveClass(d: java.io.ObjectStreamClass): Class[_] =
-        Class.forName(d.getName, false, Thread.currentThread.getContextClassLoader)
-    }
-    try in.readObject().asInstanceOf[OptimMethod] finally in.close()
-  }
+  def method(p: Int): OptimMethod = ModelSettings.deserialize[OptimMethod](methodChunks(p))
 }
 
 private[optim] object ModelSettings {
   def apply(model: Module, criterionSpec: String, methods: Array[OptimMethod], chunkBytes: Int): ModelSettings =
-    ModelSettings(ModelFile.toChunks(model, chunkBytes), criterionSpec, methods.map { m =>
-      val bytes = new ember.io.ChunkedOutput(chunkBytes)
-      val out = new java.io.ObjectOutputStream(bytes)
-      out.writeObject(m); out.close()
-      bytes.chunks
-    })
+    ModelSettings(ModelFile.toChunks(model, chunkBytes), criterionSpec, methods.map(serialize(_, chunkBytes)))
+
+  /** `o` Java-serialized into chunks of `chunkBytes`. */
+  def serialize(o: AnyRef, chunkBytes: Int): Array[Array[Byte]] = {
+    val bytes = new ember.io.ChunkedOutput(chunkBytes)
+    val out = new java.io.ObjectOutputStream(bytes)
+    out.writeObject(o); out.close()
+    bytes.chunks
+  }
+
+  /** The object of [[serialize]]'s chunks (classes from the task's / application's class loader). */
+  def deserialize[T](chunks: Array[Array[Byte]]): T = {
+    import scala.jdk.CollectionConverters._
+    val streams = chunks.iterator.map(c => new java.io.ByteArrayInputStream(c): java.io.InputStream)
+    val in = new java.io.ObjectInputStream(new java.io.SequenceInputStream(streams.asJavaEnumeration)) {
+      override def resolveClass(d: java.io.ObjectStreamClass): Class[_] =
+        Class.forName(d.getName, false, Thread.currentThread.getContextClassLoader)
+    }
+    try in.readObject().asInstanceOf[T] finally in.close()
+  }
 }
 
 /**
@@ -108,7 +114,8 @@ private[optim] final case class SegmentResult(
     failure: String,
     buffers: Array[Array[Float]] = Array.empty,
     traffic: TaskTraffic = TaskTraffic(0L, 0L, 0L),
-    weightBlocks: Int = 0
+    weightBlocks: Int = 0,
+    methodBlocks: Int = 0 // when > 0, `method` is null and travels in blocks (see SegmentTask.methodBlock)
 )
 
 /**
@@ -189,6 +196,9 @@ private[optim] object SegmentTask {
    */
   def resultBlock(segmentPrefix: String, p: Int, c: Int): String = s"${segmentPrefix}_result_${p}_$c"
 
+  /** The name of block `c` of task `p`'s optim method (Java-serialized) when it is over one chunk (its state). */
+  def methodBlock(segmentPrefix: String, p: Int, c: Int): String = s"${segmentPrefix}_method_${p}_$c"
+
   /** Values per result block. */
   def resultBlockValues(chunkBytes: Int): Int = math.max(1, chunkBytes / 4)
 
@@ -261,7 +271,15 @@ private[optim] object SegmentTask {
     val traffic = TaskTraffic(peers.remoteBytes, Exchange.driverMessages - driverBefore, driverBefore - driverAtStart, peers.all(p).endpoint)
     val perBlock = resultBlockValues(plan.sync.chunkBytes)
     val master = loop.master // the owned slice (with one task: the replicas' whole vector, the same length)
-    if (master.length <= perBlock) stats.result(p, master, loop.method, setupNanos, failure).copy(buffers = buffers, traffic = traffic)
+    // an optim method whose state is over one chunk (Adam: twice the slice) goes back in blocks as well
+    val methodChunks = ModelSettings.serialize(loop.method, plan.sync.chunkBytes)
+    val methodBlocks = if (methodChunks.length <= 1) 0 else methodChunks.length
+    if (methodBlocks > 0) methodChunks.indices.foreach { c =>
+      AllReduceParameter.put(methodBlock(plan.prefix, p, c), java.nio.ByteBuffer.wrap(methodChunks(c)), register = true)
+    }
+    val method = if (methodBlocks > 0) null else loop.method
+    if (master.length <= perBlock)
+      stats.result(p, master, method, setupNanos, failure).copy(buffers = buffers, traffic = traffic, methodBlocks = methodBlocks)
     else {
       val blocks = (master.length + perBlock - 1) / perBlock
       for (c <- 0 until blocks) {
@@ -270,8 +288,8 @@ private[optim] object SegmentTask {
         buf.asFloatBuffer().put(master, c * perBlock, n)
         AllReduceParameter.put(resultBlock(plan.prefix, p, c), buf, register = true)
       }
-      stats.result(p, Array.emptyFloatArray, loop.method, setupNanos, failure)
-        .copy(buffers = buffers, traffic = traffic, weightBlocks = blocks)
+      stats.result(p, Array.emptyFloatArray, method, setupNanos, failure)
+        .copy(buffers = buffers, traffic = traffic, weightBlocks = blocks, methodBlocks = methodBlocks)
     }
   }
 

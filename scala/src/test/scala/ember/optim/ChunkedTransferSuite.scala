@@ -11,7 +11,7 @@ import org.scalatest.funsuite.AnyFunSuite
 /**
  * Everything the DistriOptimizer moves in pieces for models beyond 2 GB, exercised on a small model with tiny
  * pieces (`spark.ember.chunkBytes`): the model file's chunks and the optim methods' in the broadcast, the
- * exchange's messages, and the weight slices going back to the driver in blocks. The run must reach the same
+ * exchange's messages, and the weight slices and optim methods (Adam's state) going back to the driver in blocks. The run must reach the same
  * weights, bit for bit, as with one piece each, and leave no block behind. (The full-size run, a model of more
  * than 2^29 parameters, is tests/test_large_model.py.)
  */
