@@ -1,11 +1,14 @@
 package ember.nn
 
 import ember.tensor.{Activity, RandomGenerator, Tensor}
+import ember.tensor.dnn.{DnnLinear, LinearSpec}
 
 /**
  * Applies y = x W^T + b to a batch of shape [batch, inputSize] (or a single [inputSize] vector).
  *
- * Weights are initialised as in Torch/PyTorch: uniform in +-1/sqrt(inputSize).
+ * Weights are initialised as in Torch/PyTorch: uniform in +-1/sqrt(inputSize). The products run on BLAS's sgemm
+ * or on oneDNN's inner product ([[ember.tensor.dnn.DnnLinear]]: in bf16 mixed precision, and in float32 for
+ * the shapes where it is faster, see `DnnLinear.preferred`).
  */
 class Linear(val inputSize: Int, val outputSize: Int, val withBias: Boolean) extends TensorModule {
   require(inputSize > 0, s"Linear: inputSize must be positive, got $inputSize")
@@ -33,11 +36,21 @@ class Linear(val inputSize: Int, val outputSize: Int, val withBias: Boolean) ext
     b
   }
 
+  /** The oneDNN geometry for batch `x`, or null for BLAS. */
+  private def dnnSpec(x: Tensor): LinearSpec = {
+    val s = LinearSpec(x.size(0), inputSize, outputSize, withBias)
+    if (DnnLinear.preferred(s)) s else null
+  }
+
   override def updateOutput(input: Tensor): Tensor = {
     val x = asBatch(input)
     val out = outTensor.resize(x.size(0), outputSize)
-    if (withBias) { var r = 0; while (r < x.size(0)) { out.select(0, r).copy(bias); r += 1 } }
-    out.addmm(if (withBias) 1f else 0f, 1f, x, weight.t())
+    val d = dnnSpec(x)
+    if (d != null) DnnLinear.forward(d, x.contiguous(), weight, bias, out)
+    else {
+      if (withBias) { var r = 0; while (r < x.size(0)) { out.select(0, r).copy(bias); r += 1 } }
+      out.addmm(if (withBias) 1f else 0f, 1f, x, weight.t())
+    }
     if (input.dim == 1) output = out.view(outputSize)
     outTensor
   }
@@ -46,7 +59,9 @@ class Linear(val inputSize: Int, val outputSize: Int, val withBias: Boolean) ext
     val x = asBatch(input)
     val g = if (gradOutput.dim == 1) gradOutput.view(1, outputSize) else gradOutput
     val gi = gradInTensor.resize(x.size(0), inputSize)
-    gi.addmm(0f, 1f, g, weight)
+    val d = dnnSpec(x)
+    if (d != null) DnnLinear.backwardData(d, g.contiguous(), weight, gi)
+    else gi.addmm(0f, 1f, g, weight)
     if (input.dim == 1) gradInput = gi.view(inputSize)
     gradInTensor
   }
@@ -54,8 +69,12 @@ class Linear(val inputSize: Int, val outputSize: Int, val withBias: Boolean) ext
   override def accGradParameters(input: Tensor, gradOutput: Tensor): Unit = {
     val x = asBatch(input)
     val g = if (gradOutput.dim == 1) gradOutput.view(1, outputSize) else gradOutput
-    gradWeight.addmm(1f, 1f, g.t(), x)
-    if (withBias) { var r = 0; while (r < g.size(0)) { gradBias.add(g.select(0, r)); r += 1 } }
+    val d = dnnSpec(x)
+    if (d != null) DnnLinear.backwardWeights(d, x.contiguous(), g.contiguous(), gradWeight, gradBias)
+    else {
+      gradWeight.addmm(1f, 1f, g.t(), x)
+      if (withBias) { var r = 0; while (r < g.size(0)) { gradBias.add(g.select(0, r)); r += 1 } }
+    }
   }
 
   /** As Module.backward (nothing accumulated when frozen), without the input gradient when [[propagateBack]] is false. */

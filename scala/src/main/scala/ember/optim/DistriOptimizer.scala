@@ -315,7 +315,8 @@ class DistriOptimizer(model: Module, initialData: RDD[Sample], criterion: Criter
       batches = BatchSettings(batchSize, seed, counts, itersPerEpoch, dynamicSplit = !deterministic, coresPerExecutor = cores),
       steps = StepSettings(start, maxIterations = segmentIterations,
         stopTriggers = Seq(endWhen) ++ validation.map(_.trigger) ++ checkpoint.map(_.trigger), guard, clipping, averaging),
-      model = cached.sparkContext.broadcast(ModelSettings(model, ModuleSpec.describe(criterion).toString, sliceMethods, chunkBytes)))
+      model = cached.sparkContext.broadcast(ModelSettings(model, ModuleSpec.describe(criterion).toString, sliceMethods, chunkBytes)),
+      precision = ember.tensor.dnn.MixedPrecision.requested.name)
     val (results, wallNanos) = try runWithRetries(cached, plan) finally plan.model.destroy()
     val w = model.getParameters()._1.storage
     results.foreach { r =>

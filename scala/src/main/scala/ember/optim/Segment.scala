@@ -88,10 +88,11 @@ private[optim] object ModelSettings {
 /**
  * Everything a training task needs for one segment, `prefix` naming the segment: the settings travel in the
  * task closure, the model and the optim methods by broadcast (a model of a few MB would otherwise make every
- * segment's task binary that large, and Spark warn "Broadcasting large task binary").
+ * segment's task binary that large, and Spark warn "Broadcasting large task binary"). `precision` is the compute
+ * precision the driver asked for ("fp32"/"bf16"): each executor adopts it, resolved on its own CPU.
  */
 private[optim] final case class SegmentPlan(prefix: String, sync: SyncSettings, batches: BatchSettings, steps: StepSettings,
-    model: Broadcast[ModelSettings])
+    model: Broadcast[ModelSettings], precision: String = "fp32")
 
 /**
  * What a task returns at the end of a segment: its weight slice (float32 master) and optim method (with
@@ -227,6 +228,7 @@ private[optim] object SegmentTask {
 
   private def train(plan: SegmentPlan, part: PartitionData, attempt: Int): SegmentResult = {
     val setupStart = System.nanoTime()
+    ember.tensor.dnn.MixedPrecision.adopt(plan.precision) // executors of other JVMs have their own setting
     val ctx = TaskContext.get()
     val p = part.index
     require(ctx == null || ctx.partitionId() == p, s"partition ${ctx.partitionId()} got the data of partition $p")

@@ -33,14 +33,20 @@ final case class ConvSpec(n: Int, inC: Int, inH: Int, inW: Int, outC: Int, outH:
  * reused (layers of the same shape share them: nothing batch-sized is kept per layer); oneDNN picks the
  * blocked layouts and the ISA (AVX2, AVX-512, AMX) itself. Gradients of the parameters are accumulated into
  * the given tensors, like the JVM kernels do.
+ *
+ * In bf16 mixed precision ([[MixedPrecision.active]]) the primitives read bf16 inputs, weights and output
+ * gradients (converted from Ember's float32 arrays by the reorders of [[DnnMemory]]) and write float32 outputs
+ * and gradients (oneDNN accumulates in float32), as PyTorch's CPU autocast computes a convolution; plans are
+ * kept per precision, so switching the mode builds new primitives instead of reusing the other mode's.
  */
 object DnnConv {
-  private val plans = ThreadLocal.withInitial[java.util.HashMap[ConvSpec, ConvPlan]](() => new java.util.HashMap())
+  private val plans = ThreadLocal.withInitial[java.util.HashMap[(ConvSpec, MixedPrecision.Mode), ConvPlan]](() => new java.util.HashMap())
 
   private def plan(s: ConvSpec): ConvPlan = {
     val m = plans.get()
-    var p = m.get(s)
-    if (p == null) { p = new ConvPlan(s); m.put(s, p) }
+    val key = (s, MixedPrecision.active)
+    var p = m.get(key)
+    if (p == null) { p = new ConvPlan(s); m.put(key, p) }
     p
   }
 
@@ -77,12 +83,13 @@ private final class ConvPlan(s: ConvSpec) {
   private val alg = if (s.transposed) api.algorithm.deconvolution_direct else api.algorithm.convolution_direct
   private val wElems = wDims.product
   private val nchw = memory.format_tag.nchw
+  private val dt = MixedPrecision.computeType // of what the primitives read; they write float32
 
   private val fwdPd: primitive_desc =
     if (s.transposed) new deconvolution_forward.primitive_desc(eng, api.prop_kind.forward_training, alg,
-      any(srcDims), any(wDims), biasDesc, any(dstDims), strides, dilation, padL, padR, attr(), false)
+      any(srcDims, dt), any(wDims, dt), biasDesc, any(dstDims), strides, dilation, padL, padR, attr(), false)
     else new convolution_forward.primitive_desc(eng, api.prop_kind.forward_training, alg,
-      any(srcDims), any(wDims), biasDesc, any(dstDims), strides, dilation, padL, padR, attr(), false)
+      any(srcDims, dt), any(wDims, dt), biasDesc, any(dstDims), strides, dilation, padL, padR, attr(), false)
   private val fwd: primitive = if (s.transposed) new deconvolution_forward(fwdPd.asInstanceOf[deconvolution_forward.primitive_desc])
     else new convolution_forward(fwdPd.asInstanceOf[convolution_forward.primitive_desc])
   private val src = new DnnMemory(desc(srcDims, nchw), fwdPd.src_desc())
@@ -119,9 +126,9 @@ private final class ConvPlan(s: ConvSpec) {
 
   private final class BackwardData {
     private val pd: primitive_desc =
-      if (s.transposed) new deconvolution_backward_data.primitive_desc(eng, alg, any(srcDims), any(wDims), any(dstDims),
+      if (s.transposed) new deconvolution_backward_data.primitive_desc(eng, alg, any(srcDims), any(wDims, dt), any(dstDims, dt),
         strides, dilation, padL, padR, fwdPd.asInstanceOf[deconvolution_forward.primitive_desc], attr(), false)
-      else new convolution_backward_data.primitive_desc(eng, alg, any(srcDims), any(wDims), any(dstDims),
+      else new convolution_backward_data.primitive_desc(eng, alg, any(srcDims), any(wDims, dt), any(dstDims, dt),
         strides, dilation, padL, padR, fwdPd.asInstanceOf[convolution_forward.primitive_desc], attr(), false)
     private val prim: primitive = if (s.transposed) new deconvolution_backward_data(pd.asInstanceOf[deconvolution_backward_data.primitive_desc])
       else new convolution_backward_data(pd.asInstanceOf[convolution_backward_data.primitive_desc])
@@ -144,10 +151,10 @@ private final class ConvPlan(s: ConvSpec) {
 
   private final class BackwardWeights {
     private val pd: primitive_desc =
-      if (s.transposed) new deconvolution_backward_weights.primitive_desc(eng, alg, any(srcDims), any(wDims), biasDesc,
-        any(dstDims), strides, dilation, padL, padR, fwdPd.asInstanceOf[deconvolution_forward.primitive_desc], attr(), false)
-      else new convolution_backward_weights.primitive_desc(eng, alg, any(srcDims), any(wDims), biasDesc,
-        any(dstDims), strides, dilation, padL, padR, fwdPd.asInstanceOf[convolution_forward.primitive_desc], attr(), false)
+      if (s.transposed) new deconvolution_backward_weights.primitive_desc(eng, alg, any(srcDims, dt), any(wDims), biasDesc,
+        any(dstDims, dt), strides, dilation, padL, padR, fwdPd.asInstanceOf[deconvolution_forward.primitive_desc], attr(), false)
+      else new convolution_backward_weights.primitive_desc(eng, alg, any(srcDims, dt), any(wDims), biasDesc,
+        any(dstDims, dt), strides, dilation, padL, padR, fwdPd.asInstanceOf[convolution_forward.primitive_desc], attr(), false)
     private val prim: primitive = if (s.transposed) new deconvolution_backward_weights(pd.asInstanceOf[deconvolution_backward_weights.primitive_desc])
       else new convolution_backward_weights(pd.asInstanceOf[convolution_backward_weights.primitive_desc])
     private val x = new DnnMemory(desc(srcDims, nchw), pd.src_desc())
@@ -169,11 +176,5 @@ private final class ConvPlan(s: ConvSpec) {
       if (gradWeight != null) { diffW.store(strm, scratch, 0); addInto(scratch, wElems, gradWeight) }
       if (gradBias != null && s.bias) { diffB.store(strm, scratch, 0); addInto(scratch, s.outC, gradBias) }
     }
-  }
-
-  private def addInto(from: Array[Float], n: Int, into: Tensor): Unit = {
-    val (a, off) = (into.storage, into.offset)
-    var i = 0
-    while (i < n) { a(off + i) += from(i); i += 1 }
   }
 }

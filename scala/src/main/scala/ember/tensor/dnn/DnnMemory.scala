@@ -42,7 +42,12 @@ private[tensor] object DnnMemory {
   def desc(dims: Seq[Int], tag: memory.format_tag): memory.desc = new memory.desc(dims.map(_.toLong).toArray, f32, tag)
 
   /** The same dimensions, layout left to the primitive. */
-  def any(dims: Seq[Int]): memory.desc = new memory.desc(dims.map(_.toLong).toArray, f32, memory.format_tag.any)
+  def any(dims: Seq[Int]): memory.desc = any(dims, f32)
+
+  /** Layout left to the primitive, in data type `dt` (bf16 in mixed precision: [[DnnMemory]] then converts
+   * between Ember's float32 arrays and the primitive's bf16 buffer in the reorders it already has). */
+  def any(dims: Seq[Int], dt: memory.data_type): memory.desc =
+    new memory.desc(dims.map(_.toLong).toArray, dt, memory.format_tag.any)
 
   def longs(values: Int*): LongPointer = new LongPointer(values.map(_.toLong): _*)
 
@@ -62,6 +67,13 @@ private[tensor] object DnnMemory {
     private val prim = new reorder(pd)
     private val map = args(api.DNNL_ARG_FROM -> from, api.DNNL_ARG_TO -> to, scratchpad(pd))
     def run(s: stream): Unit = prim.execute(s, map)
+  }
+
+  /** Adds the first `n` floats of `from` into the contiguous tensor `into` (gradients accumulate). */
+  def addInto(from: Array[Float], n: Int, into: ember.tensor.Tensor): Unit = {
+    val (a, off) = (into.storage, into.offset)
+    var i = 0
+    while (i < n) { a(off + i) += from(i); i += 1 }
   }
 
   /** An argument map for `primitive.execute`. */

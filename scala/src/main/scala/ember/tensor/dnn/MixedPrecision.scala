@@ -12,8 +12,9 @@ import org.slf4j.LoggerFactory
  * not at all on AVX2), so a request for bf16 is resolved once against oneDNN's own ISA query
  * (`dnnl_get_effective_cpu_isa`, not /proc/cpuinfo): on a CPU without it, or when oneDNN is not in use
  * (`EMBER_KERNELS=jvm`, or no natives for the platform), training falls back to float32 and says so in the log.
- * The choice is JVM-wide (set by `Optimizer.setMixedPrecision`); kernels read [[active]] when they build
- * their primitives.
+ * The choice is JVM-wide (set by `Optimizer.setMixedPrecision`, and by the DistriOptimizer's tasks on each
+ * executor from the driver's [[requested]] mode); kernels read [[active]] when they build their primitives and
+ * keep one set of primitives per mode.
  */
 object MixedPrecision {
   private val log = LoggerFactory.getLogger(getClass)
@@ -62,16 +63,31 @@ object MixedPrecision {
   }
 
   @volatile private var current: Mode = Float32
+  @volatile private var asked: Mode = Float32
 
   /** The effective mode the kernels use now. */
   def active: Mode = current
 
+  /** The mode last asked for (what the DistriOptimizer passes on: each executor resolves it on its own CPU). */
+  def requested: Mode = asked
+
+  /** The data type the oneDNN convolutions and inner products compute in: bf16 in bf16 mode, else f32. */
+  private[dnn] def computeType: org.bytedeco.dnnl.memory.data_type =
+    if (current == BFloat16) org.bytedeco.dnnl.memory.data_type.bf16 else org.bytedeco.dnnl.memory.data_type.f32
+
+  /**
+   * Makes `name` the requested mode of this JVM unless it already is (a training task on an executor, given the
+   * driver's [[requested]] mode: resolved and logged once per executor, on its own CPU).
+   */
+  def adopt(name: String): Unit = { val m = parse(name); if (m != asked) synchronized { if (m != asked) set(name) } }
+
   /** Resolves `name` on this machine, makes the result [[active]] and logs it (a warning when it fell back). */
-  def set(name: String): Resolution = {
+  def set(name: String): Resolution = synchronized {
     val r = resolve(parse(name))
     if (r.effective != r.requested) log.warn(r.reason)
     else log.info(s"Ember compute precision: ${r.effective}${if (r.effective == BFloat16) s" (oneDNN ISA $cpuIsa)" else ""}")
     current = r.effective
+    asked = r.requested
     r
   }
 }

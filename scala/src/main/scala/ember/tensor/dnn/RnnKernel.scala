@@ -32,8 +32,8 @@ final class RnnKernel(val kind: RnnKernel.Kind, val inputSize: Int, val hiddenSi
   // least recently used first; a plan's native buffers hold a few sequences' worth of activations, so only the
   // last few shapes are kept (variable-length sequences would otherwise pile them up); an evicted plan's buffers
   // are freed by JavaCPP when collected
-  private val plans = new java.util.LinkedHashMap[(Int, Int, Boolean), Plan](8, 0.75f, true) {
-    override def removeEldestEntry(e: java.util.Map.Entry[(Int, Int, Boolean), Plan]): Boolean = size() > MaxPlans
+  private val plans = new java.util.LinkedHashMap[(Int, Int, Boolean, MixedPrecision.Mode), Plan](8, 0.75f, true) {
+    override def removeEldestEntry(e: java.util.Map.Entry[(Int, Int, Boolean, MixedPrecision.Mode), Plan]): Boolean = size() > MaxPlans
   }
   private var last: Plan = null
   private var lastBatch = 0
@@ -44,7 +44,7 @@ final class RnnKernel(val kind: RnnKernel.Kind, val inputSize: Int, val hiddenSi
    */
   private def plan(t: Int, b: Int, training: Boolean): Plan = {
     val pb = if (b <= 8) b else (b + 7) / 8 * 8
-    val key = (t, pb, training)
+    val key = (t, pb, training, MixedPrecision.active) // a plan's primitives carry the precision they were built in
     val known = plans.get(key)
     if (known != null) known else { val p = new Plan(t, pb, training); plans.put(key, p); p }
   }

@@ -4,9 +4,9 @@ import scala.collection.mutable.ArrayBuffer
 
 import ember.data.LocalDataSet
 import ember.models.LstmClassifier
-import ember.nn.ClassNLLCriterion
+import ember.nn.{ClassNLLCriterion, Linear, Module, SpatialConvolution}
 import ember.optim.{LocalOptimizer, MaxIteration, SGD}
-import ember.tensor.RandomGenerator
+import ember.tensor.{RandomGenerator, Tensor}
 import org.apache.logging.log4j.LogManager
 import org.apache.logging.log4j.core.{LogEvent, Logger => CoreLogger}
 import org.apache.logging.log4j.core.appender.AbstractAppender
@@ -39,8 +39,10 @@ class MixedPrecisionSuite extends AnyFunSuite with BeforeAndAfterEach {
     }
     appender.start()
     val logger = LogManager.getLogger(MixedPrecision.getClass).asInstanceOf[CoreLogger]
+    val level = logger.getLevel
     logger.addAppender(appender)
-    try body finally { logger.removeAppender(appender); appender.stop() }
+    logger.setLevel(org.apache.logging.log4j.Level.INFO) // after addAppender, which rebuilds the logger's config
+    try body finally { logger.removeAppender(appender); logger.setLevel(level); appender.stop() }
     messages.synchronized(messages.toList)
   }
 
@@ -92,5 +94,59 @@ class MixedPrecisionSuite extends AnyFunSuite with BeforeAndAfterEach {
       assert(m16 == "fp32")
       assert(java.util.Arrays.equals(fp32, bf16), "the float32 fall-back must compute exactly what fp32 does")
     }
+  }
+
+  /** Output, input gradient and parameter gradients of one forward + backward of `m` on (x, g) in `mode`. */
+  private def fwdBwd(mode: String, m: Module, x: Tensor, g: Tensor): Seq[Array[Float]] = {
+    set(mode)
+    m.zeroGradParameters()
+    val y = m.forward(x).toTensor.toArray
+    val gi = m.backward(x, g).toTensor.toArray
+    Seq(y, gi) ++ m.parameters()._2.map(_.toArray).toSeq
+  }
+
+  /** ||a - b|| / ||b||. */
+  private def relError(a: Array[Float], b: Array[Float]): Double = {
+    val d = math.sqrt(a.indices.map(i => math.pow(a(i) - b(i), 2)).sum)
+    d / math.max(1e-30, math.sqrt(b.map(v => v.toDouble * v).sum))
+  }
+
+  /**
+   * bf16 numerics of the layers it covers against float32 on the same kernels: where the CPU has bf16, every
+   * result (output, input gradient, weight and bias gradients) is within bf16's precision of float32 (8 bits of
+   * mantissa: relative error ~2^-9 per rounding, accumulated in float32) and differs from it (bf16 really ran);
+   * elsewhere the fall-back computes float32 to the bit.
+   */
+  for ((name, make, xShape, gShape) <- Seq[(String, () => Module, Seq[Int], Seq[Int])](
+    ("SpatialConvolution(8, 16, 3x3, pad 1)", () => new SpatialConvolution(8, 16, 3, 3, 1, 1, 1, 1), Seq(4, 8, 10, 10), Seq(4, 16, 10, 10)),
+    ("SpatialConvolution(4, 6, 5x5, stride 2, 2 groups)", () => new SpatialConvolution(4, 6, 5, 5, 2, 2, 0, 0, 2, true),
+      Seq(3, 4, 11, 11), Seq(3, 6, 4, 4)),
+    ("Linear(96, 40)", () => new Linear(96, 40), Seq(64, 96), Seq(64, 40)),
+    ("Linear(50, 10)", () => new Linear(50, 10), Seq(32, 50), Seq(32, 10))))
+    test(s"bf16 $name: within bf16 precision of float32 where the CPU has it, float32 to the bit elsewhere") {
+      assume(Dnn.enabled, "oneDNN not in use")
+      RandomGenerator.setSeed(5)
+      val rng = new java.util.Random(5)
+      val m = make()
+      val x = Tensor.normal(rng, 0f, 1f, xShape: _*)
+      val g = Tensor.normal(rng, 0f, 1f, gShape: _*)
+      val fp32 = fwdBwd("fp32", m, x, g)
+      val bf16 = fwdBwd("bf16", m, x, g)
+      for ((what, a, b) <- Seq("output", "input gradient", "weight gradient", "bias gradient").lazyZip(bf16).lazyZip(fp32)) {
+        if (cpuHasBf16) {
+          val e = relError(a, b)
+          assert(e < 1e-2, s"$what: relative error $e against float32")
+          assert(e > 1e-5, s"$what: relative error $e, so bf16 was not used")
+        } else assert(java.util.Arrays.equals(a, b), s"$what differs after the float32 fall-back")
+      }
+    }
+
+  test("the mode travels by name: adopt sets what a driver requested (once) and resolves it on this CPU") {
+    set("fp32")
+    adopt("bf16")
+    assert(requested == BFloat16 && active == (if (cpuHasBf16) BFloat16 else Float32))
+    assert(logged(adopt("BF16")).isEmpty, "adopting the mode in effect again logs nothing")
+    adopt("fp32")
+    assert(requested == Float32 && active == Float32)
   }
 }
