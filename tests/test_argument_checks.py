@@ -22,7 +22,7 @@ SKIP = {
     "ember.nn.Module": "abstract base", "ember.nn.Container": "abstract base", "ember.nn.Criterion": "abstract base",
     "ember.nn.InitMethod": "abstract base", "ember.nn.Node": "a graph node, built by Module.inputs()",
     "ember.optim.LearningRateSchedule": "abstract base", "ember.optim.OptimMethod": "abstract base",
-    "ember.optim.Optimizer": "abstract base", "ember.optim.Regularizer": "abstract base",
+    "ember.optim.Optimizer": "abstract base", "ember.nn.Regularizer": "abstract base",
     "ember.optim.Trigger": "abstract base", "ember.optim.ValidationMethod": "abstract base",
     "ember.nn.Graph": "built from graph nodes", "ember.data.LocalDataSet": "built from arrays (tests/test_errors.py)",
     "ember.optim.LocalOptimizer": "built from a model and arrays (tests/test_errors.py, tests/test_optimizer.py)",

@@ -79,3 +79,14 @@ def as_int_list(values, name):
     if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
         raise TypeError(f"{name} must be a sequence of ints, got {type(values).__name__} {values!r}")
     return [as_int(v, f"{name}[{i}]") for i, v in enumerate(values)]
+
+
+def as_batch_size(batch_size, name="batch_size"):
+    """``batch_size`` as a positive Python int.
+
+    Raises:
+        ValueError: not a positive int (a bool, a float, zero or less).
+    """
+    if isinstance(batch_size, (bool, np.bool_)) or not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
+        raise ValueError(f"{name} must be a positive int, got {batch_size!r}")
+    return as_int(batch_size, name)

@@ -8,7 +8,7 @@ per mini-batch.
 """
 import numpy as np
 
-from ember import _convert, errors
+from ember import _convert, _pyspark, errors
 from ember._java import JavaValue, call_java, call_static
 
 RDD_API = "ember.python.RddApi"
@@ -97,8 +97,7 @@ def to_sample_rdd(data, name="data", features_col="features", label_col="label",
         return from_dataframe(data, features_col, label_col, feature_shape)
     if _is_rdd(data):
         packed = data.mapPartitionsWithIndex(_LabelledPacker(name) if labels_required else _pack_partition)
-        packed._bypass_serializer = True  # each yielded bytes object becomes one byte[] record on the JVM
-        return SampleRDD(call_static(RDD_API, "toSamples", call_java(lambda: packed._jrdd)))
+        return SampleRDD(call_static(RDD_API, "toSamples", call_java(_pyspark.java_rdd_of_bytes, packed)))
     raise TypeError(f"{name}: expected a pyspark RDD or DataFrame (or an ember SampleRDD), got {type(data).__name__}")
 
 
@@ -142,7 +141,7 @@ def from_dataframe(df, features_col="features", label_col="label", feature_shape
         ValueError: a missing column, a column of the wrong type, a null value, or values that do not fit
             ``feature_shape`` (the message names the column).
     """
-    jdf = getattr(df, "_jdf", None)
+    jdf = _pyspark.java_dataframe(df)
     if jdf is None:
         raise errors.EmberValueError("from_dataframe: this DataFrame has no JVM counterpart (Spark Connect); "
                                      "Ember needs a classic SparkSession")
@@ -155,7 +154,4 @@ def from_dataframe(df, features_col="features", label_col="label", feature_shape
 
 def python_rdd(jrdd, decode):
     """A pyspark RDD over a JVM ``JavaRDD[byte[]]``, each record expanded by ``decode(bytes) -> list``."""
-    from pyspark import RDD, SparkContext
-    from pyspark.serializers import NoOpSerializer
-
-    return RDD(jrdd, SparkContext._active_spark_context, NoOpSerializer()).flatMap(decode)
+    return _pyspark.rdd_of_java_bytes(jrdd).flatMap(decode)

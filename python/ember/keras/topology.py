@@ -2,8 +2,8 @@
 over :func:`Input` nodes, and their ``compile`` / ``fit`` / ``evaluate`` / ``predict`` / ``summary``.
 
 A Keras model wraps an ordinary Ember model (``model.module``, an ``ember.nn`` Sequential or Graph): ``save`` writes
-the usual model file, which ``ember.nn.layer.Model.loadModel`` (or Scala's ``Module.load``) reads back with no
-Keras code involved. ``fit`` on numpy arrays trains in this process (the LocalOptimizer), on an RDD or DataFrame
+the usual model file, which ``ember.nn.layer.Model.loadModel`` (or Scala's ``ember.io.ModelFile.load``) reads back
+with no Keras code involved. ``fit`` on numpy arrays trains in this process (the LocalOptimizer), on an RDD or DataFrame
 with the DistriOptimizer.
 """
 from ember._args import as_int, as_str

@@ -14,8 +14,9 @@ import tempfile
 from pyspark.ml.param import Param, Params, TypeConverters
 from pyspark.ml.util import JavaMLReadable, JavaMLWritable
 from pyspark.ml.wrapper import JavaEstimator, JavaModel
-from pyspark.sql import DataFrame, is_remote
+from pyspark.sql import is_remote
 
+from ember import _pyspark
 from ember._java import call_java, call_static, java_array
 from ember.ml import spec
 
@@ -48,7 +49,7 @@ def _criterion_text(criterion):
     if isinstance(criterion, (str, dict)):
         return spec.to_json(criterion)
     if hasattr(criterion, "value"):
-        return str(call_static("ember.io.ModuleSpec", "describe", criterion.value).toString())
+        return str(call_static("ember.nn.ModuleSpec", "describe", criterion.value).toString())
     raise TypeError(f"criterion must be an ember.nn criterion, a class name or a JSON description, got {type(criterion).__name__}")
 
 
@@ -254,7 +255,7 @@ class _NNEstimatorBase(_JavaStage, JavaEstimator, JavaMLWritable, JavaMLReadable
         _needs_jvm("setValidation")
         methods = val_method if isinstance(val_method, (list, tuple)) else [val_method]
         jm = java_array("ember.optim.ValidationMethod", [m.value for m in methods])
-        call_java(self._java_obj.setValidation, trigger.value, val_df._jdf, jm, int(batch_size))
+        call_java(self._java_obj.setValidation, trigger.value, _pyspark.java_dataframe(val_df), jm, int(batch_size))
         return self
 
     def setCheckpoint(self, path, trigger):
@@ -291,7 +292,7 @@ class _NNEstimatorBase(_JavaStage, JavaEstimator, JavaMLWritable, JavaMLReadable
 
     def _fit_java(self, dataset):
         self._transfer_params_to_java()
-        return call_java(self._java_obj.fit, dataset._jdf)
+        return call_java(self._java_obj.fit, _pyspark.java_dataframe(dataset))
 
 
 class _NNModelBase(_JavaStage, JavaModel, JavaMLWritable, JavaMLReadable):
@@ -319,7 +320,8 @@ class _NNModelBase(_JavaStage, JavaModel, JavaMLWritable, JavaMLReadable):
         if is_remote():
             return super()._transform(dataset)
         self._transfer_params_to_java()
-        return DataFrame(call_java(self._java_obj.transform, dataset._jdf), dataset.sparkSession)
+        return _pyspark.python_dataframe(call_java(self._java_obj.transform, _pyspark.java_dataframe(dataset)),
+                                         dataset.sparkSession)
 
 
 class NNModel(_NNModelBase, _ModelParams):

@@ -8,8 +8,9 @@ estimator's ``setFeaturePreprocessing([...])`` (classic session).
 from pyspark.ml.param import Param, Params, TypeConverters
 from pyspark.ml.util import JavaMLReadable, JavaMLWritable
 from pyspark.ml.wrapper import JavaTransformer
-from pyspark.sql import DataFrame, is_remote
+from pyspark.sql import is_remote
 
+from ember import _pyspark
 from ember._java import call_java
 
 
@@ -36,7 +37,8 @@ class _ColumnStage(JavaTransformer, JavaMLWritable, JavaMLReadable):
         if is_remote():
             return super()._transform(dataset)
         self._transfer_params_to_java()
-        return DataFrame(call_java(self._java_obj.transform, dataset._jdf), dataset.sparkSession)
+        return _pyspark.python_dataframe(call_java(self._java_obj.transform, _pyspark.java_dataframe(dataset)),
+                                         dataset.sparkSession)
 
 
 class _Size(Params):

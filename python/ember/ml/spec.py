@@ -3,7 +3,7 @@
 A Connect client has no JVM, so it cannot build ``ember.nn`` layers. It describes the network instead:
 
 * :func:`model_file_base64` - the bytes of an Ember model file (saved earlier from Python or Scala), base64;
-* :func:`layer` / :func:`sequential` - the JSON structure of ``ember.io.ModuleSpec`` (class name and *every*
+* :func:`layer` / :func:`sequential` - the JSON structure of ``ember.nn.ModuleSpec`` (class name and *every*
   constructor argument, in the constructor's order), from which the server builds the network with fresh
   weights.
 

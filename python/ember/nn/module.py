@@ -2,10 +2,15 @@
 import numpy as np
 
 from ember import _convert
-from ember._args import as_bool, as_int, as_str
-from ember._java import JavaValue, call_static, java_list
+from ember._args import as_batch_size, as_bool, as_str
+from ember._java import JavaValue, call_method, call_static, java_array, java_list
+from ember._results import ValidationResult
+from ember.data.dataset import LocalDataSet
+from ember.data.rdd import RDD_API, is_spark_data, python_rdd, to_sample_rdd
+from ember.nn.regularizer import Regularizer
 
 MODEL_API = "ember.python.ModelApi"
+MODEL_FILE = "ember.io.ModelFile"  # the JVM's model file (saving and loading go through ember.io only)
 
 
 class Model(JavaValue):
@@ -110,10 +115,8 @@ class Model(JavaValue):
             return self
         data = args[0] if args else next((kwargs[k] for k in ("x", "data", "val_rdd") if k in kwargs), None)
         if _is_spark_data(data):
-            return _spark_evaluate(self, *args, **kwargs)
-        from ember.optim.validation import evaluate_arrays
-
-        return evaluate_arrays(self, *args, **kwargs)
+            return _evaluate_spark(self, *args, **kwargs)
+        return _evaluate_arrays(self, *args, **kwargs)
 
     def predict(self, x, batch_size=128):
         """Outputs for every row of ``x`` in evaluation mode, ``batch_size`` rows at a time.
@@ -126,10 +129,9 @@ class Model(JavaValue):
             - output: (N, *) the model's output per sample
         """
         if _is_spark_data(x):
-            from ember.optim.predictor import Predictor
-
-            return Predictor(self, batch_size).predict(x)
-        out = call_static(MODEL_API, "predict", self.value, _convert.to_tensor(x, "x"), _as_batch_size(batch_size))
+            jrdd = call_static(RDD_API, "predict", self.value, to_sample_rdd(x).value, as_batch_size(batch_size))
+            return python_rdd(jrdd, _convert.unpack_batch)
+        out = call_static(MODEL_API, "predict", self.value, _convert.to_tensor(x, "x"), as_batch_size(batch_size))
         return _convert.to_numpy(out)
 
     def predict_class(self, x, batch_size=128):
@@ -138,10 +140,9 @@ class Model(JavaValue):
         For an RDD or DataFrame ``x``: an RDD of ints, computed on the executors.
         """
         if _is_spark_data(x):
-            from ember.optim.predictor import Predictor
-
-            return Predictor(self, batch_size).predict_class(x)
-        raw = call_static(MODEL_API, "predictClass", self.value, _convert.to_tensor(x, "x"), _as_batch_size(batch_size))
+            jrdd = call_static(RDD_API, "predictClass", self.value, to_sample_rdd(x).value, as_batch_size(batch_size))
+            return python_rdd(jrdd, _convert.unpack_classes)
+        raw = call_static(MODEL_API, "predictClass", self.value, _convert.to_tensor(x, "x"), as_batch_size(batch_size))
         return np.frombuffer(raw, dtype="<i4").astype(np.int32)
 
     def quantize(self, calibration_data, batch_size=128):
@@ -173,7 +174,7 @@ class Model(JavaValue):
                              "samples) from which each layer's input range is measured")
         data = _convert.to_tensor(calibration_data, "calibration_data")
         return Model.of(call_static("ember.nn.quantized.Quantizer", "quantize", self.value, data,
-                                    _as_batch_size(batch_size)))
+                                    as_batch_size(batch_size)))
 
     # ------------------------------------------------------------------ parameters
     def get_weights(self):
@@ -211,8 +212,6 @@ class Model(JavaValue):
         Raises:
             ValueError: the layer has no parameter ``param``.
         """
-        from ember.optim.regularizer import Regularizer
-
         if regularizer is not None and not isinstance(regularizer, Regularizer):
             raise TypeError(f"regularizer: expected a Regularizer such as L2Regularizer(1e-4), got "
                             f"{type(regularizer).__name__}")
@@ -221,9 +220,6 @@ class Model(JavaValue):
 
     def regularizers(self):
         """This layer's own regularizers as a dict: parameter name -> Regularizer."""
-        from ember._java import JavaValue, call_method
-        from ember.optim.regularizer import Regularizer
-
         pairs = call_static(MODEL_API, "regularizers", self.value)
         return {str(call_method(p, "_1")): JavaValue.of(call_method(p, "_2"), Regularizer) for p in pairs}
 
@@ -273,7 +269,7 @@ class Model(JavaValue):
         Raises:
             FileExistsError: ``path`` exists and ``over_write`` is False.
         """
-        self._call("save", _path(path), as_bool(over_write, "over_write"))
+        call_static(MODEL_FILE, "save", self.value, _path(path), as_bool(over_write, "over_write"))
         return self
 
     save_model = saveModel
@@ -286,7 +282,7 @@ class Model(JavaValue):
             FileNotFoundError: no file at ``path``.
             ModelFileError: the file is corrupt or names an unknown layer class.
         """
-        return Model.of(call_static("ember.io.ModelFile", "load", _path(path)))
+        return Model.of(call_static(MODEL_FILE, "load", _path(path)))
 
     load_model = loadModel
 
@@ -295,8 +291,6 @@ Layer = Model  # BigDL's name for the base class
 
 
 def _string_array(names):
-    from ember._java import java_array
-
     if names is None:
         names = []
     elif isinstance(names, str):
@@ -316,22 +310,34 @@ def _path(path):
 def _is_spark_data(x):
     if isinstance(x, np.ndarray) or x is None:  # the common case, without importing pyspark
         return False
-    from ember.data.rdd import is_spark_data
-
     return is_spark_data(x)
 
 
-def _spark_evaluate(model, data=None, batch_size=128, methods=None, x=None, val_rdd=None, val_methods=None):
-    from ember.optim.predictor import Predictor
+def _evaluate_arrays(model, x, y, batch_size=128, methods=None):
+    """Scores ``model`` on arrays ``x``, ``y`` (0-based labels) in the driver JVM."""
+    return _scores(model, LocalDataSet(x, y).value, batch_size, methods)
 
+
+def _evaluate_spark(model, data=None, batch_size=128, methods=None, x=None, val_rdd=None, val_methods=None):
+    """Scores ``model`` on Spark data (labelled samples) on the executors."""
     data = next(d for d in (data, x, val_rdd) if d is not None)
-    return Predictor(model, batch_size).evaluate(data, methods if methods is not None else val_methods)
+    return _scores(model, to_sample_rdd(data).value, batch_size, methods if methods is not None else val_methods)
 
 
-def _as_batch_size(batch_size):
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
-        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
-    return as_int(batch_size, "batch_size")
+def _scores(model, dataset, batch_size, methods):
+    scores = call_static(MODEL_API, "evaluate", model.value, dataset, _methods_array(methods),
+                         as_batch_size(batch_size))
+    return [ValidationResult(float(call_method(s, "score")), int(call_method(s, "count")),
+                             str(call_method(s, "method"))) for s in scores]
+
+
+def _methods_array(methods):
+    """A JVM Object[] of validation methods (one or a list; none: empty, and the JVM scores Top1Accuracy)."""
+    methods = [] if methods is None else [methods] if isinstance(methods, JavaValue) else list(methods)
+    for m in methods:
+        if not isinstance(m, JavaValue):
+            raise TypeError(f"methods: expected validation methods such as Top1Accuracy(), got {type(m).__name__}")
+    return java_array("java.lang.Object", [m.value for m in methods])
 
 
 class Criterion(JavaValue):

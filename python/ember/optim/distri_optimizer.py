@@ -4,10 +4,12 @@
 data is an RDD or a DataFrame; everything set on the base optimizer (validation, checkpoints, resume,
 summaries, gradient clipping, the progress bar) works the same.
 """
+from ember._args import as_batch_size
 from ember._java import JavaValue
 from ember.data.rdd import is_spark_data, to_sample_rdd
-from ember.nn.module import Criterion, Model, _as_batch_size
-from ember.optim.optimizer import BaseOptimizer, EveryEpoch, Trigger, _check
+from ember.nn.module import Criterion, Model
+from ember.optim.base_optimizer import BaseOptimizer, _check
+from ember.optim.trigger import EveryEpoch, Trigger
 from ember.optim.validation import methods_array
 
 
@@ -52,7 +54,7 @@ class DistriOptimizer(BaseOptimizer):
     def __init__(self, model, training_rdd, criterion, end_trigger=None, batch_size=32, optim_method=None):
         _check(model, Model, "model")
         _check(criterion, Criterion, "criterion")
-        batch_size = _as_batch_size(batch_size)
+        batch_size = as_batch_size(batch_size)
         samples = to_sample_rdd(training_rdd, "training_rdd", labels_required=True)
         JavaValue.__init__(self, None, model.value, samples.value, criterion.value, batch_size)
         self._setup(model, criterion, optim_method, end_trigger, batch_size)
@@ -75,7 +77,7 @@ class DistriOptimizer(BaseOptimizer):
         _, jmethods = methods_array(val_method)
         trigger = _check(trigger or EveryEpoch(), Trigger, "trigger")
         self._call("setValidation", trigger.value, to_sample_rdd(val_rdd, "val_rdd").value, jmethods,
-                   _as_batch_size(batch_size))
+                   as_batch_size(batch_size))
         return self
 
     def set_wire_codec(self, name):

@@ -1,17 +1,9 @@
-"""Distributed inference on Spark data (``ember.optim.Predictor`` on the JVM).
-
-``model.predict(rdd)``, ``model.predict_class(rdd)`` and ``model.evaluate(rdd, batch_size, methods)`` come
-here when given an RDD or a DataFrame instead of numpy arrays.
+"""Distributed inference on Spark data under BigDL's name: :class:`Predictor` holds a model and a batch size
+and runs ``model.predict(rdd)``, ``model.predict_class(rdd)`` and ``model.evaluate(rdd, batch_size, methods)``,
+which ask the JVM's ``ember.optim.Predictor`` to do the work on the executors.
 """
-from ember import _convert
-from ember._java import call_method, call_static
-from ember.data.rdd import RDD_API, python_rdd, to_sample_rdd
-
-
-def _batch_size(batch_size):
-    from ember.nn.module import _as_batch_size
-
-    return _as_batch_size(batch_size)
+from ember._args import as_batch_size
+from ember.data.rdd import is_spark_data
 
 
 class Predictor:
@@ -39,7 +31,7 @@ class Predictor:
 
     def __init__(self, model, batch_size=128):
         self.model = model
-        self.batch_size = _batch_size(batch_size)
+        self.batch_size = as_batch_size(batch_size)
 
     def predict(self, data):
         """An RDD of the model's output per sample: numpy float32 arrays of the per-sample output shape.
@@ -48,13 +40,11 @@ class Predictor:
             - data: elements of shape (*) (features; labels are ignored)
             - output: elements of shape (*out) where the model maps (N, *) to (N, *out)
         """
-        jrdd = call_static(RDD_API, "predict", self.model.value, to_sample_rdd(data).value, self.batch_size)
-        return python_rdd(jrdd, _convert.unpack_batch)
+        return self.model.predict(_spark_data(data), self.batch_size)
 
     def predict_class(self, data):
         """An RDD of the 0-based index (int) of each sample's highest output."""
-        jrdd = call_static(RDD_API, "predictClass", self.model.value, to_sample_rdd(data).value, self.batch_size)
-        return python_rdd(jrdd, _convert.unpack_classes)
+        return self.model.predict_class(_spark_data(data), self.batch_size)
 
     def evaluate(self, data, methods=None):
         """Scores the model on labelled Spark data; returns a list of :class:`ValidationResult`.
@@ -63,13 +53,14 @@ class Predictor:
             data: an RDD of Samples or ``(features, label)`` pairs, or a DataFrame with a label column.
             methods (list of ValidationMethod): Default: ``[Top1Accuracy()]``.
         """
-        from ember.optim.validation import ValidationResult, methods_array
+        return self.model.evaluate(_spark_data(data), self.batch_size, methods)
 
-        methods, jmethods = methods_array(methods)
-        results = call_static(RDD_API, "evaluate", self.model.value, to_sample_rdd(data).value, jmethods,
-                              self.batch_size)
-        return [ValidationResult(float(call_method(r, "score")), int(call_method(r, "count")), m._call("name"))
-                for m, r in zip(methods, results)]
+
+def _spark_data(data):
+    if not is_spark_data(data):
+        raise TypeError("Predictor: expected a pyspark RDD or DataFrame (or an ember SampleRDD), got "
+                        f"{type(data).__name__}")
+    return data
 
 
 __all__ = ["Predictor"]

@@ -1,8 +1,8 @@
 """Validation methods (:class:`Top1Accuracy`, :class:`Top5Accuracy`, :class:`Loss`, :class:`MAE`,
 :class:`HitRatio`, :class:`NDCG`, :class:`PrecisionRecallAUC`, :class:`ROCAUC`) and their results."""
 from ember._args import as_int
-from ember._java import JavaValue, call_method, call_static, java_array
-from ember.data.dataset import LocalDataSet
+from ember._java import JavaValue, java_array
+from ember._results import ValidationResult  # noqa: F401  (BigDL's path: ember.optim.validation)
 
 
 class ValidationMethod(JavaValue):
@@ -139,16 +139,6 @@ class ROCAUC(ValidationMethod):
         super().__init__(None)
 
 
-class ValidationResult:
-    """A validation score: ``result`` (accuracy or mean loss), ``total_num`` samples, ``method`` name."""
-
-    def __init__(self, result, total_num, method):
-        self.result, self.total_num, self.method = result, total_num, method
-
-    def __repr__(self):
-        return f"{self.method}: {self.result:.4f} ({self.total_num} samples)"
-
-
 def methods_array(methods):
     """A JVM ValidationMethod[] from one method or a list of them."""
     methods = [methods] if isinstance(methods, ValidationMethod) else list(methods or [Top1Accuracy()])
@@ -156,14 +146,3 @@ def methods_array(methods):
         if not isinstance(m, ValidationMethod):
             raise TypeError(f"expected validation methods such as Top1Accuracy(), got {type(m).__name__}")
     return methods, java_array("ember.optim.ValidationMethod", [m.value for m in methods])
-
-
-def evaluate_arrays(model, x, y, batch_size=128, methods=None):
-    """Scores ``model`` on arrays ``x``, ``y`` (0-based labels); returns a list of ValidationResult."""
-    from ember.nn.module import _as_batch_size
-
-    methods, jmethods = methods_array(methods)
-    results = call_static("ember.optim.Evaluator", "evaluate", model.value, LocalDataSet(x, y).value, jmethods,
-                          _as_batch_size(batch_size))
-    return [ValidationResult(float(call_method(r, "score")), int(call_method(r, "count")), m._call("name"))
-            for m, r in zip(methods, results)]

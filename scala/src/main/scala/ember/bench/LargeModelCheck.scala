@@ -3,6 +3,7 @@ package ember.bench
 import java.io.File
 
 import ember.data.Sample
+import ember.io.ModelFile
 import ember.nn.{ClassNLLCriterion, Linear, LogSoftMax, Module, Sequential}
 import ember.optim.{Checkpoint, DistriOptimizer, MaxIteration, SGD, SeveralIteration}
 import ember.tensor.{RandomGenerator, Tensor}
@@ -47,11 +48,11 @@ object LargeModelCheck {
     log(s"model of $n parameters (${4 * n} bytes of float32)")
 
     val file = new File(dir, "large.ember")
-    model.save(file.getPath)
+    ModelFile.save(model, file.getPath, overWrite = false)
     require(file.length > Int.MaxValue.toLong, s"the file has ${file.length} bytes")
     val before = probe(model)
     locally {
-      val back = Module.load(file.getPath)
+      val back = ModelFile.load(file.getPath)
       require(java.util.Arrays.equals(probe(back), before), "the loaded weights differ")
       require(back.toString == model.toString, s"the loaded structure differs: $back")
     }

@@ -6,6 +6,7 @@ import java.nio.file.Files
 import java.util.zip.GZIPInputStream
 
 import ember.data.LocalDataSet
+import ember.io.ModelFile
 import ember.nn._
 import ember.optim._
 import ember.tensor.{RandomGenerator, Tensor}
@@ -100,7 +101,7 @@ object LeNet5 {
     RandomGenerator.setSeed(1L)
     val (x, y) = readCsv(args.data)
     val (train, test) = split(x, y)
-    val net = args.load.map(Module.load).getOrElse(model())
+    val net = args.load.map(p => ModelFile.load(p)).getOrElse(model())
     if (args.epochs > 0) {
       val optimizer = if (args.partitions > 0) distributed(net, train, test, args) else {
         new LocalOptimizer(net, train, new ClassNLLCriterion(), args.batchSize)
@@ -114,7 +115,7 @@ object LeNet5 {
     }
     val accuracy = Evaluator.evaluate(net, test, Array[ValidationMethod](new Top1Accuracy()), 256).head.score
     println(f"test accuracy $accuracy%.4f")
-    args.save.foreach { p => net.save(p, overWrite = true); println(s"saved to $p") }
+    args.save.foreach { p => ModelFile.save(net, p, overWrite = true); println(s"saved to $p") }
     args.outputs.foreach(p => writeFloats(net.predict(Tensor.fromArray(x.flatten, Array(x.length, 784))), p))
     require(accuracy >= args.minAccuracy, f"test accuracy $accuracy%.4f is below --min-accuracy ${args.minAccuracy}")
     accuracy

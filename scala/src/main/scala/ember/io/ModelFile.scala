@@ -7,7 +7,8 @@ import java.nio.file.{Files, StandardCopyOption, StandardOpenOption}
 
 import com.fasterxml.jackson.databind.{JsonNode, ObjectMapper}
 import com.fasterxml.jackson.databind.node.{ArrayNode, ObjectNode}
-import ember.nn.{Container, Criterion, Module}
+import ember.nn.{Module, ModuleSpec, ModuleSpecException}
+import ember.nn.ModuleSpec.{elements, fields}
 import ember.nn.quantized.QuantizedLayer
 import ember.tensor.Tensor
 
@@ -128,7 +129,9 @@ object ModelFile {
     val json = try mapper.readTree(meta.getOrElse("model", "")) catch {
       case e: Exception => throw new ModelFileException(s"corrupt model structure: ${e.getMessage}", e)
     }
-    val module = ModuleSpec.build(json)
+    val module = try ModuleSpec.build(json) catch {
+      case e: ModuleSpecException => throw new ModelFileException(e.getMessage, e.getCause)
+    }
     // each tensor is read straight into its parameter or buffer: no second copy of a large model in memory
     val targets = module.namedParameters.map { case (n, p) => n -> p.value } ++ module.namedBuffers
     checkNames(targets.map(_._1), entries.keySet)
@@ -288,16 +291,6 @@ object ModelFile {
         s"${shape.mkString("[", ", ", "]")} in a file of ${src.length} bytes (truncated or corrupt)")
     (shape, width, begin)
   }
-
-  private[io] def fields(node: JsonNode): Map[String, JsonNode] = {
-    val b = Map.newBuilder[String, JsonNode]
-    val it = node.properties().iterator()
-    while (it.hasNext) { val e = it.next(); b += e.getKey -> e.getValue }
-    b.result()
-  }
-
-  private[io] def elements(node: JsonNode): Seq[JsonNode] =
-    if (node == null || !node.isArray) Nil else (0 until node.size).map(node.get)
 }
 
 /**

@@ -3,6 +3,7 @@ package ember.keras
 import org.apache.spark.rdd.RDD
 
 import ember.data.{LocalDataSet, Sample}
+import ember.io.ModelFile
 import ember.nn.{Criterion, Module}
 import ember.optim._
 import ember.tensor.Tensor
@@ -107,8 +108,8 @@ abstract class KerasModel {
   /** Outputs per sample of an RDD, computed on the executors. */
   def predict(data: RDD[Sample], batchSize: Int): RDD[Tensor] = Predictor(module, batchSize).predict(data)
 
-  /** Saves the Ember model (the usual model file; load it with `Module.load`). */
-  def save(path: String, overWrite: Boolean): this.type = { module.save(path, overWrite); this }
+  /** Saves the Ember model (the usual model file; load it with `ember.io.ModelFile.load`). */
+  def save(path: String, overWrite: Boolean): this.type = { ModelFile.save(module, path, overWrite); this }
 
   /** A table of the layers: name (kind), output shape with the batch as None, parameters, inputs; then the total. */
   def summary(): String = {

@@ -5,8 +5,8 @@ import java.util.Base64
 import com.fasterxml.jackson.databind.ObjectMapper
 import com.fasterxml.jackson.databind.node.ObjectNode
 import ember.data.Sample
-import ember.io.{ModelFile, ModuleSpec}
-import ember.nn.{Criterion, Module}
+import ember.io.ModelFile
+import ember.nn.{Criterion, Module, ModuleSpec}
 import ember.optim._
 import ember.summary.{TrainSummary, ValidationSummary}
 import org.apache.hadoop.fs.{FileSystem, Path}

@@ -41,7 +41,7 @@ trait NNEstimatorParams extends NNModelParams {
   final val labelCol = new Param[String](this, "labelCol", "label column name")
   final val modelFile = new Param[String](this, "modelFile", "the network: Ember's model file bytes, base64")
   final val modelStructure = new Param[String](this, "modelStructure",
-    "the network as its JSON structure (ember.io.ModuleSpec), weights initialised when fitting; used when modelFile is empty")
+    "the network as its JSON structure (ember.nn.ModuleSpec), weights initialised when fitting; used when modelFile is empty")
   final val criterion = new Param[String](this, "criterion",
     "the criterion: its JSON description or class name (e.g. ClassNLLCriterion)")
   final val maxEpoch = new IntParam(this, "maxEpoch", "number of epochs (when no end trigger is set)", ParamValidators.gt(0))

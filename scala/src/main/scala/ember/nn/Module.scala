@@ -1,6 +1,5 @@
 package ember.nn
 
-import ember.optim.Regularizer
 import ember.tensor.{Activity, Table, Tensor}
 
 /** A trainable tensor of a module and the tensor its gradient accumulates into (same shape). */
@@ -14,8 +13,9 @@ final case class Parameter(value: Tensor, grad: Tensor)
  *  - validate constructor arguments with `require` and a message showing the bad value;
  *  - create parameters once, initialise them in [[reset]];
  *  - list own parameters in [[ownParameters]] (name -> Parameter) and running statistics in [[ownBuffers]];
- *  - return the constructor arguments, in order, from [[config]]: the model file stores them and rebuilds
- *    the module by class name with them (see `ember.io.ModelFile`), and Python builds modules the same way.
+ *  - return the constructor arguments, in order, from [[config]]: [[ModuleSpec]] describes the module with
+ *    them and rebuilds it by class name (clones, the model file of `ember.io.ModelFile`), and Python builds
+ *    modules the same way. Saving and loading go through `ember.io.ModelFile` (`nn` does not know `io`).
  *
  * Parameters can be compacted into one flat buffer per model ([[getParameters]]), after which each layer's
  * weight and gradient tensors are views into that buffer; the optimizers work on the flat buffer.
@@ -245,11 +245,8 @@ abstract class Module {
    */
   def quantize(calibration: Tensor): Module = ember.nn.quantized.Quantizer.quantize(this, calibration)
 
-  /** A deep copy: same structure and configuration, copied parameters and buffers. */
-  def cloneModule(): Module = ember.io.ModelFile.fromChunks(ember.io.ModelFile.toChunks(this))
-
-  /** Saves this module in Ember's model file format (see `ember.io.ModelFile`). */
-  def save(path: String, overWrite: Boolean = false): this.type = { ember.io.ModelFile.save(this, path, overWrite); this }
+  /** A deep copy: same structure and configuration ([[ModuleSpec]]), copied parameters and buffers. */
+  def cloneModule(): Module = ModuleSpec.copy(this)
 
   override def toString: String = {
     val args = config.collect { case (k, v) if !Module.isDefaultLike(v) => s"$k=${Module.show(v)}" }
@@ -269,9 +266,6 @@ object Module {
       (0 until o.length).foreach(i => checkGrad(layer, s"$path[$i]", o(i), g(i)))
     case _ =>
   }
-
-  /** Loads a module saved by [[Module.save]] (from Scala or Python). */
-  def load(path: String): Module = ember.io.ModelFile.load(path)
 
   /** `m` and all modules below it, depth first. */
   def descendants(m: Module): Seq[Module] = m +: m.children.flatMap(descendants)

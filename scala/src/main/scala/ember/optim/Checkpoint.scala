@@ -65,7 +65,7 @@ object Checkpoint {
     val it = if (iteration < 0) available.last else iteration
     if (!available.contains(it)) throw new FileNotFoundException(
       s"no checkpoint of iteration $it in $dir; available: ${available.mkString(", ")}")
-    val model = Module.load(new File(dir, s"model.$it.ember").getPath)
+    val model = ModelFile.load(new File(dir, s"model.$it.ember").getPath)
     val path = new File(dir, s"optimMethod.$it.safetensors").getPath
     val (meta, state) = try ModelFile.readTensorsFile(new File(path)) catch {
       case e: ModelFileException => throw new ModelFileException(s"$path: ${e.getMessage}", e)

@@ -3,8 +3,8 @@ package ember.optim
 import java.util.UUID
 
 import ember.data.{BatchPlan, LocalDataSet, Sample}
-import ember.io.{ModelFile, ModuleSpec}
-import ember.nn.{Criterion, Module}
+import ember.io.ModelFile
+import ember.nn.{Criterion, Module, ModuleSpec}
 import ember.parallel.{LocalShare, NoCompression, Reports, SliceLayout, WireCodec}
 import ember.tensor.Tensor
 import org.apache.spark.{SparkContext, SparkException}

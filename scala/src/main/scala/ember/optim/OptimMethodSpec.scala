@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode
 
 /**
  * Optim methods and learning-rate schedules <-> JSON by class name and constructor arguments (their
- * `config`), as `ember.io.ModuleSpec` does for modules: `{"class": "ember.optim.SGD", "args": {...}}`.
+ * `config`), as `ember.nn.ModuleSpec` does for modules: `{"class": "ember.optim.SGD", "args": {...}}`.
  * Checkpoints store this. Only subclasses of OptimMethod / LearningRateSchedule are ever instantiated.
  */
 object OptimMethodSpec {
@@ -14,11 +14,6 @@ object OptimMethodSpec {
   def describe(method: OptimMethod): String = node(method.getClass.getName, method.config).toString
 
   def build(json: String): OptimMethod = instantiate(parse(json), classOf[OptimMethod])
-
-  /** A regularizer as JSON (the model file stores the regularizers of a module's parameters so). */
-  def describe(regularizer: Regularizer): String = node(regularizer.getClass.getName, regularizer.config).toString
-
-  def buildRegularizer(json: String): Regularizer = instantiate(parse(json), classOf[Regularizer])
 
   /** A learning-rate schedule as JSON. */
   def describe(schedule: LearningRateSchedule): String = node(schedule.getClass.getName, schedule.config).toString

@@ -1,8 +1,7 @@
 package ember.optim
 
 import ember.data.MiniBatch
-import ember.io.ModuleSpec
-import ember.nn.{Criterion, Module}
+import ember.nn.{Criterion, Module, ModuleSpec}
 import ember.parallel.Engine
 import ember.tensor.Tensor
 

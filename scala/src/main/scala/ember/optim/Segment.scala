@@ -2,8 +2,8 @@ package ember.optim
 
 import com.fasterxml.jackson.databind.ObjectMapper
 import ember.data.{LocalDataSet, Sample}
-import ember.io.{ModelFile, ModuleSpec}
-import ember.nn.Module
+import ember.io.ModelFile
+import ember.nn.{Module, ModuleSpec}
 import ember.parallel.{AllReduceParameter, Engine, IterationWork, LocalShare, Mailbox, Peers, Reports, SliceLayout, WireCodec}
 import ember.tensor.Tensor
 import org.apache.spark.{TaskContext, TaskKilledException}

@@ -1,7 +1,6 @@
 package ember.optim
 
-import ember.io.ModuleSpec
-import ember.nn.Criterion
+import ember.nn.{Criterion, ModuleSpec}
 import ember.tensor.{Activity, Tensor}
 
 /**

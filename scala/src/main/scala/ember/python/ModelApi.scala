@@ -1,7 +1,10 @@
 package ember.python
 
-import ember.nn.Module
+import ember.data.{LocalDataSet, Sample}
+import ember.nn.{Module, Regularizer}
+import ember.optim.{Evaluator, Predictor, Top1Accuracy, ValidationMethod, ValidationResult}
 import ember.tensor.{Activity, Tensor}
+import org.apache.spark.rdd.RDD
 
 /**
  * Module operations that Python would otherwise do with one py4j call per batch or per tensor: batched
@@ -65,14 +68,40 @@ object ModelApi {
   }
 
   /** The module's own regularizers as (parameter name, regularizer) pairs. */
-  def regularizers(model: Module): Array[(String, ember.optim.Regularizer)] = model.regularizers.toArray
+  def regularizers(model: Module): Array[(String, Regularizer)] = model.regularizers.toArray
 
-  /** The direct children of a container, as an array Python can iterate. */
+  /** One validation score as Python's `ValidationResult` shows it: the method's name, the score, the sample count. */
+  final case class Score(method: String, score: Double, count: Long)
+
+  /** `Model.evaluate(x, y)`: `methods` (none: Top1Accuracy) over in-memory data, in the driver JVM. */
+  def evaluate(model: Module, data: LocalDataSet, methods: Array[AnyRef], batchSize: Int): Array[Score] = {
+    val ms = validationMethods(methods)
+    scores(ms, Evaluator.evaluate(model, data, ms, batchSize))
+  }
+
+  /** `Model.evaluate(rdd)`: `methods` (none: Top1Accuracy) over Spark data, on the executors. */
+  def evaluate(model: Module, data: RDD[Sample], methods: Array[AnyRef], batchSize: Int): Array[Score] = {
+    val ms = validationMethods(methods)
+    scores(ms, Predictor(model, batchSize).evaluate(data, ms))
+  }
+
+  private def validationMethods(methods: Array[AnyRef]): Array[ValidationMethod] =
+    if (methods == null || methods.isEmpty) Array(new Top1Accuracy)
+    else methods.zipWithIndex.map {
+      case (m: ValidationMethod, _) => m
+      case (other, i) => throw new IllegalArgumentException(
+        s"methods[$i]: expected a validation method such as Top1Accuracy(), got $other")
+    }
+
+  private def scores(methods: Array[ValidationMethod], results: Array[ValidationResult]): Array[Score] =
+    methods.zip(results).map { case (m, r) => Score(m.name, r.score, r.count) }
+
   /** `model.backward` after checking that `gradOutput` has the shape of the last forward's output. */
   def backward(model: Module, input: Activity, gradOutput: Activity): Activity = {
     model.checkGradOutput(gradOutput)
     model.backward(input, gradOutput)
   }
 
+  /** The direct children of a container, as an array Python can iterate. */
   def children(model: Module): Array[Module] = model.children.toArray
 }

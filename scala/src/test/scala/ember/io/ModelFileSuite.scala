@@ -12,11 +12,11 @@ class ModelFileSuite extends AnyFunSuite {
     val m = new Sequential().add(new Linear(4, 3)).add(new Linear(3, 2, false))
     val x = Tensor.normal(new java.util.Random(1), 0f, 1f, 5, 4)
     val path = Files.createTempDirectory("ember").resolve("m.ember").toString
-    m.save(path)
-    val back = Module.load(path)
+    ModelFile.save(m, path, overWrite = false)
+    val back = ModelFile.load(path)
     assert(back.toString == m.toString)
     assert(back.forward(x).toTensor.almostEqual(m.forward(x).toTensor, 0, 0))
-    assertThrows[java.nio.file.FileAlreadyExistsException](m.save(path))
+    assertThrows[java.nio.file.FileAlreadyExistsException](ModelFile.save(m, path, overWrite = false))
   }
 
   test("a corrupt file gives a ModelFileException naming the problem") {
@@ -49,14 +49,14 @@ class ModelFileSuite extends AnyFunSuite {
   test("file-system failures name their cause: directory, a file on the way, an existing file") {
     val dir = Files.createTempDirectory("ember")
     val m = new Linear(2, 2)
-    assert(intercept[IsADirectoryException](m.save(dir.toString)).getMessage.contains(dir.toString))
-    assertThrows[IsADirectoryException](Module.load(dir.toString))
+    assert(intercept[IsADirectoryException](ModelFile.save(m, dir.toString, overWrite = false)).getMessage.contains(dir.toString))
+    assertThrows[IsADirectoryException](ModelFile.load(dir.toString))
     val file = dir.resolve("plain")
     Files.write(file, Array[Byte](1, 2))
-    assert(intercept[java.nio.file.NotDirectoryException](m.save(file.resolve("m.ember").toString)).getMessage.contains("plain"))
-    assertThrows[java.nio.file.NotDirectoryException](Module.load(file.resolve("m.ember").toString))
-    assertThrows[java.nio.file.NoSuchFileException](Module.load(dir.resolve("none.ember").toString))
-    assertThrows[java.nio.file.FileAlreadyExistsException](m.save(file.toString))
+    assert(intercept[java.nio.file.NotDirectoryException](ModelFile.save(m, file.resolve("m.ember").toString, overWrite = false)).getMessage.contains("plain"))
+    assertThrows[java.nio.file.NotDirectoryException](ModelFile.load(file.resolve("m.ember").toString))
+    assertThrows[java.nio.file.NoSuchFileException](ModelFile.load(dir.resolve("none.ember").toString))
+    assertThrows[java.nio.file.FileAlreadyExistsException](ModelFile.save(m, file.toString, overWrite = false))
   }
 
   test("chunks of any size and the file hold the same bytes as one array; loads read them piece by piece") {
@@ -74,12 +74,12 @@ class ModelFileSuite extends AnyFunSuite {
       }
     }
     val path = Files.createTempDirectory("ember").resolve("m.ember")
-    m.save(path.toString)
+    ModelFile.save(m, path.toString, overWrite = false)
     assert(java.util.Arrays.equals(Files.readAllBytes(path), one))
-    val back = Module.load(path.toString)
+    val back = ModelFile.load(path.toString)
     assert(back.namedParameters.map(_._2.value).zip(m.namedParameters.map(_._2.value)).forall { case (a, b) => a.almostEqual(b, 0, 0) })
     // a truncated file still names the problem when read from its channel
     Files.write(path, one.take(one.length - 5))
-    assert(intercept[ModelFileException](Module.load(path.toString)).getMessage.contains("truncated"))
+    assert(intercept[ModelFileException](ModelFile.load(path.toString)).getMessage.contains("truncated"))
   }
 }

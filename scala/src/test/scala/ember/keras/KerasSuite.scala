@@ -129,7 +129,7 @@ class KerasSuite extends AnyFunSuite {
     assert(p.shape.sameElements(Array(n, 2)))
     val path = Files.createTempDirectory("keras").resolve("m.ember").toString
     model.save(path, overWrite = false)
-    assert(Module.load(path).predict(x).almostEqual(p, 1e-6, 1e-5))
+    assert(ember.io.ModelFile.load(path).predict(x).almostEqual(p, 1e-6, 1e-5))
   }
 
   test("errors name the layer and the problem") {

@@ -182,7 +182,7 @@ class NNClassifierSuite extends AnyFunSuite with BeforeAndAfterAll {
   test("VectorAssembler -> NNClassifier in a Pipeline; modelStructure JSON instead of a model file") {
     val df = blobs(150, 8).withColumn("a", org.apache.spark.ml.functions.vector_to_array(org.apache.spark.sql.functions.col("features")))
       .selectExpr("id", "label", "a[0] as x0", "a[1] as x1", "a[2] as x2", "a[3] as x3")
-    val structure = ember.io.ModuleSpec.describe(mlp(4, 3)).toString
+    val structure = ember.nn.ModuleSpec.describe(mlp(4, 3)).toString
     val clf = new NNClassifier().setModelStructure(structure).setBatchSize(16).setMaxEpoch(8).setLearningRate(0.1)
     val pipe = new Pipeline().setStages(Array(new VectorAssembler().setInputCols(Array("x0", "x1", "x2", "x3")).setOutputCol("features"), clf))
     val out = pipe.fit(df).transform(df)

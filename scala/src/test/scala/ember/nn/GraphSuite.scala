@@ -124,7 +124,7 @@ class GraphSuite extends AnyFunSuite {
     val y = g.forward(input).toTensor.clone()
     val path = java.nio.file.Files.createTempFile("graph", ".ember")
     try {
-      g.save(path.toString, overWrite = true)
+      ModelFile.save(g, path.toString, overWrite = true)
       val back = ModelFile.load(path.toString)
       assert(back.isInstanceOf[Graph] && back.toString == g.toString)
       assert(back.children.map(_.getName) == g.children.map(_.getName))

@@ -2,7 +2,7 @@ package ember.nn
 
 import java.util.Random
 
-import ember.io.{ModelFile, ModuleSpec}
+import ember.io.ModelFile
 import ember.tensor.{RandomGenerator, Tensor}
 import ember.tensor.dnn.Dnn
 import org.scalatest.BeforeAndAfterAll

@@ -83,7 +83,7 @@ class RegularizerSuite extends AnyFunSuite with BeforeAndAfterAll {
       .getMessage.contains("its parameters are: weight"))
     val bad = ModelFile.toBytes(new Linear(2, 2).setWRegularizer(new L2Regularizer(1)))
     // a class of the same name length keeps the header length valid
-    val s = new String(bad, "ISO-8859-1").replace("ember.optim.L2Regularizer", "ember.optim.TrainingGuard")
+    val s = new String(bad, "ISO-8859-1").replace("ember.nn.L2Regularizer", "ember.nn.GaussianNoise")
     assert(intercept[ModelFileException](ModelFile.fromBytes(s.getBytes("ISO-8859-1"))).getMessage.contains("not a Regularizer"))
   }
 

@@ -218,7 +218,7 @@ class QuantizerSuite extends AnyFunSuite {
     val q = LeNet5(10).quantize(randn(rng, 32, 784))
     val dir = Files.createTempDirectory("quantized")
     val path = dir.resolve("lenet-int8.ember").toString
-    q.save(path)
+    ModelFile.save(q, path, overWrite = false)
     val (meta, tensors) = ModelFile.readTensors(Files.readAllBytes(java.nio.file.Paths.get(path)))
     assert(meta("format_version") == ModelFile.Int8FormatVersion)
     val header = new String(Files.readAllBytes(java.nio.file.Paths.get(path)).slice(8, 4000), "UTF-8")
@@ -226,7 +226,7 @@ class QuantizerSuite extends AnyFunSuite {
     assert(tensors("1.weight").toArray.forall(v => v == math.rint(v) && math.abs(v) <= QuantizedLayer.WeightLevels))
     val fp32Size = ModelFile.toBytes(LeNet5(10)).length
     assert(Files.size(java.nio.file.Paths.get(path)) < fp32Size / 2, "int8 weights take a byte each")
-    val back = Module.load(path)
+    val back = ModelFile.load(path)
     val x = randn(rng, 6, 784)
     assert(back.forward(x.clone()).toTensor.almostEqual(q.forward(x.clone()).toTensor, 0, 0))
     assert(back.toString == q.toString)

@@ -1,4 +1,4 @@
-package ember.optim
+package ember.nn
 
 import ember.tensor.Tensor
 

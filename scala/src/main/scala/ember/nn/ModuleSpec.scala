@@ -1,17 +1,23 @@
-package ember.io
+package ember.nn
 
 import com.fasterxml.jackson.databind.{JsonNode, ObjectMapper}
 import com.fasterxml.jackson.databind.node.{ArrayNode, ObjectNode}
-import ember.nn.{Container, Criterion, Module}
-import ember.optim.OptimMethodSpec
+
+/** A module description names no class, an unknown one, or arguments its constructor cannot take. */
+class ModuleSpecException(message: String, cause: Throwable = null) extends IllegalArgumentException(message, cause)
 
 /**
- * Module structure <-> JSON, by class name and constructor arguments ([[Module.config]] / [[Criterion.config]]).
+ * Module structure <-> JSON, by class name and constructor arguments ([[Module.config]] / [[Criterion.config]]),
+ * with each module's name, regularizers ([[Regularizer.config]]), frozen flag and children.
  *
  * Arguments are decoded by the type of the matching constructor parameter (Int, Long, Float, Double,
  * Boolean, String, arrays of numbers, a Module or Criterion, a Seq), so the JSON stays plain and readable:
  * `{"class": "ember.nn.Linear", "args": {"inputSize": 784, "outputSize": 10, "withBias": true}}`.
- * Only subclasses of Module / Criterion are ever instantiated from a file.
+ * Only subclasses of Module / Criterion / Regularizer are ever instantiated from a description.
+ *
+ * It lives in `nn` because a module's description is the module's own business: [[Module.cloneModule]]
+ * rebuilds a copy from it; `ember.io.ModelFile` stores it in the model file's header, Spark ML stages keep
+ * it as a parameter, and the optimizers build criterions for their replicas from it.
  */
 object ModuleSpec {
   private val mapper = new ObjectMapper()
@@ -23,7 +29,7 @@ object ModuleSpec {
     node.set[JsonNode]("args", encodeArgs(module.config))
     if (module.regularizers.nonEmpty) {
       val regs = node.putObject("regularizers")
-      module.regularizers.foreach { case (p, r) => regs.set[JsonNode](p, mapper.readTree(OptimMethodSpec.describe(r))) }
+      module.regularizers.foreach { case (p, r) => regs.set[JsonNode](p, describe(r)) }
     }
     if (module.isFrozen) node.put("frozen", true) // replicas built from the file must not train it either
     module match {
@@ -45,25 +51,61 @@ object ModuleSpec {
   def build(node: JsonNode): Module = {
     val m = instantiate(node, classOf[Module])
     Option(node.get("name")).foreach(n => m.setName(n.asText))
-    ModelFile.fields(Option(node.get("regularizers")).getOrElse(mapper.createObjectNode())).foreach { case (p, r) =>
-      val reg = try OptimMethodSpec.buildRegularizer(r.toString) catch {
-        case e: IllegalArgumentException => throw new ModelFileException(s"bad regularizer of '$p' in the model file: ${e.getMessage}", e)
+    fields(Option(node.get("regularizers")).getOrElse(mapper.createObjectNode())).foreach { case (p, r) =>
+      val reg = try buildRegularizer(r) catch {
+        case e: IllegalArgumentException => throw new ModuleSpecException(s"bad regularizer of '$p' in the model file: ${e.getMessage}", e)
       }
       try m.setRegularizer(p, reg) catch {
-        case e: IllegalArgumentException => throw new ModelFileException(e.getMessage, e)
+        case e: IllegalArgumentException => throw new ModuleSpecException(e.getMessage, e)
       }
     }
     Option(node.get("frozen")).foreach(f => m.setFrozenFlag(f.asBoolean))
     m match {
-      case c: Container => ModelFile.elements(node.get("children")).foreach(ch => c.add(build(ch)))
+      case c: Container => elements(node.get("children")).foreach(ch => c.add(build(ch)))
       case _ if node.has("children") && node.get("children").size > 0 =>
-        throw new ModelFileException(s"${m.getClass.getName} is not a container but the file lists children for it")
+        throw new ModuleSpecException(s"${m.getClass.getName} is not a container but the file lists children for it")
       case _ =>
     }
     m
   }
 
   def buildCriterion(node: JsonNode): Criterion = instantiate(node, classOf[Criterion])
+
+  /** A regularizer as `{"class": ..., "args": {...}}`. */
+  def describe(regularizer: Regularizer): ObjectNode = {
+    val node = mapper.createObjectNode()
+    node.put("class", regularizer.getClass.getName)
+    node.set[JsonNode]("args", encodeArgs(regularizer.config))
+    node
+  }
+
+  /** A regularizer from [[describe]]; files written before the regularizers moved to `nn` name them `ember.optim.*`. */
+  def buildRegularizer(node: JsonNode): Regularizer = {
+    val named = Option(node).flatMap(n => Option(n.get("class"))).map(_.asText)
+    named.flatMap(MovedRegularizers.get) match {
+      case Some(now) => instantiate(node.deepCopy[ObjectNode]().put("class", now), classOf[Regularizer])
+      case None      => instantiate(node, classOf[Regularizer])
+    }
+  }
+
+  private val MovedRegularizers: Map[String, String] =
+    Seq("L1L2Regularizer", "L1Regularizer", "L2Regularizer").map(n => s"ember.optim.$n" -> s"ember.nn.$n").toMap
+
+  /**
+   * A deep copy of `module` built from its description (so with its own parameters), with the values of
+   * its parameters and buffers copied in: [[Module.cloneModule]].
+   */
+  def copy(module: Module): Module = {
+    val clone = build(describe(module))
+    val (from, to) = (tensors(module), tensors(clone))
+    require(from.keySet == to.keySet, s"${module.getClass.getName}: its copy has the tensors ${to.keys.mkString(", ")}, " +
+      s"the original ${from.keys.mkString(", ")} (its config does not describe it fully)")
+    from.foreach { case (name, t) => to(name).copy(t) }
+    clone
+  }
+
+  private def tensors(m: Module): Map[String, ember.tensor.Tensor] =
+    (m.namedParameters.map { case (n, p) => n -> p.value } ++ m.namedBuffers).toMap
 
   private def encodeArgs(args: Seq[(String, Any)]): ObjectNode = {
     val node = mapper.createObjectNode()
@@ -91,22 +133,22 @@ object ModuleSpec {
 
   private def instantiate[T](node: JsonNode, base: Class[T]): T = {
     val className = Option(node).flatMap(n => Option(n.get("class"))).map(_.asText).getOrElse(
-      throw new ModelFileException("a module entry has no class name"))
+      throw new ModuleSpecException("a module entry has no class name"))
     val cls = try Class.forName(className, true, Option(Thread.currentThread.getContextClassLoader).getOrElse(getClass.getClassLoader))
-    catch { case _: ClassNotFoundException => throw new ModelFileException(s"unknown layer class '$className' in the model file") }
-    if (!base.isAssignableFrom(cls)) throw new ModelFileException(s"class '$className' in the model file is not a ${base.getSimpleName}")
-    val args = ModelFile.fields(Option(node.get("args")).getOrElse(mapper.createObjectNode()))
+    catch { case _: ClassNotFoundException => throw new ModuleSpecException(s"unknown layer class '$className' in the model file") }
+    if (!base.isAssignableFrom(cls)) throw new ModuleSpecException(s"class '$className' in the model file is not a ${base.getSimpleName}")
+    val args = fields(Option(node.get("args")).getOrElse(mapper.createObjectNode()))
     val values = argValues(node.get("args"))
     val candidates = cls.getConstructors.filter(_.getParameterCount == values.length)
     val attempts = candidates.iterator.map { ctor =>
       try Right(ctor.newInstance(ctor.getParameterTypes.zip(values).map { case (t, v) => decode(t, v) }: _*))
       catch {
-        case e: java.lang.reflect.InvocationTargetException => throw new ModelFileException(
+        case e: java.lang.reflect.InvocationTargetException => throw new ModuleSpecException(
           s"cannot build $className from the file's arguments: ${e.getCause.getMessage}", e.getCause)
         case e: Exception => Left(e)
       }
     }
-    attempts.collectFirst { case Right(obj) => base.cast(obj) }.getOrElse(throw new ModelFileException(
+    attempts.collectFirst { case Right(obj) => base.cast(obj) }.getOrElse(throw new ModuleSpecException(
       s"no constructor of $className takes the file's ${values.length} arguments (${args.keys.mkString(", ")})"))
   }
 
@@ -126,12 +168,12 @@ object ModuleSpec {
     else if (t == classOf[Double] || t == classOf[java.lang.Double]) Double.box(real(v).getOrElse(bad()))
     else if (t == classOf[Boolean] || t == classOf[java.lang.Boolean]) { if (!v.isBoolean) bad(); Boolean.box(v.asBoolean) }
     else if (t == classOf[String]) { if (!v.isTextual) bad(); v.asText }
-    else if (t == classOf[Array[Int]]) { if (!v.isArray) bad(); ModelFile.elements(v).map(_.asInt).toArray }
-    else if (t == classOf[Array[Float]]) { if (!v.isArray) bad(); ModelFile.elements(v).map(_.asDouble.toFloat).toArray }
-    else if (t == classOf[Array[Double]]) { if (!v.isArray) bad(); ModelFile.elements(v).map(_.asDouble).toArray }
+    else if (t == classOf[Array[Int]]) { if (!v.isArray) bad(); elements(v).map(_.asInt).toArray }
+    else if (t == classOf[Array[Float]]) { if (!v.isArray) bad(); elements(v).map(_.asDouble.toFloat).toArray }
+    else if (t == classOf[Array[Double]]) { if (!v.isArray) bad(); elements(v).map(_.asDouble).toArray }
     else if (classOf[Module].isAssignableFrom(t)) { if (!v.has("module")) bad(); build(v.get("module")) }
     else if (classOf[Criterion].isAssignableFrom(t)) { if (!v.has("criterion")) bad(); buildCriterion(v.get("criterion")) }
-    else if (classOf[scala.collection.Seq[_]].isAssignableFrom(t)) { if (!v.isArray) bad(); ModelFile.elements(v).map(decodeAny).toList }
+    else if (classOf[scala.collection.Seq[_]].isAssignableFrom(t)) { if (!v.isArray) bad(); elements(v).map(decodeAny).toList }
     else bad()
   }
 
@@ -152,6 +194,18 @@ object ModuleSpec {
     else if (v.isIntegralNumber) v.asInt
     else if (v.isNumber) v.asDouble
     else if (v.isBoolean) v.asBoolean
-    else if (v.isArray) ModelFile.elements(v).map(decodeAny).toList
+    else if (v.isArray) elements(v).map(decodeAny).toList
     else v.asText
+
+  /** The fields of a JSON object by name. */
+  private[ember] def fields(node: JsonNode): Map[String, JsonNode] = {
+    val b = Map.newBuilder[String, JsonNode]
+    val it = node.properties().iterator()
+    while (it.hasNext) { val e = it.next(); b += e.getKey -> e.getValue }
+    b.result()
+  }
+
+  /** The elements of a JSON array (none for anything else). */
+  private[ember] def elements(node: JsonNode): Seq[JsonNode] =
+    if (node == null || !node.isArray) Nil else (0 until node.size).map(node.get)
 }

@@ -1,0 +1,94 @@
+package ember.parallel
+
+import java.util.Random
+
+import org.scalatest.funsuite.AnyFunSuite
+
+/**
+ * [[AllReduceParameter]]'s own pieces, in one JVM through the local mailbox (no Spark): the slice layout, the
+ * norm sum [[AllReduceParameter.allSum]] and [[AllReduceParameter.sumSquares]] against a plain Double loop,
+ * the single-task case (nothing sent, the slice is the whole vector), and the argument checks. The full
+ * exchange of iterations over RPC and the mailbox, with its byte counts, is PeersSuite's.
+ */
+class AllReduceParameterSuite extends AnyFunSuite {
+
+  /** Task `p` of `n` tasks that all run in this JVM (the mailbox carries their messages; no Spark involved). */
+  private def inThisJvm(prefix: String, p: Int, n: Int, timeoutMs: Long = 20000): Peers =
+    new Peers(prefix, p, Array.fill(n)(Peer("this-jvm", "localhost", "")), timeoutMs)
+
+  /** Runs `body(p)` for every p at once (one thread per task); rethrows the first failure. */
+  private def together[T](n: Int)(body: Int => T): Seq[T] = {
+    val out = new Array[Any](n)
+    val errors = new Array[Throwable](n)
+    val threads = Array.tabulate(n)(p => new Thread(() => try out(p) = body(p) catch { case e: Throwable => errors(p) = e }))
+    threads.foreach(_.start()); threads.foreach(_.join())
+    errors.find(_ != null).foreach(e => throw e)
+    out.toSeq.map(_.asInstanceOf[T])
+  }
+
+  test("the slice layout cuts any vector into contiguous slices that cover it exactly, longer ones first") {
+    for (total <- Seq(0, 1, 7, 1000, 1001); parts <- Seq(1, 2, 3, 8)) {
+      val l = SliceLayout(total, parts)
+      val lengths = (0 until parts).map(l.length)
+      assert(lengths.sum == total && lengths.max - lengths.min <= 1 && lengths == lengths.sorted.reverse, s"$total / $parts")
+      (0 until parts).foreach(i => assert(l.offset(i) == lengths.take(i).sum, s"$total / $parts slice $i"))
+    }
+    assert(intercept[IllegalArgumentException](SliceLayout(10, 0)).getMessage.contains("parts > 0"))
+  }
+
+  test("sumSquares is the Double sum of squares for every tail length") {
+    val rng = new Random(5)
+    for (n <- Seq(0, 1, 3, 4, 5, 1027)) {
+      val a = Array.fill(n)(rng.nextFloat() * 20 - 10)
+      val want = a.map(x => x.toDouble * x).sum
+      assert(math.abs(AllReduceParameter.sumSquares(a) - want) <= 1e-12 * (1 + want), s"n=$n")
+    }
+  }
+
+  test("allSum gives every task the same total, summed in task order") {
+    val n = 3
+    val prefix = s"allsum-${System.nanoTime()}"
+    val layout = SliceLayout(10, n)
+    val values = Seq(0.1, 1e10, -1e10)
+    val totals = together(n) { p =>
+      val peers = inThisJvm(prefix, p, n)
+      try new AllReduceParameter(p, layout, NoCompression, peers).allSum(1L, values(p)) finally peers.close()
+    }
+    // (0.1 + 1e10) - 1e10 in task order on every task, bitwise the same
+    assert(totals.distinct == Seq((values(0) + values(1)) + values(2)))
+    assert(Mailbox.pending == 0)
+  }
+
+  test("one task alone sends nothing: its slice is the whole vector and the weights are its own update") {
+    val peers = inThisJvm(s"alone-${System.nanoTime()}", 0, 1)
+    val ar = new AllReduceParameter(0, SliceLayout(5, 1), NoCompression, peers)
+    val g = Array(1f, -2f, 3f, -4f, 5f)
+    ar.putGradients(1L, g, GradientHeader(2.5, 5))
+    val slice = new Array[Float](5)
+    assert(ar.aggregate(1L, g, GradientHeader(2.5, 5), slice) == GradientHeader(2.5, 5))
+    assert(slice.sameElements(g))
+    assert(ar.allSum(1L, 4.0) == 4.0)
+    val w = new Array[Float](5)
+    ar.publish(1L, slice.map(_ * 2), w, norm = 7.0)
+    assert(w.sameElements(g.map(_ * 2)))
+    assert(ar.fetchWeights(1L, w, 7.0) == 7.0)
+    assert(peers.remoteBytes == 0L && Mailbox.pending == 0)
+
+    // bf16 on the wire: a single task still computes with the rounded weights every task would see
+    val bf = new AllReduceParameter(0, SliceLayout(2, 1), WireCodec("bf16"), peers)
+    val w2 = new Array[Float](2)
+    bf.publish(1L, Array(1.00390625f, 3.1415927f), w2, 0.0)
+    assert(w2.sameElements(Array(1f, 3.140625f))) // 1 + 2^-8 rounds to even (1.0); pi to 8 significant bits
+    peers.close()
+  }
+
+  test("slices of the wrong length are refused with both lengths") {
+    val peers = inThisJvm(s"lengths-${System.nanoTime()}", 0, 1)
+    val ar = new AllReduceParameter(0, SliceLayout(4, 1), NoCompression, peers)
+    val e1 = intercept[IllegalArgumentException](ar.aggregate(1L, new Array[Float](4), GradientHeader(0, 0), new Array[Float](3)))
+    assert(e1.getMessage.contains("output of 3 values for a slice of 4"), e1.getMessage)
+    val e2 = intercept[IllegalArgumentException](ar.publish(1L, new Array[Float](5), new Array[Float](4), 0.0))
+    assert(e2.getMessage.contains("5 values for a slice of 4"), e2.getMessage)
+    peers.close()
+  }
+}
