@@ -72,6 +72,26 @@ class DnnKernelsSuite extends AnyFunSuite {
     assert(stats(1)._2.almostEqual(stats(0)._2, 1e-6, 1e-5))
   }
 
+  test("convolutions of several sizes interleaved on one thread (shared, growing native buffers) match the JVM kernels") {
+    assume(Dnn.runtime.isRight, "oneDNN does not load on this platform")
+    RandomGenerator.setSeed(4)
+    val rng = new Random(4)
+    // small first, then larger ones that grow the thread's buffers, then the small one again
+    val cases = Seq((new SpatialConvolution(2, 3, 3, 3, 1, 1, 1, 1), randn(rng, 2, 2, 5, 5)),
+      (new SpatialConvolution(4, 8, 3, 3, 2, 2, 1, 1), randn(rng, 4, 4, 20, 20)),
+      (new SpatialConvolution(8, 8, 3, 3, 1, 1, 1, 1, false), randn(rng, 3, 8, 24, 24)))
+    def step(k: Dnn.Kernels, i: Int): (Tensor, Tensor, Tensor) = Dnn.withKernels(k) {
+      val (m, x) = cases(i)
+      m.zeroGradParameters()
+      val y = m.forward(x).clone()
+      (y, m.backward(x, y.clone().fill(0.5f)).clone(), m.gradWeight.clone())
+    }
+    for (i <- Seq(0, 1, 2, 0, 2, 1, 0)) {
+      val ((y1, g1, w1), (y2, g2, w2)) = (step(Dnn.JvmKernels, i), step(Dnn.DnnlKernels, i))
+      assert(y2.almostEqual(y1, atol, rtol) && g2.almostEqual(g1, atol, rtol) && w2.almostEqual(w1, atol * 10, rtol * 10), s"case $i")
+    }
+  }
+
   test("two threads running oneDNN convolutions at once get the single-threaded results") {
     assume(Dnn.runtime.isRight, "oneDNN does not load on this platform")
     Dnn.withKernels(Dnn.DnnlKernels) {

@@ -32,7 +32,8 @@ final case class ConvSpec(n: Int, inC: Int, inH: Int, inW: Int, outC: Int, outH:
  * the copies and reorders). The primitives and their buffers are built once per geometry and thread and
  * reused (layers of the same shape share them: nothing batch-sized is kept per layer); oneDNN picks the
  * blocked layouts and the ISA (AVX2, AVX-512, AMX) itself. Gradients of the parameters are accumulated into
- * the given tensors, like the JVM kernels do.
+ * the given tensors, like the JVM kernels do. The batch-sized native buffers of all plans of a thread are one
+ * set, in the thread's [[DnnMemory.Arena]].
  *
  * In bf16 mixed precision ([[MixedPrecision.active]]) the primitives read bf16 inputs, weights and output
  * gradients (converted from Ember's float32 arrays by the reorders of [[DnnMemory]]) and write float32 outputs
@@ -92,14 +93,17 @@ private final class ConvPlan(s: ConvSpec) {
       any(srcDims, dt), any(wDims, dt), biasDesc, any(dstDims), strides, dilation, padL, padR, attr(), false)
   private val fwd: primitive = if (s.transposed) new deconvolution_forward(fwdPd.asInstanceOf[deconvolution_forward.primitive_desc])
     else new convolution_forward(fwdPd.asInstanceOf[convolution_forward.primitive_desc])
-  private val src = new DnnMemory(desc(srcDims, nchw), fwdPd.src_desc())
+  // the batch-sized buffers live in the thread's arena (DnnMemory): slots 0 and 1 for the forward's input and
+  // output, 0 (input), 2 (output gradient) and 3 (input gradient) for the backward; weights and bias are small
+  private val src = new DnnMemory(desc(srcDims, nchw), fwdPd.src_desc(), slot = 0)
   private val wgt = new DnnMemory(desc(wDims, wTag), fwdPd.weights_desc())
-  private val dst = new DnnMemory(desc(dstDims, nchw), fwdPd.dst_desc())
+  private val dst = new DnnMemory(desc(dstDims, nchw), fwdPd.dst_desc(), slot = 1)
   private val biasMem = if (s.bias) new DnnMemory(biasDesc, biasDesc) else null
   private val fwdArgs = DnnMemory.args(Seq(api.DNNL_ARG_SRC -> src.primMem, api.DNNL_ARG_WEIGHTS -> wgt.primMem,
     api.DNNL_ARG_DST -> dst.primMem, scratchpad(fwdPd)) ++ (if (s.bias) Seq(api.DNNL_ARG_BIAS -> biasMem.primMem) else Nil): _*)
 
   def forward(input: Tensor, weight: Tensor, bias: Tensor, output: Tensor): Unit = {
+    src.bind(); dst.bind()
     src.load(strm, input.storage, input.offset)
     wgt.load(strm, weight.storage, weight.offset)
     if (s.bias) biasMem.load(strm, bias.storage, bias.offset)
@@ -112,13 +116,14 @@ private final class ConvPlan(s: ConvSpec) {
   // the output gradient in the layout both backward primitives read, when they agree (they do for the
   // blocked layouts oneDNN picks on AVX2 / AVX-512): copied in and reordered once for both
   private lazy val sharedDiffDst: DnnMemory =
-    if (bwdData.diffDstDesc.equals(bwdWeights.diffDstDesc)) new DnnMemory(desc(dstDims, nchw), bwdData.diffDstDesc) else null
+    if (bwdData.diffDstDesc.equals(bwdWeights.diffDstDesc)) new DnnMemory(desc(dstDims, nchw), bwdData.diffDstDesc, slot = 2) else null
 
   /** Input gradient and/or parameter gradients (see [[DnnConv.backward]]). */
   def backward(input: Tensor, gradOutput: Tensor, weight: Tensor, grads: ConvGrads): Unit = {
     val wantData = grads.gradInput != null
     val wantWeights = grads.gradWeight != null || grads.gradBias != null
     val shared = if (wantData && wantWeights) sharedDiffDst else null
+    if (shared != null) shared.bind()
     if (shared != null) shared.load(strm, gradOutput.storage, gradOutput.offset)
     if (wantData) bwdData.run(gradOutput, weight, grads.gradInput, shared)
     if (wantWeights) bwdWeights.run(input, gradOutput, grads.gradWeight, grads.gradBias, shared)
@@ -133,15 +138,16 @@ private final class ConvPlan(s: ConvSpec) {
     private val prim: primitive = if (s.transposed) new deconvolution_backward_data(pd.asInstanceOf[deconvolution_backward_data.primitive_desc])
       else new convolution_backward_data(pd.asInstanceOf[convolution_backward_data.primitive_desc])
     val diffDstDesc: memory.desc = pd.diff_dst_desc()
-    private lazy val diffDst = new DnnMemory(desc(dstDims, nchw), diffDstDesc)
+    private lazy val diffDst = new DnnMemory(desc(dstDims, nchw), diffDstDesc, slot = 2)
     private val w = new DnnMemory(desc(wDims, wTag), pd.weights_desc())
-    private val diffSrc = new DnnMemory(desc(srcDims, nchw), pd.diff_src_desc())
+    private val diffSrc = new DnnMemory(desc(srcDims, nchw), pd.diff_src_desc(), slot = 3)
     private val scratch = scratchpad(pd)
     private val argsFor = new java.util.IdentityHashMap[DnnMemory, IntMemoryMap]()
 
     /** `loaded`: the output gradient already in a memory of [[diffDstDesc]], or null to copy it in here. */
     def run(gradOutput: Tensor, weight: Tensor, gradInput: Tensor, loaded: DnnMemory): Unit = {
-      val dd = if (loaded != null) loaded else { diffDst.load(strm, gradOutput.storage, gradOutput.offset); diffDst }
+      val dd = if (loaded != null) loaded else { diffDst.bind(); diffDst.load(strm, gradOutput.storage, gradOutput.offset); diffDst }
+      diffSrc.bind()
       w.load(strm, weight.storage, weight.offset)
       prim.execute(strm, argsFor.computeIfAbsent(dd, m => DnnMemory.args(api.DNNL_ARG_DIFF_DST -> m.primMem,
         api.DNNL_ARG_WEIGHTS -> w.primMem, api.DNNL_ARG_DIFF_SRC -> diffSrc.primMem, scratch)))
@@ -157,9 +163,9 @@ private final class ConvPlan(s: ConvSpec) {
         any(dstDims, dt), strides, dilation, padL, padR, fwdPd.asInstanceOf[convolution_forward.primitive_desc], attr(), false)
     private val prim: primitive = if (s.transposed) new deconvolution_backward_weights(pd.asInstanceOf[deconvolution_backward_weights.primitive_desc])
       else new convolution_backward_weights(pd.asInstanceOf[convolution_backward_weights.primitive_desc])
-    private val x = new DnnMemory(desc(srcDims, nchw), pd.src_desc())
+    private val x = new DnnMemory(desc(srcDims, nchw), pd.src_desc(), slot = 0)
     val diffDstDesc: memory.desc = pd.diff_dst_desc()
-    private lazy val diffDst = new DnnMemory(desc(dstDims, nchw), diffDstDesc)
+    private lazy val diffDst = new DnnMemory(desc(dstDims, nchw), diffDstDesc, slot = 2)
     private val diffW = new DnnMemory(desc(wDims, wTag), pd.diff_weights_desc())
     private val diffB = if (s.bias) new DnnMemory(biasDesc, biasDesc) else null
     private val scratchMem = scratchpad(pd)
@@ -168,8 +174,9 @@ private final class ConvPlan(s: ConvSpec) {
 
     /** `loaded`: the output gradient already in a memory of [[diffDstDesc]], or null to copy it in here. */
     def run(input: Tensor, gradOutput: Tensor, gradWeight: Tensor, gradBias: Tensor, loaded: DnnMemory): Unit = {
+      x.bind()
       x.load(strm, input.storage, input.offset)
-      val dd = if (loaded != null) loaded else { diffDst.load(strm, gradOutput.storage, gradOutput.offset); diffDst }
+      val dd = if (loaded != null) loaded else { diffDst.bind(); diffDst.load(strm, gradOutput.storage, gradOutput.offset); diffDst }
       prim.execute(strm, argsFor.computeIfAbsent(dd, m => DnnMemory.args(Seq(api.DNNL_ARG_SRC -> x.primMem,
         api.DNNL_ARG_DIFF_DST -> m.primMem, api.DNNL_ARG_DIFF_WEIGHTS -> diffW.primMem, scratchMem) ++
         (if (s.bias) Seq(api.DNNL_ARG_DIFF_BIAS -> diffB.primMem) else Nil): _*)))

@@ -1,6 +1,6 @@
 package ember.tensor.dnn
 
-import org.bytedeco.javacpp.{FloatPointer, LongPointer}
+import org.bytedeco.javacpp.{BytePointer, FloatPointer, LongPointer, Pointer}
 import org.bytedeco.dnnl.{memory, primitive_attr, primitive_desc_base, reorder, stream, IntMemoryMap}
 import org.bytedeco.dnnl.global.{dnnl => api}
 
@@ -10,15 +10,39 @@ import org.bytedeco.dnnl.global.{dnnl => api}
  * the primitive prefers a blocked layout (e.g. nChw8c on AVX2), a second buffer in that layout with the two
  * reorders between them. The copies are linear memory traffic; the blocked layouts are what make oneDNN's
  * convolutions fast, so they pay for themselves on every layer where the primitive chose one.
+ *
+ * With a `slot` (>= 0), the two buffers are not this memory's own but slot `slot` of the calling thread's
+ * [[DnnMemory.Arena]], shared by every primitive plan of the thread: a plan's batch-sized buffers only carry
+ * data within one call (every call copies its inputs in and its results out), and one thread runs one plan at
+ * a time, so the thread needs each slot once, at the largest size any plan asks, instead of one set per
+ * layer geometry. [[bind]] must run before each call that uses the memory.
  */
-private[tensor] final class DnnMemory(val user: memory.desc, val prim: memory.desc) {
+private[tensor] final class DnnMemory(val user: memory.desc, val prim: memory.desc, slot: Int = -1) {
   private val eng = Dnn.engine
-  val userMem = new memory(user, eng)
-  val primMem: memory = if (prim.equals(user)) userMem else new memory(prim, eng)
+  private val shared = slot >= 0
+  val userMem: memory = if (shared) new memory(user, eng, null.asInstanceOf[Pointer]) else new memory(user, eng)
+  val primMem: memory =
+    if (prim.equals(user)) userMem else if (shared) new memory(prim, eng, null.asInstanceOf[Pointer]) else new memory(prim, eng)
   private val toPrim = if (primMem eq userMem) null else DnnMemory.Reorder(userMem, primMem)
   private val fromPrim = if (primMem eq userMem) null else DnnMemory.Reorder(primMem, userMem)
   val elements: Int = (user.get_size() / 4).toInt
-  private val data = new FloatPointer(userMem.get_data_handle()).capacity(elements.toLong)
+  private var data: FloatPointer = if (shared) null else new FloatPointer(userMem.get_data_handle()).capacity(elements.toLong)
+  private var boundUser, boundPrim = 0L
+
+  /** Points an arena-backed memory at this thread's slot buffers (grown when too small); no-op for own buffers. */
+  def bind(): Unit = if (shared) {
+    val arena = DnnMemory.arena.get()
+    val u = arena.buffer(2 * slot, user.get_size())
+    if (u.address + u.position != boundUser) {
+      userMem.set_data_handle(u)
+      boundUser = u.address + u.position
+      data = new FloatPointer(userMem.get_data_handle()).capacity(elements.toLong)
+    }
+    if (primMem ne userMem) {
+      val p = arena.buffer(2 * slot + 1, prim.get_size())
+      if (p.address + p.position != boundPrim) { primMem.set_data_handle(p); boundPrim = p.address + p.position }
+    }
+  }
 
   /** Copies `elements` floats from the array into the user buffer and reorders them to the primitive's layout. */
   def load(s: stream, arr: Array[Float], off: Int): Unit = {
@@ -37,6 +61,28 @@ private[tensor] final class DnnMemory(val user: memory.desc, val prim: memory.de
 
 private[tensor] object DnnMemory {
   val f32: memory.data_type = memory.data_type.f32
+
+  /** One thread's shared native buffers, by slot, each as large as the largest request so far, 64-byte aligned. */
+  final class Arena {
+    private var buffers = new Array[BytePointer](0)
+
+    /** Slot `i`'s buffer, at least `bytes` long (a larger one replaces it; memories re-bind to the new one). */
+    def buffer(i: Int, bytes: Long): BytePointer = {
+      if (i >= buffers.length) buffers = java.util.Arrays.copyOf(buffers, i + 1)
+      val b = buffers(i)
+      if (b != null && b.capacity - b.position >= bytes) b
+      else {
+        if (b != null) b.deallocate()
+        val fresh = new BytePointer(bytes + 64)
+        fresh.position((64 - fresh.address % 64) % 64)
+        buffers(i) = fresh
+        fresh
+      }
+    }
+  }
+
+  /** The calling thread's arena (see [[DnnMemory]]'s `slot`). */
+  val arena: ThreadLocal[Arena] = ThreadLocal.withInitial(() => new Arena)
 
   /** A plain descriptor with the given dimensions and format tag (nchw, oihw, x, ...). */
   def desc(dims: Seq[Int], tag: memory.format_tag): memory.desc = new memory.desc(dims.map(_.toLong).toArray, f32, tag)
