@@ -87,9 +87,9 @@ class NNModel(override val uid: String) extends Model[NNModel] with NNModelParam
     val shape = if ($(featureSize).nonEmpty) $(featureSize) else FrameSamples.featureShape(input, col, kind, Array.emptyIntArray)
     val decoder = new ColumnDecoder(col, kind, shape.product)
     val (fi, keep, bs, outputs) = (input.schema.fieldIndex(col), dataset.schema.length, $(batchSize), outputColumns)
-    val bytes = input.sparkSession.sparkContext.broadcast(ModelFile.toBytes(module))
+    val chunks = input.sparkSession.sparkContext.broadcast(ModelFile.toChunks(module)) // no 2 GB array for any model
     input.mapPartitions { rows =>
-      lazy val net = ModelFile.fromBytes(bytes.value).evaluate()
+      lazy val net = ModelFile.fromChunks(chunks.value).evaluate()
       rows.grouped(bs).flatMap { group =>
         val n = shape.product
         val data = new Array[Float](group.length * n)
@@ -114,12 +114,13 @@ class NNModel(override val uid: String) extends Model[NNModel] with NNModelParam
 
   override protected def saveFiles(fs: FileSystem, dir: Path): Unit = {
     require(module != null, s"$uid: no network to save")
-    StageIO.writeBytes(fs, new Path(dir, NNModel.ModelFileName), ModelFile.toBytes(module))
+    val out = fs.create(new Path(dir, NNModel.ModelFileName), false)
+    try ModelFile.writeTo(module, out) finally out.close() // streamed, for any size of model
     preprocessing.save(fs, dir, org.apache.spark.sql.SparkSession.active)
   }
 
   override private[ml] def loadFiles(fs: FileSystem, dir: Path): Unit = {
-    module = ModelFile.fromBytes(StageIO.readBytes(fs, new Path(dir, NNModel.ModelFileName)))
+    module = ModelFile.fromChunks(StageIO.readChunks(fs, new Path(dir, NNModel.ModelFileName)))
     preprocessing = FeaturePreprocessing.load(fs, dir)
   }
 

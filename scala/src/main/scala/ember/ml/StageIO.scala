@@ -65,6 +65,15 @@ object StageIO {
     try out.write(bytes) finally out.close()
   }
 
+  /** The file's bytes in chunks of 64 MB (any size; see ember.io.ModelFile.fromChunks). */
+  def readChunks(fs: FileSystem, p: Path): Array[Array[Byte]] = {
+    if (!fs.exists(p)) throw new FileNotFoundException(s"missing $p (not a complete Ember stage directory)")
+    val in = fs.open(p)
+    val out = new ember.io.ChunkedOutput(ember.io.ModelFile.DefaultChunkBytes)
+    try in.transferTo(out) finally in.close()
+    out.chunks
+  }
+
   def readBytes(fs: FileSystem, p: Path): Array[Byte] = {
     if (!fs.exists(p)) throw new FileNotFoundException(s"missing $p (not a complete Ember stage directory)")
     val in = fs.open(p)
