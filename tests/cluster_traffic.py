@@ -67,6 +67,7 @@ def main():
         accuracy = float((model.predict_class(x) == y).mean())
         print("TRAFFIC " + json.dumps({"k": iterations, "codec": wire, "iterations": t.iterations(), "tasks": t.tasks(),
                                        "driver": t.driverMessages(), "setup": t.setupDriverMessages(),
+                                       "kinds": t.driverMessageKindsText(), "setup_kinds": t.setupMessageKindsText(),
                                        "bytes": t.remoteBytes(), "params": 20 * 64 + 64 + 64 * 4 + 4,
                                        "accuracy": accuracy}), flush=True)
     # 10,000 more iterations in segments of 2,500: the executors' block-manager memory stays flat
@@ -77,7 +78,8 @@ def main():
     opt.value.setSegmentIterations(2500)
     opt.optimize(progress=False)
     print("MEMORY " + json.dumps({"iterations": opt.value.traffic().iterations(), "before": before,
-                                  "after": storage_memory(sc), "driver": opt.value.traffic().driverMessages()}), flush=True)
+                                  "after": storage_memory(sc), "driver": opt.value.traffic().driverMessages(),
+                                  "kinds": opt.value.traffic().driverMessageKindsText()}), flush=True)
     sc.stop()
 
 

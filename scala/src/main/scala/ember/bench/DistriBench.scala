@@ -100,7 +100,9 @@ object DistriBench {
               f"distri_sps=$sps%.1f ratio=${sps / localSps}%.3f local_per_cpu_s=$localCpu%.1f distri_per_cpu_s=$cpu%.1f " +
               f"cpu_ratio=${cpu / localCpu}%.3f ms_per_iter=${1000 * split.totalSeconds / it}%.2f " +
               f"compute_ms=${1000 * split.computeSeconds / it}%.2f sync_ms=${1000 * split.syncSeconds / it}%.2f " +
-              f"wait_ms=${1000 * split.waitSeconds / it}%.2f sched_ms=${1000 * split.schedulingSeconds / it}%.2f " +
+              f"wait_ms=${1000 * split.waitSeconds / it}%.2f grad_wait_ms=${1000 * split.waiting.gradientSeconds / it}%.2f " +
+              f"imbalance_ms=${1000 * split.waiting.imbalanceSeconds / it}%.2f compute_cpu_ms=${1000 * split.waiting.computeCpuSeconds / it}%.2f " +
+              f"sched_ms=${1000 * split.schedulingSeconds / it}%.2f " +
               f"overhead_pct=${100 * (split.syncSeconds + split.schedulingSeconds) / split.totalSeconds}%.1f " +
               f"params=$params tasks=${sent.tasks} kB_sent_per_task_iter=${sent.bytesPerTaskIteration / 1e3}%.1f " +
               s"driver_msgs_iterating=${sent.driverMessages} driver_msgs_setup=${sent.setupDriverMessages}")

@@ -5,7 +5,7 @@ import java.util.UUID
 import ember.data.{BatchPlan, LocalDataSet, Sample}
 import ember.io.ModelFile
 import ember.nn.{Criterion, Module, ModuleSpec}
-import ember.parallel.{LocalShare, NoCompression, Reports, SliceLayout, WireCodec}
+import ember.parallel.{LocalShare, NoCompression, Rendezvous, Reports, SliceLayout, WireCodec}
 import ember.tensor.Tensor
 import org.apache.spark.{SparkContext, SparkException}
 import org.apache.spark.ember.BlockStore
@@ -101,12 +101,12 @@ object TaskLayout {
  * scheduling (job start and end, task set-up, spread over the segment's iterations).
  */
 final case class TimeSplit(iterations: Long, computeSeconds: Double, syncSeconds: Double, schedulingSeconds: Double,
-    waitSeconds: Double = 0.0) {
+    waitSeconds: Double = 0.0, waiting: WaitSplit = WaitSplit.zero) {
   def totalSeconds: Double = computeSeconds + syncSeconds + schedulingSeconds
   def +(o: TimeSplit): TimeSplit = TimeSplit(iterations + o.iterations, computeSeconds + o.computeSeconds,
-    syncSeconds + o.syncSeconds, schedulingSeconds + o.schedulingSeconds, waitSeconds + o.waitSeconds)
+    syncSeconds + o.syncSeconds, schedulingSeconds + o.schedulingSeconds, waitSeconds + o.waitSeconds, waiting + o.waiting)
   def -(o: TimeSplit): TimeSplit = TimeSplit(iterations - o.iterations, computeSeconds - o.computeSeconds,
-    syncSeconds - o.syncSeconds, schedulingSeconds - o.schedulingSeconds, waitSeconds - o.waitSeconds)
+    syncSeconds - o.syncSeconds, schedulingSeconds - o.schedulingSeconds, waitSeconds - o.waitSeconds, waiting - o.waiting)
   override def toString: String = {
     def pct(x: Double) = if (totalSeconds > 0) 100 * x / totalSeconds else 0.0
     f"$iterations iterations: compute $computeSeconds%.2f s (${pct(computeSeconds)}%.1f%%), sync $syncSeconds%.2f s " +
@@ -120,17 +120,64 @@ object TimeSplit {
 }
 
 /**
- * What the iterations trained so far sent: `remoteBytes` over the network (summed over tasks; messages between
- * tasks of one JVM cost no bytes), and `driverMessages`, the messages the tasks' JVMs sent to the driver's
- * block-manager master while iterating (0 with the direct exchange: the driver is out of the loop), and
- * `setupDriverMessages`, those they sent while setting up their segments (finding each other: per segment).
+ * Where the waiting for other tasks comes from (seconds summed over iterations, averaged over tasks):
+ * `gradientSeconds` of it waiting for gradient slices (the rest waits for weight slices); `imbalanceSeconds`, the
+ * slowest task's compute time minus the task's own (what the task must wait for at the gradient exchange even with
+ * an instant transport); `computeCpuSeconds`, the compute step's CPU time (below `computeSeconds` when threads
+ * were descheduled).
  */
-final case class Traffic(iterations: Long, tasks: Int, remoteBytes: Long, driverMessages: Long, setupDriverMessages: Long) {
+final case class WaitSplit(gradientSeconds: Double, imbalanceSeconds: Double, computeCpuSeconds: Double) {
+  def +(o: WaitSplit): WaitSplit =
+    WaitSplit(gradientSeconds + o.gradientSeconds, imbalanceSeconds + o.imbalanceSeconds, computeCpuSeconds + o.computeCpuSeconds)
+  def -(o: WaitSplit): WaitSplit =
+    WaitSplit(gradientSeconds - o.gradientSeconds, imbalanceSeconds - o.imbalanceSeconds, computeCpuSeconds - o.computeCpuSeconds)
+}
+
+object WaitSplit {
+  val zero: WaitSplit = WaitSplit(0.0, 0.0, 0.0)
+
+  /** Iteration `i` of a segment's tasks, averaged over the tasks. */
+  private[optim] def of(results: Array[SegmentResult], i: Int): WaitSplit = {
+    def mean(f: SegmentResult => Long) = results.map(f).sum.toDouble / results.length / 1e9
+    val slowest = results.map(_.computeNanos(i)).max
+    WaitSplit(mean(_.gradientWaitNanos(i)), mean(r => slowest - r.computeNanos(i)), mean(_.computeCpuNanos(i)))
+  }
+}
+
+/**
+ * What the iterations trained so far sent: `remoteBytes` over the network (summed over tasks; messages between
+ * tasks of one JVM cost no bytes), and the messages the tasks' JVMs sent to the driver while iterating
+ * (`driverMessageKinds`, by "<message class>[(<block>)] from <sending thread>": none of them Ember's, see
+ * tests/test_cluster.py) and while setting up their segments (`setupMessageKinds`: finding each other, once per
+ * segment, and Spark's own task start).
+ */
+final case class Traffic(iterations: Long, tasks: Int, remoteBytes: Long, driverMessageKinds: Map[String, Long],
+    setupMessageKinds: Map[String, Long]) {
+  /** Messages to the driver while iterating. */
+  def driverMessages: Long = driverMessageKinds.values.sum
+  /** Messages to the driver while setting up segments. */
+  def setupDriverMessages: Long = setupMessageKinds.values.sum
   /** Bytes one task sent per iteration, on average. */
   def bytesPerTaskIteration: Double = if (iterations == 0 || tasks == 0) 0.0 else remoteBytes.toDouble / tasks / iterations
+  /** [[driverMessageKinds]] as lines "count<TAB>kind" (for Python). */
+  def driverMessageKindsText: String = Traffic.text(driverMessageKinds)
+  /** [[setupMessageKinds]] as lines "count<TAB>kind" (for Python). */
+  def setupMessageKindsText: String = Traffic.text(setupMessageKinds)
   override def toString: String =
     f"$iterations iterations of $tasks task(s): ${bytesPerTaskIteration / 1e3}%.1f kB sent per task and iteration, " +
       s"$driverMessages message(s) to the driver while iterating ($setupDriverMessages while setting up)"
+
+  /** This traffic and that of `results`, one segment's tasks. */
+  private[optim] def +(results: Array[SegmentResult]): Traffic = Traffic(iterations + results.head.losses.length, results.length,
+    remoteBytes + results.map(_.traffic.remoteBytes).sum, Traffic.add(driverMessageKinds, results.map(_.traffic.iterating)),
+    Traffic.add(setupMessageKinds, results.map(_.traffic.setup)))
+}
+
+object Traffic {
+  val zero: Traffic = Traffic(0L, 0, 0L, Map.empty, Map.empty)
+  private def add(m: Map[String, Long], more: Seq[Map[String, Long]]): Map[String, Long] =
+    more.flatten.foldLeft(m) { case (acc, (k, n)) => acc.updated(k, acc.getOrElse(k, 0L) + n) }
+  private def text(m: Map[String, Long]): String = m.toSeq.sortBy(_._1).map { case (k, n) => s"$n\t$k" }.mkString("\n")
 }
 
 /**
@@ -177,7 +224,7 @@ class DistriOptimizer(model: Module, initialData: RDD[Sample], criterion: Criter
   private val runPrefix = s"ember-${UUID.randomUUID().toString.take(8)}"
   private var segments = 0
   @volatile private var split = TimeSplit.zero
-  @volatile private var sent = Traffic(0L, 0, 0L, 0L, 0L)
+  @volatile private var sent = Traffic.zero
   @volatile private var endpoints = Array.empty[String]
 
   /** Encodes the exchanged slices as "none" (float32, the default) or "bf16" (bfloat16, round to nearest even). */
@@ -259,7 +306,6 @@ class DistriOptimizer(model: Module, initialData: RDD[Sample], criterion: Criter
       } catch { case e: Throwable => finishRun(e); throw e }
     } finally {
       if (sliceMethods != null) optimMethod.loadState(mergedState())
-      BlockStore.removeLocal(runPrefix)
     }
     model
   }
@@ -310,7 +356,7 @@ class DistriOptimizer(model: Module, initialData: RDD[Sample], criterion: Criter
     val local = cached.sparkContext.isLocal
     val chunkBytes = DistriOptimizer.chunkBytes(cached.sparkContext)
     val plan = SegmentPlan(prefix = "",
-      sync = SyncSettings(layout, codec, rendezvous = !local, timeoutMs = syncTimeoutMs, reportTo = if (local) "" else Reports.endpoint(),
+      sync = SyncSettings(layout, codec, driver = if (local) "" else Rendezvous.endpoint(), timeoutMs = syncTimeoutMs,
         chunkBytes = chunkBytes),
       batches = BatchSettings(batchSize, seed, counts, itersPerEpoch, dynamicSplit = !deterministic, coresPerExecutor = cores),
       steps = StepSettings(start, maxIterations = segmentIterations,
@@ -325,18 +371,18 @@ class DistriOptimizer(model: Module, initialData: RDD[Sample], criterion: Criter
     }
     copyBuffers(results.head.buffers)
     endpoints = results.map(_.traffic.endpoint)
-    sent = Traffic(sent.iterations + results.head.losses.length, results.length,
-      sent.remoteBytes + results.map(_.traffic.remoteBytes).sum, sent.driverMessages + results.map(_.traffic.driverMessages).sum,
-      sent.setupDriverMessages + results.map(_.traffic.setupDriverMessages).sum)
+    sent = sent + results
     replay(results, wallNanos, itersPerEpoch)
   }
 
+  /** Runs the segment's job, each task getting its slice's optim method from `methods` (serialized). */
   private def runWithRetries(cached: RDD[PartitionData], plan: SegmentPlan): (Array[SegmentResult], Long) = {
     var failures = 0
     while (true) {
       val prefix = s"${runPrefix}_$segments"
       segments += 1
       val start = System.nanoTime()
+      Rendezvous.open(prefix, Array.fill(plan.sync.layout.parts)(Array.emptyByteArray)) // the methods come by broadcast
       Reports.listen(prefix, { b =>
         val (epoch, iteration, epochIteration, loss, throughput) = ProgressReporter.read(b)
         log.info(f"[Epoch $epoch $epochIteration/${plan.batches.itersPerEpoch}][Iteration $iteration] loss $loss%.5f, $throughput%.1f samples/s " +
@@ -355,9 +401,8 @@ class DistriOptimizer(model: Module, initialData: RDD[Sample], criterion: Criter
             s"rerunning it from its start (retry $failures of $maxRetries)")
       } finally {
         Reports.stop(prefix)
-        BlockStore.removeLocal(prefix)
+        Rendezvous.close(prefix)
         LocalShare.dropSegment(prefix)
-        if (!cached.sparkContext.isLocal) BlockStore.removeRegistered(prefix)
       }
     }
     throw new IllegalStateException("unreachable")
@@ -408,12 +453,13 @@ class DistriOptimizer(model: Module, initialData: RDD[Sample], criterion: Criter
       val computeNs = results.map(_.computeNanos(i)).sum.toDouble / results.length
       val iterNs = results.map(_.iterNanos(i)).sum.toDouble / results.length
       val waitNs = results.map(_.waitNanos(i)).sum.toDouble / results.length
-      val it = TimeSplit(1, computeNs / 1e9, (iterNs - computeNs) / 1e9, schedPerIter / 1e9, waitNs / 1e9)
+      val it = TimeSplit(1, computeNs / 1e9, (iterNs - computeNs) / 1e9, schedPerIter / 1e9, waitNs / 1e9, WaitSplit.of(results, i))
       split = split + it
       checkLoss(r0.losses(i))
       val lr = optimMethod.learningRate(position.stepContext)
       log.info(f"[Iteration ${position.iteration + 1}] compute ${computeNs / 1e6}%.1f ms, sync ${(iterNs - computeNs) / 1e6}%.1f ms " +
-        f"(waiting ${waitNs / 1e6}%.1f), scheduling ${schedPerIter / 1e6}%.1f ms")
+        f"(waiting ${waitNs / 1e6}%.1f, for gradients ${it.waiting.gradientSeconds * 1e3}%.1f; compute imbalance " +
+        f"${it.waiting.imbalanceSeconds * 1e3}%.1f), scheduling ${schedPerIter / 1e6}%.1f ms")
       stop = endIteration(IterationStats(r0.losses(i), r0.samples(i), it.totalSeconds, lr), itersPerEpoch)
       if (stop && i < done - 1) log.warn(s"DistriOptimizer: the end trigger fired inside a segment, at iteration ${position.iteration}")
       i += 1
@@ -515,16 +561,7 @@ object DistriOptimizer {
   private[optim] def retriable(e: Throwable): Boolean = !Iterator.iterate(e)(_.getCause).takeWhile(_ != null).take(20)
     .exists(c => c.isInstanceOf[IllegalArgumentException] || c.isInstanceOf[TrainingDivergedException])
 
-  /** The exception a task of the failed segment left (see SegmentTask.run), from its first stage attempts. */
+  /** The exception a task of the failed segment handed to the driver (see SegmentTask.run), if any. */
   private[optim] def taskError(prefix: String, parts: Int): Option[Throwable] =
-    (for (a <- (0 until 4).iterator; p <- (0 until parts).iterator) yield BlockStore.get(SegmentTask.errorBlock(prefix, a, p), remote = true))
-      .collectFirst { case Some(buf) =>
-        val bytes = new Array[Byte](buf.remaining()); buf.get(bytes)
-        val in = new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes)) {
-          override def resolveClass(d: java.io.ObjectStreamClass): Class[_] =
-            try Class.forName(d.getName, false, Thread.currentThread().getContextClassLoader)
-            catch { case _: ClassNotFoundException => super.resolveClass(d) }
-        }
-        scala.util.Try(in.readObject().asInstanceOf[Throwable]).toOption
-      }.flatten
+    Rendezvous.error(prefix, parts).flatMap(bytes => scala.util.Try(JavaBytes.read[Throwable](bytes)).toOption)
 }

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper
 import ember.data.{LocalDataSet, Sample}
 import ember.io.ModelFile
 import ember.nn.{Module, ModuleSpec}
-import ember.parallel.{AllReduceParameter, Engine, IterationWork, LocalShare, Mailbox, Peers, Reports, SliceLayout, WireCodec}
+import ember.parallel.{AllReduceParameter, Engine, IterationWork, LocalShare, Mailbox, Peers, Rendezvous, Reports, SliceLayout, WireCodec}
 import ember.tensor.Tensor
 import org.apache.spark.{TaskContext, TaskKilledException}
 import org.apache.spark.broadcast.Broadcast
@@ -28,9 +28,13 @@ private[optim] object PartitionData {
   }
 }
 
-/** How the tasks of a segment reach each other: the slices, their encoding, where to report progress. */
-private[optim] final case class SyncSettings(layout: SliceLayout, codec: WireCodec, rendezvous: Boolean, timeoutMs: Long,
-    reportTo: String, chunkBytes: Int = ModelFile.DefaultChunkBytes)
+/**
+ * How the tasks of a segment reach each other: the slices, their encoding, the driver's endpoint ("host:port") through
+ * which they find each other and report progress and failures ("" in local mode: all in the driver's JVM), and the
+ * largest message (`chunkBytes`).
+ */
+private[optim] final case class SyncSettings(layout: SliceLayout, codec: WireCodec, driver: String, timeoutMs: Long,
+    chunkBytes: Int = ModelFile.DefaultChunkBytes)
 
 /**
  * Which samples each task trains on: the global batches (the LocalOptimizer's order, `counts` samples per
@@ -86,6 +90,29 @@ private[optim] object ModelSettings {
 }
 
 /**
+ * What a task hands the driver outside the task closure and result (the exception that failed it), as Java-serialized
+ * bytes, like the closure itself.
+ */
+private[optim] object JavaBytes {
+  def write(x: AnyRef): Array[Byte] = {
+    val bytes = new java.io.ByteArrayOutputStream()
+    val out = new java.io.ObjectOutputStream(bytes)
+    out.writeObject(x); out.close()
+    bytes.toByteArray
+  }
+
+  /** Reads objects of the application's classes too (resolved through the thread's context class loader, as Spark does). */
+  def read[T](bytes: Array[Byte]): T = {
+    val in = new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes)) {
+      override def resolveClass(d: java.io.ObjectStreamClass): Class[_] =
+        try Class.forName(d.getName, false, Thread.currentThread().getContextClassLoader)
+        catch { case _: ClassNotFoundException => super.resolveClass(d) }
+    }
+    try in.readObject().asInstanceOf[T] finally in.close()
+  }
+}
+
+/**
  * Everything a training task needs for one segment, `prefix` naming the segment: the settings travel in the
  * task closure, the model and the optim methods by broadcast (a model of a few MB would otherwise make every
  * segment's task binary that large, and Spark warn "Broadcasting large task binary"). `precision` is the compute
@@ -114,17 +141,27 @@ private[optim] final case class SegmentResult(
     setupNanos: Long,
     failure: String,
     buffers: Array[Array[Float]] = Array.empty,
-    traffic: TaskTraffic = TaskTraffic(0L, 0L, 0L),
+    traffic: TaskTraffic = TaskTraffic.none,
     weightBlocks: Int = 0,
-    methodBlocks: Int = 0 // when > 0, `method` is null and travels in blocks (see SegmentTask.methodBlock)
+    methodBlocks: Int = 0, // when > 0, `method` is null and travels in blocks (see SegmentTask.methodBlock)
+    computeCpuNanos: Array[Long] = Array.empty,
+    gradientWaitNanos: Array[Long] = Array.empty
 )
 
 /**
  * What a task's iterations cost the network and the driver: bytes it sent to tasks in other JVMs, and the
- * messages its JVM sent to the driver's block-manager master during its iterations and before them (set-up),
- * and the address of the endpoint its JVM received through ("" in local mode).
+ * messages its JVM sent to the driver (by kind, see `Exchange.driverMessages`) during its iterations and before
+ * them (set-up), and the address of the endpoint its JVM received through ("" in local mode).
  */
-private[optim] final case class TaskTraffic(remoteBytes: Long, driverMessages: Long, setupDriverMessages: Long, endpoint: String = "")
+private[optim] final case class TaskTraffic(remoteBytes: Long, iterating: Map[String, Long], setup: Map[String, Long], endpoint: String)
+
+private[optim] object TaskTraffic {
+  val none: TaskTraffic = TaskTraffic(0L, Map.empty, Map.empty, "")
+
+  /** The counts of `after` that grew since `before`. */
+  def since(before: Map[String, Long], after: Map[String, Long]): Map[String, Long] =
+    after.map { case (k, n) => k -> (n - before.getOrElse(k, 0L)) }.filter(_._2 > 0)
+}
 
 /** The model replicas of one task (one per core of the task, see [[ReplicaSet]]), built from the model file's chunks. */
 private[optim] final class TaskReplicas(modelChunks: Array[Array[Byte]], criterionSpec: String, count: Int) {
@@ -203,12 +240,9 @@ private[optim] object SegmentTask {
   /** Values per result block. */
   def resultBlockValues(chunkBytes: Int): Int = math.max(1, chunkBytes / 4)
 
-  /** The name of the block in which task `p` of a stage attempt leaves the exception that failed it. */
-  def errorBlock(segmentPrefix: String, attempt: Int, p: Int): String = s"${segmentPrefix}_${attempt}_error_$p"
-
   /**
    * Runs the segment in this task. A barrier stage's failure reaches the driver without the task's
-   * exception, so a failing task first leaves it (Java-serialized) in a registered block for the driver.
+   * exception, so a failing task first hands it (Java-serialized) to the driver ([[Rendezvous.reportError]]).
    */
   def run(plan: SegmentPlan, part: PartitionData): SegmentResult = {
     val ctx = TaskContext.get()
@@ -216,12 +250,7 @@ private[optim] object SegmentTask {
     try train(plan, part, attempt)
     catch {
       case e: Exception if !e.isInstanceOf[TaskKilledException] && !(ctx != null && ctx.isInterrupted()) =>
-        scala.util.Try {
-          val bytes = new java.io.ByteArrayOutputStream()
-          val out = new java.io.ObjectOutputStream(bytes)
-          out.writeObject(e); out.close()
-          AllReduceParameter.put(errorBlock(plan.prefix, attempt, part.index), java.nio.ByteBuffer.wrap(bytes.toByteArray), register = true)
-        }
+        scala.util.Try(Rendezvous.reportError(plan.sync.driver, plan.prefix, attempt, part.index, JavaBytes.write(e)))
         throw e
     }
   }
@@ -233,28 +262,29 @@ private[optim] object SegmentTask {
     val p = part.index
     require(ctx == null || ctx.partitionId() == p, s"partition ${ctx.partitionId()} got the data of partition $p")
     val prefix = s"${plan.prefix}_$attempt"
-    (0 until attempt).foreach { a => // blocks, messages and shared work of failed attempts here
-      BlockStore.removeLocal(s"${plan.prefix}_${a}_")
+    (0 until attempt).foreach { a => // messages and shared work of failed attempts here
       Mailbox.close(s"${plan.prefix}_$a", p)
       LocalShare.drop(s"${plan.prefix}_$a")
     }
     val driverAtStart = Exchange.driverMessages
     val sync = plan.sync
-    val peers = if (sync.rendezvous) Peers.rendezvous(prefix, p, sync.layout.parts, sync.timeoutMs)
+    val peers =
+      if (sync.driver.nonEmpty) Peers.rendezvous(sync.driver, plan.prefix, attempt, p, sync.layout.parts, sync.timeoutMs)._1
       else Peers.local(prefix, p, sync.layout.parts, sync.timeoutMs)
-    try trainWith(plan, part, peers, setupStart, driverAtStart) finally peers.close()
+    try trainWith(plan, part, peers, plan.model.value.method(p), setupStart, driverAtStart) finally peers.close()
   }
 
-  private def trainWith(plan: SegmentPlan, part: PartitionData, peers: Peers, setupStart: Long, driverAtStart: Long): SegmentResult = {
+  private def trainWith(plan: SegmentPlan, part: PartitionData, peers: Peers, method: OptimMethod, setupStart: Long,
+      driverAtStart: Map[String, Long]): SegmentResult = {
     val p = part.index
     val ar = new AllReduceParameter(p, plan.sync.layout, plan.sync.codec, peers, plan.sync.chunkBytes)
     val local = peers.all.indices.filter(peers.isLocal).toArray // the tasks of this JVM
     val replicas = new TaskReplicas(plan.model.value.modelChunks, plan.model.value.criterionSpec,
       replicasFor(TaskContext.get(), plan.batches.coresPerExecutor, local.length))
     val batches = batchSource(plan, part, peers.prefix, local, replicas)
-    val loop = new SegmentLoop(plan, p, replicas, batches, ar)
+    val loop = new SegmentLoop(plan, p, replicas, batches, ar, method)
     val stats = new SegmentStats(plan.steps.maxIterations)
-    val reporter = new ProgressReporter(plan.sync.reportTo, plan.prefix)
+    val reporter = new ProgressReporter(plan.sync.driver, plan.prefix)
     val setupNanos = System.nanoTime() - setupStart
     val driverBefore = Exchange.driverMessages
     var failure: String = null
@@ -265,32 +295,33 @@ private[optim] object SegmentTask {
       val o = loop.iterate()
       failure = o.failure
       stop = failure != null || plan.steps.stopsAfter(o.state) || stats.count + 1 >= plan.steps.maxIterations
-      stats.add(o.loss, o.samples, System.nanoTime() - t0, o.computeNanos, ar.waitNanos - waitBefore)
+      stats.add(o, System.nanoTime() - t0, ar.waitNanos - waitBefore)
       if (p == 0 && failure == null) reporter.iterated(loop.progress, o.loss, o.samples)
     }
     LocalShare.drop(peers.prefix)
     val buffers = if (p == 0) replicas.models(0).namedBuffers.map(_._2.contiguous().toArray).toArray else Array.empty[Array[Float]]
-    val traffic = TaskTraffic(peers.remoteBytes, Exchange.driverMessages - driverBefore, driverBefore - driverAtStart, peers.all(p).endpoint)
+    val traffic = TaskTraffic(peers.remoteBytes, TaskTraffic.since(driverBefore, Exchange.driverMessages),
+      TaskTraffic.since(driverAtStart, driverBefore), peers.all(p).endpoint)
     val perBlock = resultBlockValues(plan.sync.chunkBytes)
     val master = loop.master // the owned slice (with one task: the replicas' whole vector, the same length)
     // an optim method whose state is over one chunk (Adam: twice the slice) goes back in blocks as well
     val methodChunks = ModelSettings.serialize(loop.method, plan.sync.chunkBytes)
     val methodBlocks = if (methodChunks.length <= 1) 0 else methodChunks.length
     if (methodBlocks > 0) methodChunks.indices.foreach { c =>
-      AllReduceParameter.put(methodBlock(plan.prefix, p, c), java.nio.ByteBuffer.wrap(methodChunks(c)), register = true)
+      BlockStore.put(methodBlock(plan.prefix, p, c), java.nio.ByteBuffer.wrap(methodChunks(c)), tellMaster = true)
     }
-    val method = if (methodBlocks > 0) null else loop.method
+    val returned = if (methodBlocks > 0) null else loop.method
     if (master.length <= perBlock)
-      stats.result(p, master, method, setupNanos, failure).copy(buffers = buffers, traffic = traffic, methodBlocks = methodBlocks)
+      stats.result(p, master, returned, setupNanos, failure).copy(buffers = buffers, traffic = traffic, methodBlocks = methodBlocks)
     else {
       val blocks = (master.length + perBlock - 1) / perBlock
       for (c <- 0 until blocks) {
         val n = math.min(perBlock, master.length - c * perBlock)
         val buf = java.nio.ByteBuffer.allocate(4 * n).order(java.nio.ByteOrder.LITTLE_ENDIAN)
         buf.asFloatBuffer().put(master, c * perBlock, n)
-        AllReduceParameter.put(resultBlock(plan.prefix, p, c), buf, register = true)
+        BlockStore.put(resultBlock(plan.prefix, p, c), buf, tellMaster = true)
       }
-      stats.result(p, Array.emptyFloatArray, method, setupNanos, failure)
+      stats.result(p, Array.emptyFloatArray, returned, setupNanos, failure)
         .copy(buffers = buffers, traffic = traffic, weightBlocks = blocks, methodBlocks = methodBlocks)
     }
   }
@@ -343,27 +374,38 @@ private[optim] object ProgressReporter {
   def read(b: java.nio.ByteBuffer): (Int, Long, Int, Float, Double) = (b.getInt(), b.getLong(), b.getInt(), b.getFloat(), b.getDouble())
 }
 
-/** Per-iteration figures of one task in one segment. */
+/**
+ * Per-iteration figures of one task in one segment: loss and samples (global), and nanoseconds of the iteration,
+ * of its compute step (wall clock and the task thread's CPU time: their difference is time descheduled), of all its
+ * waiting for other tasks, and of the part of it waiting for their gradient slices.
+ */
 private[optim] final class SegmentStats(capacity: Int) {
   private val initial = math.max(1, math.min(capacity, 1024))
   private var losses = new Array[Float](initial)
   private var samples = new Array[Int](initial)
-  private var iter = new Array[Long](initial)
-  private var compute = new Array[Long](initial)
-  private var waits = new Array[Long](initial)
+  private var times = Array.fill(SegmentStats.Columns)(new Array[Long](initial)) // iter, compute, cpu, wait, gradient wait
   var count = 0
 
-  def add(loss: Float, n: Int, iterNanos: Long, computeNanos: Long, waitNanos: Long): Unit = {
+  def add(o: IterationOutcome, iterNanos: Long, waitNanos: Long): Unit = {
     if (count == losses.length) {
       val c = count * 2
       losses = java.util.Arrays.copyOf(losses, c); samples = java.util.Arrays.copyOf(samples, c)
-      iter = java.util.Arrays.copyOf(iter, c); compute = java.util.Arrays.copyOf(compute, c); waits = java.util.Arrays.copyOf(waits, c)
+      times = times.map(java.util.Arrays.copyOf(_, c))
     }
-    losses(count) = loss; samples(count) = n; iter(count) = iterNanos; compute(count) = computeNanos; waits(count) = waitNanos
+    losses(count) = o.loss; samples(count) = o.samples
+    val row = Array(iterNanos, o.computeNanos, o.computeCpuNanos, waitNanos, o.gradientWaitNanos)
+    var k = 0
+    while (k < row.length) { times(k)(count) = row(k); k += 1 }
     count += 1
   }
 
-  def result(p: Int, weights: Array[Float], method: OptimMethod, setupNanos: Long, failure: String): SegmentResult =
-    SegmentResult(p, weights, method, losses.take(count), samples.take(count), iter.take(count), compute.take(count),
-      waits.take(count), setupNanos, failure)
+  def result(p: Int, weights: Array[Float], method: OptimMethod, setupNanos: Long, failure: String): SegmentResult = {
+    val t = times.map(_.take(count))
+    SegmentResult(p, weights, method, losses.take(count), samples.take(count), t(0), t(1), t(3), setupNanos, failure,
+      computeCpuNanos = t(2), gradientWaitNanos = t(4))
+  }
+}
+
+private[optim] object SegmentStats {
+  val Columns = 5
 }

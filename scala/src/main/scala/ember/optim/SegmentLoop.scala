@@ -50,8 +50,12 @@ private[optim] final class SharedBatches(batches: BatchSettings, prefix: String,
   }
 }
 
-/** What one iteration of a task produced: the state the triggers see, the global loss and batch size, its compute time. */
-private[optim] final case class IterationOutcome(state: TrainingState, loss: Float, samples: Int, computeNanos: Long, failure: String)
+/**
+ * What one iteration of a task produced: the state the triggers see, the global loss and batch size, its compute time
+ * (wall clock and the thread's CPU time), its time waiting for the other tasks' gradient slices, and the failure.
+ */
+private[optim] final case class IterationOutcome(state: TrainingState, loss: Float, samples: Int, computeNanos: Long,
+    computeCpuNanos: Long, gradientWaitNanos: Long, failure: String)
 
 /**
  * The iterations of task `p` in one segment, as the five steps of the DistriOptimizer's notes:
@@ -66,7 +70,7 @@ private[optim] final case class IterationOutcome(state: TrainingState, loss: Flo
  * copies in and out of a slice cost an MLP of 5M parameters 30% of its iteration time.
  */
 private[optim] final class SegmentLoop(plan: SegmentPlan, p: Int, replicas: TaskReplicas, batches: BatchSource,
-    ar: AllReduceParameter) {
+    ar: AllReduceParameter, val method: OptimMethod) {
   private val single = plan.sync.layout.parts == 1
   private val (off, len) = (plan.sync.layout.offset(p), plan.sync.layout.length(p))
   /** Float32 master weights of the owned slice (the replicas' own weights with one task). */
@@ -74,8 +78,6 @@ private[optim] final class SegmentLoop(plan: SegmentPlan, p: Int, replicas: Task
   private val gradSlice = if (single) replicas.grads else new Array[Float](len)
   private val previous = if (single) null else new Array[Float](len) // the slice before the step, restored if refused
   private val (masterT, gradT) = (Tensor.fromArray(master, len), Tensor.fromArray(gradSlice, len))
-  /** The owned slice's optim method (its state advances with each step). */
-  val method: OptimMethod = plan.model.value.method(p)
   /** Where training is: advanced by every iteration. */
   val progress: TrainingProgress = plan.steps.start
   // Without L2-norm clipping the global gradient norm travels with the weights (one synchronisation point
@@ -86,17 +88,19 @@ private[optim] final class SegmentLoop(plan: SegmentPlan, p: Int, replicas: Task
   def iterate(): IterationOutcome = {
     val t = progress.iteration + 1
     val epoch = progress.epoch
-    val t0 = System.nanoTime()
+    val (t0, cpu0) = (System.nanoTime(), SegmentLoop.threadCpu.getCurrentThreadCpuTime)
     val own = computeGradients(t)
-    val computeNanos = System.nanoTime() - t0
+    val (computeNanos, computeCpuNanos) = (System.nanoTime() - t0, SegmentLoop.threadCpu.getCurrentThreadCpuTime - cpu0)
     sendGradients(t, own)
+    val waited = ar.waitNanos
     val sum = aggregateOwnSlice(t, own)
+    val gradientWaitNanos = ar.waitNanos - waited
     val loss = sum.lossSum.toFloat
     val sliceSquares = AllReduceParameter.sumSquares(gradSlice)
     var failure = clipStepAndPublish(t, epoch, loss, sliceSquares)
     val st = progress.advance(loss, plan.batches.itersPerEpoch)
     if (failure == null) failure = receiveWeights(t, epoch, loss, sliceSquares)
-    IterationOutcome(st, loss, sum.samples, computeNanos, failure)
+    IterationOutcome(st, loss, sum.samples, computeNanos, computeCpuNanos, gradientWaitNanos, failure)
   }
 
   /** Step 1: forward/backward of this task's part of batch `t` on its replicas, summed into `replicas.grads`. */
@@ -143,6 +147,7 @@ private[optim] final class SegmentLoop(plan: SegmentPlan, p: Int, replicas: Task
 }
 
 private[optim] object SegmentLoop {
+  private val threadCpu = java.lang.management.ManagementFactory.getThreadMXBean
   /** The checks before an update, the same on every task (global loss and gradient norm): null when fine. */
   def check(guard: TrainingGuard, loss: Float, sumSquares: Double, t: Long, epoch: Int): String =
     try {

@@ -1,10 +1,7 @@
 package ember.parallel
 
 import java.nio.{ByteBuffer, ByteOrder}
-import java.util.concurrent.TimeoutException
 
-import org.apache.spark.{TaskContext, TaskKilledException}
-import org.apache.spark.ember.BlockStore
 
 /**
  * How a flat parameter vector of `total` values is cut into `parts` contiguous slices, one per training
@@ -220,47 +217,5 @@ object AllReduceParameter {
     }
     while (i < a.length) { val x = a(i).toDouble; s0 += x * x; i += 1 }
     (s0 + s1) + (s2 + s3)
-  }
-
-  /**
-   * Puts a block (registered with the driver when `register`) and wakes this JVM's waiters: for what is
-   * exchanged once per segment (where tasks run, a failed task's exception), never per iteration.
-   */
-  def put(name: String, buf: ByteBuffer, register: Boolean): Unit = {
-    BlockStore.put(name, buf, tellMaster = register)
-    Signal.bump()
-  }
-
-  /**
-   * Waits until block `name` exists (in this JVM, or with `remote` on any executor) and returns its bytes;
-   * throws a TimeoutException naming the block after `timeoutMs`, and stops when Spark kills the task.
-   * Across executors this polls the driver's block registry: for the segment's set-up only ([[Peers.rendezvous]]).
-   */
-  def await(name: String, remote: Boolean, timeoutMs: Long, partition: Int): ByteBuffer = {
-    val deadline = System.nanoTime() + timeoutMs * 1000000L
-    val pollMs = if (remote) 2L else 5L
-    var result: ByteBuffer = null
-    while (result == null) {
-      val seen = Signal.version
-      BlockStore.get(name, remote) match {
-        case Some(b) => result = b.order(ByteOrder.LITTLE_ENDIAN)
-        case None =>
-          val ctx = TaskContext.get()
-          if (ctx != null && ctx.isInterrupted()) throw new TaskKilledException(s"killed while waiting for block $name")
-          if (System.nanoTime() > deadline) throw new TimeoutException(
-            s"DistriOptimizer: task $partition waited ${timeoutMs / 1000} s for block $name of another task; " +
-              "a task or executor may have died or stalled (see the executor logs); DistriOptimizer.setSyncTimeout sets the limit")
-          Signal.await(seen, pollMs)
-      }
-    }
-    result
-  }
-
-  /** Wakes the waiters of this JVM when a block is put (a version counter avoids lost wake-ups). */
-  private[ember] object Signal {
-    @volatile private var counter = 0L
-    def version: Long = counter
-    def bump(): Unit = synchronized { counter += 1; notifyAll() }
-    def await(seen: Long, maxMs: Long): Unit = synchronized { if (counter == seen) wait(maxMs) }
   }
 }

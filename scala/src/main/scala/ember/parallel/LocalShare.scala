@@ -43,18 +43,18 @@ private[ember] object LocalShare {
   def register(prefix: String, p: Int, d: LocalDataSet): Unit = {
     if (d != null) data.put(s"$prefix/$p", d)
     ready.put(s"$prefix/$p", java.lang.Boolean.TRUE)
-    AllReduceParameter.Signal.bump()
+    Signal.bump()
   }
 
   /** Waits until every partition of `local` has registered (their tasks run at once: a barrier stage). */
   def awaitRegistered(prefix: String, local: Array[Int], timeoutMs: Long): Unit = {
     val deadline = System.nanoTime() + timeoutMs * 1000000L
     while (!local.forall(q => ready.containsKey(s"$prefix/$q"))) {
-      val seen = AllReduceParameter.Signal.version
+      val seen = Signal.version
       if (local.forall(q => ready.containsKey(s"$prefix/$q"))) return
       if (System.nanoTime() > deadline) throw new java.util.concurrent.TimeoutException(
         s"DistriOptimizer: the tasks of partitions ${local.mkString(", ")} did not all start within ${timeoutMs / 1000} s")
-      AllReduceParameter.Signal.await(seen, 5L)
+      Signal.await(seen, 5L)
     }
   }
 
@@ -83,4 +83,12 @@ private[ember] object LocalShare {
     ready.keySet().removeIf(k => f(k))
     work.keySet().removeIf(k => f(k))
   }
+}
+
+/** Wakes the tasks of this JVM waiting in [[LocalShare.awaitRegistered]] (a version counter avoids lost wake-ups). */
+private object Signal {
+  @volatile private var counter = 0L
+  def version: Long = counter
+  def bump(): Unit = synchronized { counter += 1; notifyAll() }
+  def await(seen: Long, maxMs: Long): Unit = synchronized { if (counter == seen) wait(maxMs) }
 }

@@ -1,18 +1,17 @@
 package ember.parallel
 
 import java.nio.{ByteBuffer, ByteOrder}
-import java.nio.charset.StandardCharsets
 import java.util.concurrent.{ConcurrentHashMap, TimeUnit, TimeoutException}
 import java.util.concurrent.locks.ReentrantLock
 
-import org.apache.spark.{TaskContext, TaskKilledException}
-import org.apache.spark.ember.{BlockStore, Exchange}
+import org.apache.spark.{SparkEnv, TaskContext, TaskKilledException}
+import org.apache.spark.ember.Exchange
 
 /*
  * How the training tasks of a segment reach each other (the transport under AllReduceParameter).
  *
  * At the start of a segment each task learns, once, where every other task runs ([[Peers.rendezvous]]: one
- * small registered block per task, read through the driver's block registry). From then on the driver hears
+ * round trip per task to the driver, see [[Rendezvous]]). From then on the driver hears
  * nothing until the segment ends: a producer pushes each slice straight to the task that needs it
  * ([[Peers.send]]): into the [[Mailbox]] of its own JVM when the reader runs there (no copy: the reader gets
  * a view of the producer's buffer), else as a one-way message to the reader's executor over Spark's RPC
@@ -85,27 +84,19 @@ final class Peers(val prefix: String, val me: Int, val all: Array[Peer], timeout
 object Peers {
   /** All `parts` tasks in this JVM (local mode): no rendezvous, no network. */
   def local(prefix: String, me: Int, parts: Int, timeoutMs: Long): Peers =
-    new Peers(prefix, me, Array.fill(parts)(Peer(BlockStore.executorId, "localhost", "")), timeoutMs)
+    new Peers(prefix, me, Array.fill(parts)(Peer(SparkEnv.get.executorId, "localhost", "")), timeoutMs)
 
   /**
-   * Once per segment attempt on a cluster: task `me` starts its JVM's endpoint, registers where it runs as a
-   * block and reads every other task's (the only driver traffic of a segment besides Spark's own).
+   * Once per segment attempt on a cluster: task `me` starts its JVM's endpoint and learns from the driver (at
+   * `driver`) where every task of attempt `attempt` of `segment` runs (the only driver traffic of a segment
+   * besides Spark's own), and gets its payload from the driver (see [[Rendezvous]]). Messages are then keyed by
+   * `<segment>_<attempt>`.
    */
-  def rendezvous(prefix: String, me: Int, parts: Int, timeoutMs: Long): Peers = {
+  def rendezvous(driver: String, segment: String, attempt: Int, me: Int, parts: Int, timeoutMs: Long): (Peers, Array[Byte]) = {
     Exchange.countDriverMessages()
-    val self = Peer(BlockStore.executorId, Exchange.host, Exchange.start(Mailbox.deliverBytes))
-    val text = s"${self.executorId}\n${self.host}\n${self.endpoint}"
-    AllReduceParameter.put(s"${prefix}_loc_$me", ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)), register = true)
-    val all = Array.tabulate(parts) { q =>
-      if (q == me) self
-      else {
-        val b = AllReduceParameter.await(s"${prefix}_loc_$q", remote = true, timeoutMs, me)
-        val bytes = new Array[Byte](b.remaining()); b.get(bytes)
-        val fields = new String(bytes, StandardCharsets.UTF_8).split("\n", 3)
-        Peer(fields(0), fields(1), fields(2))
-      }
-    }
-    new Peers(prefix, me, all, timeoutMs)
+    val self = Peer(SparkEnv.get.executorId, Exchange.host, Rendezvous.endpoint())
+    val joined = Rendezvous.join(driver, segment, attempt, me, parts, self, timeoutMs)
+    (new Peers(s"${segment}_$attempt", me, joined.peers, timeoutMs), joined.payload)
   }
 }
 
@@ -182,7 +173,7 @@ object Reports {
   private val listeners = new ConcurrentHashMap[String, ByteBuffer => Unit]()
 
   /** This JVM's endpoint for reports from other JVMs ("host:port"; starts it when needed). */
-  def endpoint(): String = Exchange.start(Mailbox.deliverBytes)
+  def endpoint(): String = Rendezvous.endpoint()
 
   /** Calls `f` with every report on `topic` (in a transport thread) until [[stop]]. */
   def listen(topic: String, f: ByteBuffer => Unit): Unit = listeners.put(topic, f)

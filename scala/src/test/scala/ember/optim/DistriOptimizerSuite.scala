@@ -9,7 +9,6 @@ import ember.parallel._
 import ember.optim.LocalOptimizerSuite.{clusters, mlp}
 import ember.tensor.{RandomGenerator, Tensor}
 import org.apache.spark.{SparkConf, SparkContext}
-import org.apache.spark.ember.BlockStore
 import org.apache.spark.rdd.RDD
 import org.scalatest.BeforeAndAfterAll
 import org.scalatest.funsuite.AnyFunSuite
@@ -189,7 +188,7 @@ class DistriOptimizerSuite extends AnyFunSuite with BeforeAndAfterAll {
     }
   }
 
-  test("a failed segment is rerun from its start: same weights as a run without failure, no block left") {
+  test("a failed segment is rerun from its start: same weights as a run without failure, nothing left behind") {
     // bitwise with fixed batch shares (setDeterministic); to float rounding with the default dynamic split
     def run(fail: Boolean, deterministic: Boolean = true): Array[Float] = {
       ember.tensor.RandomGenerator.setSeed(11)
@@ -206,21 +205,19 @@ class DistriOptimizerSuite extends AnyFunSuite with BeforeAndAfterAll {
     assert(maxDiff(clean, retried) == 0.0)
     val dynamic = run(fail = true, deterministic = false)
     assert(maxDiff(clean, dynamic) < 1e-5, s"dynamic split after a retry: ${maxDiff(clean, dynamic)}")
-    assert(BlockStore.localUsage("ember-")._1 == 0 && Mailbox.pending == 0)
+    assert(Rendezvous.openSegments == 0 && Mailbox.pending == 0)
   }
 
-  test("memory stays flat over thousands of iterations: the mailbox holds one iteration's messages, no block") {
+  test("memory stays flat over thousands of iterations: the mailbox holds one iteration's messages, nothing left on the driver") {
     val model = new Sequential().add(new Linear(4, 3)).add(new LogSoftMax())
     val opt = new DistriOptimizer(model, rdd(train, 4), new ClassNLLCriterion(), 4).setTaskLayout("partition")
     opt.setOptimMethod(new SGD(0.01)).setEndWhen(MaxIteration(3000)).setSegmentIterations(1000)
     val before = sc.getExecutorMemoryStatus.values.map(_._2).sum
     @volatile var running = true
     var maxPending = 0
-    var maxBlocks = 0
     var samples = 0
     val sampler = new Thread(() => while (running) {
       maxPending = math.max(maxPending, Mailbox.pending)
-      maxBlocks = math.max(maxBlocks, BlockStore.localUsage("ember-")._1)
       samples += 1
       Thread.sleep(2)
     })
@@ -228,7 +225,7 @@ class DistriOptimizerSuite extends AnyFunSuite with BeforeAndAfterAll {
     try opt.optimize() finally { running = false; sampler.join() }
     // in flight at once at most: the gradients of one iteration (4 x 3) and the weights of two (2 x 4 x 3)
     assert(samples > 10 && maxPending <= 36, s"$maxPending messages waiting at most, in $samples samples")
-    assert(maxBlocks == 0 && Mailbox.pending == 0)
+    assert(Rendezvous.openSegments == 0 && Mailbox.pending == 0)
     val after = sc.getExecutorMemoryStatus.values.map(_._2).sum
     assert(math.abs(after - before) < (1L << 20), s"storage memory remaining $before before, $after after")
     assert(opt.progress.iteration == 3000)
