@@ -25,7 +25,7 @@ import org.apache.spark.storage.StorageLevel
  * is retried as a whole). barrier() itself is never called. At the segment's start each task learns once
  * where the others run; then the driver is out of the loop: the tasks push their slices straight to the
  * task that needs them ([[ember.parallel.Peers]]: through the JVM's mailbox when both run in one executor,
- * over Spark's authenticated, encryptable RPC transport otherwise) and wait for the arrivals, woken by them
+ * over Spark's authenticated, encryptable transport layer otherwise) and wait for the arrivals, woken by them
  * (no polling, no message to the driver per iteration). A segment runs until the next iteration at which
  * the driver has something to do: validation, checkpoint, end of training (each task evaluates the same
  * triggers on the same state, so all stop together), or `setSegmentIterations`. Meanwhile task 0 reports
@@ -521,7 +521,6 @@ object DistriOptimizer {
     m
   }
 
-  /** Fails early, with advice, when a local master cannot run one task per partition at once. */
   /**
    * Executors to train on, at most `wanted`: 1 in local mode; on a cluster the registered executors, after
    * waiting up to 30 s for `wanted` of them (they register some seconds after the SparkContext starts).
@@ -552,6 +551,7 @@ object DistriOptimizer {
     case _ => None
   }
 
+  /** Fails early, with advice, when a local master cannot run one task per partition at once. */
   private[optim] def checkSlots(sc: SparkContext, parts: Int): Unit = {
     localSlots(sc).foreach(s => require(parts <= s, s"DistriOptimizer: the training RDD has $parts partitions but ${sc.master} " +
       s"runs only $s tasks at once, and all partitions train together; repartition the RDD to at most $s partitions"))

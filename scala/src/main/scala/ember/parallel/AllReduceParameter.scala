@@ -41,7 +41,8 @@ final case class GradientHeader(lossSum: Double, samples: Int)
  * buffer is rewritten only once its readers are provably done with it: `g_t` (to all q) is rewritten at
  * t + 1 after p has read all of `w_t` (each owner publishes `w_t` only after reading `g_t`), and `w_t_p`
  * after owner p has read all of `g_(t+1)` (each task sends `g_(t+1)` only after reading `w_t`). A send to
- * another JVM copies the bytes before it returns.
+ * another JVM hands the buffer itself to the transport, which writes it after the send returns: the same rule
+ * covers it, since a reader has the message only once it was written.
  *
  * Size: a slice travels in pieces of at most `maxMessageBytes` (the header in the first), each its own message
  * (`g_t_p`, then `g_t_p.1`, ...), so no buffer or block reaches 2 GB whatever the model's size; a slice under

@@ -14,15 +14,17 @@ import org.apache.spark.ember.Exchange
  * round trip per task to the driver, see [[Rendezvous]]). From then on the driver hears
  * nothing until the segment ends: a producer pushes each slice straight to the task that needs it
  * ([[Peers.send]]): into the [[Mailbox]] of its own JVM when the reader runs there (no copy: the reader gets
- * a view of the producer's buffer), else as a one-way message to the reader's executor over Spark's RPC
- * transport ([[org.apache.spark.ember.Exchange]]: authenticated and encrypted as Spark's own connections are),
- * whose endpoint drops it into that JVM's mailbox. A reader blocks on its mailbox ([[Peers.receive]]) and is
- * woken by the arrival, not by a poll.
+ * a view of the producer's buffer), else as a one-way frame to the reader's executor over Spark's transport
+ * layer ([[org.apache.spark.ember.Exchange]]: authenticated and encrypted as Spark's own connections are; the
+ * producer's buffer goes to Netty without a copy), whose transport thread copies it once into that JVM's
+ * mailbox. A reader blocks on its mailbox ([[Peers.receive]]) and is woken by the arrival, not by a poll.
  *
  * Why not the block transfer service's upload (what block replication uses): an uploaded block lands in the
  * receiver's block manager with no hook to wake the task waiting for it, so the reader would have to poll
- * its block manager again; an RPC endpoint delivers straight to the waiting task. Why a second RpcEnv per
- * executor: the executor's own RpcEnv only connects out to the driver, it does not listen.
+ * its block manager again; a server of our own delivers straight to the waiting task. Why not Spark's RpcEnv
+ * (an earlier version): its messages are Java-serialized (two more copies of every slice) and handed to a
+ * dispatcher thread before the endpoint sees them (one more thread to wake per message); and an executor's own
+ * RpcEnv only connects out to the driver, it does not listen.
  *
  * Keys name the segment attempt, the reader and the slice (`<run>_<segment>_<attempt>|<reader>|<name>`), and
  * a task closes its mailbox at the end of its attempt ([[Mailbox.close]]): a message of a failed attempt that
@@ -55,13 +57,7 @@ final class Peers(val prefix: String, val me: Int, val all: Array[Peer], timeout
   def send(q: Int, name: String, buf: ByteBuffer): Unit = {
     val key = Mailbox.key(prefix, q, name)
     if (isLocal(q)) Mailbox.deliver(key, buf.duplicate().order(ByteOrder.LITTLE_ENDIAN))
-    else {
-      val n = buf.remaining()
-      val whole = buf.hasArray && buf.arrayOffset() == 0 && buf.position() == 0 && n == buf.array().length
-      val bytes = if (whole) buf.array() else { val b = new Array[Byte](n); buf.duplicate().get(b); b }
-      Exchange.send(all(q).endpoint, key, bytes)
-      remoteBytes += n
-    }
+    else { remoteBytes += buf.remaining(); Exchange.send(all(q).endpoint, key, buf) }
   }
 
   /** Waits for message `name` from task `q` (little-endian, at its start). */
@@ -183,7 +179,7 @@ object Reports {
   /** Sends `buf` (position to limit) to the listener of `topic` at `endpoint`, or in this JVM when it is "". */
   def post(endpoint: String, topic: String, buf: ByteBuffer): Unit =
     if (endpoint.isEmpty) deliver(topic, buf.duplicate().order(ByteOrder.LITTLE_ENDIAN))
-    else { val b = new Array[Byte](buf.remaining()); buf.duplicate().get(b); Exchange.send(endpoint, "@" + topic, b) }
+    else Exchange.send(endpoint, "@" + topic, ByteBuffer.allocate(buf.remaining()).put(buf.duplicate()).flip()) // a copy: sent later
 
   private[parallel] def deliver(topic: String, buf: ByteBuffer): Unit = {
     val f = listeners.get(topic)

@@ -83,7 +83,7 @@ object Rendezvous {
    */
   def join(driver: String, segment: String, attempt: Int, me: Int, parts: Int, self: Peer, timeoutMs: Long): Joined = {
     val text = s"${self.executorId}\n${self.host}\n${self.endpoint}"
-    val reply = Exchange.ask(driver, "join", s"join|$segment|$attempt|$me|$parts", text.getBytes(UTF_8), timeoutMs)
+    val reply = Exchange.ask(driver, "join", s"join|$segment|$attempt|$me|$parts", text.getBytes(UTF_8))
     val answer = ByteBuffer.wrap(await(reply, timeoutMs,
       s"DistriOptimizer: task $me waited ${timeoutMs / 1000} s for the other ${parts - 1} task(s) of segment $segment to " +
         "start; an executor may have died or the cluster lacks free cores for all tasks at once (see the executor logs)"))
@@ -97,7 +97,7 @@ object Rendezvous {
   def reportError(driver: String, segment: String, attempt: Int, p: Int, bytes: Array[Byte]): Unit = {
     val key = s"error|$segment|$attempt|$p"
     if (driver.isEmpty) errors.putIfAbsent(key.substring(6), bytes)
-    else Await.ready(Exchange.ask(driver, "error", key, bytes, 10000), Duration(10, TimeUnit.SECONDS))
+    else Await.ready(Exchange.ask(driver, "error", key, bytes), Duration(10, TimeUnit.SECONDS))
   }
 
   private val Closed = ByteBuffer.allocate(4).putInt(-1).array()

@@ -8,7 +8,7 @@ import org.scalatest.funsuite.AnyFunSuite
 
 /**
  * The exchange under the AllReduce, in one JVM: tasks given distinct executor ids send each other's slices
- * over Spark's RPC transport (the path tasks on different executors take), the others through the mailbox.
+ * over Spark's transport layer (the path tasks on different executors take), the others through the mailbox.
  */
 class PeersSuite extends AnyFunSuite with BeforeAndAfterAll {
   private var sc: SparkContext = _
@@ -81,7 +81,7 @@ class PeersSuite extends AnyFunSuite with BeforeAndAfterAll {
     assert(Mailbox.pending == 0)
   }
 
-  test("AllReduce over Spark RPC (distinct executors) and through the local mailbox: the same sums, 2S(N-1)/N values sent") {
+  test("AllReduce over Spark's transport (distinct executors) and through the local mailbox: the same sums, 2S(N-1)/N values sent") {
     allReduce(NoCompression, remote = true)
     allReduce(NoCompression, remote = false)
   }

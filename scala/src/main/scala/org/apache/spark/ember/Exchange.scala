@@ -1,55 +1,87 @@
 package org.apache.spark.ember
 
+import java.nio.ByteBuffer
+import java.nio.charset.StandardCharsets.UTF_8
 import java.util.concurrent.ConcurrentHashMap
 import java.util.concurrent.atomic.AtomicLong
 
-import scala.concurrent.Future
-import scala.concurrent.duration._
+import scala.concurrent.{Future, Promise}
+import scala.jdk.CollectionConverters._
 import scala.reflect.ClassTag
 
+import io.netty.buffer.Unpooled
 import org.apache.spark.SparkEnv
-import org.apache.spark.rpc.{RpcAddress, RpcCallContext, RpcEndpoint, RpcEndpointRef, RpcEnv, RpcTimeout}
+import org.apache.spark.network.TransportContext
+import org.apache.spark.network.client.{RpcResponseCallback, TransportClient, TransportClientBootstrap, TransportClientFactory}
+import org.apache.spark.network.crypto.{AuthClientBootstrap, AuthServerBootstrap}
+import org.apache.spark.network.netty.SparkTransportConf
+import org.apache.spark.network.server.{OneForOneStreamManager, RpcHandler, StreamManager, TransportServer, TransportServerBootstrap}
+import org.apache.spark.rpc.{RpcAddress, RpcEndpointRef, RpcTimeout}
 import org.apache.spark.storage.BlockManagerMessages.UpdateBlockInfo
 
 /**
- * Ember's only use of Spark-private API (how it is used: ember/parallel/Peers.scala). A listening RpcEnv per
- * JVM ("ember": an executor's own RpcEnv only connects out), built from Spark's conf and SecurityManager, so
- * that it authenticates and encrypts as Spark does; its endpoint hands each message, a (key, bytes) pair of
- * JDK types (RPC threads do not see the application jar), to `deliver`, and each ask to `answer` with a
- * function that replies (at once or later). And a count, by kind, of the messages this JVM sends to the
- * driver's block-manager master, through a wrapper around this JVM's reference to it.
+ * Ember's only use of Spark-private API (how it is used: ember/parallel/Peers.scala). A listening server per JVM
+ * on Spark's transport layer (network-common's TransportServer, what the block transfer service runs on: an
+ * executor's own RpcEnv only connects out), configured from Spark's conf and SecurityManager as Spark configures
+ * its own (AuthServerBootstrap / AuthClientBootstrap: `spark.authenticate`, AES with `spark.network.crypto.enabled`).
+ * Messages are raw frames, [key length][key][bytes], not Java-serialized RPC messages: a send hands the caller's
+ * buffer to Netty without a copy, a receive copies the bytes once out of the frame, in the transport thread, and
+ * no dispatcher thread sits between the socket and the waiting task. One-way messages go to `deliver`, asks to
+ * `answer` with a function that replies (at once or later). And a count, by kind, of the messages this JVM sends
+ * to the driver's block-manager master, through a wrapper around this JVM's reference to it.
  */
 object Exchange {
-  final val EndpointName = "ember-exchange"
-  private var owner: SparkEnv = null // the SparkEnv the RpcEnv belongs to (a new context gets a new one)
-  private var env: RpcEnv = null
-  private val refs = new ConcurrentHashMap[String, RpcEndpointRef]()
+  private var owner: SparkEnv = null // the SparkEnv the server belongs to (a new context gets a new one)
+  private var context: TransportContext = null
+  private var server: TransportServer = null
+  private var clients: TransportClientFactory = null
   private val kinds = new ConcurrentHashMap[String, AtomicLong]()
 
-  /** Starts this JVM's endpoint (once per SparkEnv); returns its "host:port". */
+  /** Starts this JVM's server (once per SparkEnv); returns its "host:port". */
   def start(deliver: (String, Array[Byte]) => Unit, answer: (String, Array[Byte], Array[Byte] => Unit) => Unit): String = synchronized {
     val spark = SparkEnv.get
     if (owner ne spark) {
-      if (env != null) env.shutdown()
-      refs.clear()
-      env = RpcEnv.create("ember", host, host, 0, spark.conf, spark.securityManager, 1, clientMode = false)
-      env.setupEndpoint(EndpointName, new Receiver(env, deliver, answer))
+      if (server != null) { clients.close(); server.close(); context.close() }
+      val security = spark.securityManager
+      val conf = SparkTransportConf.fromSparkConf(spark.conf, "rpc", 1, None, Some(security.getRpcSSLOptions()))
+      context = new TransportContext(conf, new Handler(deliver, answer))
+      val auth = security.isAuthenticationEnabled()
+      server = context.createServer(host, 0,
+        (if (auth) List[TransportServerBootstrap](new AuthServerBootstrap(conf, security)) else Nil).asJava)
+      clients = context.createClientFactory(
+        (if (auth) List[TransportClientBootstrap](new AuthClientBootstrap(conf, security.getSaslUser(), security)) else Nil).asJava)
       owner = spark
     }
-    env.address.hostPort
+    s"$host:${server.getPort}"
   }
 
-  /** Sends `bytes` under `key` to the endpoint at `hostPort` (one-way; the bytes may be reused on return). */
-  def send(hostPort: String, key: String, bytes: Array[Byte]): Unit = ref(hostPort).send((key, bytes))
+  /** Sends `bytes` (position to limit) under `key` to the server at `hostPort`, one-way. Netty writes the buffer after
+   * this returns: the caller must not rewrite it before the reader has it. */
+  def send(hostPort: String, key: String, bytes: ByteBuffer): Unit =
+    client(hostPort).send(Unpooled.wrappedBuffer(header(key), bytes.duplicate()))
 
-  /** Asks the endpoint at `hostPort` (counted as a driver message of kind `kind`); the future fails after `timeoutMs`. */
-  def ask(hostPort: String, kind: String, key: String, bytes: Array[Byte], timeoutMs: Long): Future[Array[Byte]] = {
+  /** Asks the server at `hostPort` (counted as a driver message of kind `kind`); the answer's bytes. */
+  def ask(hostPort: String, kind: String, key: String, bytes: Array[Byte]): Future[Array[Byte]] = {
     count(s"Ember $kind")
-    ref(hostPort).ask[Array[Byte]]((key, bytes), new RpcTimeout(timeoutMs.millis, "ember.rendezvous.timeout"))
+    val answer = Promise[Array[Byte]]()
+    val h = header(key)
+    val message = ByteBuffer.allocate(h.remaining() + bytes.length).put(h).put(bytes).flip()
+    client(hostPort).sendRpc(message, new RpcResponseCallback {
+      override def onSuccess(r: ByteBuffer): Unit = { val b = new Array[Byte](r.remaining()); r.get(b); answer.success(b) }
+      override def onFailure(e: Throwable): Unit = answer.failure(e)
+    })
+    answer.future
   }
 
-  private def ref(hostPort: String): RpcEndpointRef =
-    refs.computeIfAbsent(hostPort, a => env.setupEndpointRef(RpcAddress.fromUrlString(s"spark://$a"), EndpointName))
+  private def header(key: String): ByteBuffer = {
+    val k = key.getBytes(UTF_8)
+    ByteBuffer.allocate(4 + k.length).putInt(k.length).put(k).flip()
+  }
+
+  private def client(hostPort: String): TransportClient = {
+    val colon = hostPort.lastIndexOf(':')
+    clients.createClient(hostPort.substring(0, colon), hostPort.substring(colon + 1).toInt) // pooled, connected once
+  }
 
   /** This executor's host, as its block manager advertises it. */
   def host: String = SparkEnv.get.blockManager.blockManagerId.host
@@ -67,11 +99,22 @@ object Exchange {
     kinds.computeIfAbsent(s"$what from ${Thread.currentThread().getName}".replaceAll("[0-9]+", "N"), _ => new AtomicLong())
       .incrementAndGet()
 
-  private final class Receiver(override val rpcEnv: RpcEnv, deliver: (String, Array[Byte]) => Unit,
-      answer: (String, Array[Byte], Array[Byte] => Unit) => Unit) extends RpcEndpoint {
-    override def receive: PartialFunction[Any, Unit] = { case (key: String, bytes: Array[Byte]) => deliver(key, bytes) }
-    override def receiveAndReply(c: RpcCallContext): PartialFunction[Any, Unit] = {
-      case (key: String, bytes: Array[Byte]) => answer(key, bytes, r => c.reply(r))
+  /** A frame's key and a copy of its bytes (the frame is released when the handler returns). */
+  private def split(m: ByteBuffer): (String, Array[Byte]) = {
+    val n = if (m.remaining() >= 4) m.getInt() else -1
+    require(n >= 0 && n <= m.remaining(), s"Ember exchange: malformed message")
+    val key = new Array[Byte](n); m.get(key)
+    val bytes = new Array[Byte](m.remaining()); m.get(bytes)
+    (new String(key, UTF_8), bytes)
+  }
+
+  private final class Handler(deliver: (String, Array[Byte]) => Unit, answer: (String, Array[Byte], Array[Byte] => Unit) => Unit)
+      extends RpcHandler {
+    private val streams = new OneForOneStreamManager()
+    override def getStreamManager: StreamManager = streams
+    override def receive(client: TransportClient, m: ByteBuffer): Unit = { val (k, b) = split(m); deliver(k, b) }
+    override def receive(client: TransportClient, m: ByteBuffer, reply: RpcResponseCallback): Unit = {
+      val (k, b) = split(m); answer(k, b, r => reply.onSuccess(ByteBuffer.wrap(r)))
     }
   }
 
