@@ -7,11 +7,14 @@ the DistriOptimizer) and the accuracy reached, one JSON line each:
 
 Between the second and the third run, a foreign client (an RpcEnv of its own, without the cluster's secret)
 tries to reach the executors' Ember endpoints; each attempt prints ``FOREIGN refused <error>`` or
-``FOREIGN accepted``. Last, 10,000 iterations in segments of 2,500, with the executors' storage memory before
-and after (``MEMORY {...}``).
+``FOREIGN accepted``. Then 3,000 iterations in one segment while a Python thread polls the optimizer's progress
+as the progress bar does (``PROGRESS {...}``: the iterations it saw). Last, 10,000 iterations in segments of 2,500,
+with the executors' storage memory before and after (``MEMORY {...}``).
 """
 import json
 import sys
+import threading
+import time
 
 import numpy as np
 
@@ -70,6 +73,7 @@ def main():
                                        "kinds": t.driverMessageKindsText(), "setup_kinds": t.setupMessageKindsText(),
                                        "bytes": t.remoteBytes(), "params": 20 * 64 + 64 + 64 * 4 + 4,
                                        "accuracy": accuracy}), flush=True)
+    progress_run(rdd)
     # 10,000 more iterations in segments of 2,500: the executors' block-manager memory stays flat
     before = storage_memory(sc)
     model = Sequential().add(Linear(20, 64)).add(ReLU()).add(Linear(64, 4)).add(LogSoftMax())
@@ -81,6 +85,23 @@ def main():
                                   "after": storage_memory(sc), "driver": opt.value.traffic().driverMessages(),
                                   "kinds": opt.value.traffic().driverMessageKindsText()}), flush=True)
     sc.stop()
+
+
+def progress_run(rdd, iterations=3000):
+    """One segment of ``iterations`` iterations, the driver's progress polled from Python every 0.1 s while it runs
+    (what ``optimize(progress=True)`` draws its bar from): prints the iteration numbers Python saw."""
+    model = Sequential().add(Linear(20, 64)).add(ReLU()).add(Linear(64, 4)).add(LogSoftMax())
+    opt = Optimizer(model=model, training_rdd=rdd, criterion=ClassNLLCriterion(), optim_method=SGD(learningrate=0.05),
+                    end_trigger=MaxIteration(iterations), batch_size=64)
+    worker = threading.Thread(target=opt.optimize, kwargs={"progress": False}, daemon=True)
+    start = time.time()
+    worker.start()
+    seen = set()
+    while worker.is_alive():
+        seen.add(int(opt.value.progress().iteration()))
+        worker.join(0.1)
+    print("PROGRESS " + json.dumps({"iterations": iterations, "seen": sorted(seen),
+                                    "seconds": round(time.time() - start, 1)}), flush=True)
 
 
 def storage_memory(sc):
