@@ -8,6 +8,8 @@
 2. Scaling: ``local-cluster[N,1,M]`` for N = 2, 4, 8 executors of one core (``--scaling``), LeNet-5: sync
    latency per iteration and bytes per executor against N. On a 2-core machine N > 2 executors share the
    cores, so the sync time there includes waiting for a core; the bytes are exact.
+3. The cost model of bench/NOTES.md fitted to all the rows above (least squares): the latency alpha of a message,
+   the per-peer cost o and the bandwidth B of this machine's loopback, for the notes' projections.
 
 Usage: ``bench/cluster.sh [--iterations 300] [--warmup 200] [--scaling 2,4,8] [--models lenet5,mlp]``.
 """
@@ -45,6 +47,42 @@ def fields(line):
     return dict(kv.split("=", 1) for kv in line.split() if "=" in kv)
 
 
+def standalone_row(f):
+    """One standalone result as a table row: samples/s both sides, the ratio and where the iteration went."""
+    name = f"{f['model']}, {f['codec']}"
+    return (f"  {name:<12} {f['local_sps']:>9} {f['distri_sps']:>10} {float(f['ratio']):>6.2f}x "
+            f"{f['ms_per_iter']:>8} {f['compute_ms']:>8} {f['sync_ms']:>7} {f['wait_ms']:>7} {f['grad_wait_ms']:>9} "
+            f"{f['imbalance_ms']:>9} {f['sched_ms']:>6} {f['overhead_pct']:>7}% {f['kB_sent_per_task_iter']:>10} "
+            f"{f['driver_msgs_iterating']:>6}")
+
+
+def exchange_ms(f):
+    """The exchange's own time per iteration: sync minus the compute imbalance between tasks (which no transport
+    can remove: the fastest task waits for the slowest one's gradient)."""
+    return max(0.0, float(f["sync_ms"]) - float(f.get("imbalance_ms", 0.0)))
+
+
+def fit_cost_model(points):
+    """Least-squares fit of the cost model of bench/NOTES.md to (N, S, b, measured exchange ms) points:
+    T_sync(N) = 2 x [alpha + (N - 1) x o + (N - 1) / N x S x b / B]. Returns (alpha ms, o ms, B bytes/s) with
+    every coefficient kept >= 0 (a negative one is dropped and the rest refitted), or None with < 3 points."""
+    import numpy as np
+
+    if len(points) < 3:
+        return None
+    x = np.array([[2.0, 2.0 * (n - 1), 2.0 * (n - 1) / n * s * b / 1e6] for n, s, b, _ in points])
+    y = np.array([t for _, _, _, t in points])
+    keep = [0, 1, 2]
+    while keep:
+        c, *_ = np.linalg.lstsq(x[:, keep], y, rcond=None)
+        if (c >= 0).all():
+            break
+        keep.pop(int(np.argmin(c)))
+    coef = dict(zip(keep, c)) if keep else {}
+    alpha, o, per_mb = coef.get(0, 0.0), coef.get(1, 0.0), coef.get(2, 0.0)
+    return alpha, o, (1e6 / (per_mb / 1e3) if per_mb > 0 else float("inf")), x @ np.array([alpha, o, per_mb]), y
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--iterations", default="300")
@@ -55,16 +93,31 @@ def main():
     a = p.parse_args()
     print(f"Distributed engine across executors: {os.cpu_count()} cores, load average "
           f"{open('/proc/loadavg').read().split()[:3]} at start")
+    points = []  # (N, S, bytes per value, exchange ms) for the cost model's fit
     with tempfile.TemporaryDirectory() as root:
         cluster = StandaloneCluster(root, workers=2, cores=1, memory="1536m").start()
         try:
-            print("Standalone cluster, two 1-core workers on 127.0.0.1, against the LocalOptimizer on local[2] (driver JVM):")
+            print("Standalone cluster, two 1-core workers on 127.0.0.1, against the LocalOptimizer on local[2] "
+                  "(driver JVM), ms per iteration;")
+            print("wait = waiting for the other task (grad wait: of it for gradient slices; imbalance:")
+            print("the slower task's extra compute); overhead = (sync + sched) / iteration; targets (issue 8): LeNet-5")
+            print("overhead <= 10% and ratio >= 0.85x, MLP 5M ratio >= 0.7x:")
+            print(f"  {'model, wire':<12} {'local sps':>9} {'distri sps':>10} {'ratio':>7} {'ms/iter':>8} "
+                  f"{'compute':>8} "
+                  f"{'sync':>7} {'wait':>7} {'grad wait':>9} {'imbalance':>9} {'sched':>6} {'overhead':>8} "
+                  f"{'kB/exec/it':>10} {'driver':>6}")
             for line in submit(cluster.url, ["--parts", "2", "--layout", "executor", "--models", a.models, "--codecs",
                                              "none,bf16", "--iterations", a.iterations, "--warmup", a.warmup],
                                {"spark.cores.max": "2", "spark.executor.memory": "1g",
                                 "spark.scheduler.minRegisteredResourcesRatio": "1.0",
                                 "spark.scheduler.maxRegisteredResourcesWaitingTime": "120s"}):
-                print("  " + line)
+                f = fields(line)
+                if "codec" not in f:
+                    print("  " + line)
+                    continue
+                print(standalone_row(f))
+                print("    " + line)
+                points.append((2, int(f["params"]), 4 if f["codec"] == "none" else 2, exchange_ms(f)))
         finally:
             cluster.stop()
     if a.scaling:
@@ -83,6 +136,17 @@ def main():
                 print(f"  {n:>3} {f['codec']:>5} {f['ms_per_iter']:>8} {f['compute_ms']:>8} {f['sync_ms']:>7} "
                       f"{f['wait_ms']:>7} {f['sched_ms']:>6} {f['kB_sent_per_task_iter']:>12} "
                       f"{2 * int(f['params']) * (n - 1) / n * bpv / 1e3:>14.1f} {f['driver_msgs_iterating']:>11}")
+                points.append((n, int(f["params"]), bpv, exchange_ms(f)))
+    fit = fit_cost_model(points)
+    if fit:
+        alpha, o, bandwidth, predicted, measured = fit
+        print("Cost model T_sync(N) = 2 x [alpha + (N - 1) x o + (N - 1) / N x S x b / B] (bench/NOTES.md),")
+        print(f"least squares over the {len(points)} rows above (sync minus compute imbalance; with N > cores the "
+              "rows include waiting for a core):")
+        print(f"  alpha = {alpha * 1e3:.0f} us, o = {o * 1e3:.0f} us, B = {bandwidth / 1e9:.2f} GB/s "
+              "(loopback, this run)")
+        print("  (N, S, b): measured / fitted ms: " + ", ".join(
+            f"({n}, {s}, {b}) {m:.2f} / {q:.2f}" for (n, s, b, _), m, q in zip(points, measured, predicted)))
     print(f"load average at end: {open('/proc/loadavg').read().split()[:3]}")
 
 
