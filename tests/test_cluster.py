@@ -5,6 +5,7 @@ scripts that pyspark ships, see ``standalone.py``), jobs sent with ``spark-submi
 - the Python example does the same from a Python RDD;
 - killing one executor JVM in the middle of training does not lose the run: the segment is rerun on the
   replacement executor (the log says so) and training reaches the expected accuracy;
+- layers and a loss written in Python (ember.jep) run inside the executors' JVMs through jep;
 - the driver is out of the training loop: the executors send it no message while they iterate (counted on
   the executors, for k and 2k iterations), and each sends the other 2 x S x (N - 1) / N values per
   iteration (half the bytes with bf16); a client without the cluster's secret cannot reach their endpoints.
@@ -214,3 +215,30 @@ def test_driver_out_of_the_loop_bandwidth_and_foreign_client(cluster):
     assert len(memory) == 1 and memory[0]["iterations"] == 10000 and ember_driver_messages(memory[0]) == {}, memory
     before, after = memory[0]["before"], memory[0]["after"]
     assert len(after) >= 2 and all(abs(after[e] - before.get(e, 0)) < (1 << 20) for e in after), memory
+
+
+def test_python_layers_run_inside_the_executor_jvms(cluster, tmp_path):
+    """PythonModule, Lambda and PythonCriterion (ember.jep) train across both workers: the functions run inside the
+    executors' JVMs through jep (the probe notes each call with its process's command line), found from
+    spark.ember.python with no library path set by hand; no Python worker process calls them."""
+    probe = tmp_path / "probe"
+    probe.mkdir()
+    tests = os.path.join(ROOT, "tests")
+    conf = dict(CONF, **{"spark.executorEnv.PYTHONPATH": tests, "spark.executorEnv.EMBER_JEP_PROBE_DIR": str(probe)})
+    res = cluster.submit(["--name", "ember-jep", "--jars", ember.jar_path(), os.path.join(tests, "cluster_jep.py")],
+                         conf=conf, env={"PYTHONPATH": tests})
+    assert res.returncode == 0, res.stdout[-5000:]
+    found = [json.loads(line.split(" ", 1)[1]) for line in res.stdout.splitlines() if line.startswith("JEP ")]
+    assert len(found) == 1 and found[0]["after"] < found[0]["before"] / 3 and found[0]["accuracy"] > 0.9, found
+    calls = {}
+    for f in probe.iterdir():
+        command, *names = f.read_text().splitlines()
+        calls[f.name] = (command, set(names), len(names))
+    # only JVMs ran the functions (a Python worker would be a python process); both executors trained through them
+    commands = {p: c[0][:200] for p, c in calls.items()}
+    assert calls and all(c[0].split()[0].endswith("java") for c in calls.values()), commands
+    executors = [c for c in calls.values() if "CoarseGrainedExecutorBackend" in c[0]]
+    assert len(executors) == 2, commands
+    for command, names, n in executors:
+        assert names == {"swish", "swish_backward", "reverse", "mse_loss", "mse_gradient"}, (command[:200], names)
+        assert n > 100, n  # 30 epochs of 8 batches per partition, five functions each

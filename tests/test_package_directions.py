@@ -20,10 +20,12 @@ SCALA = pathlib.Path(ROOT, "scala", "src", "main", "scala", "ember")
 # wrappers and conversions; then the packages that mirror Scala's.
 PYTHON_ORDER = ["ember.errors", "ember", "ember._pyspark", "ember._java_errors", "ember._spark", "ember._args",
                 "ember._java", "ember._convert", "ember._results", "ember.tensor", "ember.data", "ember.nn",
-                "ember.io", "ember.optim", "ember.models", "ember.keras", "ember.ml", "ember.nnframes", "ember.util"]
+                "ember.jep", "ember.io", "ember.optim", "ember.models", "ember.keras", "ember.ml", "ember.nnframes",
+                "ember.util"]
 
 # Scala, bottom to top; "apps" (examples and benchmarks) may use everything and nothing uses them.
-SCALA_ORDER = ["tensor", "data", "parallel", "nn", "io", "summary", "optim", "models", "keras", "ml", "python", "apps"]
+SCALA_ORDER = ["tensor", "data", "parallel", "nn", "jep", "io", "summary", "optim", "models", "keras", "ml", "python",
+               "apps"]
 SCALA_APPS = {"examples", "bench"}
 
 # pyspark's private attributes: only ember/_pyspark.py touches them.

@@ -64,6 +64,8 @@ def create_spark_conf(conf=None, master=None, app_name="ember"):
     conf.setIfMissing("spark.driver.memory", "2g")
     # Ember's Engine owns the thread budget: a multi-threaded BLAS inside every task oversubscribes cores.
     conf.setIfMissing(f"spark.executorEnv.{_BLAS_THREADS}", "1")
+    # The Python whose sys.path and jep the JVMs' embedded interpreters use (ember.jep layers), executors included.
+    conf.setIfMissing("spark.ember.python", sys.executable)
     return conf
 
 

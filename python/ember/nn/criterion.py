@@ -9,11 +9,13 @@ from ember.nn.criterion_margin import (ClassSimplexCriterion, CosineEmbeddingCri
                                        SoftMarginCriterion)
 from ember.nn.criterion_pointwise import (AbsCriterion, DistKLDivCriterion, KLDCriterion,
                                           MeanAbsolutePercentageCriterion, PoissonCriterion, SmoothL1Criterion)
+from ember.nn.criterion_python import PythonCriterion
 from ember.nn.criterion_regression import BCECriterion, MSECriterion
 from ember.nn.module import Criterion
 
 __all__ = [
-    "Criterion", "ClassNLLCriterion", "CrossEntropyCriterion", "CategoricalCrossEntropy", "MSECriterion", "BCECriterion", "SmoothL1Criterion",
+    "Criterion", "ClassNLLCriterion", "CrossEntropyCriterion", "CategoricalCrossEntropy", "PythonCriterion",
+    "MSECriterion", "BCECriterion", "SmoothL1Criterion",
     "AbsCriterion", "KLDCriterion", "DistKLDivCriterion", "MarginCriterion", "MarginRankingCriterion",
     "HingeEmbeddingCriterion", "CosineEmbeddingCriterion", "MultiLabelSoftMarginCriterion", "SoftMarginCriterion",
     "TimeDistributedCriterion", "TimeDistributedMaskCriterion", "ParallelCriterion", "MultiCriterion",

@@ -9,6 +9,7 @@ from ember.nn.dropout import Dropout, GaussianNoise, GaussianSampler, SpatialDro
 from ember.nn.elementwise import Abs, Clamp, Exp, Log, Power, Sqrt, Square
 from ember.nn.embedding import LookupTable
 from ember.nn.graph import Graph, Input, Node
+from ember.nn.python_code import Lambda, PythonModule
 from ember.nn.linear import Bilinear, Cosine, Euclidean, Highway, Identity, Linear
 from ember.nn.module import Layer, Model
 from ember.nn.normalization import (BatchNormalization, LayerNormalization, Normalize, SpatialBatchNormalization,
@@ -29,7 +30,7 @@ __all__ = [
     # tables, recurrent layers, graphs
     "JoinTable", "SplitTable", "CAddTable", "CMulTable", "SelectTable", "FlattenTable", "ConcatTable", "Concat",
     "ParallelTable", "MapTable", "TimeDistributed", "Recurrent", "BiRecurrent", "LSTM", "GRU", "RnnCell", "Input",
-    "Node", "Graph",
+    "Node", "Graph", "PythonModule", "Lambda",
     # normalisation
     "BatchNormalization", "SpatialBatchNormalization", "SpatialCrossMapLRN", "LayerNormalization", "Normalize",
     # convolutions and temporal pooling

@@ -275,14 +275,19 @@ class Model(JavaValue):
     save_model = saveModel
 
     @staticmethod
-    def loadModel(path):
+    def loadModel(path, trust_python_code=False):
         """Loads a model saved from Python or Scala, rebuilding the matching Python classes.
+
+        A model with Python layers (``ember.jep``) runs code from the Python modules it names: it loads only with
+        ``trust_python_code=True``; nothing of it runs while loading.
 
         Raises:
             FileNotFoundError: no file at ``path``.
-            ModelFileError: the file is corrupt or names an unknown layer class.
+            ModelFileError: the file is corrupt, names an unknown layer class, or needs Python code (the error names
+                the modules) without ``trust_python_code``.
         """
-        return Model.of(call_static(MODEL_FILE, "load", _path(path)))
+        trusted = as_bool(trust_python_code, "trust_python_code")
+        return Model.of(call_static(MODEL_FILE, "load", _path(path), trusted))
 
     load_model = loadModel
 

@@ -67,15 +67,35 @@ object ModelFile {
     try write(out) finally out.close()
   }
 
-  def load(path: String): Module = {
+  def load(path: String): Module = load(path, trustForeignCode = false)
+
+  /**
+   * Loads a model file. A model whose modules run outside code (Python functions through jep, [[ember.nn.ForeignCode]])
+   * loads only with `trustForeignCode`; otherwise the error names the Python modules it would import. Building the
+   * modules runs none of that code, so the check comes after reading.
+   */
+  def load(path: String, trustForeignCode: Boolean): Module = {
     val f = FileChecks.forReading(path, "model file")
-    try withFile(f)(fromSource)
+    val module = try withFile(f)(fromSource)
     catch {
       case e: ModelFileException => throw new ModelFileException(s"$path: ${e.getMessage}", e.getCause)
       // a structure that names a real class but with arguments its constructor rejects, and the like
       case e: IllegalArgumentException => throw new ModelFileException(s"$path: ${e.getMessage}", e)
       case e: IndexOutOfBoundsException => throw new ModelFileException(s"$path: ${e.getMessage}", e)
     }
+    requireTrusted(module, path, trustForeignCode, "load it with trust_python_code=True (Scala: ModelFile.load(path, " +
+      "trustForeignCode = true))")
+    module
+  }
+
+  /**
+   * Refuses `module`, read from `source`, when it runs outside code (see [[ember.nn.ForeignCode]]) and the caller did
+   * not say it trusts it; the error names the Python modules and `howToTrust`.
+   */
+  def requireTrusted(module: Module, source: String, trusted: Boolean, howToTrust: String): Unit = {
+    val code = ember.nn.ForeignCode.required(module)
+    if (code.nonEmpty && !trusted) throw new ModelFileException(s"$source: the model runs Python code from the " +
+      s"modules ${code.mkString(", ")}; $howToTrust only if you trust the file and those modules")
   }
 
   /** The whole file as one byte array (models under 2 GB): tensors are the module's parameters followed by its buffers. */

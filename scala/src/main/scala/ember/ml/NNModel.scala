@@ -8,7 +8,7 @@ import org.apache.spark.ml.Model
 import org.apache.spark.ml.linalg.{SQLDataTypes, Vectors}
 import org.apache.spark.ml.param.ParamMap
 import org.apache.spark.ml.util.{MLReadable, MLReader}
-import org.apache.spark.sql.{DataFrame, Dataset, Encoders, Row}
+import org.apache.spark.sql.{DataFrame, Dataset, Encoders, Row, SparkSession}
 import org.apache.spark.sql.types._
 
 /*
@@ -121,6 +121,11 @@ class NNModel(override val uid: String) extends Model[NNModel] with NNModelParam
 
   override private[ml] def loadFiles(fs: FileSystem, dir: Path): Unit = {
     module = ModelFile.fromChunks(StageIO.readChunks(fs, new Path(dir, NNModel.ModelFileName)))
+    // a network with Python layers (ember.jep) runs code named in the file: only with the explicit opt-in
+    val session = SparkSession.getActiveSession.orElse(SparkSession.getDefaultSession)
+    val trusted = session.exists(_.conf.get(NNModel.TrustPythonCode, "false").toBoolean)
+    ModelFile.requireTrusted(module, dir.toString, trusted,
+      s"set the Spark setting ${NNModel.TrustPythonCode}=true to load it")
     preprocessing = FeaturePreprocessing.load(fs, dir)
   }
 
@@ -128,6 +133,9 @@ class NNModel(override val uid: String) extends Model[NNModel] with NNModelParam
 }
 
 object NNModel extends MLReadable[NNModel] {
+  /** The Spark setting that lets a saved stage's network hold Python layers (ember.jep): the opt-in of trusted code. */
+  val TrustPythonCode = "spark.ember.trustPythonCode"
+
   /** The network's file inside a saved stage directory. */
   val ModelFileName = "model.ember"
 

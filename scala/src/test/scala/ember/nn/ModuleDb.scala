@@ -46,7 +46,7 @@ final case class CriterionCase(name: String, make: () => Criterion, input: Rando
 object ModuleDb {
   def all: Seq[DbCase] =
     ModuleDbCore.cases ++ ModuleDbCriterions.cases ++ ModuleDbTables.cases ++ ModuleDbLayers.cases ++
-      ModuleDbApplications.cases ++ ModuleDbReductions.cases
+      ModuleDbApplications.cases ++ ModuleDbReductions.cases ++ ModuleDbJep.cases
 
   def modules: Seq[ModuleCase] = all.collect { case m: ModuleCase => m }
   def criterions: Seq[CriterionCase] = all.collect { case c: CriterionCase => c }
