@@ -76,7 +76,7 @@ object LargeModelCheck {
       require(!java.util.Arrays.equals(after, before), "training did not change the weights")
       log(s"4 iterations in 2 segments, loss ${opt.progress.loss}")
       val loaded = Checkpoint.load(ckpt.getPath)
-      require(loaded.iteration == 4 && java.util.Arrays.equals(probe(loaded.model), after), "the checkpoint differs from the model")
+      require(loaded.position.iteration == 4 && java.util.Arrays.equals(probe(loaded.model), after), "the checkpoint differs from the model")
       Option(ckpt.listFiles()).foreach(_.foreach(_.delete())); ckpt.delete()
       log("checkpoint written and read back")
     } finally sc.stop()

@@ -24,9 +24,9 @@ class Adadelta(val decayRate: Double, val epsilon: Double, val learningRate: Dou
   private var squares: Array[Float] = null // running average of g^2 (plain arrays keep the method Serializable)
   private var deltas: Array[Float] = null  // running average of the squared updates
 
-  override def learningRate(ctx: StepContext): Double = learningRate
+  override def learningRate(position: TrainingPosition): Double = learningRate
 
-  override def step(weights: Tensor, grads: Tensor, ctx: StepContext): Unit = {
+  override def step(weights: Tensor, grads: Tensor, position: TrainingPosition): Unit = {
     OptimState.checkSlice("Adadelta", weights, grads, squares)
     val n = weights.nElement
     if (squares == null) { squares = new Array[Float](n); deltas = new Array[Float](n) }

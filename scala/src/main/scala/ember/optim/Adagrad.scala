@@ -23,13 +23,13 @@ class Adagrad(val learningRate: Double, val learningRateDecay: Double, val weigh
   private val schedule = new DefaultSchedule(learningRateDecay)
   private var sum: Array[Float] = null // plain arrays keep the method Serializable
 
-  override def learningRate(ctx: StepContext): Double = schedule.rate(learningRate, ctx)
+  override def learningRate(position: TrainingPosition): Double = schedule.rate(learningRate, position)
 
-  override def step(weights: Tensor, grads: Tensor, ctx: StepContext): Unit = {
+  override def step(weights: Tensor, grads: Tensor, position: TrainingPosition): Unit = {
     OptimState.checkSlice("Adagrad", weights, grads, sum)
     val n = weights.nElement
     if (sum == null) sum = new Array[Float](n)
-    val lr = learningRate(ctx).toFloat
+    val lr = learningRate(position).toFloat
     val wd = weightDecay.toFloat
     val (w, wo, g, go, s) = (weights.storage, weights.offset, grads.storage, grads.offset, sum)
     var i = 0

@@ -36,16 +36,16 @@ class Adam(
   private var m: Array[Float] = null // plain arrays keep the method Serializable
   private var v: Array[Float] = null
 
-  override def learningRate(ctx: StepContext): Double = schedule.rate(learningRate, ctx)
+  override def learningRate(position: TrainingPosition): Double = schedule.rate(learningRate, position)
 
-  override def step(weights: Tensor, grads: Tensor, ctx: StepContext): Unit = {
+  override def step(weights: Tensor, grads: Tensor, position: TrainingPosition): Unit = {
     OptimState.checkSlice("Adam", weights, grads, m)
     val n = weights.nElement
     if (m == null) { m = new Array[Float](n); v = new Array[Float](n) }
     t += 1
     val bc1 = 1.0 - math.pow(beta1, t.toDouble)
     val bc2 = 1.0 - math.pow(beta2, t.toDouble)
-    val stepSize = (learningRate(ctx) / bc1).toFloat
+    val stepSize = (learningRate(position) / bc1).toFloat
     val invSqrtBc2 = (1.0 / math.sqrt(bc2)).toFloat
     val (b1, b2, eps) = (beta1.toFloat, beta2.toFloat, epsilon.toFloat)
     val (w, wo, g, go, ms, vs) = (weights.storage, weights.offset, grads.storage, grads.offset, m, v)

@@ -25,9 +25,9 @@ class Adamax(val learningRate: Double, val beta1: Double, val beta2: Double, val
   private var m: Array[Float] = null // plain arrays keep the method Serializable
   private var u: Array[Float] = null
 
-  override def learningRate(ctx: StepContext): Double = learningRate
+  override def learningRate(position: TrainingPosition): Double = learningRate
 
-  override def step(weights: Tensor, grads: Tensor, ctx: StepContext): Unit = {
+  override def step(weights: Tensor, grads: Tensor, position: TrainingPosition): Unit = {
     OptimState.checkSlice("Adamax", weights, grads, m)
     val n = weights.nElement
     if (m == null) { m = new Array[Float](n); u = new Array[Float](n) }

@@ -8,14 +8,14 @@ import ember.nn.Module
 import ember.tensor.Tensor
 
 /** A checkpoint read back: the model, the optim method with its state loaded, and the training position. */
-final case class LoadedCheckpoint(model: Module, optimMethod: OptimMethod, epoch: Int, iteration: Long, epochIteration: Int,
-    history: EpochHistory = EpochHistory.empty)
+final case class LoadedCheckpoint(model: Module, optimMethod: OptimMethod, position: TrainingPosition)
 
 /**
  * Checkpoints in Ember's model format (never Java serialization): in the checkpoint directory, iteration
  * `i` writes `model.<i>.ember` (the model file) and `optimMethod.<i>.safetensors`: the optim method's state
  * tensors in the safetensors layout, whose metadata holds the method (class and constructor arguments, see
- * [[OptimMethodSpec]]) and the training position (epoch, iteration, epochIteration). Both files are
+ * [[OptimMethodSpec]]) and the [[TrainingPosition]] (epoch, iteration, epochIteration, the finished epochs'
+ * losses and scores). Both files are
  * written atomically, the optim file first; a checkpoint counts only once its model file exists, so a crash
  * mid-write leaves the previous checkpoint as the latest.
  *
@@ -27,27 +27,27 @@ object Checkpoint {
   private val ModelName = """model\.(\d+)\.ember""".r
 
   /**
-   * Writes the checkpoint of iteration `progress.iteration`; with `keepOnlyLatest`, then deletes the
+   * Writes the checkpoint of iteration `position.iteration`; with `keepOnlyLatest`, then deletes the
    * older ones (BigDL's `overWriteCheckpoint`), so long runs do not fill the disk.
    */
-  def save(dir: String, model: Module, method: OptimMethod, methodState: Map[String, Tensor], progress: TrainingProgress,
+  def save(dir: String, model: Module, method: OptimMethod, methodState: Map[String, Tensor], position: TrainingPosition,
       keepOnlyLatest: Boolean = false): Unit = {
+    val finished = position.beforeStep.history // the epochs finished so far, the last one with its validation
     val d = new File(dir)
     if (!d.isDirectory && !d.mkdirs()) throw new java.io.IOException(s"cannot create checkpoint directory $dir")
     val meta = Map("format" -> Format, "format_version" -> ModelFile.FormatVersion,
-      "optim_method" -> OptimMethodSpec.describe(method), "epoch" -> progress.epoch.toString,
-      "iteration" -> progress.iteration.toString, "epoch_iteration" -> progress.epochIteration.toString,
-      "epoch_losses" -> progress.finishedEpochs.losses.mkString(","),
-      "epoch_scores" -> progress.finishedEpochs.scores.mkString(","))
-    val optimFile = new File(d, s"optimMethod.${progress.iteration}.safetensors")
+      "optim_method" -> OptimMethodSpec.describe(method), "epoch" -> position.epoch.toString,
+      "iteration" -> position.iteration.toString, "epoch_iteration" -> position.epochIteration.toString,
+      "epoch_losses" -> finished.losses.mkString(","), "epoch_scores" -> finished.scores.mkString(","))
+    val optimFile = new File(d, s"optimMethod.${position.iteration}.safetensors")
     val tmp = File.createTempFile(s".${optimFile.getName}.", ".tmp", d)
     try {
       // streamed: the state of a model beyond 2 GB is beyond 2 GB too
       ModelFile.writeFile(tmp, out => ModelFile.writeTensors(methodState.toSeq.sortBy(_._1), meta, Set.empty, out))
       Files.move(tmp.toPath, optimFile.toPath, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE)
     } finally tmp.delete()
-    ModelFile.save(model, new File(d, s"model.${progress.iteration}.ember").getPath, overWrite = true)
-    if (keepOnlyLatest) iterations(dir).filter(_ != progress.iteration).foreach { i =>
+    ModelFile.save(model, new File(d, s"model.${position.iteration}.ember").getPath, overWrite = true)
+    if (keepOnlyLatest) iterations(dir).filter(_ != position.iteration).foreach { i =>
       new File(d, s"model.$i.ember").delete(); new File(d, s"optimMethod.$i.safetensors").delete()
     }
   }
@@ -78,6 +78,10 @@ object Checkpoint {
     val history = try EpochHistory(floats("epoch_losses"), floats("epoch_scores")) catch {
       case e: IllegalArgumentException => throw new ModelFileException(s"$path: bad epoch history: ${e.getMessage}", e)
     }
-    LoadedCheckpoint(model, method, field("epoch").toInt, field("iteration").toLong, field("epoch_iteration").toInt, history)
+    val position = try TrainingPosition(epoch = field("epoch").toInt, iteration = field("iteration").toLong,
+      epochIteration = field("epoch_iteration").toInt, history = history) catch {
+      case e: IllegalArgumentException => throw new ModelFileException(s"$path: bad training position: ${e.getMessage}", e)
+    }
+    LoadedCheckpoint(model, method, position)
   }
 }

@@ -349,9 +349,7 @@ class DistriOptimizer(model: Module, initialData: RDD[Sample], criterion: Criter
 
   /** Runs one segment (retrying it on failure), applies its weights and replays its iterations; returns whether to stop. */
   private def runSegment(cached: RDD[PartitionData], counts: Array[Int], layout: SliceLayout, itersPerEpoch: Int): Boolean = {
-    val start = new TrainingProgress
-    start.restore(position.epoch, position.iteration, position.epochIteration)
-    start.loss = position.loss; start.score = position.score; start.history = position.history
+    val start = position
     val cores = if (taskLayout == TaskLayout.PerExecutor) DistriOptimizer.coresPerExecutor(cached.sparkContext, layout.parts) else 0
     val local = cached.sparkContext.isLocal
     val chunkBytes = DistriOptimizer.chunkBytes(cached.sparkContext)
@@ -387,7 +385,7 @@ class DistriOptimizer(model: Module, initialData: RDD[Sample], criterion: Criter
         val (epoch, iteration, epochIteration, loss, throughput) = ProgressReporter.read(b)
         log.info(f"[Epoch $epoch $epochIteration/${plan.batches.itersPerEpoch}][Iteration $iteration] loss $loss%.5f, $throughput%.1f samples/s " +
           "(reported by task 0 during the segment)")
-        reportProgress(epoch, iteration, epochIteration, loss, throughput)
+        reportProgress(position.copy(epoch = epoch, iteration = iteration, epochIteration = epochIteration, loss = loss), throughput)
       })
       try {
         val results = DistriOptimizer.runJob(cached, plan.copy(prefix = prefix)).map(r => readBlocks(r, prefix, plan.sync))
@@ -456,7 +454,8 @@ class DistriOptimizer(model: Module, initialData: RDD[Sample], criterion: Criter
       val it = TimeSplit(1, computeNs / 1e9, (iterNs - computeNs) / 1e9, schedPerIter / 1e9, waitNs / 1e9, WaitSplit.of(results, i))
       split = split + it
       checkLoss(r0.losses(i))
-      val lr = optimMethod.learningRate(position.stepContext)
+      position = position.beforeStep
+      val lr = optimMethod.learningRate(position)
       log.info(f"[Iteration ${position.iteration + 1}] compute ${computeNs / 1e6}%.1f ms, sync ${(iterNs - computeNs) / 1e6}%.1f ms " +
         f"(waiting ${waitNs / 1e6}%.1f, for gradients ${it.waiting.gradientSeconds * 1e3}%.1f; compute imbalance " +
         f"${it.waiting.imbalanceSeconds * 1e3}%.1f), scheduling ${schedPerIter / 1e6}%.1f ms")

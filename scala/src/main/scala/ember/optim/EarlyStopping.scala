@@ -59,7 +59,7 @@ final class EarlyStopping(val patience: Int, val minDelta: Double, val mode: Str
     improved
   }
 
-  override def apply(s: TrainingState): Boolean = waited > 0 && waited >= patience
+  override def apply(s: TrainingPosition): Boolean = waited > 0 && waited >= patience
 
   override def toString: String = s"EarlyStopping(patience=$patience, minDelta=$minDelta, mode=$mode" +
     (if (monitor == null) "" else s", monitor=$monitor") + s", restoreBestWeights=$restoreBestWeights)"

@@ -42,9 +42,9 @@ class Ftrl(
   private var accum: Array[Float] = null  // plain arrays keep the method Serializable
   private var linear: Array[Float] = null
 
-  override def learningRate(ctx: StepContext): Double = learningRate
+  override def learningRate(position: TrainingPosition): Double = learningRate
 
-  override def step(weights: Tensor, grads: Tensor, ctx: StepContext): Unit = {
+  override def step(weights: Tensor, grads: Tensor, position: TrainingPosition): Unit = {
     OptimState.checkSlice("Ftrl", weights, grads, accum)
     val n = weights.nElement
     if (accum == null) { accum = Array.fill(n)(initialAccumulatorValue.toFloat); linear = new Array[Float](n) }

@@ -41,7 +41,7 @@ class LBFGS(val learningRate: Double, val nCorrection: Int, val tolFun: Double) 
 
   override def sliceable: Boolean = false
 
-  override def learningRate(ctx: StepContext): Double = learningRate
+  override def learningRate(position: TrainingPosition): Double = learningRate
 
   private def dot(a: Array[Float], b: Array[Float]): Double = {
     var s = 0.0; var i = 0
@@ -49,7 +49,7 @@ class LBFGS(val learningRate: Double, val nCorrection: Int, val tolFun: Double) 
     s
   }
 
-  override def step(weights: Tensor, grads: Tensor, ctx: StepContext): Unit = {
+  override def step(weights: Tensor, grads: Tensor, position: TrainingPosition): Unit = {
     OptimState.checkSlice("LBFGS", weights, grads, gOld)
     val n = weights.nElement
     val g = grads.contiguous().toArray

@@ -2,8 +2,8 @@ package ember.optim
 
 /**
  * The learning rate an optim method uses at a step, from its base rate and where training is
- * ([[StepContext]]: iteration, epoch, last loss). Schedules are stateless functions of the context, so a
- * resumed run (whose context carries the restored iteration and epoch) gets the same rates, and the
+ * ([[TrainingPosition]]: iteration, epoch, last loss). Schedules are stateless functions of the position, so a
+ * resumed run (whose position carries the restored iteration and epoch) gets the same rates, and the
  * distributed optimizer's per-slice method instances all agree.
  *
  * Like modules, a schedule returns its constructor arguments from [[config]] so that a checkpoint can
@@ -11,8 +11,8 @@ package ember.optim
  */
 trait LearningRateSchedule extends Serializable {
 
-  /** The learning rate at `ctx` for a method whose base learning rate is `baseRate`. */
-  def rate(baseRate: Double, ctx: StepContext): Double
+  /** The learning rate at `position` for a method whose base learning rate is `baseRate`. */
+  def rate(baseRate: Double, position: TrainingPosition): Double
 
   /** Constructor arguments in declaration order (name -> value). */
   def config: Seq[(String, Any)]
@@ -29,7 +29,7 @@ final class DefaultSchedule(val decay: Double) extends LearningRateSchedule {
 
   def this() = this(0.0)
 
-  override def rate(baseRate: Double, ctx: StepContext): Double = baseRate / (1.0 + ctx.iteration * decay)
+  override def rate(baseRate: Double, position: TrainingPosition): Double = baseRate / (1.0 + position.iteration * decay)
 
   override def config: Seq[(String, Any)] = Seq("decay" -> decay)
 }
@@ -39,9 +39,9 @@ object LearningRateSchedule {
   /**
    * The rate of `schedule` for base rate `baseRate` at `iteration` (0-based) in `epoch` (1-based), after
    * finished epochs with the given losses and validation scores (same length; may be empty). For Python,
-   * which cannot build a [[StepContext]] with defaults.
+   * which cannot call Scala's default arguments.
    */
   def rateAt(schedule: LearningRateSchedule, baseRate: Double, iteration: Long, epoch: Int, losses: Array[Float],
       scores: Array[Float]): Double =
-    schedule.rate(baseRate, StepContext(iteration, epoch, history = EpochHistory(losses.toVector, scores.toVector)))
+    schedule.rate(baseRate, TrainingPosition.at(iteration, epoch, EpochHistory(losses.toVector, scores.toVector)))
 }

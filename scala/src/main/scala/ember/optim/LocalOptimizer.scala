@@ -79,9 +79,9 @@ class LocalOptimizer(model: Module, initialData: LocalDataSet, criterion: Criter
           checkLoss(loss)
           checkGradient(grads)
           clipping(grads)
-          val ctx = position.stepContext
-          val lr = optimMethod.learningRate(ctx)
-          optimMethod.step(weights, grads, ctx)
+          position = position.beforeStep
+          val lr = optimMethod.learningRate(position)
+          optimMethod.step(weights, grads, position)
           stop = endIteration(IterationStats(loss, batch.size, (System.nanoTime() - start) / 1e9, lr), itersPerEpoch)
           reps.training(propagateBack = false)
           b += 1

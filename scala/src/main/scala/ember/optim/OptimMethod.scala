@@ -3,30 +3,6 @@ package ember.optim
 import ember.tensor.Tensor
 
 /**
- * Where training is when an optim method takes a step: `iteration` counts the updates done before this
- * one (0-based), `epoch` is 1-based, `loss` is the last training loss and `score` the latest validation
- * score (NaN when unknown), `history` the finished epochs. Learning-rate schedules read it.
- */
-final case class StepContext(iteration: Long, epoch: Int, loss: Float = Float.NaN, score: Float = Float.NaN,
-    history: EpochHistory = EpochHistory.empty)
-
-/**
- * Per finished epoch (in order): the training loss of its last iteration and the latest validation score
- * after it (NaN when no validation ran yet). Schedules such as [[Plateau]] are functions of it; checkpoints
- * store it.
- */
-final case class EpochHistory(losses: Vector[Float], scores: Vector[Float]) {
-  require(losses.length == scores.length, s"EpochHistory: ${losses.length} losses but ${scores.length} scores")
-  def length: Int = losses.length
-  def add(loss: Float, score: Float): EpochHistory = EpochHistory(losses :+ loss, scores :+ score)
-  def drop(epochs: Int): EpochHistory = EpochHistory(losses.drop(epochs), scores.drop(epochs))
-}
-
-object EpochHistory {
-  val empty: EpochHistory = EpochHistory(Vector.empty, Vector.empty)
-}
-
-/**
  * Updates a flat weight vector in place from its gradient. An instance owns the state of the vector it
  * updates (momentum, Adam moments, ...), so the distributed optimizer runs one instance per parameter
  * slice, each with the state of its own slice: the `weights` and `grads` passed to [[step]] must always be
@@ -37,11 +13,14 @@ object EpochHistory {
  */
 trait OptimMethod extends Serializable {
 
-  /** One update: `weights` -= f(grads, state). Both are contiguous and of equal length. */
-  def step(weights: Tensor, grads: Tensor, ctx: StepContext): Unit
+  /**
+   * One update at `position` (its `iteration` counts the updates done before this one): `weights` -=
+   * f(grads, state). Both are contiguous and of equal length.
+   */
+  def step(weights: Tensor, grads: Tensor, position: TrainingPosition): Unit
 
-  /** The learning rate this method uses at `ctx` (after any schedule), for logs and summaries. */
-  def learningRate(ctx: StepContext): Double
+  /** The learning rate this method uses at `position` (after any schedule), for logs and summaries. */
+  def learningRate(position: TrainingPosition): Double
 
   /** A method with the same hyper-parameters and empty state (one per slice or per restart). */
   def freshCopy(): OptimMethod

@@ -48,7 +48,8 @@ abstract class Optimizer(val model: Module, val criterion: Criterion, val batchS
   protected var clipping: GradientClipping = NoClipping
   protected var seed: Long = 1L
   protected var guard: TrainingGuard = new TrainingGuard(1e4)
-  protected val position = new TrainingProgress
+  /** Where training is; replaced after every iteration, kept across `optimize()` calls. */
+  protected var position: TrainingPosition = TrainingPosition.Start
   @volatile private var snapshot: Progress = Progress.initial
   private var lastValidation: Array[(String, Float)] = Array.empty
   private var epochStart = 0L
@@ -155,9 +156,8 @@ abstract class Optimizer(val model: Module, val criterion: Criterion, val batchS
     src.zip(dst).foreach { case (a, b) => b._2.value.copy(a._2.value) }
     ck.model.namedBuffers.zip(model.namedBuffers).foreach { case (a, b) => b._2.copy(a._2) }
     optimMethod = ck.optimMethod
-    position.restore(ck.epoch, ck.iteration, ck.epochIteration)
-    position.history = ck.history
-    log.info(s"resumed from checkpoint of iteration ${ck.iteration} in $path (epoch ${ck.epoch})")
+    position = ck.position
+    log.info(s"resumed from checkpoint of iteration ${position.iteration} in $path (epoch ${position.epoch})")
     this
   }
 
@@ -200,10 +200,9 @@ abstract class Optimizer(val model: Module, val criterion: Criterion, val batchS
     require(stoppers.isEmpty || validation.isDefined,
       "EarlyStopping needs validation scores: call setValidation(trigger, data, methods, batchSize) before optimize()")
     validation.foreach(v => stoppers.foreach(_.monitored(v.methods.toSeq)))
-    if (position.epochIteration >= itersPerEpoch) position.restore(position.epoch + 1, position.iteration, 0)
+    position = position.startingWith(itersPerEpoch)
     epochStart = System.nanoTime(); epochSamples = 0L; epochLossSum = 0.0
-    snapshot = snapshot.copy(epoch = position.epoch, iteration = position.iteration, epochIteration = position.epochIteration,
-      itersPerEpoch = itersPerEpoch, done = false, error = null)
+    snapshot = snapshot.copy(position = position, itersPerEpoch = itersPerEpoch, done = false, error = null)
   }
 
   /**
@@ -213,9 +212,10 @@ abstract class Optimizer(val model: Module, val criterion: Criterion, val batchS
    */
   protected final def endIteration(stats: IterationStats, itersPerEpoch: Int): Boolean = {
     val epochBefore = position.epoch
-    val st = position.advance(stats.loss, itersPerEpoch)
+    position = position.advance(stats.loss, itersPerEpoch)
+    val st = position
     val throughput = if (stats.seconds > 0) stats.samples / stats.seconds else 0.0
-    log.info(f"[Epoch $epochBefore ${if (st.epochFinished) itersPerEpoch else position.epochIteration}/$itersPerEpoch]" +
+    log.info(f"[Epoch $epochBefore ${if (st.epochFinished) itersPerEpoch else st.epochIteration}/$itersPerEpoch]" +
       f"[Iteration ${st.iteration}] loss ${stats.loss}%.5f, $throughput%.1f samples/s, lr ${stats.learningRate}%.3g")
     trainSummary.foreach { s =>
       s.addScalar("Loss", stats.loss, st.iteration)
@@ -235,12 +235,11 @@ abstract class Optimizer(val model: Module, val criterion: Criterion, val batchS
       epochs.add(EpochRecord(epochBefore, st.iteration, epochLoss, epochSamples, epochSeconds,
         lastValidation.map(_._1), lastValidation.map(_._2)))
     }
-    val after = position.triggerState.copy(epochFinished = st.epochFinished)
-    checkpoint.foreach(c => if (c.trigger(after)) writeCheckpoint(c))
-    snapshot = Progress(position.epoch, position.iteration, position.epochIteration, itersPerEpoch, stats.loss, throughput,
-      stats.learningRate, lastValidation.map(_._1), lastValidation.map(_._2), done = false, error = null)
+    checkpoint.foreach(c => if (c.trigger(position)) writeCheckpoint(c)) // with the validation's score
+    snapshot = Progress(position, itersPerEpoch, throughput, stats.learningRate, lastValidation.map(_._1),
+      lastValidation.map(_._2), done = false, error = null)
     if (st.epochFinished) { epochStart = System.nanoTime(); epochSamples = 0L; epochLossSum = 0.0 } // epoch time excludes validation
-    endWhen(after)
+    endWhen(position)
   }
 
   /**
@@ -248,10 +247,9 @@ abstract class Optimizer(val model: Module, val criterion: Criterion, val batchS
    * DistriOptimizer's tasks, mid-segment), without the bookkeeping of [[endIteration]], which the iterations
    * get when their results arrive. Thread-safe; never moves the snapshot back.
    */
-  protected final def reportProgress(epoch: Int, iteration: Long, epochIteration: Int, loss: Float, throughput: Double): Unit = {
+  protected final def reportProgress(reported: TrainingPosition, throughput: Double): Unit = {
     val s = snapshot
-    if (!s.done && iteration > s.iteration)
-      snapshot = s.copy(epoch = epoch, iteration = iteration, epochIteration = epochIteration, loss = loss, throughput = throughput)
+    if (!s.done && reported.iteration > s.iteration) snapshot = s.copy(position = reported, throughput = throughput)
   }
 
   /** Marks the run finished (or failed with `error`) in the progress snapshot and closes summaries. */
@@ -261,8 +259,11 @@ abstract class Optimizer(val model: Module, val criterion: Criterion, val batchS
     trainSummary.foreach(_.close()); validationSummary.foreach(_.close())
   }
 
-  /** The end trigger on the current position (true when there is nothing left to do). */
-  protected final def finished: Boolean = endWhen(position.triggerState)
+  /**
+   * The end trigger on the current position (true when there is nothing left to do), before a run: whether
+   * the last run's final iteration finished an epoch is not news to this one.
+   */
+  protected final def finished: Boolean = endWhen(position.copy(epochFinished = false))
 
   private def validate(v: ValidationSetting, epoch: Int): Unit = {
     val results = runValidation(v)
@@ -271,7 +272,7 @@ abstract class Optimizer(val model: Module, val criterion: Criterion, val batchS
       log.info(s"epoch $epoch ${m.name} ${r.score} (count ${r.count}), iteration ${position.iteration}")
       validationSummary.foreach(_.addScalar(m.name, r.score, position.iteration))
     }
-    position.score = results.head.score
+    position = position.scored(results.head.score)
     val improved = EarlyStopping.within(endWhen).filter(_.observe(v.methods.toSeq, results.map(_.score).toSeq, position.iteration))
     if (improved.exists(_.restoreBestWeights)) keepBestWeights()
   }

@@ -13,7 +13,7 @@ package ember.optim
  *                                        lr = max(lr * factor, minLr); cooldown = cooldownEpochs; wait = 0
  * }}}
  * where improved means value < best - epsilon in mode "min" and value > best + epsilon in mode "max". The
- * rate is a function of the epoch history in the context, which checkpoints store, so a resumed run and
+ * rate is a function of the epoch history in the position, which checkpoints store, so a resumed run and
  * every per-slice method instance get the same rate.
  */
 final class Plateau(
@@ -37,8 +37,8 @@ final class Plateau(
   def this(monitor: String, factor: Double, patience: Int, mode: String) = this(monitor, factor, patience, mode, 1e-4, 0, 0.0)
   def this(monitor: String) = this(monitor, 0.1, 10, "min")
 
-  override def rate(baseRate: Double, ctx: StepContext): Double = {
-    val values = if (monitor.equalsIgnoreCase("score")) ctx.history.scores else ctx.history.losses
+  override def rate(baseRate: Double, position: TrainingPosition): Double = {
+    val values = if (monitor.equalsIgnoreCase("score")) position.history.scores else position.history.losses
     val minMode = mode == "min"
     var (lr, best, wait, cool) = (baseRate, if (minMode) Double.PositiveInfinity else Double.NegativeInfinity, 0, 0)
     for (v <- values if !v.isNaN) {

@@ -25,13 +25,13 @@ class RMSprop(val learningRate: Double, val learningRateDecay: Double, val decay
   private val schedule = new DefaultSchedule(learningRateDecay)
   private var meanSquare: Array[Float] = null // plain arrays keep the method Serializable
 
-  override def learningRate(ctx: StepContext): Double = schedule.rate(learningRate, ctx)
+  override def learningRate(position: TrainingPosition): Double = schedule.rate(learningRate, position)
 
-  override def step(weights: Tensor, grads: Tensor, ctx: StepContext): Unit = {
+  override def step(weights: Tensor, grads: Tensor, position: TrainingPosition): Unit = {
     OptimState.checkSlice("RMSprop", weights, grads, meanSquare)
     val n = weights.nElement
     if (meanSquare == null) meanSquare = new Array[Float](n)
-    val lr = learningRate(ctx).toFloat
+    val lr = learningRate(position).toFloat
     val (rho, eps) = (decayRate.toFloat, epsilon.toFloat)
     val (w, wo, g, go, v) = (weights.storage, weights.offset, grads.storage, grads.offset, meanSquare)
     var i = 0

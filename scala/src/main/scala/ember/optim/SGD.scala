@@ -6,7 +6,7 @@ import ember.tensor.Tensor
  * Stochastic gradient descent with weight decay, momentum, dampening and Nesterov momentum, following
  * PyTorch's documented update (`torch.optim.SGD`), with BigDL's learning-rate decay:
  * {{{
- *   lr  = schedule.rate(learningRate, ctx)          // default: learningRate / (1 + iteration * learningRateDecay)
+ *   lr  = schedule.rate(learningRate, position)          // default: learningRate / (1 + iteration * learningRateDecay)
  *   g   = grad + weightDecay * w
  *   buf = g                                  on the first step (momentum > 0)
  *   buf = momentum * buf + (1 - dampening) * g   afterwards
@@ -52,11 +52,11 @@ class SGD(
     if (learningRateSchedule != null) learningRateSchedule else new DefaultSchedule(learningRateDecay)
   private var momentumBuffer: Array[Float] = null // plain arrays keep the method Serializable
 
-  override def learningRate(ctx: StepContext): Double = schedule.rate(learningRate, ctx)
+  override def learningRate(position: TrainingPosition): Double = schedule.rate(learningRate, position)
 
-  override def step(weights: Tensor, grads: Tensor, ctx: StepContext): Unit = {
+  override def step(weights: Tensor, grads: Tensor, position: TrainingPosition): Unit = {
     OptimState.checkSlice("SGD", weights, grads, momentumBuffer)
-    val lr = learningRate(ctx).toFloat
+    val lr = learningRate(position).toFloat
     val w = weights.storage; val wo = weights.offset; val g = grads.storage; val go = grads.offset; val n = weights.nElement
     val wd = weightDecay.toFloat; val mom = momentum.toFloat
     val first = momentum > 0 && momentumBuffer == null

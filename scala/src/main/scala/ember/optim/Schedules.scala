@@ -1,9 +1,9 @@
 package ember.optim
 
 /**
- * BigDL's learning-rate schedules, as stateless functions of the [[StepContext]] (see
- * [[LearningRateSchedule]]). `ctx.iteration` counts the updates done before the current one (0-based) and
- * `ctx.epoch` is 1-based. Use them with `SGD(..., learningRateSchedule = ...)`.
+ * BigDL's learning-rate schedules, as stateless functions of the [[TrainingPosition]] (see
+ * [[LearningRateSchedule]]). `position.iteration` counts the updates done before the current one (0-based) and
+ * `position.epoch` is 1-based. Use them with `SGD(..., learningRateSchedule = ...)`.
  */
 private[optim] object Schedules {
   def finite(owner: String, name: String, v: Double): Unit =
@@ -15,8 +15,8 @@ final class Poly(val power: Double, val maxIteration: Int) extends LearningRateS
   require(power >= 0 && !power.isInfinite, s"Poly: power must be a finite value >= 0, got $power")
   require(maxIteration > 0, s"Poly: maxIteration must be > 0, got $maxIteration")
 
-  override def rate(baseRate: Double, ctx: StepContext): Double =
-    if (ctx.iteration > maxIteration) 0.0 else baseRate * math.pow(1.0 - ctx.iteration.toDouble / maxIteration, power)
+  override def rate(baseRate: Double, position: TrainingPosition): Double =
+    if (position.iteration > maxIteration) 0.0 else baseRate * math.pow(1.0 - position.iteration.toDouble / maxIteration, power)
 
   override def config: Seq[(String, Any)] = Seq("power" -> power, "maxIteration" -> maxIteration)
 }
@@ -26,7 +26,7 @@ final class Step(val stepSize: Int, val gamma: Double) extends LearningRateSched
   require(stepSize > 0, s"Step: stepSize must be > 0, got $stepSize")
   Schedules.finite("Step", "gamma", gamma)
 
-  override def rate(baseRate: Double, ctx: StepContext): Double = baseRate * math.pow(gamma, (ctx.iteration / stepSize).toDouble)
+  override def rate(baseRate: Double, position: TrainingPosition): Double = baseRate * math.pow(gamma, (position.iteration / stepSize).toDouble)
 
   override def config: Seq[(String, Any)] = Seq("stepSize" -> stepSize, "gamma" -> gamma)
 }
@@ -41,8 +41,8 @@ final class MultiStep(val stepSizes: Array[Int], val gamma: Double) extends Lear
     s"MultiStep: stepSizes must be positive and strictly ascending, got ${Option(stepSizes).map(_.mkString("[", ", ", "]")).orNull}")
   Schedules.finite("MultiStep", "gamma", gamma)
 
-  override def rate(baseRate: Double, ctx: StepContext): Double =
-    baseRate * math.pow(gamma, stepSizes.count(_ <= ctx.iteration).toDouble)
+  override def rate(baseRate: Double, position: TrainingPosition): Double =
+    baseRate * math.pow(gamma, stepSizes.count(_ <= position.iteration).toDouble)
 
   override def config: Seq[(String, Any)] = Seq("stepSizes" -> stepSizes, "gamma" -> gamma)
   override def toString: String = s"MultiStep(stepSizes=${stepSizes.mkString("[", ", ", "]")}, gamma=$gamma)"
@@ -57,8 +57,8 @@ final class EpochStep(val stepSize: Int, val gamma: Double) extends LearningRate
   require(stepSize > 0, s"EpochStep: stepSize must be > 0, got $stepSize")
   Schedules.finite("EpochStep", "gamma", gamma)
 
-  override def rate(baseRate: Double, ctx: StepContext): Double =
-    baseRate * math.pow(gamma, (math.max(ctx.epoch - 1, 0) / stepSize).toDouble)
+  override def rate(baseRate: Double, position: TrainingPosition): Double =
+    baseRate * math.pow(gamma, (math.max(position.epoch - 1, 0) / stepSize).toDouble)
 
   override def config: Seq[(String, Any)] = Seq("stepSize" -> stepSize, "gamma" -> gamma)
 }
@@ -73,8 +73,8 @@ final class Exponential(val decayStep: Int, val decayRate: Double, val stairCase
 
   def this(decayStep: Int, decayRate: Double) = this(decayStep, decayRate, false)
 
-  override def rate(baseRate: Double, ctx: StepContext): Double = {
-    val p = ctx.iteration.toDouble / decayStep
+  override def rate(baseRate: Double, position: TrainingPosition): Double = {
+    val p = position.iteration.toDouble / decayStep
     baseRate * math.pow(decayRate, if (stairCase) math.floor(p) else p)
   }
 
@@ -86,7 +86,7 @@ final class NaturalExp(val decayStep: Int, val gamma: Double) extends LearningRa
   require(decayStep > 0, s"NaturalExp: decayStep must be > 0, got $decayStep")
   Schedules.finite("NaturalExp", "gamma", gamma)
 
-  override def rate(baseRate: Double, ctx: StepContext): Double = baseRate * math.exp(-gamma * (ctx.iteration / decayStep))
+  override def rate(baseRate: Double, position: TrainingPosition): Double = baseRate * math.exp(-gamma * (position.iteration / decayStep))
 
   override def config: Seq[(String, Any)] = Seq("decayStep" -> decayStep, "gamma" -> gamma)
 }
@@ -95,7 +95,7 @@ final class NaturalExp(val decayStep: Int, val gamma: Double) extends LearningRa
 final class Warmup(val delta: Double) extends LearningRateSchedule {
   Schedules.finite("Warmup", "delta", delta)
 
-  override def rate(baseRate: Double, ctx: StepContext): Double = baseRate + delta * ctx.iteration
+  override def rate(baseRate: Double, position: TrainingPosition): Double = baseRate + delta * position.iteration
 
   override def config: Seq[(String, Any)] = Seq("delta" -> delta)
 }

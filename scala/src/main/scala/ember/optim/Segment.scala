@@ -47,10 +47,10 @@ private[optim] final case class BatchSettings(batchSize: Int, seed: Long, counts
 }
 
 /** Where the segment starts, when it stops, and the checks and clipping of each step. */
-private[optim] final case class StepSettings(start: TrainingProgress, maxIterations: Int, stopTriggers: Seq[Trigger],
+private[optim] final case class StepSettings(start: TrainingPosition, maxIterations: Int, stopTriggers: Seq[Trigger],
     guard: TrainingGuard, clipping: GradientClipping, averaging: Boolean) {
   /** Whether the segment ends after an iteration that produced `st` (as the driver's triggers will see it). */
-  def stopsAfter(st: TrainingState): Boolean = stopTriggers.exists(_(st))
+  def stopsAfter(st: TrainingPosition): Boolean = stopTriggers.exists(_(st))
 }
 
 /**
@@ -296,7 +296,7 @@ private[optim] object SegmentTask {
       failure = o.failure
       stop = failure != null || plan.steps.stopsAfter(o.state) || stats.count + 1 >= plan.steps.maxIterations
       stats.add(o, System.nanoTime() - t0, ar.waitNanos - waitBefore)
-      if (p == 0 && failure == null) reporter.iterated(loop.progress, o.loss, o.samples)
+      if (p == 0 && failure == null) reporter.iterated(loop.position, o.loss, o.samples)
     }
     LocalShare.drop(peers.prefix)
     val buffers = if (p == 0) replicas.models(0).namedBuffers.map(_._2.contiguous().toArray).toArray else Array.empty[Array[Float]]
@@ -353,7 +353,7 @@ private[optim] final class ProgressReporter(endpoint: String, topic: String, int
   private val buf = java.nio.ByteBuffer.allocate(ProgressReporter.Bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN)
 
   /** After an iteration of `n` samples that ended at `position` with `loss`: reports when a second has passed. */
-  def iterated(position: TrainingProgress, loss: Float, n: Int): Unit = {
+  def iterated(position: TrainingPosition, loss: Float, n: Int): Unit = {
     samples += n
     val now = System.nanoTime()
     if (now - last >= intervalNanos) {

@@ -24,12 +24,12 @@ private[optim] sealed abstract class BatchSource(batches: BatchSettings) {
   protected def globalSize(b: Int): Int = math.min(batches.batchSize, batches.total - b * batches.batchSize)
 
   /** Forward/backward of this task's part of iteration `t` (at `position`) into the replicas' summed gradient. */
-  def compute(t: Long, position: TrainingProgress): GradientHeader
+  def compute(t: Long, position: TrainingPosition): GradientHeader
 }
 
 private[optim] final class OwnBatches(batches: BatchSettings, part: PartitionData, replicas: TaskReplicas, averaging: Boolean)
     extends BatchSource(batches) {
-  def compute(t: Long, position: TrainingProgress): GradientHeader = {
+  def compute(t: Long, position: TrainingPosition): GradientHeader = {
     val b = position.epochIteration
     val p = part.index
     val indices = BatchPlan.localIndices(orderOf(position.epoch), b, batches.batchSize, batches.offsets(p), part.size)
@@ -39,7 +39,7 @@ private[optim] final class OwnBatches(batches: BatchSettings, part: PartitionDat
 
 private[optim] final class SharedBatches(batches: BatchSettings, prefix: String, p: Int, local: Array[Int],
     data: Array[ember.data.LocalDataSet], replicas: TaskReplicas, averaging: Boolean) extends BatchSource(batches) {
-  def compute(t: Long, position: TrainingProgress): GradientHeader = {
+  def compute(t: Long, position: TrainingPosition): GradientHeader = {
     val b = position.epochIteration
     val order = orderOf(position.epoch)
     val work = LocalShare.iteration(prefix, t, local.length, new IterationWork(data,
@@ -54,7 +54,7 @@ private[optim] final class SharedBatches(batches: BatchSettings, prefix: String,
  * What one iteration of a task produced: the state the triggers see, the global loss and batch size, its compute time
  * (wall clock and the thread's CPU time), its time waiting for the other tasks' gradient slices, and the failure.
  */
-private[optim] final case class IterationOutcome(state: TrainingState, loss: Float, samples: Int, computeNanos: Long,
+private[optim] final case class IterationOutcome(state: TrainingPosition, loss: Float, samples: Int, computeNanos: Long,
     computeCpuNanos: Long, gradientWaitNanos: Long, failure: String)
 
 /**
@@ -78,16 +78,18 @@ private[optim] final class SegmentLoop(plan: SegmentPlan, p: Int, replicas: Task
   private val gradSlice = if (single) replicas.grads else new Array[Float](len)
   private val previous = if (single) null else new Array[Float](len) // the slice before the step, restored if refused
   private val (masterT, gradT) = (Tensor.fromArray(master, len), Tensor.fromArray(gradSlice, len))
+  private var at: TrainingPosition = plan.steps.start
+
   /** Where training is: advanced by every iteration. */
-  val progress: TrainingProgress = plan.steps.start
+  def position: TrainingPosition = at
   // Without L2-norm clipping the global gradient norm travels with the weights (one synchronisation point
   // less): then the gradient's finiteness is known only after the step, which is undone if it was not.
   private val l2 = plan.steps.clipping.isInstanceOf[L2NormClipping]
 
   /** One iteration of the five steps. */
   def iterate(): IterationOutcome = {
-    val t = progress.iteration + 1
-    val epoch = progress.epoch
+    val t = at.iteration + 1
+    val epoch = at.epoch
     val (t0, cpu0) = (System.nanoTime(), SegmentLoop.threadCpu.getCurrentThreadCpuTime)
     val own = computeGradients(t)
     val (computeNanos, computeCpuNanos) = (System.nanoTime() - t0, SegmentLoop.threadCpu.getCurrentThreadCpuTime - cpu0)
@@ -98,13 +100,13 @@ private[optim] final class SegmentLoop(plan: SegmentPlan, p: Int, replicas: Task
     val loss = sum.lossSum.toFloat
     val sliceSquares = AllReduceParameter.sumSquares(gradSlice)
     var failure = clipStepAndPublish(t, epoch, loss, sliceSquares)
-    val st = progress.advance(loss, plan.batches.itersPerEpoch)
+    at = at.advance(loss, plan.batches.itersPerEpoch)
     if (failure == null) failure = receiveWeights(t, epoch, loss, sliceSquares)
-    IterationOutcome(st, loss, sum.samples, computeNanos, computeCpuNanos, gradientWaitNanos, failure)
+    IterationOutcome(at, loss, sum.samples, computeNanos, computeCpuNanos, gradientWaitNanos, failure)
   }
 
   /** Step 1: forward/backward of this task's part of batch `t` on its replicas, summed into `replicas.grads`. */
-  def computeGradients(t: Long): GradientHeader = batches.compute(t, progress)
+  def computeGradients(t: Long): GradientHeader = batches.compute(t, at)
 
   /** Step 2: the slices of this task's gradient to their owners (all sends at once). */
   def sendGradients(t: Long, own: GradientHeader): Unit = if (!single) ar.putGradients(t, replicas.grads, own)
@@ -126,7 +128,8 @@ private[optim] final class SegmentLoop(plan: SegmentPlan, p: Int, replicas: Task
         case c: L2NormClipping => val s = c.scaleFor(globalSquares); if (s != 1f) gradT.mul(s)
         case c => c(gradT)
       }
-      method.step(masterT, gradT, progress.stepContext)
+      at = at.beforeStep
+      method.step(masterT, gradT, at)
       if (!single) ar.publish(t, master, replicas.weights, sliceSquares)
     }
     failure

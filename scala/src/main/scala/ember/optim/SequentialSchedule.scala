@@ -30,22 +30,22 @@ final class SequentialSchedule(val iterationPerEpoch: Int, schedules: Seq[Learni
     phases += schedule; phaseLengths += maxIteration; this
   }
 
-  private def shifted(ctx: StepContext, start: Long): StepContext = {
+  private def shifted(position: TrainingPosition, start: Long): TrainingPosition = {
     val epochs = (start / iterationPerEpoch).toInt
-    ctx.copy(iteration = ctx.iteration - start, epoch = math.max(1, ctx.epoch - epochs),
-      history = ctx.history.drop(math.min(epochs, ctx.history.length)))
+    position.copy(iteration = position.iteration - start, epoch = math.max(1, position.epoch - epochs),
+      history = position.history.drop(math.min(epochs, position.history.length)))
   }
 
-  override def rate(baseRate: Double, ctx: StepContext): Double = {
+  override def rate(baseRate: Double, position: TrainingPosition): Double = {
     require(phases.nonEmpty, "SequentialSchedule: no schedule added")
     var (base, start, k) = (baseRate, 0L, 0)
-    while (k < phases.length - 1 && ctx.iteration >= start + phaseLengths(k)) {
+    while (k < phases.length - 1 && position.iteration >= start + phaseLengths(k)) {
       val end = start + phaseLengths(k)
-      base = phases(k).rate(base, shifted(ctx.copy(iteration = end - 1, epoch = ((end - 1) / iterationPerEpoch).toInt + 1), start))
+      base = phases(k).rate(base, shifted(position.copy(iteration = end - 1, epoch = ((end - 1) / iterationPerEpoch).toInt + 1), start))
       start = end
       k += 1
     }
-    phases(k).rate(base, shifted(ctx, start))
+    phases(k).rate(base, shifted(position, start))
   }
 
   override def config: Seq[(String, Any)] =

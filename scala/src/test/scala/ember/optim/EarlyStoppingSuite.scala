@@ -37,7 +37,7 @@ class EarlyStoppingSuite extends AnyFunSuite with BeforeAndAfterAll {
   test("patience, minDelta and mode, as Keras counts them") {
     val acc = Seq[ValidationMethod](new Top1Accuracy())
     val es = new EarlyStopping(2)
-    val state = TrainingState(1, 0, epochFinished = false, 0f, Float.NaN)
+    val state = TrainingPosition(epoch = 1, iteration = 0, loss = 0f)
     assert(Seq(0.5f, 0.6f, 0.6f).map(s => es.observe(acc, Seq(s), 1)) == Seq(true, true, false) && !es(state))
     assert(!es.observe(acc, Seq(0.55f), 2) && es(state) && es.bestScore == 0.6f.toDouble)
     val strict = new EarlyStopping(0, 0.05)

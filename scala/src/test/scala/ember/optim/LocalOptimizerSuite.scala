@@ -146,7 +146,7 @@ class LocalOptimizerSuite extends AnyFunSuite with BeforeAndAfterAll {
     assert(opt.progress.iteration == 20)
     assert(weights(resumed).almostEqual(weights(unbroken), 1e-6, 1e-5))
     val ck = Checkpoint.load(dir, 3)
-    assert(ck.iteration == 3 && ck.epoch == 1 && ck.epochIteration == 3)
+    assert(ck.position.iteration == 3 && ck.position.epoch == 1 && ck.position.epochIteration == 3)
   }
 
   test("optim-method state and position carry over between optimize() calls") {

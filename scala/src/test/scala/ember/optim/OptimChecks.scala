@@ -18,7 +18,7 @@ object OptimChecks {
     val ref = w0.map(_.toDouble)
     for (it <- 0 until steps) {
       val g = Array.fill(n)((rng.nextGaussian() * (1 + it)).toFloat)
-      method.step(w, Tensor.fromArray(g.clone(), n), StepContext(it, 1))
+      method.step(w, Tensor.fromArray(g.clone(), n), TrainingPosition.at(it, 1))
       reference(ref, g.map(_.toDouble), it)
       ref.indices.foreach { i =>
         assert(math.abs(w(i) - ref(i)) <= atol + rtol * math.abs(ref(i)), s"$method step $it element $i: ${w(i)} vs reference ${ref(i)}")
@@ -36,17 +36,17 @@ object OptimChecks {
     val grads = Seq.fill(6)(Array.fill(n)(rng.nextGaussian().toFloat))
     val w0 = Array.fill(n)(rng.nextGaussian().toFloat)
     val unbroken = make(); val wa = Tensor.fromArray(w0.clone(), n)
-    grads.zipWithIndex.foreach { case (g, i) => unbroken.step(wa, Tensor.fromArray(g.clone(), n), StepContext(i, 1)) }
+    grads.zipWithIndex.foreach { case (g, i) => unbroken.step(wa, Tensor.fromArray(g.clone(), n), TrainingPosition.at(i, 1)) }
     val first = make(); val wb = Tensor.fromArray(w0.clone(), n)
-    grads.take(3).zipWithIndex.foreach { case (g, i) => first.step(wb, Tensor.fromArray(g.clone(), n), StepContext(i, 1)) }
+    grads.take(3).zipWithIndex.foreach { case (g, i) => first.step(wb, Tensor.fromArray(g.clone(), n), TrainingPosition.at(i, 1)) }
     val resumed = OptimMethodSpec.build(OptimMethodSpec.describe(first))
     assert(resumed.getClass == first.getClass && resumed.config.map(_._1) == first.config.map(_._1))
     resumed.loadState(first.state.map { case (k, t) => k -> t.clone() })
-    grads.drop(3).zipWithIndex.foreach { case (g, i) => resumed.step(wb, Tensor.fromArray(g.clone(), n), StepContext(i + 3, 1)) }
+    grads.drop(3).zipWithIndex.foreach { case (g, i) => resumed.step(wb, Tensor.fromArray(g.clone(), n), TrainingPosition.at(i + 3, 1)) }
     assert(wb.almostEqual(wa, 0, 0), s"${first.getClass.getSimpleName}: resumed run differs from the unbroken one")
     val lost = make(); val (wc, wd) = (wb.clone(), wb.clone())
     val g = Tensor.fromArray(grads(0).clone(), n)
-    lost.step(wc, g.clone(), StepContext(6, 1)); resumed.step(wd, g.clone(), StepContext(6, 1))
+    lost.step(wc, g.clone(), TrainingPosition.at(6, 1)); resumed.step(wd, g.clone(), TrainingPosition.at(6, 1))
     assert(!wc.almostEqual(wd, 0, 0), s"${first.getClass.getSimpleName}: losing the state made no difference")
     (first, resumed)
   }

@@ -63,7 +63,7 @@ class OptimMethodReferencesSuite extends AnyFunSuite {
     check(new Ftrl(0.3, -0.7, 0.5, 0.0, 0.0))(ftrlReference(0.3, -0.7, 0.5, 0, 0, 0))
     // a large l1 makes the solution sparse: most weights become exactly 0
     val w = Tensor(n) // from 0, z = g: the weights with |g| <= l1 stay exactly 0, the others move
-    new Ftrl(0.1, -0.5, 0.1, 2.0, 0.0).step(w, Tensor.fromArray(Array.tabulate(n)(i => 0.1f * i), n), StepContext(0, 1))
+    new Ftrl(0.1, -0.5, 0.1, 2.0, 0.0).step(w, Tensor.fromArray(Array.tabulate(n)(i => 0.1f * i), n), TrainingPosition.at(0, 1))
     assert(w.toArray.take(20).forall(_ == 0f) && w.toArray.drop(21).forall(_ < 0f))
   }
 
@@ -113,7 +113,7 @@ class OptimMethodReferencesSuite extends AnyFunSuite {
     def residual(w: Tensor): Array[Double] = Array.tabulate(k)(i => (0 until k).map(j => a(i)(j) * w(j)).sum - b(i))
     def run(method: OptimMethod, iters: Int): Double = {
       val w = Tensor(k)
-      for (it <- 0 until iters) method.step(w, Tensor.fromArray(residual(w).map(_.toFloat), k), StepContext(it, 1))
+      for (it <- 0 until iters) method.step(w, Tensor.fromArray(residual(w).map(_.toFloat), k), TrainingPosition.at(it, 1))
       math.sqrt(residual(w).map(x => x * x).sum)
     }
     val (lbfgs, sgd) = (run(new LBFGS(1.0), 40), run(new SGD(0.1), 40))
@@ -140,16 +140,15 @@ class OptimMethodReferencesSuite extends AnyFunSuite {
       val m = make()
       val w = Tensor.fromArray(Array.tabulate(n)(_ * 0.1f), n)
       val g = Tensor.fromArray(Array.tabulate(n)(i => math.sin(i.toDouble).toFloat), n)
-      m.step(w, g, StepContext(0, 1)); m.step(w, g.clone().mul(0.5f), StepContext(1, 1))
-      val progress = new TrainingProgress
-      progress.restore(1, 2, 2)
-      Checkpoint.save(dir.getPath, new Linear(2, 1), m, m.state, progress, keepOnlyLatest = true)
+      m.step(w, g, TrainingPosition.at(0, 1)); m.step(w, g.clone().mul(0.5f), TrainingPosition.at(1, 1))
+      val position = TrainingPosition(epoch = 1, iteration = 2, epochIteration = 2)
+      Checkpoint.save(dir.getPath, new Linear(2, 1), m, m.state, position, keepOnlyLatest = true)
       val back = Checkpoint.load(dir.getPath).optimMethod
       val bytes = new java.io.ByteArrayOutputStream()
       new java.io.ObjectOutputStream(bytes).writeObject(m)
       val copy = new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray)).readObject().asInstanceOf[OptimMethod]
       val (w1, w2, w3) = (w.clone(), w.clone(), w.clone())
-      m.step(w1, g, StepContext(2, 1)); back.step(w2, g, StepContext(2, 1)); copy.step(w3, g, StepContext(2, 1))
+      m.step(w1, g, TrainingPosition.at(2, 1)); back.step(w2, g, TrainingPosition.at(2, 1)); copy.step(w3, g, TrainingPosition.at(2, 1))
       assert(w1.almostEqual(w2, 0, 0) && w1.almostEqual(w3, 0, 0), m.toString)
     } finally org.apache.commons.io.FileUtils.deleteDirectory(dir)
   }
@@ -162,8 +161,8 @@ class OptimMethodReferencesSuite extends AnyFunSuite {
       val (a, b, whole) = (make(), make(), make())
       for (it <- 0 until 3) {
         val g = Tensor.fromArray(Array.fill(10)(rng.nextFloat() - 0.5f), 10)
-        a.step(w1, g.narrow(0, 0, 4).clone(), StepContext(it, 1)); b.step(w2, g.narrow(0, 4, 6).clone(), StepContext(it, 1))
-        whole.step(w, g, StepContext(it, 1))
+        a.step(w1, g.narrow(0, 0, 4).clone(), TrainingPosition.at(it, 1)); b.step(w2, g.narrow(0, 4, 6).clone(), TrainingPosition.at(it, 1))
+        whole.step(w, g, TrainingPosition.at(it, 1))
       }
       assert(w.narrow(0, 0, 4).almostEqual(w1, 0, 0) && w.narrow(0, 4, 6).almostEqual(w2, 0, 0), whole.toString)
       val merged = OptimState.merge(Seq(a.state, b.state))
@@ -171,7 +170,7 @@ class OptimMethodReferencesSuite extends AnyFunSuite {
       merged.foreach { case (k, t) => assert(t.almostEqual(whole.state(k), 0, 0), s"$whole: $k") }
       val part = make(); part.loadState(OptimState.slice(merged, 4, 6))
       val (p1, p2) = (w2.clone(), w2.clone()); val g = Tensor.fromArray(Array.fill(6)(0.3f), 6)
-      part.step(p1, g.clone(), StepContext(3, 1)); b.step(p2, g.clone(), StepContext(3, 1))
+      part.step(p1, g.clone(), TrainingPosition.at(3, 1)); b.step(p2, g.clone(), TrainingPosition.at(3, 1))
       assert(p1.almostEqual(p2, 0, 0))
       OptimMethod.requireSliceable(whole, 4)
     }
@@ -187,7 +186,7 @@ class OptimMethodReferencesSuite extends AnyFunSuite {
     assert(msg(new Ftrl(0.1, 0.5, 0.1, 0, 0)).contains("Ftrl: learningRatePower must be <= 0, got 0.5"))
     assert(msg(new Ftrl(0.1, -0.5, 0.0, 0, 0)).contains("initialAccumulatorValue must be > 0"))
     assert(msg(new LBFGS(1.0, 0)).contains("LBFGS: nCorrection (the history size) must be > 0, got 0"))
-    val lbfgs = new LBFGS(); lbfgs.step(Tensor.fromArray(Array(1f, 2f), 2), Tensor.fromArray(Array(1f, 1f), 2), StepContext(0, 1))
-    assert(msg(lbfgs.step(Tensor(3), Tensor(3), StepContext(1, 1))).contains("freshCopy"))
+    val lbfgs = new LBFGS(); lbfgs.step(Tensor.fromArray(Array(1f, 2f), 2), Tensor.fromArray(Array(1f, 1f), 2), TrainingPosition.at(0, 1))
+    assert(msg(lbfgs.step(Tensor(3), Tensor(3), TrainingPosition.at(1, 1))).contains("freshCopy"))
   }
 }

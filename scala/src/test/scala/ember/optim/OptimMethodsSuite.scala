@@ -49,11 +49,11 @@ class OptimMethodsSuite extends AnyFunSuite {
 
   test("SGD: a learning-rate schedule replaces the default decay") {
     val halving = new LearningRateSchedule {
-      override def rate(base: Double, ctx: StepContext): Double = base * math.pow(0.5, ctx.iteration.toDouble)
+      override def rate(base: Double, at: TrainingPosition): Double = base * math.pow(0.5, at.iteration.toDouble)
       override def config: Seq[(String, Any)] = Nil
     }
     val sgd = new SGD(0.2, 0.0, 0.0, 0.0, 0.0, false, halving)
-    assert(sgd.learningRate(StepContext(3, 1)) == 0.025)
+    assert(sgd.learningRate(TrainingPosition.at(3, 1)) == 0.025)
     check(sgd) { (w, g, it) => for (i <- 0 until n) w(i) -= 0.2 * math.pow(0.5, it) * g(i) }
   }
 
@@ -111,12 +111,12 @@ class OptimMethodsSuite extends AnyFunSuite {
       val m = make()
       val w = Tensor.fromArray(Array.tabulate(n)(_ * 0.1f), n)
       val g = Tensor.fromArray(Array.tabulate(n)(i => math.sin(i.toDouble).toFloat), n)
-      m.step(w, g, StepContext(0, 1))
+      m.step(w, g, TrainingPosition.at(0, 1))
       val bytes = new java.io.ByteArrayOutputStream()
       new java.io.ObjectOutputStream(bytes).writeObject(m)
       val copy = new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray)).readObject().asInstanceOf[OptimMethod]
       val (w1, w2) = (w.clone(), w.clone())
-      m.step(w1, g, StepContext(1, 1)); copy.step(w2, g, StepContext(1, 1))
+      m.step(w1, g, TrainingPosition.at(1, 1)); copy.step(w2, g, TrainingPosition.at(1, 1))
       assert(w1.almostEqual(w2, 0, 0), m.toString)
     }
   }
@@ -124,7 +124,7 @@ class OptimMethodsSuite extends AnyFunSuite {
   test("a checkpointed schedule is rebuilt by class name") {
     val sgd = new SGD(0.1, 0.0, 0.0, 0.0, 0.0, false, new DefaultSchedule(0.5))
     val back = OptimMethodSpec.build(OptimMethodSpec.describe(sgd))
-    assert(back.learningRate(StepContext(2, 1)) == 0.05)
+    assert(back.learningRate(TrainingPosition.at(2, 1)) == 0.05)
   }
 
   test("slice states merge into the whole-vector state and split back") {
@@ -132,8 +132,8 @@ class OptimMethodsSuite extends AnyFunSuite {
     val rng = new java.util.Random(3)
     val w = Tensor.fromArray(Array.fill(10)(rng.nextFloat()), 10); val g = Tensor.fromArray(Array.fill(10)(rng.nextFloat()), 10)
     val (w1, w2) = (w.narrow(0, 0, 4).clone(), w.narrow(0, 4, 6).clone())
-    a.step(w1, g.narrow(0, 0, 4).clone(), StepContext(0, 1)); b.step(w2, g.narrow(0, 4, 6).clone(), StepContext(0, 1))
-    whole.step(w, g, StepContext(0, 1))
+    a.step(w1, g.narrow(0, 0, 4).clone(), TrainingPosition.at(0, 1)); b.step(w2, g.narrow(0, 4, 6).clone(), TrainingPosition.at(0, 1))
+    whole.step(w, g, TrainingPosition.at(0, 1))
     val merged = OptimState.merge(Seq(a.state, b.state))
     assert(merged("m").almostEqual(whole.state("m"), 0, 0) && merged("v").almostEqual(whole.state("v"), 0, 0))
     assert(OptimState.decodeCount(merged(OptimState.StepKey)) == 1)
@@ -148,7 +148,7 @@ class OptimMethodsSuite extends AnyFunSuite {
     assert(intercept[IllegalArgumentException](new RMSprop(0.1, 0, 0.9, 0.0)).getMessage.contains("epsilon must be > 0"))
     assert(intercept[IllegalArgumentException](new Adagrad(0.1, -1, 0)).getMessage.contains("learningRateDecay"))
     val adam = new Adam()
-    adam.step(Tensor(4), Tensor(4), StepContext(0, 1))
-    assert(intercept[IllegalArgumentException](adam.step(Tensor(5), Tensor(5), StepContext(1, 1))).getMessage.contains("freshCopy"))
+    adam.step(Tensor(4), Tensor(4), TrainingPosition.at(0, 1))
+    assert(intercept[IllegalArgumentException](adam.step(Tensor(5), Tensor(5), TrainingPosition.at(1, 1))).getMessage.contains("freshCopy"))
   }
 }

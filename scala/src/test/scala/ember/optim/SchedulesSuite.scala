@@ -16,7 +16,7 @@ class SchedulesSuite extends AnyFunSuite with BeforeAndAfterAll {
 
   private val base = 0.1
   private def near(a: Double, b: Double, what: => String): Unit = assert(math.abs(a - b) <= 1e-12 + 1e-9 * math.abs(b), s"$what: $a vs $b")
-  private def at(s: LearningRateSchedule, it: Long, epoch: Int = 1): Double = s.rate(base, StepContext(it, epoch))
+  private def at(s: LearningRateSchedule, it: Long, epoch: Int = 1): Double = s.rate(base, TrainingPosition.at(it, epoch))
 
   test("iteration schedules match their closed forms at every iteration") {
     for (it <- 0L to 60L) {
@@ -48,14 +48,14 @@ class SchedulesSuite extends AnyFunSuite with BeforeAndAfterAll {
       near(at(s, it), expected, s"iteration $it")
     }
     val epochs = new SequentialSchedule(4).add(new Step(100, 1.0), 8).add(new EpochStep(1, 0.5), 100)
-    near(epochs.rate(base, StepContext(12, 4)), base * 0.5, "epoch 4 is the phase's second epoch")
+    near(epochs.rate(base, TrainingPosition.at(12, 4)), base * 0.5, "epoch 4 is the phase's second epoch")
     val back = OptimMethodSpec.buildSchedule(OptimMethodSpec.describe(s))
     assert(back.toString == s.toString && (0L to 50L).forall(it => at(back, it) == at(s, it)))
   }
 
   private def plateau(monitor: String, values: Seq[Float], s: Plateau): Double = {
     val h = EpochHistory(values.toVector, values.toVector)
-    s.rate(1.0, StepContext(0, values.length + 1, history = h))
+    s.rate(1.0, TrainingPosition.at(0, values.length + 1, history = h))
   }
 
   test("Plateau replays Keras' ReduceLROnPlateau over the epoch history (patience, cooldown, epsilon, minLr, NaN)") {
@@ -91,9 +91,9 @@ class SchedulesSuite extends AnyFunSuite with BeforeAndAfterAll {
       assert(rates.length == 12)
       rates.zip(expected).foreach { case (a, b) => near(a, b.toFloat.toDouble, "rate") }
       val ck = Checkpoint.load(dir.getPath)
-      assert(ck.history.length == 4 && ck.history.scores.forall(!_.isNaN))
+      assert(ck.position.history.length == 4 && ck.position.history.scores.forall(!_.isNaN))
       val resumed = new LocalOptimizer(model, data, new ClassNLLCriterion(), 20).resumeFrom(dir.getPath)
-      near(resumed.getOptimMethod.learningRate(StepContext(12, 5, history = ck.history)), 1.25e-8, "resumed rate")
+      near(resumed.getOptimMethod.learningRate(TrainingPosition.at(12, 5, history = ck.position.history)), 1.25e-8, "resumed rate")
     } finally org.apache.commons.io.FileUtils.deleteDirectory(dir)
   }
 
@@ -103,7 +103,7 @@ class SchedulesSuite extends AnyFunSuite with BeforeAndAfterAll {
     assert(msg(new MultiStep(Array(5, 3), 0.1)).contains("MultiStep: stepSizes must be positive and strictly ascending, got [5, 3]"))
     assert(msg(new Step(0, 0.1)).contains("Step: stepSize must be > 0"))
     assert(msg(new Plateau("score", 1.5, 1, "min")).contains("factor must be in (0, 1)"))
-    assert(msg(new SequentialSchedule(10).rate(0.1, StepContext(0, 1))).contains("no schedule added"))
+    assert(msg(new SequentialSchedule(10).rate(0.1, TrainingPosition.at(0, 1))).contains("no schedule added"))
     assert(msg(new SequentialSchedule(10).add(new Warmup(0.1), 0)).contains("maxIteration must be > 0"))
   }
 }

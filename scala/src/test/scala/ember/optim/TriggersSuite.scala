@@ -4,12 +4,11 @@ import org.scalatest.funsuite.AnyFunSuite
 
 class TriggersSuite extends AnyFunSuite {
   private def st(epoch: Int, it: Long, finished: Boolean = false, loss: Float = Float.NaN, score: Float = Float.NaN) =
-    TrainingState(epoch, it, finished, loss, score)
+    TrainingPosition(epoch = epoch, iteration = it, epochFinished = finished, loss = loss, score = score)
 
   /** Iterations (1-based) after which `t` fires, with 4 iterations per epoch, over 12 iterations. */
   private def firings(t: Trigger): Seq[Long] = {
-    val p = new TrainingProgress
-    (1 to 12).flatMap(_ => if (t(p.advance(1f, 4))) Some(p.iteration) else None)
+    Iterator.iterate(TrainingPosition.Start)(_.advance(1f, 4)).slice(1, 13).filter(t(_)).map(_.iteration).toSeq
   }
 
   test("BigDL semantics of the iteration and epoch triggers over a simulated run") {
