@@ -73,6 +73,9 @@ lazy val ember = (project in file("."))
     Test / fork := true,
     // the Python whose jep the forked tests' embedded interpreters use (ember.jep), as for the jars above
     Test / envVars += "EMBER_PYTHON" -> pythonFor(baseDirectory.value),
+    // ... and the Python functions those tests name (ember.jep.functions) come from this checkout's sources, so
+    // `make test` needs no installed ember package before the Scala tests (a fresh clone has none yet)
+    Test / envVars += "PYTHONPATH" -> (baseDirectory.value / "python").getPath,
     Test / parallelExecution := false,
     Test / javaOptions ++= Seq("-Xmx4g", "-Dlog4j2.level=warn") ++ Seq(
       "java.base/java.lang", "java.base/java.lang.invoke", "java.base/java.lang.reflect", "java.base/java.io",
