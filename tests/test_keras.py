@@ -131,7 +131,7 @@ def test_bigdl_keras_quickstart_lenet_on_real_digits(sc):
     text = model.summary(print_fn=None)
     assert "conv2_5x5 (Convolution2D)" in text and "(None, 12, 4, 4)" in text and "Total params: 24,"[:14] in text
     model.compile(loss="sparse_categorical_crossentropy", optimizer="adadelta", metrics=["accuracy"])
-    model.fit(x_train, y_train, batch_size=32, nb_epoch=3, validation_data=(x_test, y_test), verbose=0)
+    model.fit(x_train, y_train, batch_size=32, nb_epoch=5, validation_data=(x_test, y_test), verbose=0)
     accuracy = model.evaluate(x_test, y_test, batch_size=256)[0]
     assert accuracy.method == "Top1Accuracy" and accuracy.total_num == 1000
     assert accuracy.result >= 0.93, accuracy
