@@ -104,14 +104,13 @@ def test_killed_executor_does_not_lose_the_run(cluster, tmp_path):
     from conftest import mnist_5k_path
 
     log_path = tmp_path / "job.log"
-    # Batch 16 (250 iterations per epoch, so that task 0's reports land inside an epoch's first three quarters):
-    # the seeded run reached 0.949 after 5 epochs with the kill (a rerun segment replays the same batches from its
-    # start). 10 epochs: on a quiet AVX-512 machine an epoch takes about 1 s, one progress report (they come about
-    # once a second), and 5 epochs once all ended before a report fell early enough in an epoch.
-    args = scala_lenet(["ember-fault", "--partitions", "2", "--epochs", "10", "--batch-size", "16",
+    # Batch 16 (250 iterations per epoch): the seeded run reached 0.949 after 5 epochs with the kill (a rerun segment
+    # replays the same batches from its start). Task 0 reports every 100 ms here (spark.ember.progressInterval; 1 s by
+    # default): quietly on an AVX-512 machine an epoch takes 0.7 s, which ended before a once-a-second report came.
+    args = scala_lenet(["ember-fault", "--partitions", "2", "--epochs", "5", "--batch-size", "16",
                         "--min-accuracy", "0.94",
                         "--checkpoint", str(tmp_path / "ckpt")], mnist_5k_path())
-    job = cluster.popen(args, str(log_path), conf=CONF)
+    job = cluster.popen(args, str(log_path), conf=dict(CONF, **{"spark.ember.progressInterval": "100ms"}))
     try:
         killed = None
         deadline = time.time() + 600

@@ -284,7 +284,7 @@ private[optim] object SegmentTask {
     val batches = batchSource(plan, part, peers.prefix, local, replicas)
     val loop = new SegmentLoop(plan, p, replicas, batches, ar, method)
     val stats = new SegmentStats(plan.steps.maxIterations)
-    val reporter = new ProgressReporter(plan.sync.driver, plan.prefix)
+    val reporter = new ProgressReporter(plan.sync.driver, plan.prefix, ProgressReporter.intervalNanos())
     val setupNanos = System.nanoTime() - setupStart
     val driverBefore = Exchange.driverMessages
     var failure: String = null
@@ -343,7 +343,7 @@ private[optim] object SegmentTask {
 }
 
 /**
- * Task 0's reports of where a segment is, about once a second, for the driver's progress bar and log while the
+ * Task 0's reports of where a segment is, about once a second (spark.ember.progressInterval), for the driver's progress bar and log while the
  * segment runs (the driver otherwise hears of the iterations only at the segment's end): one small one-way
  * message ([[Reports]]), never a round trip, so the iterations do not wait for it.
  */
@@ -369,6 +369,10 @@ private[optim] final class ProgressReporter(endpoint: String, topic: String, int
 
 private[optim] object ProgressReporter {
   val Bytes = 28
+
+  /** The report interval: `spark.ember.progressInterval` of the executor's Spark conf (a time, default 1s). */
+  def intervalNanos(): Long =
+    Option(org.apache.spark.SparkEnv.get).map(_.conf.getTimeAsMs("spark.ember.progressInterval", "1s")).getOrElse(1000L) * 1000000L
 
   /** (epoch, iteration, epochIteration, loss, samples/s) of a report. */
   def read(b: java.nio.ByteBuffer): (Int, Long, Int, Float, Double) = (b.getInt(), b.getLong(), b.getInt(), b.getFloat(), b.getDouble())
