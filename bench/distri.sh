@@ -10,11 +10,7 @@
 # JIT compiles Spark's block-manager calls only after some thousands of calls (a put cost 200-400 us before,
 # 40-70 us after), so short runs overstate the per-iteration synchronisation cost.
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-py="${EMBER_BENCH_PYTHON:-$root/.venv/bin/python}"
-jar="$root/scala/target/ember.jar"
-[ -f "$jar" ] || (cd "$root" && make jar)
-spark_home="$("$py" -c 'from pyspark.find_spark_home import _find_spark_home; print(_find_spark_home())')"
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 submit() {
   OPENBLAS_NUM_THREADS=1 "$spark_home/bin/spark-submit" --master "local[*]" --driver-memory 4g \
     --conf spark.ui.enabled=false --conf "spark.driver.extraJavaOptions=-Dlog4j2.level=warn" \

@@ -3,11 +3,7 @@
 # forward + backward of the identity, swish against Sigmoid, and the MSE loss, for 1, 2,048 and 131,072 elements
 # (see ember.bench.JepBench). Extra arguments go to it (--quick).
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-py="${EMBER_BENCH_PYTHON:-$root/.venv/bin/python}"
-jar="$root/scala/target/ember.jar"
-[ -f "$jar" ] || (cd "$root" && make jar)
-spark_home="$("$py" -c 'from pyspark.find_spark_home import _find_spark_home; print(_find_spark_home())')"
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 echo "jep call overhead (CPU time of the calling thread): $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at start"
 EMBER_PYTHON="$py" OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 java -Dlog4j2.level=warn \
   -cp "$jar:$spark_home/jars/*" ember.bench.JepBench "$@" | grep '^RESULT' | sed 's/^RESULT /  /'

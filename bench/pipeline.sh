@@ -4,11 +4,7 @@
 # to decode the DataFrame's rows into samples (see ember.bench.PipelineBench). Extra arguments go to it
 # (--rows N --epochs N --batch N --rounds N).
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-py="${EMBER_BENCH_PYTHON:-$root/.venv/bin/python}"
-jar="$root/scala/target/ember.jar"
-[ -f "$jar" ] || (cd "$root" && make jar)
-spark_home="$("$py" -c 'from pyspark.find_spark_home import _find_spark_home; print(_find_spark_home())')"
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 echo "Spark ML pipeline benchmark: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at start"
 OPENBLAS_NUM_THREADS=1 "$spark_home/bin/spark-submit" --master "local[2]" --driver-memory 4g \
   --conf spark.ui.enabled=false --conf "spark.driver.extraJavaOptions=-Dlog4j2.level=warn" \
