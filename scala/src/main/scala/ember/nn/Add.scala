@@ -1,6 +1,6 @@
 package ember.nn
 
-import ember.tensor.{RandomGenerator, Tensor}
+import ember.tensor.Tensor
 
 /**
  * Adds a learnable bias of size `inputSize` to every row of [batch, inputSize] input, or to a single
@@ -13,11 +13,7 @@ class Add(val inputSize: Int) extends TensorModule {
   val gradBias: Tensor = Tensor(inputSize)
   reset()
 
-  override def reset(): Unit = {
-    val bound = (1.0 / math.sqrt(inputSize.toDouble)).toFloat
-    val rng = RandomGenerator.random
-    bias.apply1(_ => (rng.nextFloat() * 2 - 1) * bound)
-  }
+  override def reset(): Unit = initUniform(inputSize.toDouble, bias)
 
   private def check(x: Tensor): Unit = require((x.dim == 1 || x.dim == 2) && x.size(x.dim - 1) == inputSize,
     s"Add: expected input of shape [batch, $inputSize] or [$inputSize], got ${x.shapeString}")

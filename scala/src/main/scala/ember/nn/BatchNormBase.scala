@@ -68,19 +68,17 @@ private[nn] abstract class BatchNormBase(name: String, nOutput: Int, eps: Double
     if (affine) backwardPass(input, gradOutput, null, params = true)
 
   /**
-   * The input gradient (when [[propagateBack]]) and the parameter gradients (unless frozen) in one pass of the
-   * kernel: through updateGradInput + accGradParameters the whole backward ran twice (both kernels compute
-   * the two together), which made batch norm's backward cost twice its forward pass.
+   * The input gradient (when wanted: [[propagateBack]]) and the parameter gradients (unless frozen) in one pass
+   * of the kernel: through updateGradInput + accGradParameters the whole backward ran twice (both kernels
+   * compute the two together), which made batch norm's backward cost twice its forward pass.
    */
-  override def backward(input: Tensor, gradOutput: Tensor): Tensor = {
-    checkGradOutput(gradOutput)
-    val gi = if (propagateBack) gradInTensor.resize(input.shape) else null
-    val params = affine && !isFrozen
-    if (gi != null || params) backwardPass(input, gradOutput, gi, params)
-    gradInTensor
+  override protected def backwardStep(input: Activity, gradOutput: Activity, wantInput: Boolean,
+      wantParams: Boolean): Unit = {
+    val x = input.toTensor
+    val gi = if (wantInput) gradInTensor.resize(x.shape) else null
+    val params = affine && wantParams
+    if (gi != null || params) backwardPass(x, gradOutput.toTensor, gi, params)
   }
-
-  override def backward(input: Activity, gradOutput: Activity): Activity = backward(input.toTensor, gradOutput.toTensor)
 
   override def ownParameters: Seq[(String, Parameter)] =
     if (affine) Seq("weight" -> Parameter(weight, gradWeight), "bias" -> Parameter(bias, gradBias)) else Nil

@@ -64,10 +64,9 @@ class BiRecurrent(val merge: String) extends Container {
   }
 
   override def updateGradInput(input: Activity, gradOutput: Activity): Activity = run(input, gradOutput, acc = false)
-  override def backward(input: Activity, gradOutput: Activity): Activity = {
-    checkGradOutput(gradOutput)
+  override protected def backwardStep(input: Activity, gradOutput: Activity, wantInput: Boolean,
+      wantParams: Boolean): Unit =
     run(input, gradOutput, acc = true)
-  }
 
   private def run(input: Activity, gradOutput: Activity, acc: Boolean): Activity = {
     val (fw, bw) = directions

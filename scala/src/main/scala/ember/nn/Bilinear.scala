@@ -1,6 +1,6 @@
 package ember.nn
 
-import ember.tensor.{Activity, RandomGenerator, Table, Tensor}
+import ember.tensor.{Activity, Table, Tensor}
 
 /**
  * A bilinear form of two inputs (BigDL's `Bilinear(inputSize1, inputSize2, outputSize, biasRes)`): for a
@@ -21,12 +21,7 @@ class Bilinear(val inputSize1: Int, val inputSize2: Int, val outputSize: Int, va
   private val buffer = new Tensor()
   reset()
 
-  override def reset(): Unit = {
-    val bound = (1.0 / math.sqrt(inputSize1.toDouble)).toFloat
-    val rng = RandomGenerator.random
-    weight.apply1(_ => (rng.nextFloat() * 2 - 1) * bound)
-    if (biasRes) bias.apply1(_ => (rng.nextFloat() * 2 - 1) * bound)
-  }
+  override def reset(): Unit = initUniform(inputSize1.toDouble, Seq(weight) ++ Option.when(biasRes)(bias): _*)
 
   private def inputs(input: Activity): (Tensor, Tensor) = {
     val t = input match {

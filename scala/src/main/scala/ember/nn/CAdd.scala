@@ -1,6 +1,6 @@
 package ember.nn
 
-import ember.tensor.{RandomGenerator, Tensor}
+import ember.tensor.Tensor
 
 /**
  * Adds a learnable tensor of shape `size` to the input, broadcasting it numpy-style over the input's
@@ -15,11 +15,7 @@ class CAdd(val size: Array[Int]) extends TensorModule {
   val gradBias: Tensor = Tensor(size.toIndexedSeq: _*)
   reset()
 
-  override def reset(): Unit = {
-    val bound = (1.0 / math.sqrt(bias.nElement.toDouble)).toFloat
-    val rng = RandomGenerator.random
-    bias.apply1(_ => (rng.nextFloat() * 2 - 1) * bound)
-  }
+  override def reset(): Unit = initUniform(bias.nElement.toDouble, bias)
 
   override def updateOutput(input: Tensor): Tensor = {
     val b = Broadcast.expand("CAdd", bias, input)

@@ -1,6 +1,6 @@
 package ember.nn
 
-import ember.tensor.{RandomGenerator, Tensor}
+import ember.tensor.Tensor
 
 /**
  * Multiplies the input elementwise by a learnable tensor of shape `size`, broadcast numpy-style as in
@@ -14,11 +14,7 @@ class CMul(val size: Array[Int]) extends TensorModule {
   val gradWeight: Tensor = Tensor(size.toIndexedSeq: _*)
   reset()
 
-  override def reset(): Unit = {
-    val bound = (1.0 / math.sqrt(weight.nElement.toDouble)).toFloat
-    val rng = RandomGenerator.random
-    weight.apply1(_ => (rng.nextFloat() * 2 - 1) * bound)
-  }
+  override def reset(): Unit = initUniform(weight.nElement.toDouble, weight)
 
   override def updateOutput(input: Tensor): Tensor = {
     val w = Broadcast.expand("CMul", weight, input)

@@ -1,6 +1,6 @@
 package ember.nn
 
-import ember.tensor.{Activity, RandomGenerator, Table, Tensor}
+import ember.tensor.{Activity, Table, Tensor}
 import ember.tensor.dnn.{Dnn, RnnKernel}
 
 /**
@@ -36,11 +36,7 @@ abstract class Cell(val inputSize: Int, val hiddenSize: Int, gates: Int, hiddenB
   /** Number of state tensors: 1 (h), or 2 (h, c) for LSTM. */
   def nStates: Int = 1
 
-  override def reset(): Unit = {
-    val bound = (1.0 / math.sqrt(hiddenSize.toDouble)).toFloat
-    val rng = RandomGenerator.random
-    (Seq(weightIH, weightHH, bias) ++ Option(biasHH)).foreach(_.apply1(_ => (rng.nextFloat() * 2 - 1) * bound))
-  }
+  override def reset(): Unit = initUniform(hiddenSize.toDouble, Seq(weightIH, weightHH, bias) ++ Option(biasHH): _*)
 
   override def ownParameters: Seq[(String, Parameter)] =
     Seq("weight_ih" -> Parameter(weightIH, gradWeightIH), "weight_hh" -> Parameter(weightHH, gradWeightHH),

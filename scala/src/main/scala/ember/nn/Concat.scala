@@ -53,11 +53,9 @@ class Concat(val dimension: Int) extends Container {
   override def accGradParameters(input: Activity, gradOutput: Activity): Unit =
     modules.toSeq.zip(slices(gradOutput)).foreach { case (m, g) => Module.accGrad(m, input, g) }
 
-  override def backward(input: Activity, gradOutput: Activity): Activity = {
-    checkGradOutput(gradOutput)
+  override protected def backwardStep(input: Activity, gradOutput: Activity, wantInput: Boolean,
+      wantParams: Boolean): Unit =
     gradInput = sum(modules.toSeq.zip(slices(gradOutput)).map { case (m, g) => m.backward(input, g) })
-    gradInput
-  }
 
   override def config: Seq[(String, Any)] = Seq("dimension" -> dimension)
 

@@ -37,10 +37,9 @@ class ConcatTable extends Container {
     modules.indices.foreach(i => Module.accGrad(modules(i), input, g(i)))
   }
 
-  override def backward(input: Activity, gradOutput: Activity): Activity = {
-    checkGradOutput(gradOutput)
+  override protected def backwardStep(input: Activity, gradOutput: Activity, wantInput: Boolean,
+      wantParams: Boolean): Unit = {
     val g = gradTable(gradOutput)
     gradInput = sum(modules.indices.map(i => modules(i).backward(input, g(i))))
-    gradInput
   }
 }

@@ -1,6 +1,6 @@
 package ember.nn
 
-import ember.tensor.{Activity, RandomGenerator, Tensor}
+import ember.tensor.{Activity, Tensor}
 import ember.tensor.dnn.{ConvGrads, ConvSpec, Dnn, DnnConv}
 
 /**
@@ -18,12 +18,8 @@ abstract class Conv2dBase(name: String, nIn: Int, nOut: Int, weightShape: Array[
   val gradBias: Tensor = if (withBias) Tensor(nOut) else null
   reset()
 
-  override def reset(): Unit = {
-    val bound = (1.0 / math.sqrt(weight.nElement.toDouble / nOut)).toFloat // fan-in nIn * kH * kW in both layouts
-    val rng = RandomGenerator.random
-    weight.apply1(_ => (rng.nextFloat() * 2 - 1) * bound)
-    if (withBias) bias.apply1(_ => (rng.nextFloat() * 2 - 1) * bound)
-  }
+  override def reset(): Unit = // fan-in nIn * kH * kW in both layouts
+    initUniform(weight.nElement.toDouble / nOut, Seq(weight) ++ Option.when(withBias)(bias): _*)
 
   /** Geometry for the contiguous batch `x` [N, nIn, H, W]; checks that the output is not empty. */
   protected def spec(x: Tensor): ConvSpec
@@ -62,13 +58,9 @@ abstract class Conv2dBase(name: String, nIn: Int, nOut: Int, weightShape: Array[
     backwardPass(input, gradOutput, wantInput = false, wantParams = true)
 
   /** Input and parameter gradients in one pass: the input gradient only when [[propagateBack]], the others unless frozen. */
-  override def backward(input: Tensor, gradOutput: Tensor): Tensor = {
-    checkGradOutput(gradOutput)
-    backwardPass(input, gradOutput, wantInput = propagateBack, wantParams = !isFrozen)
-    gradInTensor
-  }
-
-  override def backward(input: Activity, gradOutput: Activity): Activity = backward(input.toTensor, gradOutput.toTensor)
+  override protected def backwardStep(input: Activity, gradOutput: Activity, wantInput: Boolean,
+      wantParams: Boolean): Unit =
+    backwardPass(input.toTensor, gradOutput.toTensor, wantInput, wantParams)
 
   override def ownParameters: Seq[(String, Parameter)] =
     Seq("weight" -> Parameter(weight, gradWeight)) ++ (if (withBias) Seq("bias" -> Parameter(bias, gradBias)) else Nil)

@@ -1,6 +1,6 @@
 package ember.nn
 
-import ember.tensor.{RandomGenerator, Tensor}
+import ember.tensor.Tensor
 
 /**
  * Cosine similarity of the input with each of `outputSize` learnable vectors (BigDL's
@@ -15,11 +15,7 @@ class Cosine(val inputSize: Int, val outputSize: Int) extends TensorModule {
   val gradWeight: Tensor = Tensor(outputSize, inputSize)
   reset()
 
-  override def reset(): Unit = {
-    val bound = (1.0 / math.sqrt(inputSize.toDouble)).toFloat
-    val rng = RandomGenerator.random
-    weight.apply1(_ => (rng.nextFloat() * 2 - 1) * bound)
-  }
+  override def reset(): Unit = initUniform(inputSize.toDouble, weight)
 
   private def asBatch(x: Tensor): Tensor = {
     require((x.dim == 1 || x.dim == 2) && x.size(x.dim - 1) == inputSize,

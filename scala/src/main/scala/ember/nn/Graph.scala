@@ -170,10 +170,9 @@ class Graph private (inputIds: Array[Int], outputIds: Array[Int], wiring: Indexe
 
   override def updateGradInput(input: Activity, gradOutput: Activity): Activity = backwardPass(gradOutput, acc = false)
 
-  override def backward(input: Activity, gradOutput: Activity): Activity = {
-    checkGradOutput(gradOutput)
+  override protected def backwardStep(input: Activity, gradOutput: Activity, wantInput: Boolean,
+      wantParams: Boolean): Unit =
     backwardPass(gradOutput, acc = true)
-  }
 
   /** Uses the node gradients of the last [[updateGradInput]]. */
   override def accGradParameters(input: Activity, gradOutput: Activity): Unit =

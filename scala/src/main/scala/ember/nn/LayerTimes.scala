@@ -45,11 +45,12 @@ object LayerTimes {
       Module.accGrad(layer, input, gradOutput)
       backwardNanos += bean.getCurrentThreadCpuTime - t
     }
-    override def backward(input: Activity, gradOutput: Activity): Activity = {
+    /** The layer's own backward (its frozen flag and propagateBack apply), timed. */
+    override protected def backwardStep(input: Activity, gradOutput: Activity, wantInput: Boolean,
+        wantParams: Boolean): Unit = {
       val t = bean.getCurrentThreadCpuTime
       gradInput = layer.backward(input, gradOutput)
       backwardNanos += bean.getCurrentThreadCpuTime - t
-      gradInput
     }
   }
 

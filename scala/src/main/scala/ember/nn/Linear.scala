@@ -1,6 +1,6 @@
 package ember.nn
 
-import ember.tensor.{Activity, RandomGenerator, Tensor}
+import ember.tensor.{Activity, Tensor}
 import ember.tensor.dnn.{DnnLinear, LinearSpec}
 
 /**
@@ -22,12 +22,7 @@ class Linear(val inputSize: Int, val outputSize: Int, val withBias: Boolean) ext
   val gradBias: Tensor = if (withBias) Tensor(outputSize) else null
   reset()
 
-  override def reset(): Unit = {
-    val bound = (1.0 / math.sqrt(inputSize.toDouble)).toFloat
-    val rng = RandomGenerator.random
-    weight.apply1(_ => (rng.nextFloat() * 2 - 1) * bound)
-    if (withBias) bias.apply1(_ => (rng.nextFloat() * 2 - 1) * bound)
-  }
+  override def reset(): Unit = initUniform(inputSize.toDouble, Seq(weight) ++ Option.when(withBias)(bias): _*)
 
   private def asBatch(x: Tensor): Tensor = {
     require(x.dim == 1 || x.dim == 2, s"Linear: expected input of shape [batch, $inputSize], got ${x.shapeString}")
@@ -77,15 +72,12 @@ class Linear(val inputSize: Int, val outputSize: Int, val withBias: Boolean) ext
     }
   }
 
-  /** As Module.backward (nothing accumulated when frozen), without the input gradient when [[propagateBack]] is false. */
-  override def backward(input: Tensor, gradOutput: Tensor): Tensor = {
-    checkGradOutput(gradOutput)
-    if (propagateBack) updateGradInput(input, gradOutput)
-    if (!isFrozen) accGradParameters(input, gradOutput)
-    gradInTensor
+  /** Without the input gradient when [[propagateBack]] is false (the first layer of a trained model). */
+  override protected def backwardStep(input: Activity, gradOutput: Activity, wantInput: Boolean,
+      wantParams: Boolean): Unit = {
+    if (wantInput) updateGradInput(input, gradOutput)
+    if (wantParams) accGradParameters(input, gradOutput)
   }
-
-  override def backward(input: Activity, gradOutput: Activity): Activity = backward(input.toTensor, gradOutput.toTensor)
 
   override def ownParameters: Seq[(String, Parameter)] =
     Seq("weight" -> Parameter(weight, gradWeight)) ++ (if (withBias) Seq("bias" -> Parameter(bias, gradBias)) else Nil)

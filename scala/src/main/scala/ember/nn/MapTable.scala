@@ -60,11 +60,10 @@ class MapTable extends Container {
     t.items.indices.foreach(i => Module.accGrad(replica(i), t(i), g(i)))
   }
 
-  override def backward(input: Activity, gradOutput: Activity): Activity = {
-    checkGradOutput(gradOutput)
+  override protected def backwardStep(input: Activity, gradOutput: Activity, wantInput: Boolean,
+      wantParams: Boolean): Unit = {
     val (t, g) = grads(input, gradOutput)
     gradInput = Table(t.items.indices.map(i => replica(i).backward(t(i), g(i))): _*)
-    gradInput
   }
 
   override def reset(): Unit = { super.reset(); replicas.clear() }

@@ -52,18 +52,32 @@ abstract class Module {
   /** Sets [[propagateBack]]; containers override it to pass the setting on. */
   def setPropagateBack(value: Boolean): this.type = { _propagateBack = value; this }
 
-  /** [[updateGradInput]], then [[accGradParameters]] unless this module is frozen ([[freeze]]). */
-  def backward(input: Activity, gradOutput: Activity): Activity = {
+  /**
+   * The one backward of every module: checks `gradOutput` against the output of the last forward, runs
+   * [[backwardStep]] with what is wanted - the input gradient unless [[propagateBack]] is off, the parameter
+   * gradients unless this module is frozen ([[freeze]]) - and returns [[gradInput]].
+   */
+  final def backward(input: Activity, gradOutput: Activity): Activity = {
     checkGradOutput(gradOutput)
-    updateGradInput(input, gradOutput)
-    if (!frozen) accGradParameters(input, gradOutput)
+    backwardStep(input, gradOutput, wantInput = propagateBack, wantParams = !frozen)
     gradInput
   }
 
   /**
+   * Computes [[gradInput]] (which may be skipped when `wantInput` is false) and accumulates the parameter
+   * gradients when `wantParams` is true. The default runs [[updateGradInput]], then [[accGradParameters]]. A
+   * layer overrides it to skip the input gradient or to compute both in one pass; a container, to run its
+   * children's `backward` (each child applies its own frozen flag and propagateBack).
+   */
+  protected def backwardStep(input: Activity, gradOutput: Activity, wantInput: Boolean, wantParams: Boolean): Unit = {
+    updateGradInput(input, gradOutput)
+    if (wantParams) accGradParameters(input, gradOutput)
+  }
+
+  /**
    * Requires gradOutput to have the shape of the output of the last forward (as PyTorch does): a tensor that
-   * of the tensor output, a table as many entries as the table output, each checked the same way. Every
-   * `backward`, overridden ones included, calls this first, so Scala callers get the same message as Python's.
+   * of the tensor output, a table as many entries as the table output, each checked the same way. The one
+   * [[backward]] calls it before any [[backwardStep]], so Scala callers get the same message as Python's.
    */
   private[ember] def checkGradOutput(gradOutput: Activity): Unit = Module.checkGrad(getName, "", output, gradOutput)
 
@@ -89,6 +103,17 @@ abstract class Module {
 
   /** (Re)initialises parameters with the layer's default method (see also [[setInitMethod]]). */
   def reset(): Unit = ()
+
+  /**
+   * Torch's default initialisation, the one helper the layers' [[reset]] share: every value of `tensors`, in
+   * order, drawn from U(-1/sqrt(fanIn), 1/sqrt(fanIn)) with [[ember.tensor.RandomGenerator]] (so a seed
+   * gives the same weights as before the helper existed).
+   */
+  protected final def initUniform(fanIn: Double, tensors: Tensor*): Unit = {
+    val bound = (1.0 / math.sqrt(fanIn)).toFloat
+    val rng = ember.tensor.RandomGenerator.random
+    tensors.foreach(_.apply1(_ => (rng.nextFloat() * 2 - 1) * bound))
+  }
 
   /**
    * Re-initialises this module's own "weight" with `weightInitMethod` and "bias" with `biasInitMethod`
@@ -302,7 +327,7 @@ abstract class TensorModule extends Module {
     accGradParameters(input.toTensor, gradOutput.toTensor)
 
   def forward(input: Tensor): Tensor = updateOutput(input)
-  def backward(input: Tensor, gradOutput: Tensor): Tensor = super.backward(input, gradOutput).toTensor
+  final def backward(input: Tensor, gradOutput: Tensor): Tensor = super.backward(input, gradOutput).toTensor
 
   protected def outTensor: Tensor = output.toTensor
   protected def gradInTensor: Tensor = gradInput.toTensor

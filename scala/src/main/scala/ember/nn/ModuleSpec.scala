@@ -10,7 +10,10 @@ class ModuleSpecException(message: String, cause: Throwable = null) extends Ille
  * Module structure <-> JSON, by class name and constructor arguments ([[Module.config]] / [[Criterion.config]]),
  * with each module's name, regularizers ([[Regularizer.config]]), frozen flag and children.
  *
- * Arguments are decoded by the type of the matching constructor parameter (Int, Long, Float, Double,
+ * A description is matched to a constructor by argument NAME first (parameters it lacks take their Scala
+ * defaults, see [[ConstructorArgs]]), then by position among the constructors taking as many arguments
+ * (descriptions whose names are not the constructor's, as some older files have). Arguments are decoded by
+ * the type of the matching constructor parameter (Int, Long, Float, Double,
  * Boolean, String, arrays of numbers, a Module or Criterion, a Seq), so the JSON stays plain and readable:
  * `{"class": "ember.nn.Linear", "args": {"inputSize": 784, "outputSize": 10, "withBias": true}}`.
  * Only subclasses of Module / Criterion / Regularizer are ever instantiated from a description.
@@ -41,10 +44,15 @@ object ModuleSpec {
     node
   }
 
-  def describe(criterion: Criterion): ObjectNode = {
+  def describe(criterion: Criterion): ObjectNode = classAndArgs(criterion.getClass, criterion.config)
+
+  /** A regularizer as `{"class": ..., "args": {...}}`. */
+  def describe(regularizer: Regularizer): ObjectNode = classAndArgs(regularizer.getClass, regularizer.config)
+
+  private def classAndArgs(cls: Class[_], config: Seq[(String, Any)]): ObjectNode = {
     val node = mapper.createObjectNode()
-    node.put("class", criterion.getClass.getName)
-    node.set[JsonNode]("args", encodeArgs(criterion.config))
+    node.put("class", cls.getName)
+    node.set[JsonNode]("args", encodeArgs(config))
     node
   }
 
@@ -70,14 +78,6 @@ object ModuleSpec {
   }
 
   def buildCriterion(node: JsonNode): Criterion = instantiate(node, classOf[Criterion])
-
-  /** A regularizer as `{"class": ..., "args": {...}}`. */
-  def describe(regularizer: Regularizer): ObjectNode = {
-    val node = mapper.createObjectNode()
-    node.put("class", regularizer.getClass.getName)
-    node.set[JsonNode]("args", encodeArgs(regularizer.config))
-    node
-  }
 
   /** A regularizer from [[describe]]; files written before the regularizers moved to `nn` name them `ember.optim.*`. */
   def buildRegularizer(node: JsonNode): Regularizer = {
@@ -137,11 +137,9 @@ object ModuleSpec {
     val cls = try Class.forName(className, true, Option(Thread.currentThread.getContextClassLoader).getOrElse(getClass.getClassLoader))
     catch { case _: ClassNotFoundException => throw new ModuleSpecException(s"unknown layer class '$className' in the model file") }
     if (!base.isAssignableFrom(cls)) throw new ModuleSpecException(s"class '$className' in the model file is not a ${base.getSimpleName}")
-    val args = fields(Option(node.get("args")).getOrElse(mapper.createObjectNode()))
-    val values = argValues(node.get("args"))
-    val candidates = cls.getConstructors.filter(_.getParameterCount == values.length)
-    val attempts = candidates.iterator.map { ctor =>
-      try Right(ctor.newInstance(ctor.getParameterTypes.zip(values).map { case (t, v) => decode(t, v) }: _*))
+    val named = argFields(node.get("args"))
+    val attempts = (byName(cls, named) ++ byPosition(cls, named.map(_._2))).map { make =>
+      try Right(make())
       catch {
         case e: java.lang.reflect.InvocationTargetException => throw new ModuleSpecException(
           s"cannot build $className from the file's arguments: ${e.getCause.getMessage}", e.getCause)
@@ -149,13 +147,35 @@ object ModuleSpec {
       }
     }
     attempts.collectFirst { case Right(obj) => base.cast(obj) }.getOrElse(throw new ModuleSpecException(
-      s"no constructor of $className takes the file's ${values.length} arguments (${args.keys.mkString(", ")})"))
+      s"no constructor of $className takes the file's ${named.length} arguments (${named.map(_._1).mkString(", ")})"))
   }
 
-  private def argValues(node: JsonNode): Seq[JsonNode] = if (node == null) Nil else {
-    val b = Seq.newBuilder[JsonNode]
+  /**
+   * The constructor whose parameter names cover the description's argument names, the missing ones taking
+   * their Scala defaults ([[ConstructorArgs]]): tried first, so that arguments added to a layer later, with
+   * a default, leave older files readable, whatever their order.
+   */
+  private def byName(cls: Class[_], named: Seq[(String, JsonNode)]): Iterator[() => AnyRef] = {
+    val given = named.toMap
+    ConstructorArgs.matching(cls, named.map(_._1)).iterator.map { s => () =>
+      val values = s.names.indices.map { i =>
+        given.get(s.names(i)).map(decode(s.types(i), _)).getOrElse(s.defaults(i).get.apply())
+      }
+      s.constructor.newInstance(values: _*).asInstanceOf[AnyRef]
+    }
+  }
+
+  /** Constructors taking as many arguments as the description has, in its order: descriptions whose names are not the parameters'. */
+  private def byPosition(cls: Class[_], values: Seq[JsonNode]): Iterator[() => AnyRef] =
+    cls.getConstructors.iterator.filter(_.getParameterCount == values.length).map { ctor => () =>
+      ctor.newInstance(ctor.getParameterTypes.toSeq.zip(values).map { case (t, v) => decode(t, v) }: _*).asInstanceOf[AnyRef]
+    }
+
+  /** The arguments of a description in their order, by name. */
+  private def argFields(node: JsonNode): Seq[(String, JsonNode)] = if (node == null) Nil else {
+    val b = Seq.newBuilder[(String, JsonNode)]
     val it = node.properties().iterator()
-    while (it.hasNext) b += it.next().getValue
+    while (it.hasNext) { val e = it.next(); b += e.getKey -> e.getValue }
     b.result()
   }
 

@@ -28,10 +28,9 @@ class ParallelTable extends Container {
     modules.indices.foreach(i => Module.accGrad(modules(i), t(i), g(i)))
   }
 
-  override def backward(input: Activity, gradOutput: Activity): Activity = {
-    checkGradOutput(gradOutput)
+  override protected def backwardStep(input: Activity, gradOutput: Activity, wantInput: Boolean,
+      wantParams: Boolean): Unit = {
     val (t, g) = (inputs(input), TableSupport.table("ParallelTable gradOutput", gradOutput, modules.length))
     gradInput = Table(modules.indices.map(i => modules(i).backward(t(i), g(i))): _*)
-    gradInput
   }
 }

@@ -21,10 +21,9 @@ class Sequential extends Container {
 
   override def updateGradInput(input: Activity, gradOutput: Activity): Activity = backwardPass(input, gradOutput, acc = false)
 
-  override def backward(input: Activity, gradOutput: Activity): Activity = {
-    checkGradOutput(gradOutput)
+  override protected def backwardStep(input: Activity, gradOutput: Activity, wantInput: Boolean,
+      wantParams: Boolean): Unit =
     backwardPass(input, gradOutput, acc = true)
-  }
 
   override def accGradParameters(input: Activity, gradOutput: Activity): Unit = {
     var g = gradOutput

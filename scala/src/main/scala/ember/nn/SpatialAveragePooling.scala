@@ -11,8 +11,8 @@ import ember.tensor.{Pool2d, Pool2dShape, Tensor}
  * whatever the kernel arguments say.
  */
 class SpatialAveragePooling(val kW: Int, val kH: Int, val dW: Int, val dH: Int, val padW: Int, val padH: Int,
-    val globalPooling: Boolean, ceilModeArg: Boolean, val countIncludePad: Boolean, val divide: Boolean)
-    extends Pooling2d("SpatialAveragePooling", kW, kH, dW, dH, padW, padH, ceilModeArg) {
+    val globalPooling: Boolean, ceilMode: Boolean, val countIncludePad: Boolean, val divide: Boolean)
+    extends Pooling2d("SpatialAveragePooling", kW, kH, dW, dH, padW, padH, ceilMode) {
 
   def this(kW: Int, kH: Int) = this(kW, kH, 1, 1, 0, 0, false, false, true, true)
   def this(kW: Int, kH: Int, dW: Int, dH: Int) = this(kW, kH, dW, dH, 0, 0, false, false, true, true)
@@ -31,10 +31,10 @@ class SpatialAveragePooling(val kW: Int, val kH: Int, val dW: Int, val dH: Int, 
     Pool2d.avgBackward(s, planes, gradOutput, gradInput, mode)
 
   override def config: Seq[(String, Any)] = Seq("kW" -> kW, "kH" -> kH, "dW" -> dW, "dH" -> dH, "padW" -> padW,
-    "padH" -> padH, "globalPooling" -> globalPooling, "ceilMode" -> ceilMode, "countIncludePad" -> countIncludePad,
-    "divide" -> divide)
+    "padH" -> padH, "globalPooling" -> globalPooling, "ceilMode" -> (this: Pooling2d).ceilMode,
+    "countIncludePad" -> countIncludePad, "divide" -> divide)
 
   override def toString: String = LayerSupport.repr("SpatialAveragePooling", Seq(kW, kH, dW, dH),
-    ("padW", padW, 0), ("padH", padH, 0), ("globalPooling", globalPooling, false), ("ceilMode", ceilMode, false),
+    ("padW", padW, 0), ("padH", padH, 0), ("globalPooling", globalPooling, false), ("ceilMode", (this: Pooling2d).ceilMode, false),
     ("countIncludePad", countIncludePad, true), ("divide", divide, true))
 }

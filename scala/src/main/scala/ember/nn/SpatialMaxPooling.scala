@@ -7,7 +7,7 @@ import ember.tensor.{Pool2d, Pool2dShape, Tensor}
  * with `.ceil()`; `ceilMode` can also be given to the constructor. Padding never wins the max.
  */
 class SpatialMaxPooling(val kW: Int, val kH: Int, val dW: Int, val dH: Int, val padW: Int, val padH: Int,
-    ceilModeArg: Boolean) extends Pooling2d("SpatialMaxPooling", kW, kH, dW, dH, padW, padH, ceilModeArg) {
+    ceilMode: Boolean) extends Pooling2d("SpatialMaxPooling", kW, kH, dW, dH, padW, padH, ceilMode) {
 
   def this(kW: Int, kH: Int) = this(kW, kH, kW, kH, 0, 0, false)
   def this(kW: Int, kH: Int, dW: Int, dH: Int) = this(kW, kH, dW, dH, 0, 0, false)
@@ -25,8 +25,8 @@ class SpatialMaxPooling(val kW: Int, val kH: Int, val dW: Int, val dH: Int, val 
     Pool2d.maxBackward(s, planes, gradOutput, argmax, gradInput)
 
   override def config: Seq[(String, Any)] = Seq("kW" -> kW, "kH" -> kH, "dW" -> dW, "dH" -> dH, "padW" -> padW,
-    "padH" -> padH, "ceilMode" -> ceilMode)
+    "padH" -> padH, "ceilMode" -> (this: Pooling2d).ceilMode)
 
   override def toString: String = LayerSupport.repr("SpatialMaxPooling", Seq(kW, kH, dW, dH),
-    ("padW", padW, 0), ("padH", padH, 0), ("ceilMode", ceilMode, false))
+    ("padW", padW, 0), ("padH", padH, 0), ("ceilMode", (this: Pooling2d).ceilMode, false))
 }

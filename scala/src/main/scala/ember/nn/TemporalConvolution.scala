@@ -1,6 +1,6 @@
 package ember.nn
 
-import ember.tensor.{Activity, OutputSize, RandomGenerator, Temporal, Tensor}
+import ember.tensor.{Activity, OutputSize, Temporal, Tensor}
 
 /**
  * 1-d convolution over sequences of frames (BigDL's `TemporalConvolution(inputFrameSize, outputFrameSize,
@@ -26,12 +26,7 @@ class TemporalConvolution(val inputFrameSize: Int, val outputFrameSize: Int, val
   private var buffer = new Array[Float](0)
   reset()
 
-  override def reset(): Unit = {
-    val bound = (1.0 / math.sqrt(kernelW.toDouble * inputFrameSize)).toFloat
-    val rng = RandomGenerator.random
-    weight.apply1(_ => (rng.nextFloat() * 2 - 1) * bound)
-    bias.apply1(_ => (rng.nextFloat() * 2 - 1) * bound)
-  }
+  override def reset(): Unit = initUniform(kernelW.toDouble * inputFrameSize, weight, bias)
 
   /** The input as [batch, nFrames, inputFrameSize] and the geometry of one sequence. */
   private def batch(input: Tensor): (Tensor, Temporal.ConvShape) = {
@@ -75,11 +70,10 @@ class TemporalConvolution(val inputFrameSize: Int, val outputFrameSize: Int, val
   }
 
   /** Skips the input gradient when nothing reads it ([[propagateBack]] false), and the parameters when frozen. */
-  override def backward(input: Activity, gradOutput: Activity): Activity = {
-    checkGradOutput(gradOutput)
-    if (propagateBack) updateGradInput(input, gradOutput)
-    if (!isFrozen) accGradParameters(input, gradOutput)
-    gradInput
+  override protected def backwardStep(input: Activity, gradOutput: Activity, wantInput: Boolean,
+      wantParams: Boolean): Unit = {
+    if (wantInput) updateGradInput(input, gradOutput)
+    if (wantParams) accGradParameters(input, gradOutput)
   }
 
   override def ownParameters: Seq[(String, Parameter)] =

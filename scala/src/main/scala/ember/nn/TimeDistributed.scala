@@ -46,10 +46,9 @@ class TimeDistributed extends Container {
   override def accGradParameters(input: Activity, gradOutput: Activity): Unit =
     Module.accGrad(layer, folded(input.toTensor), foldedGrad(gradOutput))
 
-  override def backward(input: Activity, gradOutput: Activity): Activity = {
-    checkGradOutput(gradOutput)
+  override protected def backwardStep(input: Activity, gradOutput: Activity, wantInput: Boolean,
+      wantParams: Boolean): Unit = {
     val x = input.toTensor
     gradInput = layer.backward(folded(x), foldedGrad(gradOutput)).toTensor.contiguous().view(x.shape)
-    gradInput
   }
 }

@@ -96,11 +96,8 @@ object ModelApi {
   private def scores(methods: Array[ValidationMethod], results: Array[ValidationResult]): Array[Score] =
     methods.zip(results).map { case (m, r) => Score(m.name, r.score, r.count) }
 
-  /** `model.backward` after checking that `gradOutput` has the shape of the last forward's output. */
-  def backward(model: Module, input: Activity, gradOutput: Activity): Activity = {
-    model.checkGradOutput(gradOutput)
-    model.backward(input, gradOutput)
-  }
+  /** `model.backward` (which checks that `gradOutput` has the shape of the last forward's output). */
+  def backward(model: Module, input: Activity, gradOutput: Activity): Activity = model.backward(input, gradOutput)
 
   /** The direct children of a container, as an array Python can iterate. */
   def children(model: Module): Array[Module] = model.children.toArray

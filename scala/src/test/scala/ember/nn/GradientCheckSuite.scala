@@ -1,6 +1,6 @@
 package ember.nn
 
-import ember.tensor.Tensor
+import ember.tensor.{Activity, Tensor}
 import org.scalatest.funsuite.AnyFunSuite
 
 /** The gradient checker must catch wrong gradients, or the registry suite proves nothing. */
@@ -23,9 +23,8 @@ class GradientCheckSuite extends AnyFunSuite {
       super.accGradParameters(input, gradOutput)
       gradBias.copy(saved)
     }
-    override def backward(input: Tensor, gradOutput: Tensor): Tensor = {
-      updateGradInput(input, gradOutput); accGradParameters(input, gradOutput); gradInTensor
-    }
+    override protected def backwardStep(input: Activity, gradOutput: Activity, wantInput: Boolean,
+        wantParams: Boolean): Unit = { updateGradInput(input, gradOutput); accGradParameters(input, gradOutput) }
   }
 
   test("a wrong input gradient is reported") {

@@ -94,7 +94,9 @@ abstract class QuantizedLayer(name: String, nOut: Int, weightShape: Array[Int], 
     throw new UnsupportedOperationException(s"$name is an int8 inference layer and has no backward; train the float " +
       "model and quantize it again")
 
-  override def backward(input: Activity, gradOutput: Activity): Activity = updateGradInput(input.toTensor, gradOutput.toTensor)
+  override protected def backwardStep(input: Activity, gradOutput: Activity, wantInput: Boolean,
+      wantParams: Boolean): Unit =
+    updateGradInput(input.toTensor, gradOutput.toTensor)
 }
 
 object QuantizedLayer {

@@ -250,6 +250,7 @@ class QuantizerSuite extends AnyFunSuite {
     intercept[IllegalArgumentException](m.quantize(Tensor.ones(2, 10)))
     intercept[IllegalArgumentException](Quantizer.quantize(m, Tensor.ones(2, 784), batchSize = 0))
     val q = m.quantize(Tensor.ones(2, 784)).asInstanceOf[Sequential]
+    q.forward(Tensor.ones(2, 784)) // backward checks gradOutput against the last forward's output first
     val e = intercept[UnsupportedOperationException](q.backward(Tensor.ones(2, 784), Tensor.ones(2, 10)))
     assert(e.getMessage.contains("int8 inference layer"), e.getMessage)
     assert(intercept[IllegalArgumentException](q.forward(Tensor.ones(2, 700))).getMessage.contains("700"))
