@@ -8,5 +8,5 @@ class AbsCriterion(val sizeAverage: Boolean) extends PointwiseCriterion(sizeAver
   override protected def gradAt(x: Double, y: Double, i: Int): Double = math.signum(x - y)
 
   override def config: Seq[(String, Any)] = Seq("sizeAverage" -> sizeAverage)
-  override def toString: String = LayerSupport.repr(name, Nil, ("sizeAverage", sizeAverage, true))
+  override def configDefaults: Seq[(String, Any)] = Seq("sizeAverage" -> true)
 }

@@ -34,5 +34,4 @@ class Add(val inputSize: Int) extends TensorModule {
 
   override def ownParameters: Seq[(String, Parameter)] = Seq("bias" -> Parameter(bias, gradBias))
   override def config: Seq[(String, Any)] = Seq("inputSize" -> inputSize)
-  override def toString: String = s"Add($inputSize)"
 }

@@ -11,5 +11,5 @@ class AddConstant(val constantScalar: Double, val inplace: Boolean) extends Poin
   override protected def df(x: Float, y: Float): Float = 1f
 
   override def config: Seq[(String, Any)] = Seq("constantScalar" -> constantScalar, "inplace" -> inplace)
-  override def toString: String = LayerSupport.repr("AddConstant", Seq(constantScalar), ("inplace", inplace, false))
+  override def configDefaults: Seq[(String, Any)] = Seq("inplace" -> false)
 }

@@ -102,5 +102,5 @@ class Attention(val scaled: Boolean) extends Module {
   }
 
   override def config: Seq[(String, Any)] = Seq("scaled" -> scaled)
-  override def toString: String = LayerSupport.repr(name, Nil, ("scaled", scaled, false))
+  override def configDefaults: Seq[(String, Any)] = Seq("scaled" -> false)
 }

@@ -52,6 +52,5 @@ class BCECriterion(val weights: Array[Float], val sizeAverage: Boolean) extends 
   }
 
   override def config: Seq[(String, Any)] = Seq("weights" -> weights, "sizeAverage" -> sizeAverage)
-  override def toString: String =
-    LayerSupport.repr("BCECriterion", Nil, ("weights", Module.show(weights), "null"), ("sizeAverage", sizeAverage, true))
+  override def configDefaults: Seq[(String, Any)] = Seq("weights" -> null, "sizeAverage" -> true)
 }

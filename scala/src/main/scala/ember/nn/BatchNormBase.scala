@@ -85,6 +85,5 @@ private[nn] abstract class BatchNormBase(name: String, nOutput: Int, eps: Double
   override def ownBuffers: Seq[(String, Tensor)] = Seq("running_mean" -> runningMean, "running_var" -> runningVar)
 
   override def config: Seq[(String, Any)] = Seq("nOutput" -> nOutput, "eps" -> eps, "momentum" -> momentum, "affine" -> affine)
-  override def toString: String =
-    LayerSupport.repr(name, Seq(nOutput), ("eps", eps, 1e-5), ("momentum", momentum, 0.1), ("affine", affine, true))
+  override def configDefaults: Seq[(String, Any)] = Seq("eps" -> 1e-5, "momentum" -> 0.1, "affine" -> true)
 }

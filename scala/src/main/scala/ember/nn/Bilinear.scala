@@ -87,5 +87,5 @@ class Bilinear(val inputSize1: Int, val inputSize2: Int, val outputSize: Int, va
     Seq("weight" -> Parameter(weight, gradWeight)) ++ (if (biasRes) Seq("bias" -> Parameter(bias, gradBias)) else Nil)
   override def config: Seq[(String, Any)] =
     Seq("inputSize1" -> inputSize1, "inputSize2" -> inputSize2, "outputSize" -> outputSize, "biasRes" -> biasRes)
-  override def toString: String = LayerSupport.repr("Bilinear", Seq(inputSize1, inputSize2, outputSize), ("biasRes", biasRes, true))
+  override def configDefaults: Seq[(String, Any)] = Seq("biasRes" -> true)
 }

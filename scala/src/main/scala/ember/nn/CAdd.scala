@@ -33,5 +33,4 @@ class CAdd(val size: Array[Int]) extends TensorModule {
 
   override def ownParameters: Seq[(String, Parameter)] = Seq("bias" -> Parameter(bias, gradBias))
   override def config: Seq[(String, Any)] = Seq("size" -> size)
-  override def toString: String = s"CAdd(${size.mkString("[", ", ", "]")})"
 }

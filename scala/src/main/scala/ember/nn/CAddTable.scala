@@ -36,5 +36,5 @@ class CAddTable(val inplace: Boolean) extends Module {
   }
 
   override def config: Seq[(String, Any)] = Seq("inplace" -> inplace)
-  override def toString: String = LayerSupport.repr("CAddTable", Nil, ("inplace", inplace, false))
+  override def configDefaults: Seq[(String, Any)] = Seq("inplace" -> false)
 }

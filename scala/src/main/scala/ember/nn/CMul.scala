@@ -34,5 +34,4 @@ class CMul(val size: Array[Int]) extends TensorModule {
 
   override def ownParameters: Seq[(String, Parameter)] = Seq("weight" -> Parameter(weight, gradWeight))
   override def config: Seq[(String, Any)] = Seq("size" -> size)
-  override def toString: String = s"CMul(${size.mkString("[", ", ", "]")})"
 }

@@ -37,5 +37,4 @@ class CategoricalCrossEntropy() extends TensorCriterion {
     gi
   }
 
-  override def toString: String = "CategoricalCrossEntropy()"
 }

@@ -222,7 +222,6 @@ abstract class Cell(val inputSize: Int, val hiddenSize: Int, gates: Int, hiddenB
   }
 
   override def config: Seq[(String, Any)] = Seq("inputSize" -> inputSize, "hiddenSize" -> hiddenSize)
-  override def toString: String = s"${getClass.getSimpleName}($inputSize, $hiddenSize)"
 }
 
 /** Scalar helpers of the cells' loops. */

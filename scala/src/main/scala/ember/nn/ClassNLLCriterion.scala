@@ -62,6 +62,6 @@ class ClassNLLCriterion(val weights: Array[Float], val sizeAverage: Boolean, val
   override def config: Seq[(String, Any)] =
     Seq("weights" -> weights, "sizeAverage" -> sizeAverage, "logProbAsInput" -> logProbAsInput)
 
-  override def toString: String = LayerSupport.repr(name, Nil, ("weights", Module.show(weights), "null"),
-    ("sizeAverage", sizeAverage, true), ("logProbAsInput", logProbAsInput, true))
+  override def configDefaults: Seq[(String, Any)] =
+    Seq("weights" -> null, "sizeAverage" -> true, "logProbAsInput" -> true)
 }

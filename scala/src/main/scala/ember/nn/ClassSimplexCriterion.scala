@@ -49,5 +49,4 @@ class ClassSimplexCriterion(val nClasses: Int) extends TensorCriterion {
   }
 
   override def config: Seq[(String, Any)] = Seq("nClasses" -> nClasses)
-  override def toString: String = s"$name($nClasses)"
 }

@@ -71,5 +71,5 @@ class CosineEmbeddingCriterion(val margin: Double, val sizeAverage: Boolean) ext
   }
 
   override def config: Seq[(String, Any)] = Seq("margin" -> margin, "sizeAverage" -> sizeAverage)
-  override def toString: String = LayerSupport.repr(name, Nil, ("margin", margin, 0.0), ("sizeAverage", sizeAverage, true))
+  override def configDefaults: Seq[(String, Any)] = Seq("margin" -> 0.0, "sizeAverage" -> true)
 }

@@ -26,7 +26,10 @@ abstract class Criterion {
    */
   def averagesOverBatch: Boolean = config.collectFirst { case ("sizeAverage", b: Boolean) => b }.getOrElse(true)
 
-  override def toString: String = s"${getClass.getSimpleName}(${config.map { case (k, v) => s"$k=${Module.show(v)}" }.mkString(", ")})"
+  /** The defaults of the optional arguments of [[config]], for [[toString]] (see [[Module.configDefaults]]). */
+  def configDefaults: Seq[(String, Any)] = Nil
+
+  override def toString: String = LayerSupport.describe(getClass.getSimpleName, config, configDefaults)
 }
 
 /** A criterion on one input tensor and one target tensor. */

@@ -32,6 +32,5 @@ class CrossEntropyCriterion(val weights: Array[Float], val sizeAverage: Boolean)
 
   override def config: Seq[(String, Any)] = Seq("weights" -> weights, "sizeAverage" -> sizeAverage)
 
-  override def toString: String = LayerSupport.repr("CrossEntropyCriterion", Nil,
-    ("weights", Module.show(weights), "null"), ("sizeAverage", sizeAverage, true))
+  override def configDefaults: Seq[(String, Any)] = Seq("weights" -> null, "sizeAverage" -> true)
 }

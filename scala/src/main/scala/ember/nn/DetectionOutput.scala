@@ -83,8 +83,6 @@ class DetectionOutput(val featureMapSizes: Array[Int], val sizes: Array[Float], 
     "aspectRatios" -> aspectRatios, "numClasses" -> numClasses, "confThreshold" -> confThreshold,
     "nmsThreshold" -> nmsThreshold, "keepTopK" -> keepTopK, "topKPerClass" -> topKPerClass)
 
-  override def toString: String = LayerSupport.repr(name,
-    Seq(featureMapSizes.mkString("[", ", ", "]"), sizes.mkString("[", ", ", "]"), aspectRatios.mkString("[", ", ", "]"), numClasses),
-    ("confThreshold", confThreshold, 0.01), ("nmsThreshold", nmsThreshold, 0.45), ("keepTopK", keepTopK, 50),
-    ("topKPerClass", topKPerClass, 100))
+  override def configDefaults: Seq[(String, Any)] =
+    Seq("confThreshold" -> 0.01, "nmsThreshold" -> 0.45, "keepTopK" -> 50, "topKPerClass" -> 100)
 }

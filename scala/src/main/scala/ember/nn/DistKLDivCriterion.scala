@@ -16,5 +16,5 @@ class DistKLDivCriterion(val sizeAverage: Boolean) extends PointwiseCriterion(si
   override protected def gradAt(x: Double, y: Double, i: Int): Double = if (y > 0) -y else 0.0
 
   override def config: Seq[(String, Any)] = Seq("sizeAverage" -> sizeAverage)
-  override def toString: String = LayerSupport.repr(name, Nil, ("sizeAverage", sizeAverage, true))
+  override def configDefaults: Seq[(String, Any)] = Seq("sizeAverage" -> true)
 }

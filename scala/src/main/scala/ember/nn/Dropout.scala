@@ -54,5 +54,5 @@ class Dropout(val initP: Double, val inplace: Boolean, val scale: Boolean) exten
   }
 
   override def config: Seq[(String, Any)] = Seq("initP" -> initP, "inplace" -> inplace, "scale" -> scale)
-  override def toString: String = LayerSupport.repr("Dropout", Seq(initP), ("inplace", inplace, false), ("scale", scale, true))
+  override def configDefaults: Seq[(String, Any)] = Seq("inplace" -> false, "scale" -> true)
 }

@@ -17,5 +17,5 @@ class ELU(val alpha: Double, val inplace: Boolean) extends Pointwise("ELU") {
   override protected def df(x: Float, y: Float): Float = if (y > 0f) 1f else y + a
 
   override def config: Seq[(String, Any)] = Seq("alpha" -> alpha, "inplace" -> inplace)
-  override def toString: String = LayerSupport.repr("ELU", Nil, ("alpha", alpha, 1.0), ("inplace", inplace, false))
+  override def configDefaults: Seq[(String, Any)] = Seq("alpha" -> 1.0, "inplace" -> false)
 }

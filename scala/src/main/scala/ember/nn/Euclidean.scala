@@ -70,5 +70,4 @@ class Euclidean(val inputSize: Int, val outputSize: Int) extends TensorModule {
 
   override def ownParameters: Seq[(String, Parameter)] = Seq("weight" -> Parameter(weight, gradWeight))
   override def config: Seq[(String, Any)] = Seq("inputSize" -> inputSize, "outputSize" -> outputSize)
-  override def toString: String = s"Euclidean($inputSize, $outputSize)"
 }

@@ -34,5 +34,4 @@ class GaussianNoise(val stddev: Double) extends TensorModule {
   }
 
   override def config: Seq[(String, Any)] = Seq("stddev" -> stddev)
-  override def toString: String = s"GaussianNoise($stddev)"
 }

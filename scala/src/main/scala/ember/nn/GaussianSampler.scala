@@ -44,5 +44,4 @@ class GaussianSampler extends Module {
   }
 
   override def samplesIndependent: Boolean = false
-  override def toString: String = "GaussianSampler()"
 }

@@ -17,6 +17,5 @@ class HardTanh(val minValue: Double, val maxValue: Double, val inplace: Boolean)
   override protected def df(x: Float, y: Float): Float = if (y > lo && y < hi) 1f else 0f
 
   override def config: Seq[(String, Any)] = Seq("minValue" -> minValue, "maxValue" -> maxValue, "inplace" -> inplace)
-  override def toString: String =
-    LayerSupport.repr("HardTanh", Nil, ("minValue", minValue, -1.0), ("maxValue", maxValue, 1.0), ("inplace", inplace, false))
+  override def configDefaults: Seq[(String, Any)] = Seq("minValue" -> -1.0, "maxValue" -> 1.0, "inplace" -> false)
 }

@@ -57,6 +57,5 @@ class Highway(val size: Int, val withBias: Boolean, val activation: TensorModule
   }
 
   override def config: Seq[(String, Any)] = Seq("size" -> size, "withBias" -> withBias, "activation" -> activation)
-  override def toString: String =
-    s"Highway($size${if (withBias) "" else ", withBias=false"}${if (activation == null) "" else s", activation=$activation"})"
+  override def configDefaults: Seq[(String, Any)] = Seq("withBias" -> true, "activation" -> null)
 }

@@ -16,5 +16,5 @@ class HingeEmbeddingCriterion(val margin: Double, val sizeAverage: Boolean) exte
   override protected def gradAt(x: Double, y: Double, i: Int): Double = if (y > 0) 1.0 else if (margin - x > 0) -1.0 else 0.0
 
   override def config: Seq[(String, Any)] = Seq("margin" -> margin, "sizeAverage" -> sizeAverage)
-  override def toString: String = LayerSupport.repr(name, Nil, ("margin", margin, 1.0), ("sizeAverage", sizeAverage, true))
+  override def configDefaults: Seq[(String, Any)] = Seq("margin" -> 1.0, "sizeAverage" -> true)
 }

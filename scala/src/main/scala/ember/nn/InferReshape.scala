@@ -36,5 +36,5 @@ class InferReshape(val size: Array[Int], val batchMode: Boolean) extends TensorM
   }
 
   override def config: Seq[(String, Any)] = Seq("size" -> size, "batchMode" -> batchMode)
-  override def toString: String = LayerSupport.repr("InferReshape", Seq(size), ("batchMode", batchMode, false))
+  override def configDefaults: Seq[(String, Any)] = Seq("batchMode" -> false)
 }

@@ -39,5 +39,5 @@ class JoinTable(val dimension: Int, val nInputDims: Int) extends Module {
   }
 
   override def config: Seq[(String, Any)] = Seq("dimension" -> dimension, "nInputDims" -> nInputDims)
-  override def toString: String = LayerSupport.repr("JoinTable", Seq(dimension), ("nInputDims", nInputDims, 0))
+  override def configDefaults: Seq[(String, Any)] = Seq("nInputDims" -> 0)
 }

@@ -43,5 +43,5 @@ class KLDCriterion(val sizeAverage: Boolean) extends Criterion {
   }
 
   override def config: Seq[(String, Any)] = Seq("sizeAverage" -> sizeAverage)
-  override def toString: String = LayerSupport.repr(name, Nil, ("sizeAverage", sizeAverage, true))
+  override def configDefaults: Seq[(String, Any)] = Seq("sizeAverage" -> true)
 }

@@ -94,5 +94,5 @@ class LayerNormalization(val hiddenSize: Int, val eps: Double) extends TensorMod
   override def ownParameters: Seq[(String, Parameter)] =
     Seq("weight" -> Parameter(weight, gradWeight), "bias" -> Parameter(bias, gradBias))
   override def config: Seq[(String, Any)] = Seq("hiddenSize" -> hiddenSize, "eps" -> eps)
-  override def toString: String = LayerSupport.repr("LayerNormalization", Seq(hiddenSize), ("eps", eps, 1e-5))
+  override def configDefaults: Seq[(String, Any)] = Seq("eps" -> 1e-5)
 }

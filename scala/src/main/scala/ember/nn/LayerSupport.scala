@@ -25,7 +25,28 @@ private[nn] object LayerSupport {
   }
 
   /**
-   * A PyTorch-style description: positional values, then `name=value` for options that differ from
+   * The one description of a layer or criterion from its configuration entries (`config`, constructor
+   * arguments in order) and the defaults of the optional ones: an argument without a default is printed by
+   * value while no earlier one was left out, an optional one as `name=value` when it differs from its default.
+   */
+  def describe(name: String, config: Seq[(String, Any)], defaults: Seq[(String, Any)]): String = {
+    val d = defaults.toMap
+    var positional = true
+    val args = config.flatMap { case (k, v) =>
+      d.get(k) match {
+        case Some(default) => positional = false; if (same(v, default)) None else Some(s"$k=${Module.show(v)}")
+        case None => Some(if (positional) Module.show(v) else s"$k=${Module.show(v)}")
+      }
+    }
+    s"$name(${args.mkString(", ")})"
+  }
+
+  private def same(v: Any, default: Any): Boolean =
+    if (v.isInstanceOf[Array[_]] || default.isInstanceOf[Array[_]]) java.util.Objects.deepEquals(v, default)
+    else v == default // numbers compare by value (1 == 1.0)
+
+  /**
+   * A PyTorch-style description for what has no [[describe]]-able config (the int8 layers): positional values, then `name=value` for options that differ from
    * their default (`(name, value, default)`).
    */
   def repr(name: String, positional: Seq[Any], options: (String, Any, Any)*): String = {

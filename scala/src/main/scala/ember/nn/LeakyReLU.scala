@@ -17,5 +17,5 @@ class LeakyReLU(val negval: Double, val inplace: Boolean) extends Pointwise("Lea
   override protected def df(x: Float, y: Float): Float = if (y > 0f) 1f else slope
 
   override def config: Seq[(String, Any)] = Seq("negval" -> negval, "inplace" -> inplace)
-  override def toString: String = LayerSupport.repr("LeakyReLU", Nil, ("negval", negval, 0.01), ("inplace", inplace, false))
+  override def configDefaults: Seq[(String, Any)] = Seq("negval" -> 0.01, "inplace" -> false)
 }

@@ -96,8 +96,8 @@ class LookupTable(val nIndex: Int, val nOutput: Int, val paddingValue: Int, val 
   override def ownParameters: Seq[(String, Parameter)] = Seq("weight" -> Parameter(weight, gradWeight))
   override def config: Seq[(String, Any)] = Seq("nIndex" -> nIndex, "nOutput" -> nOutput, "paddingValue" -> paddingValue,
     "maxNorm" -> maxNorm, "normType" -> normType, "shouldScaleGradByFreq" -> shouldScaleGradByFreq)
-  override def toString: String = LayerSupport.repr("LookupTable", Seq(nIndex, nOutput), ("paddingValue", paddingValue, -1),
-    ("maxNorm", maxNorm, Double.MaxValue), ("normType", normType, 2.0), ("shouldScaleGradByFreq", shouldScaleGradByFreq, false))
+  override def configDefaults: Seq[(String, Any)] =
+    Seq("paddingValue" -> -1, "maxNorm" -> Double.MaxValue, "normType" -> 2.0, "shouldScaleGradByFreq" -> false)
 }
 
 object LookupTable {

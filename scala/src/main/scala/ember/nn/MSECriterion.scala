@@ -30,5 +30,5 @@ class MSECriterion(val sizeAverage: Boolean) extends TensorCriterion {
   }
 
   override def config: Seq[(String, Any)] = Seq("sizeAverage" -> sizeAverage)
-  override def toString: String = LayerSupport.repr("MSECriterion", Nil, ("sizeAverage", sizeAverage, true))
+  override def configDefaults: Seq[(String, Any)] = Seq("sizeAverage" -> true)
 }

@@ -20,6 +20,5 @@ class MarginCriterion(val margin: Double, val sizeAverage: Boolean, val squared:
   }
 
   override def config: Seq[(String, Any)] = Seq("margin" -> margin, "sizeAverage" -> sizeAverage, "squared" -> squared)
-  override def toString: String =
-    LayerSupport.repr(name, Nil, ("margin", margin, 1.0), ("sizeAverage", sizeAverage, true), ("squared", squared, false))
+  override def configDefaults: Seq[(String, Any)] = Seq("margin" -> 1.0, "sizeAverage" -> true, "squared" -> false)
 }

@@ -44,5 +44,5 @@ class MarginRankingCriterion(val margin: Double, val sizeAverage: Boolean) exten
   }
 
   override def config: Seq[(String, Any)] = Seq("margin" -> margin, "sizeAverage" -> sizeAverage)
-  override def toString: String = LayerSupport.repr(name, Nil, ("margin", margin, 1.0), ("sizeAverage", sizeAverage, true))
+  override def configDefaults: Seq[(String, Any)] = Seq("margin" -> 1.0, "sizeAverage" -> true)
 }

@@ -34,5 +34,5 @@ class Masking(val maskValue: Double) extends TensorModule {
   }
 
   override def config: Seq[(String, Any)] = Seq("maskValue" -> maskValue)
-  override def toString: String = LayerSupport.repr("Masking", Nil, ("maskValue", maskValue, 0.0))
+  override def configDefaults: Seq[(String, Any)] = Seq("maskValue" -> 0.0)
 }

@@ -7,6 +7,5 @@ class Mean(val dimension: Int, val nInputDims: Int, val squeeze: Boolean)
   def this() = this(0)
 
   override def config: Seq[(String, Any)] = Seq("dimension" -> dimension, "nInputDims" -> nInputDims, "squeeze" -> squeeze)
-  override def toString: String =
-    LayerSupport.repr("Mean", Seq(dimension), ("nInputDims", nInputDims, -1), ("squeeze", squeeze, true))
+  override def configDefaults: Seq[(String, Any)] = Seq("nInputDims" -> -1, "squeeze" -> true)
 }

@@ -11,6 +11,5 @@ class Min(val dim: Int, val numInputDims: Int, val squeeze: Boolean)
   def this() = this(0)
 
   override def config: Seq[(String, Any)] = Seq("dim" -> dim, "numInputDims" -> numInputDims, "squeeze" -> squeeze)
-  override def toString: String =
-    LayerSupport.repr("Min", Seq(dim), ("numInputDims", numInputDims, -1), ("squeeze", squeeze, true))
+  override def configDefaults: Seq[(String, Any)] = Seq("numInputDims" -> -1, "squeeze" -> true)
 }

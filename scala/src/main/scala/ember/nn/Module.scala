@@ -15,7 +15,10 @@ final case class Parameter(value: Tensor, grad: Tensor)
  *  - list own parameters in [[ownParameters]] (name -> Parameter) and running statistics in [[ownBuffers]];
  *  - return the constructor arguments, in order, from [[config]]: [[ModuleSpec]] describes the module with
  *    them and rebuilds it by class name (clones, the model file of `ember.io.ModelFile`), and Python builds
- *    modules the same way. Saving and loading go through `ember.io.ModelFile` (`nn` does not know `io`).
+ *    modules the same way. Saving and loading go through `ember.io.ModelFile` (`nn` does not know `io`);
+ *  - give the defaults of the optional ones in [[configDefaults]]: the one `toString` is derived from both
+ *    (no per-layer `toString`);
+ *  - override [[backwardStep]], not `backward`, to fuse or skip gradient work.
  *
  * Parameters can be compacted into one flat buffer per model ([[getParameters]]), after which each layer's
  * weight and gradient tensors are views into that buffer; the optimizers work on the flat buffer.
@@ -273,10 +276,15 @@ abstract class Module {
   /** A deep copy: same structure and configuration ([[ModuleSpec]]), copied parameters and buffers. */
   def cloneModule(): Module = ModuleSpec.copy(this)
 
-  override def toString: String = {
-    val args = config.collect { case (k, v) if !Module.isDefaultLike(v) => s"$k=${Module.show(v)}" }
-    s"${getClass.getSimpleName}(${args.mkString(", ")})"
-  }
+  /**
+   * The defaults of the optional arguments of [[config]] (name -> default, as the short constructors fill
+   * them in): the one [[toString]] prints the arguments without a default by value, then the others as
+   * `name=value` when they differ from their default (PyTorch's `extra_repr`), e.g.
+   * `SpatialConvolution(3, 8, 3, 3, padW=1, padH=1)`.
+   */
+  def configDefaults: Seq[(String, Any)] = Nil
+
+  override def toString: String = LayerSupport.describe(getClass.getSimpleName, config, configDefaults)
 }
 
 object Module {
@@ -301,11 +309,6 @@ object Module {
   /** `module.accGradParameters(input, gradOutput)` unless it is frozen: containers call this for their children. */
   def accGrad(module: Module, input: Activity, gradOutput: Activity): Unit =
     if (!module.isFrozen) module.accGradParameters(input, gradOutput)
-
-  private def isDefaultLike(v: Any): Boolean = v match {
-    case _: Module => true
-    case _         => false
-  }
 
   private[nn] def show(v: Any): String = v match {
     case a: Array[_] => a.mkString("[", ", ", "]")

@@ -11,5 +11,5 @@ class MulConstant(val scalar: Double, val inplace: Boolean) extends Pointwise("M
   override protected def df(x: Float, y: Float): Float = s
 
   override def config: Seq[(String, Any)] = Seq("scalar" -> scalar, "inplace" -> inplace)
-  override def toString: String = LayerSupport.repr("MulConstant", Seq(scalar), ("inplace", inplace, false))
+  override def configDefaults: Seq[(String, Any)] = Seq("inplace" -> false)
 }

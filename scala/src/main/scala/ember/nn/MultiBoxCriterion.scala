@@ -121,7 +121,5 @@ class MultiBoxCriterion(val featureMapSizes: Array[Int], val sizes: Array[Float]
     "aspectRatios" -> aspectRatios, "numClasses" -> numClasses, "overlapThreshold" -> overlapThreshold,
     "negPosRatio" -> negPosRatio)
 
-  override def toString: String = LayerSupport.repr(name,
-    Seq(featureMapSizes.mkString("[", ", ", "]"), sizes.mkString("[", ", ", "]"), aspectRatios.mkString("[", ", ", "]"), numClasses),
-    ("overlapThreshold", overlapThreshold, 0.5), ("negPosRatio", negPosRatio, 3.0))
+  override def configDefaults: Seq[(String, Any)] = Seq("overlapThreshold" -> 0.5, "negPosRatio" -> 3.0)
 }

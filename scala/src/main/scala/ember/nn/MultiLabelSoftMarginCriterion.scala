@@ -29,6 +29,5 @@ class MultiLabelSoftMarginCriterion(val weights: Array[Float], val sizeAverage: 
   override protected def gradAt(x: Double, y: Double, i: Int): Double = w(i) * (Targets.sigmoid(x) - y)
 
   override def config: Seq[(String, Any)] = Seq("weights" -> weights, "sizeAverage" -> sizeAverage)
-  override def toString: String =
-    LayerSupport.repr(name, Nil, ("weights", Module.show(weights), "null"), ("sizeAverage", sizeAverage, true))
+  override def configDefaults: Seq[(String, Any)] = Seq("weights" -> null, "sizeAverage" -> true)
 }

@@ -36,5 +36,4 @@ class Narrow(val dimension: Int, val offset: Int, val length: Int) extends Tenso
   }
 
   override def config: Seq[(String, Any)] = Seq("dimension" -> dimension, "offset" -> offset, "length" -> length)
-  override def toString: String = s"Narrow($dimension, $offset, $length)"
 }

@@ -75,5 +75,5 @@ class Normalize(val p: Double, val eps: Double) extends TensorModule {
   }
 
   override def config: Seq[(String, Any)] = Seq("p" -> p, "eps" -> eps)
-  override def toString: String = LayerSupport.repr("Normalize", Seq(p), ("eps", eps, 1e-10))
+  override def configDefaults: Seq[(String, Any)] = Seq("eps" -> 1e-10)
 }

@@ -67,5 +67,5 @@ class PReLU(val nOutputPlane: Int) extends TensorModule {
 
   override def ownParameters: Seq[(String, Parameter)] = Seq("weight" -> Parameter(weight, gradWeight))
   override def config: Seq[(String, Any)] = Seq("nOutputPlane" -> nOutputPlane)
-  override def toString: String = LayerSupport.repr("PReLU", Nil, ("nOutputPlane", nOutputPlane, 0))
+  override def configDefaults: Seq[(String, Any)] = Seq("nOutputPlane" -> 0)
 }

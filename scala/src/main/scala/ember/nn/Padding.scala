@@ -32,5 +32,5 @@ class Padding(val dim: Int, val pad: Int, val nInputDim: Int, val value: Double)
   }
 
   override def config: Seq[(String, Any)] = Seq("dim" -> dim, "pad" -> pad, "nInputDim" -> nInputDim, "value" -> value)
-  override def toString: String = LayerSupport.repr("Padding", Seq(dim, pad, nInputDim), ("value", value, 0.0))
+  override def configDefaults: Seq[(String, Any)] = Seq("value" -> 0.0)
 }

@@ -12,5 +12,5 @@ class Power(val power: Double, val scale: Double, val shift: Double) extends Poi
     if (power == 0) 0f else (power * scale * math.pow(shift + scale * x, power - 1)).toFloat
 
   override def config: Seq[(String, Any)] = Seq("power" -> power, "scale" -> scale, "shift" -> shift)
-  override def toString: String = LayerSupport.repr("Power", Seq(power), ("scale", scale, 1.0), ("shift", shift, 0.0))
+  override def configDefaults: Seq[(String, Any)] = Seq("scale" -> 1.0, "shift" -> 0.0)
 }

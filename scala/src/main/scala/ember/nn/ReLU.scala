@@ -63,5 +63,5 @@ class ReLU(val ip: Boolean) extends TensorModule {
   }
 
   override def config: Seq[(String, Any)] = Seq("ip" -> ip)
-  override def toString: String = LayerSupport.repr("ReLU", Nil, ("ip", ip, false))
+  override def configDefaults: Seq[(String, Any)] = Seq("ip" -> false)
 }

@@ -13,5 +13,5 @@ class ReLU6(val inplace: Boolean) extends Pointwise("ReLU6") {
   override protected def df(x: Float, y: Float): Float = if (y <= 0f || y >= 6f) 0f else 1f
 
   override def config: Seq[(String, Any)] = Seq("inplace" -> inplace)
-  override def toString: String = LayerSupport.repr("ReLU6", Nil, ("inplace", inplace, false))
+  override def configDefaults: Seq[(String, Any)] = Seq("inplace" -> false)
 }

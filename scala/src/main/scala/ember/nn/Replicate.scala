@@ -39,5 +39,5 @@ class Replicate(val nFeatures: Int, val dim: Int, val nDim: Int) extends TensorM
   }
 
   override def config: Seq[(String, Any)] = Seq("nFeatures" -> nFeatures, "dim" -> dim, "nDim" -> nDim)
-  override def toString: String = LayerSupport.repr("Replicate", Seq(nFeatures), ("dim", dim, 0), ("nDim", nDim, Int.MaxValue))
+  override def configDefaults: Seq[(String, Any)] = Seq("dim" -> 0, "nDim" -> Int.MaxValue)
 }

@@ -68,6 +68,5 @@ class ResizeBilinear(val outputHeight: Int, val outputWidth: Int, val alignCorne
 
   override def config: Seq[(String, Any)] =
     Seq("outputHeight" -> outputHeight, "outputWidth" -> outputWidth, "alignCorners" -> alignCorners)
-  override def toString: String =
-    LayerSupport.repr("ResizeBilinear", Seq(outputHeight, outputWidth), ("alignCorners", alignCorners, false))
+  override def configDefaults: Seq[(String, Any)] = Seq("alignCorners" -> false)
 }

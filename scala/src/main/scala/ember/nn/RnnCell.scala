@@ -47,5 +47,5 @@ class RnnCell(inputSize: Int, hiddenSize: Int, val activation: String) extends C
   }
 
   override def config: Seq[(String, Any)] = super.config :+ ("activation" -> activation)
-  override def toString: String = LayerSupport.repr("RnnCell", Seq(inputSize, hiddenSize), ("activation", activation, "tanh"))
+  override def configDefaults: Seq[(String, Any)] = Seq("activation" -> "tanh")
 }

@@ -31,5 +31,4 @@ class Select(val dim: Int, val index: Int) extends TensorModule {
   }
 
   override def config: Seq[(String, Any)] = Seq("dim" -> dim, "index" -> index)
-  override def toString: String = s"Select($dim, $index)"
 }

@@ -28,5 +28,4 @@ class SelectTable(val index: Int) extends Module {
   }
 
   override def config: Seq[(String, Any)] = Seq("index" -> index)
-  override def toString: String = s"SelectTable($index)"
 }

@@ -16,5 +16,5 @@ class SmoothL1Criterion(val sizeAverage: Boolean) extends PointwiseCriterion(siz
   }
 
   override def config: Seq[(String, Any)] = Seq("sizeAverage" -> sizeAverage)
-  override def toString: String = LayerSupport.repr(name, Nil, ("sizeAverage", sizeAverage, true))
+  override def configDefaults: Seq[(String, Any)] = Seq("sizeAverage" -> true)
 }

@@ -12,5 +12,5 @@ class SoftMarginCriterion(val sizeAverage: Boolean) extends PointwiseCriterion(s
   override protected def gradAt(x: Double, y: Double, i: Int): Double = -y * Targets.sigmoid(-y * x)
 
   override def config: Seq[(String, Any)] = Seq("sizeAverage" -> sizeAverage)
-  override def toString: String = LayerSupport.repr(name, Nil, ("sizeAverage", sizeAverage, true))
+  override def configDefaults: Seq[(String, Any)] = Seq("sizeAverage" -> true)
 }

@@ -19,5 +19,5 @@ class SoftPlus(val beta: Double) extends Pointwise("SoftPlus") {
   }
 
   override def config: Seq[(String, Any)] = Seq("beta" -> beta)
-  override def toString: String = LayerSupport.repr("SoftPlus", Nil, ("beta", beta, 1.0))
+  override def configDefaults: Seq[(String, Any)] = Seq("beta" -> 1.0)
 }

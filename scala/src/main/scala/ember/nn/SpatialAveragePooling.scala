@@ -34,7 +34,6 @@ class SpatialAveragePooling(val kW: Int, val kH: Int, val dW: Int, val dH: Int, 
     "padH" -> padH, "globalPooling" -> globalPooling, "ceilMode" -> (this: Pooling2d).ceilMode,
     "countIncludePad" -> countIncludePad, "divide" -> divide)
 
-  override def toString: String = LayerSupport.repr("SpatialAveragePooling", Seq(kW, kH, dW, dH),
-    ("padW", padW, 0), ("padH", padH, 0), ("globalPooling", globalPooling, false), ("ceilMode", (this: Pooling2d).ceilMode, false),
-    ("countIncludePad", countIncludePad, true), ("divide", divide, true))
+  override def configDefaults: Seq[(String, Any)] =
+    Seq("padW" -> 0, "padH" -> 0, "globalPooling" -> false, "ceilMode" -> false, "countIncludePad" -> true, "divide" -> true)
 }

@@ -74,8 +74,8 @@ class SpatialConvolution(val nInputPlane: Int, val nOutputPlane: Int, val kernel
     "kernelW" -> kernelW, "kernelH" -> kernelH, "strideW" -> strideW, "strideH" -> strideH, "padW" -> padW,
     "padH" -> padH, "nGroup" -> nGroup, "withBias" -> withBias)
 
-  override def toString: String = LayerSupport.repr(name, Seq(nInputPlane, nOutputPlane, kernelW, kernelH),
-    ("strideW", strideW, 1), ("strideH", strideH, 1), ("padW", padW, 0), ("padH", padH, 0), ("nGroup", nGroup, 1), ("withBias", withBias, true))
+  override def configDefaults: Seq[(String, Any)] =
+    Seq("strideW" -> 1, "strideH" -> 1, "padW" -> 0, "padH" -> 0, "nGroup" -> 1, "withBias" -> true)
 }
 
 object SpatialConvolution {

@@ -50,6 +50,5 @@ class SpatialCrossMapLRN(val size: Int, val alpha: Double, val beta: Double, val
   }
 
   override def config: Seq[(String, Any)] = Seq("size" -> size, "alpha" -> alpha, "beta" -> beta, "k" -> k)
-  override def toString: String =
-    LayerSupport.repr(name, Nil, ("size", size, 5), ("alpha", alpha, 1.0), ("beta", beta, 0.75), ("k", k, 1.0))
+  override def configDefaults: Seq[(String, Any)] = Seq("size" -> 5, "alpha" -> 1.0, "beta" -> 0.75, "k" -> 1.0)
 }

@@ -43,6 +43,6 @@ class SpatialDilatedConvolution(val nInputPlane: Int, val nOutputPlane: Int, val
   override def config: Seq[(String, Any)] = Seq("nInputPlane" -> nInputPlane, "nOutputPlane" -> nOutputPlane, "kW" -> kW,
     "kH" -> kH, "dW" -> dW, "dH" -> dH, "padW" -> padW, "padH" -> padH, "dilationW" -> dilationW, "dilationH" -> dilationH)
 
-  override def toString: String = LayerSupport.repr(name, Seq(nInputPlane, nOutputPlane, kW, kH), ("dW", dW, 1), ("dH", dH, 1),
-    ("padW", padW, 0), ("padH", padH, 0), ("dilationW", dilationW, 1), ("dilationH", dilationH, 1))
+  override def configDefaults: Seq[(String, Any)] =
+    Seq("dW" -> 1, "dH" -> 1, "padW" -> 0, "padH" -> 0, "dilationW" -> 1, "dilationH" -> 1)
 }

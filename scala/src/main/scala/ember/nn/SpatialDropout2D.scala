@@ -52,5 +52,5 @@ class SpatialDropout2D(val initP: Double, val format: String) extends TensorModu
   }
 
   override def config: Seq[(String, Any)] = Seq("initP" -> initP, "format" -> format)
-  override def toString: String = LayerSupport.repr("SpatialDropout2D", Seq(initP), ("format", format, "NCHW"))
+  override def configDefaults: Seq[(String, Any)] = Seq("format" -> "NCHW")
 }

@@ -50,6 +50,6 @@ class SpatialFullConvolution(val nInputPlane: Int, val nOutputPlane: Int, val kW
   override def config: Seq[(String, Any)] = Seq("nInputPlane" -> nInputPlane, "nOutputPlane" -> nOutputPlane, "kW" -> kW,
     "kH" -> kH, "dW" -> dW, "dH" -> dH, "padW" -> padW, "padH" -> padH, "adjW" -> adjW, "adjH" -> adjH, "withBias" -> withBias)
 
-  override def toString: String = LayerSupport.repr(name, Seq(nInputPlane, nOutputPlane, kW, kH), ("dW", dW, 1), ("dH", dH, 1),
-    ("padW", padW, 0), ("padH", padH, 0), ("adjW", adjW, 0), ("adjH", adjH, 0), ("withBias", withBias, true))
+  override def configDefaults: Seq[(String, Any)] =
+    Seq("dW" -> 1, "dH" -> 1, "padW" -> 0, "padH" -> 0, "adjW" -> 0, "adjH" -> 0, "withBias" -> true)
 }

@@ -27,6 +27,5 @@ class SpatialMaxPooling(val kW: Int, val kH: Int, val dW: Int, val dH: Int, val 
   override def config: Seq[(String, Any)] = Seq("kW" -> kW, "kH" -> kH, "dW" -> dW, "dH" -> dH, "padW" -> padW,
     "padH" -> padH, "ceilMode" -> (this: Pooling2d).ceilMode)
 
-  override def toString: String = LayerSupport.repr("SpatialMaxPooling", Seq(kW, kH, dW, dH),
-    ("padW", padW, 0), ("padH", padH, 0), ("ceilMode", (this: Pooling2d).ceilMode, false))
+  override def configDefaults: Seq[(String, Any)] = Seq("padW" -> 0, "padH" -> 0, "ceilMode" -> false)
 }

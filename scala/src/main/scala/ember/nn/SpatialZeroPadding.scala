@@ -42,5 +42,4 @@ class SpatialZeroPadding(val padLeft: Int, val padRight: Int, val padTop: Int, v
 
   override def config: Seq[(String, Any)] =
     Seq("padLeft" -> padLeft, "padRight" -> padRight, "padTop" -> padTop, "padBottom" -> padBottom)
-  override def toString: String = s"SpatialZeroPadding($padLeft, $padRight, $padTop, $padBottom)"
 }

@@ -32,5 +32,5 @@ class Squeeze(val dims: Array[Int], val batchMode: Boolean) extends TensorModule
   }
 
   override def config: Seq[(String, Any)] = Seq("dims" -> dims, "batchMode" -> batchMode)
-  override def toString: String = LayerSupport.repr("Squeeze", Seq(dims), ("batchMode", batchMode, false))
+  override def configDefaults: Seq[(String, Any)] = Seq("batchMode" -> false)
 }

@@ -11,6 +11,5 @@ class Sum(val dimension: Int, val nInputDims: Int, val sizeAverage: Boolean, val
 
   override def config: Seq[(String, Any)] =
     Seq("dimension" -> dimension, "nInputDims" -> nInputDims, "sizeAverage" -> sizeAverage, "squeeze" -> squeeze)
-  override def toString: String = LayerSupport.repr("Sum", Seq(dimension), ("nInputDims", nInputDims, -1),
-    ("sizeAverage", sizeAverage, false), ("squeeze", squeeze, true))
+  override def configDefaults: Seq[(String, Any)] = Seq("nInputDims" -> -1, "sizeAverage" -> false, "squeeze" -> true)
 }

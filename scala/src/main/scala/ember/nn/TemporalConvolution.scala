@@ -80,5 +80,5 @@ class TemporalConvolution(val inputFrameSize: Int, val outputFrameSize: Int, val
     Seq("weight" -> Parameter(weight, gradWeight), "bias" -> Parameter(bias, gradBias))
   override def config: Seq[(String, Any)] = Seq("inputFrameSize" -> inputFrameSize, "outputFrameSize" -> outputFrameSize,
     "kernelW" -> kernelW, "strideW" -> strideW)
-  override def toString: String = LayerSupport.repr(name, Seq(inputFrameSize, outputFrameSize, kernelW), ("strideW", strideW, 1))
+  override def configDefaults: Seq[(String, Any)] = Seq("strideW" -> 1)
 }

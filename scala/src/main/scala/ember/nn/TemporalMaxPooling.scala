@@ -50,5 +50,4 @@ class TemporalMaxPooling(val kW: Int, val dW: Int) extends TensorModule {
   }
 
   override def config: Seq[(String, Any)] = Seq("kW" -> kW, "dW" -> dW)
-  override def toString: String = s"TemporalMaxPooling($kW, $dW)"
 }

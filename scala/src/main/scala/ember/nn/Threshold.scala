@@ -18,5 +18,5 @@ class Threshold(val th: Double, val v: Double, val ip: Boolean) extends Pointwis
   override protected def df(x: Float, y: Float): Float = if ((if (ip) y else x) <= t) 0f else 1f
 
   override def config: Seq[(String, Any)] = Seq("th" -> th, "v" -> v, "ip" -> ip)
-  override def toString: String = LayerSupport.repr("Threshold", Seq(th, v), ("ip", ip, false))
+  override def configDefaults: Seq[(String, Any)] = Seq("ip" -> false)
 }

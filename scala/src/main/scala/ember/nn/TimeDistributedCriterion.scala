@@ -48,6 +48,5 @@ class TimeDistributedCriterion(val critrn: Criterion, val sizeAverage: Boolean, 
   override def averagesOverBatch: Boolean = critrn.averagesOverBatch
 
   override def config: Seq[(String, Any)] = Seq("critrn" -> critrn, "sizeAverage" -> sizeAverage, "dimension" -> dimension)
-  override def toString: String =
-    LayerSupport.repr(name, Seq(critrn), ("sizeAverage", sizeAverage, false), ("dimension", dimension, 1))
+  override def configDefaults: Seq[(String, Any)] = Seq("sizeAverage" -> false, "dimension" -> 1)
 }

@@ -55,5 +55,5 @@ class TimeDistributedMaskCriterion(val critrn: Criterion, val paddingValue: Doub
   }
 
   override def config: Seq[(String, Any)] = Seq("critrn" -> critrn, "paddingValue" -> paddingValue)
-  override def toString: String = LayerSupport.repr(name, Seq(critrn), ("paddingValue", paddingValue, -1.0))
+  override def configDefaults: Seq[(String, Any)] = Seq("paddingValue" -> -1.0)
 }

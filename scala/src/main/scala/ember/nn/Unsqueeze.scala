@@ -27,5 +27,5 @@ class Unsqueeze(val pos: Int, val numInputDims: Int) extends TensorModule {
   }
 
   override def config: Seq[(String, Any)] = Seq("pos" -> pos, "numInputDims" -> numInputDims)
-  override def toString: String = LayerSupport.repr("Unsqueeze", Seq(pos), ("numInputDims", numInputDims, 0))
+  override def configDefaults: Seq[(String, Any)] = Seq("numInputDims" -> 0)
 }

@@ -41,5 +41,4 @@ class UpSampling2D(val size: Array[Int]) extends TensorModule {
   }
 
   override def config: Seq[(String, Any)] = Seq("size" -> size)
-  override def toString: String = LayerSupport.repr("UpSampling2D", Seq(size))
 }

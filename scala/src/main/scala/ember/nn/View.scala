@@ -45,5 +45,5 @@ class View(val sizes: Array[Int], val numInputDims: Int) extends TensorModule {
   }
 
   override def config: Seq[(String, Any)] = Seq("sizes" -> sizes, "numInputDims" -> numInputDims)
-  override def toString: String = LayerSupport.repr("View", Seq(sizes), ("numInputDims", numInputDims, 0))
+  override def configDefaults: Seq[(String, Any)] = Seq("numInputDims" -> 0)
 }
