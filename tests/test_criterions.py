@@ -1,4 +1,4 @@
-"""The issue-4 criterions from Python: loss values against numpy references (and a finite-difference check of
+"""The pointwise, margin and table-input criterions from Python: loss values against numpy references (and a finite-difference check of
 backward through the Python API for the table-input ones)."""
 import numpy as np
 import pytest

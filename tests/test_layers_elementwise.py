@@ -188,11 +188,11 @@ def test_linear_family_matches_numpy(sc, rng):
     assert list(hw.parameters()) == ["0.weight", "0.bias", "1.weight", "1.bias"]
 
 
-def test_zoo_layers_survive_a_python_save_and_load(sc, rng, tmp_path):
+def test_embedding_highway_and_shape_layers_survive_a_python_save_and_load(sc, rng, tmp_path):
     model = Sequential().add(LookupTable(7, 4)).add(Highway(4, activation=Tanh())).add(PReLU()).add(Unsqueeze(1)).add(
         Transpose([(1, 2)])).add(Narrow(1, 1, 2)).add(SoftPlus(1.5)).add(Padding(1, -1, 2, 0.5))
     x = rng.randint(0, 7, 6).astype(np.float32)
-    path = str(tmp_path / "zoo.ember")
+    path = str(tmp_path / "layers.ember")
     model.saveModel(path)
     back = Model.loadModel(path)
     assert [type(m).__name__ for m in back.modules] == ["LookupTable", "Highway", "PReLU", "Unsqueeze", "Transpose",

@@ -20,7 +20,7 @@ class LayerNumericsSuite extends AnyFunSuite {
     for (i <- a.indices) assert(math.abs(a(i) - expected(i)) <= tol * (1 + math.abs(expected(i))), s"$what[$i]: ${a(i)} vs ${expected(i)}")
   }
 
-  test("the registry has an entry for every layer of this part of the zoo") {
+  test("the registry has an entry for every normalisation, embedding, parametrised, shape and activation layer") {
     val have = ModuleDb.modules.map { c => RandomGenerator.setSeed(1); c.make().getClass.getSimpleName }.toSet
     assert(ModuleDbLayers.classes -- have == Set.empty)
   }

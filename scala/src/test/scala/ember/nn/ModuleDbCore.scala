@@ -2,7 +2,10 @@ package ember.nn
 
 import ModuleDb._
 
-/** Registry entries of the issue-2 layers and criterions (see [[ModuleDb]]). */
+/**
+ * Registry entries of the core layers and criterions: linear, convolution, pooling, the common activations,
+ * dropout, reshaping, and the classification and regression losses (see [[ModuleDb]]).
+ */
 object ModuleDbCore {
 
   private def reseed(seed: Long): Module => Unit = m => m.asInstanceOf[Dropout].setSeed(seed)

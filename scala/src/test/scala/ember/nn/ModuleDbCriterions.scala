@@ -6,7 +6,7 @@ import ember.tensor.{Activity, Tensor}
 import ModuleDb._
 
 /**
- * Registry entries of the issue-4 criterions (owned by the optimisation engineer); [[ModuleDbSuite]] runs the
+ * Registry entries of the pointwise, embedding, margin and table-input criterions; [[ModuleDbSuite]] runs the
  * numerical gradient check, the rebuild-from-config check and toString on each. Loss values are checked
  * against numpy in `tests/test_criterions.py`.
  */

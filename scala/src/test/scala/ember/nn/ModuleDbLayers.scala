@@ -155,7 +155,7 @@ object ModuleDbLayers {
 
   val cases: Seq[DbCase] = activations ++ shapes ++ parametrised ++ normalisation ++ convolutions
 
-  /** Every layer class of this part of the zoo: the registry must hold at least one entry for each. */
+  /** Every layer class this file covers: the registry must hold at least one entry for each. */
   val classes: Set[String] = Set("BatchNormalization", "SpatialBatchNormalization", "SpatialCrossMapLRN", "LayerNormalization",
     "Normalize", "SpatialDilatedConvolution", "SpatialFullConvolution", "TemporalConvolution", "TemporalMaxPooling",
     "LookupTable", "CAdd", "CMul", "Mul", "Add", "Bilinear", "Cosine", "Euclidean", "Highway", "PReLU", "Padding",

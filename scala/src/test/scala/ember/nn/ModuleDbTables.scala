@@ -3,7 +3,7 @@ package ember.nn
 import ModuleDb._
 
 /**
- * Registry entries of the table layers, containers, recurrent layers and graphs (issue 4, part B): every
+ * Registry entries of the table layers, containers, recurrent layers and graphs: every
  * entry gets the generic checks of [[ModuleDbSuite]] (numerical gradients through tables, save/load,
  * toString). Reference checks live in TableLayersSuite, RecurrentSuite and GraphSuite.
  */

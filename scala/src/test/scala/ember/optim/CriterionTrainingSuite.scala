@@ -7,7 +7,7 @@ import ember.tensor.RandomGenerator
 import org.scalatest.BeforeAndAfterAll
 import org.scalatest.funsuite.AnyFunSuite
 
-/** The issue-4 criterions inside the optimizers: batch splitting among replicas must not change the result. */
+/** The pointwise, margin and table-input criterions inside the optimizers: batch splitting among replicas must not change the result. */
 class CriterionTrainingSuite extends AnyFunSuite with BeforeAndAfterAll {
   override def beforeAll(): Unit = Engine.init(2, 1)
   override def afterAll(): Unit = Engine.init(Runtime.getRuntime.availableProcessors())
