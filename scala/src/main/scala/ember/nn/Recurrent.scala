@@ -44,16 +44,14 @@ class Recurrent extends Container {
 
   override def updateOutput(input: Activity): Activity = {
     val (x, h0, c0, _) = parts(input)
-    cell.sequenceForward(x.transpose(0, 1).contiguous(), h0, c0)
-    output = cell.hidden.transpose(0, 1).contiguous()
+    output = cell.sequenceForwardBatchFirst(x, h0, c0)
     output
   }
 
   override def updateGradInput(input: Activity, gradOutput: Activity): Activity = {
     val (_, _, _, given) = parts(input)
     val g = LayerSupport.gradLike("Recurrent", gradOutput.toTensor, output.toTensor).view(output.toTensor.shape)
-    val (gx, gh0, gc0) = cell.sequenceBackward(g.transpose(0, 1).contiguous(), null)
-    val gxb = gx.transpose(0, 1).contiguous()
+    val (gxb, gh0, gc0) = cell.sequenceBackwardBatchFirst(g)
     gradInput = if (given == 0) gxb else Table((Seq(gxb, gh0) ++ (if (given == 2) Seq(gc0) else Nil)): _*)
     gradInput
   }

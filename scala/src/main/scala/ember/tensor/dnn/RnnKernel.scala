@@ -21,8 +21,16 @@ import org.bytedeco.javacpp.{FloatPointer, Pointer}
  *
  * Loading, the engine, streams, threads and the JVM/oneDNN choice are [[Dnn]]'s.
  *
- * Sequences are time-major ([T, B, features], `tnc`), as [[ember.nn.Cell]] keeps them; states are [B, H]
- * (`ldnc` with one layer and direction).
+ * Sequences are time-major ([T, B, features], `tnc`) or batch-first ([B, T, features], `ntc`, what
+ * [[ember.nn.Recurrent]] holds: oneDNN reads and writes that layout itself, so no transposed copy is made on
+ * either side); states are [B, H] (`ldnc` with one layer and direction).
+ *
+ * bf16 mixed precision ([[MixedPrecision.active]] when a plan is built): the primitives take bf16 sequences,
+ * hidden states and weights (oneDNN's bf16 RNN configuration; bias, cell states and every gradient stay
+ * float32). Ember's float32 arrays are copied into float32 buffers as in float32 mode and converted by reorders
+ * (the weights' reorder into the primitive's layout converts them as it goes), the hidden states come back the
+ * same way; the master weights and their gradients stay float32. Where oneDNN has no bf16 primitive for a
+ * shape, the plan is built in float32 and that is logged once.
  */
 final class RnnKernel(val kind: RnnKernel.Kind, val inputSize: Int, val hiddenSize: Int) {
   import RnnKernel._
@@ -32,61 +40,81 @@ final class RnnKernel(val kind: RnnKernel.Kind, val inputSize: Int, val hiddenSi
   // least recently used first; a plan's native buffers hold a few sequences' worth of activations, so only the
   // last few shapes are kept (variable-length sequences would otherwise pile them up); an evicted plan's buffers
   // are freed by JavaCPP when collected
-  private val plans = new java.util.LinkedHashMap[(Int, Int, Boolean, MixedPrecision.Mode), Plan](8, 0.75f, true) {
-    override def removeEldestEntry(e: java.util.Map.Entry[(Int, Int, Boolean, MixedPrecision.Mode), Plan]): Boolean = size() > MaxPlans
+  private val plans = new java.util.LinkedHashMap[PlanKey, Plan](8, 0.75f, true) {
+    override def removeEldestEntry(e: java.util.Map.Entry[PlanKey, Plan]): Boolean = size() > MaxPlans
   }
   private var last: Plan = null
-  private var lastBatch = 0
+  private var lastSeq: Sequence = null
+  private var lastBf16 = false
 
   /**
    * The plan for `b` samples: built for `b` rounded up to a multiple of 8 (the rows beyond `b` stay zero), so that
    * the LocalOptimizer's varying chunks of a batch share a few plans instead of building primitives per size.
    */
-  private def plan(t: Int, b: Int, training: Boolean): Plan = {
-    val pb = if (b <= 8) b else (b + 7) / 8 * 8
-    val key = (t, pb, training, MixedPrecision.active) // a plan's primitives carry the precision they were built in
+  private def plan(s: Sequence, training: Boolean): Plan = {
+    val pb = if (s.b <= 8) s.b else (s.b + 7) / 8 * 8
+    // a plan's primitives carry the precision they were built in
+    val key = PlanKey(s.t, pb, s.batchFirst, training, MixedPrecision.active == MixedPrecision.BFloat16)
     val known = plans.get(key)
-    if (known != null) known else { val p = new Plan(t, pb, training); plans.put(key, p); p }
+    if (known != null) known else { val p = buildPlan(key); plans.put(key, p); p }
   }
 
+  /** The plan for `key`; in bf16 a float32 one (logged once) where oneDNN has no bf16 primitive for it. */
+  private def buildPlan(key: PlanKey): Plan =
+    if (!key.bf16) new Plan(key)
+    else try new Plan(key) catch {
+      case e: IllegalStateException if e.getMessage.contains("primitive descriptor") =>
+        if (!warnedBf16) {
+          warnedBf16 = true
+          RnnKernel.log.warn(s"${kind.name} oneDNN kernel: no bf16 primitive for this shape (${e.getMessage}); runs in float32")
+        }
+        new Plan(key.copy(bf16 = false))
+    }
+  private var warnedBf16 = false
+
+  /** Whether the last [[forward]] computed in bf16. */
+  def lastRanBf16: Boolean = lastBf16
+
   /**
-   * Runs the sequence `x` [T, B, I] from h0 (and c0 for LSTM) [B, H] with the given parameters; writes the
-   * hidden states of every step into `hOut` [T, B, H] and the last cell state into `cLast` (LSTM, may be null).
-   * `training` keeps what [[backward]] needs.
+   * Runs the sequence `x` (`s.t` steps of `s.b` samples of [[inputSize]] features) from h0 (and c0 for LSTM)
+   * [B, H] with the given parameters; writes the hidden states of every step into `hOut` ([T, B, H], or
+   * [B, T, H] for a batch-first sequence) and the last cell state into `cLast` (LSTM, may be null). `training`
+   * keeps what [[backward]] needs.
    */
-  def forward(x: Array[Float], xOff: Int, t: Int, b: Int, h0: Tensor, c0: Tensor, p: Params, training: Boolean,
-      hOut: Tensor, cLast: Tensor): Unit = {
-    val pl = plan(t, b, training)
+  def forward(s: Sequence, h0: Tensor, c0: Tensor, p: Params, training: Boolean, hOut: Tensor, cLast: Tensor): Unit = {
+    val pl = plan(s, training)
     pl.loadWeights(p)
-    putSeq(pl.srcLayer, x, xOff, t, b, inputSize, pl.b)
-    putTensor(pl.srcIter, h0)
+    putSeq(pl.srcLayer.user, s.x, s.offset, s, inputSize, pl.b)
+    putTensor(pl.srcIter.user, h0)
     if (kind.states == 2) putTensor(pl.srcIterC, c0)
     pl.runForward()
-    val ho = hOut.contiguous()
-    require(ho eq hOut, "RnnKernel: hOut must be contiguous")
-    getSeq(pl.dstLayer, ho.storage, ho.offset, t, b, H, pl.b)
+    require(hOut.isContiguous, "RnnKernel: hOut must be contiguous")
+    getSeq(pl.dstLayer.user, hOut.storage, hOut.offset, s, H, pl.b)
     if (cLast != null) getTensor(pl.dstIterC, cLast)
     last = if (training) pl else null
-    lastBatch = b
+    lastSeq = s
+    lastBf16 = pl.bf16
   }
 
   /**
-   * Back-propagation through time for the last training [[forward]]: `gradH` [T, B, H] is the gradient of every
-   * hidden state, `gradCT` [B, H] that of the last cell state (or null). Writes the input gradient into `gx`
-   * [T, B, I] and those of the initial states into `gh0` (and `gc0`); keeps the weight gradients for
-   * [[addWeightGradients]].
+   * Back-propagation through time for the last training [[forward]]: `gradH` (in that forward's layout, [T, B, H]
+   * or [B, T, H]) is the gradient of every hidden state, `gradCT` [B, H] that of the last cell state (or null).
+   * Writes the input gradient into `gx` (same layout, [T, B, I] or [B, T, I]) and those of the initial states
+   * into `gh0` (and `gc0`); keeps the weight gradients for [[addWeightGradients]].
    */
   def backward(gradH: Tensor, gradCT: Tensor, gx: Tensor, gh0: Tensor, gc0: Tensor): Unit = {
     val pl = last
     require(pl != null, s"${kind.name} oneDNN kernel: backward without a training forward before it")
-    val (t, b) = (gradH.size(0), lastBatch)
-    require(gradH.size(1) == b, s"${kind.name} oneDNN kernel: gradient batch ${gradH.size(1)} after a forward of $b")
+    val s = lastSeq
+    val expected = if (s.batchFirst) Seq(s.b, s.t, H) else Seq(s.t, s.b, H)
+    require(gradH.shape.toSeq == expected,
+      s"${kind.name} oneDNN kernel: gradient of shape ${gradH.shapeString} after a forward of ${expected.mkString("x")}")
     val g = gradH.contiguous()
-    putSeq(pl.diffDstLayer, g.storage, g.offset, t, b, H, pl.b)
+    putSeq(pl.diffDstLayer, g.storage, g.offset, s, H, pl.b)
     if (kind.states == 2) { if (gradCT != null) putTensor(pl.diffDstIterC, gradCT) else pl.diffDstIterC.zero() }
     pl.runBackward()
     require(gx.isContiguous, "RnnKernel: gx must be contiguous")
-    getSeq(pl.diffSrcLayer, gx.storage, gx.offset, t, b, inputSize, pl.b)
+    getSeq(pl.diffSrcLayer, gx.storage, gx.offset, s, inputSize, pl.b)
     getTensor(pl.diffSrcIter, gh0)
     if (kind.states == 2 && gc0 != null) getTensor(pl.diffSrcIterC, gc0)
   }
@@ -101,36 +129,50 @@ final class RnnKernel(val kind: RnnKernel.Kind, val inputSize: Int, val hiddenSi
     pl.addGradients(g)
   }
 
-  /** Buffers, memory objects and primitives for one (time, batch, training) shape. */
-  private final class Plan(t: Int, val b: Int, training: Boolean) {
+  /**
+   * Buffers, memory objects and primitives for one (time, batch, layout, training, precision) shape. Sequence and
+   * hidden-state arguments are [[Staged]]: a float32 buffer Ember copies into and out of, and in bf16 the
+   * primitive's bf16 copy; cell states, bias and all gradients are float32 in both modes.
+   */
+  private final class Plan(key: PlanKey) {
+    val b: Int = key.b
+    val bf16: Boolean = key.bf16
+    private val (t, training) = (key.t, key.training)
     private val prop = if (training) dnnl_forward_training else dnnl_forward_inference
-    private val mdSrcLayer = md(Array(t, b, inputSize), dnnl_tnc)
+    private val dt = if (bf16) dnnl_bf16 else dnnl_f32
+    private val seqTag = if (key.batchFirst) dnnl_ntc else dnnl_tnc
+    private val mdSrcLayer = md(Array(t, b, inputSize), seqTag)
     private val mdState = md(Array(1, 1, b, H), dnnl_ldnc)
-    private val mdWL = md(Array(1, 1, inputSize, G, H), dnnl_format_tag_any)
-    private val mdWI = md(Array(1, 1, H, G, H), dnnl_format_tag_any)
+    private val mdSrcLayerP = md(Array(t, b, inputSize), seqTag, dt)
+    private val mdStateP = md(Array(1, 1, b, H), dnnl_ldnc, dt)
+    private val mdWL = md(Array(1, 1, inputSize, G, H), dnnl_format_tag_any, dt)
+    private val mdWI = md(Array(1, 1, H, G, H), dnnl_format_tag_any, dt)
+    private val mdDiffWL = md(Array(1, 1, inputSize, G, H), dnnl_format_tag_any)
+    private val mdDiffWI = md(Array(1, 1, H, G, H), dnnl_format_tag_any)
     private val mdUserWL = md(Array(1, 1, inputSize, G, H), dnnl_ldgoi)
     private val mdUserWI = md(Array(1, 1, H, G, H), dnnl_ldgoi)
     private val mdBias = md(Array(1, 1, kind.biasGates, H), dnnl_ldgo)
-    private val mdDstLayer = md(Array(t, b, H), dnnl_tnc)
+    private val mdDstLayer = md(Array(t, b, H), seqTag)
+    private val mdDstLayerP = md(Array(t, b, H), seqTag, dt)
     private val c = kind.states == 2
     private val attrs = attr()
 
     private val fwdPd: dnnl_primitive_desc = {
       val pd = new dnnl_primitive_desc()
       val st = if (c) dnnl_lstm_forward_primitive_desc_create(pd, Runtime.engine, prop, dnnl_unidirectional_left2right,
-        mdSrcLayer, mdState, mdState, mdWL, mdWI, null, null, mdBias, mdDstLayer, mdState, mdState, dnnl_rnn_flags_undef, attrs)
+        mdSrcLayerP, mdStateP, mdState, mdWL, mdWI, null, null, mdBias, mdDstLayerP, mdStateP, mdState, dnnl_rnn_flags_undef, attrs)
       else dnnl_lbr_gru_forward_primitive_desc_create(pd, Runtime.engine, prop, dnnl_unidirectional_left2right,
-        mdSrcLayer, mdState, mdWL, mdWI, mdBias, mdDstLayer, mdState, dnnl_rnn_flags_undef, attrs)
-      check(st, s"${kind.name} forward primitive descriptor (T=$t, B=$b, I=$inputSize, H=$H)")
+        mdSrcLayerP, mdStateP, mdWL, mdWI, mdBias, mdDstLayerP, mdStateP, dnnl_rnn_flags_undef, attrs)
+      check(st, s"${kind.name} forward primitive descriptor (T=$t, B=$b, I=$inputSize, H=$H${if (bf16) ", bf16" else ""})")
       pd
     }
     private val fwd = primitive(fwdPd, "forward")
 
-    val srcLayer: Mem = Mem(mdSrcLayer)
-    val srcIter: Mem = Mem(mdState)
+    val srcLayer: Staged = Staged(mdSrcLayer, mdSrcLayerP)
+    val srcIter: Staged = Staged(mdState, mdStateP)
     val srcIterC: Mem = if (c) Mem(mdState) else null
-    val dstLayer: Mem = Mem(mdDstLayer)
-    val dstIter: Mem = Mem(mdState)
+    val dstLayer: Staged = Staged(mdDstLayer, mdDstLayerP)
+    private val dstIter: Mem = Mem(mdStateP) // h_T: also the last step of dstLayer, never read
     val dstIterC: Mem = if (c) Mem(mdState) else null
     private val userWL = Mem(mdUserWL)
     private val userWI = Mem(mdUserWI)
@@ -139,8 +181,9 @@ final class RnnKernel(val kind: RnnKernel.Kind, val inputSize: Int, val hiddenSi
     private val fwdWI = Reorder(userWI, query(fwdPd, DNNL_ARG_WEIGHTS_ITER))
     private val workspace = if (training) Mem(dnnl_primitive_desc_query_md(fwdPd, dnnl_query_workspace_md, 0)) else null
 
-    private val fwdArgs = args(Seq(DNNL_ARG_SRC_LAYER -> srcLayer, DNNL_ARG_SRC_ITER -> srcIter, DNNL_ARG_WEIGHTS_LAYER -> fwdWL.dst,
-      DNNL_ARG_WEIGHTS_ITER -> fwdWI.dst, DNNL_ARG_BIAS -> bias, DNNL_ARG_DST_LAYER -> dstLayer, DNNL_ARG_DST_ITER -> dstIter) ++
+    private val fwdArgs = args(Seq(DNNL_ARG_SRC_LAYER -> srcLayer.prim, DNNL_ARG_SRC_ITER -> srcIter.prim,
+      DNNL_ARG_WEIGHTS_LAYER -> fwdWL.dst, DNNL_ARG_WEIGHTS_ITER -> fwdWI.dst, DNNL_ARG_BIAS -> bias,
+      DNNL_ARG_DST_LAYER -> dstLayer.prim, DNNL_ARG_DST_ITER -> dstIter) ++
       (if (c) Seq(DNNL_ARG_SRC_ITER_C -> srcIterC, DNNL_ARG_DST_ITER_C -> dstIterC) else Nil) ++
       (if (training) Seq(DNNL_ARG_WORKSPACE -> workspace) else Nil) :+ (DNNL_ARG_SCRATCHPAD -> scratchpad(fwdPd)))
 
@@ -157,12 +200,12 @@ final class RnnKernel(val kind: RnnKernel.Kind, val inputSize: Int, val hiddenSi
       private val pd: dnnl_primitive_desc = {
         val p = new dnnl_primitive_desc()
         val st = if (c) dnnl_lstm_backward_primitive_desc_create(p, Runtime.engine, dnnl_backward, dnnl_unidirectional_left2right,
-          mdSrcLayer, mdState, mdState, mdWL, mdWI, null, null, mdBias, mdDstLayer, mdState, mdState,
-          mdSrcLayer, mdState, mdState, mdWL, mdWI, null, null, mdBias, mdDstLayer, mdState, mdState,
+          mdSrcLayerP, mdStateP, mdState, mdWL, mdWI, null, null, mdBias, mdDstLayerP, mdStateP, mdState,
+          mdSrcLayer, mdState, mdState, mdDiffWL, mdDiffWI, null, null, mdBias, mdDstLayer, mdState, mdState,
           dnnl_rnn_flags_undef, fwdPd, attrs)
         else dnnl_lbr_gru_backward_primitive_desc_create(p, Runtime.engine, dnnl_backward, dnnl_unidirectional_left2right,
-          mdSrcLayer, mdState, mdWL, mdWI, mdBias, mdDstLayer, mdState,
-          mdSrcLayer, mdState, mdWL, mdWI, mdBias, mdDstLayer, mdState, dnnl_rnn_flags_undef, fwdPd, attrs)
+          mdSrcLayerP, mdStateP, mdWL, mdWI, mdBias, mdDstLayerP, mdStateP,
+          mdSrcLayer, mdState, mdDiffWL, mdDiffWI, mdBias, mdDstLayer, mdState, dnnl_rnn_flags_undef, fwdPd, attrs)
         check(st, s"${kind.name} backward primitive descriptor (T=$t, B=$b, I=$inputSize, H=$H)")
         p
       }
@@ -180,9 +223,9 @@ final class RnnKernel(val kind: RnnKernel.Kind, val inputSize: Int, val hiddenSi
       val diffBias: Mem = Mem(mdBias)
       val userDiffWL: Reorder = Reorder(diffWL, mdUserWL)
       val userDiffWI: Reorder = Reorder(diffWI, mdUserWI)
-      private val bwdArgs = args(Seq(DNNL_ARG_SRC_LAYER -> srcLayer, DNNL_ARG_SRC_ITER -> srcIter,
+      private val bwdArgs = args(Seq(DNNL_ARG_SRC_LAYER -> srcLayer.prim, DNNL_ARG_SRC_ITER -> srcIter.prim,
         DNNL_ARG_WEIGHTS_LAYER -> wl.dst, DNNL_ARG_WEIGHTS_ITER -> wi.dst, DNNL_ARG_BIAS -> bias,
-        DNNL_ARG_DST_LAYER -> dstLayer, DNNL_ARG_DST_ITER -> dstIter, DNNL_ARG_WORKSPACE -> workspace,
+        DNNL_ARG_DST_LAYER -> dstLayer.prim, DNNL_ARG_DST_ITER -> dstIter, DNNL_ARG_WORKSPACE -> workspace,
         DNNL_ARG_DIFF_DST_LAYER -> diffDstLayer, DNNL_ARG_DIFF_DST_ITER -> diffDstIter,
         DNNL_ARG_DIFF_SRC_LAYER -> diffSrcLayer, DNNL_ARG_DIFF_SRC_ITER -> diffSrcIter,
         DNNL_ARG_DIFF_WEIGHTS_LAYER -> diffWL, DNNL_ARG_DIFF_WEIGHTS_ITER -> diffWI, DNNL_ARG_DIFF_BIAS -> diffBias) ++
@@ -204,7 +247,12 @@ final class RnnKernel(val kind: RnnKernel.Kind, val inputSize: Int, val hiddenSi
       fwdWL.run(); fwdWI.run()
     }
 
-    def runForward(): Unit = { execute(fwd, fwdArgs, "forward"); hasGradients = false }
+    def runForward(): Unit = {
+      srcLayer.load(); srcIter.load()
+      execute(fwd, fwdArgs, "forward")
+      dstLayer.store()
+      hasGradients = false
+    }
 
     def runBackward(): Unit = {
       require(training, s"${kind.name} oneDNN kernel: backward after an inference forward")
@@ -256,6 +304,16 @@ object RnnKernel {
   type Tensor = ember.tensor.Tensor
 
   private val MaxPlans = 4
+  private val log = org.slf4j.LoggerFactory.getLogger(classOf[RnnKernel])
+
+  /**
+   * A sequence handed to [[RnnKernel.forward]]: `t` steps of `b` samples in `x` from `offset`, time-major
+   * ([T, B, features]) or, with `batchFirst`, [B, T, features].
+   */
+  final case class Sequence(x: Array[Float], offset: Int, t: Int, b: Int, batchFirst: Boolean)
+
+  /** What a [[RnnKernel]] plan is built for: steps, (padded) batch, layout, training and bf16 mode. */
+  private final case class PlanKey(t: Int, b: Int, batchFirst: Boolean, training: Boolean, bf16: Boolean)
 
   /** A cell kind: gate count, state count (h, or h and c), bias rows, and Ember gate index -> oneDNN gate index. */
   sealed abstract class Kind(val name: String, val gates: Int, val states: Int, val biasGates: Int, val toDnn: Array[Int])
@@ -274,24 +332,21 @@ object RnnKernel {
   private[dnn] def check(status: Int, what: String): Unit =
     if (status != dnnl_success) throw new IllegalStateException(s"oneDNN: $what failed with status $status")
 
-  private def md(dims: Array[Int], tag: Int): dnnl_memory_desc = {
+  private def md(dims: Array[Int], tag: Int, dataType: Int = dnnl_f32): dnnl_memory_desc = {
     val m = new dnnl_memory_desc()
-    check(dnnl_memory_desc_create_with_tag(m, dims.length, dims.map(_.toLong), dnnl_f32, tag), s"memory descriptor ${dims.mkString("x")}")
+    check(dnnl_memory_desc_create_with_tag(m, dims.length, dims.map(_.toLong), dataType, tag), s"memory descriptor ${dims.mkString("x")}")
     m
   }
 
   /**
    * Primitive attributes: a user-managed scratchpad (oneDNN's default library-managed one is shared between
-   * primitives and crashed when two model replicas ran their LSTMs at the same time), and, in bf16 mixed
-   * precision ([[MixedPrecision.active]]), oneDNN's bf16 floating-point math mode: float32 tensors in and out,
-   * bf16 compute inside where the primitive implements it.
+   * primitives and crashed when two model replicas ran their LSTMs at the same time). bf16 is chosen by the data
+   * types of a plan's memory descriptors (oneDNN's RNN primitives ignore the bf16 floating-point math mode).
    */
   private def attr(): dnnl_primitive_attr = {
     val a = new dnnl_primitive_attr()
     check(dnnl_primitive_attr_create(a), "primitive attributes")
     check(dnnl_primitive_attr_set_scratchpad_mode(a, dnnl_scratchpad_mode_user), "user scratchpad")
-    if (MixedPrecision.active == MixedPrecision.BFloat16)
-      check(dnnl_primitive_attr_set_fpmath_mode(a, dnnl_fpmath_mode_bf16), "bf16 math mode")
     a
   }
 
@@ -306,7 +361,7 @@ object RnnKernel {
     p
   }
 
-  /** A native buffer described by `desc`, with a memory object over it and a float view. */
+  /** A native buffer described by `desc`, with a memory object over it and a float view (float32 buffers). */
   private final class Mem(val desc: dnnl_memory_desc) {
     val bytes: Long = dnnl_memory_desc_get_size(desc)
     private val data = new FloatPointer(math.max(1L, (bytes + 3) / 4))
@@ -335,6 +390,25 @@ object RnnKernel {
   /** A reorder from `src` into a new buffer of layout `desc`. */
   private object Reorder { def apply(src: Mem, desc: dnnl_memory_desc): Reorder = new Reorder(src, Mem(desc)) }
 
+  /**
+   * A primitive argument Ember fills or reads in float32 (`user`) and the memory the primitive uses (`prim`):
+   * the same memory in float32 mode, a bf16 copy converted by a reorder in bf16 mode.
+   */
+  private final class Staged(val user: Mem, val prim: Mem) {
+    private val toPrim = if (prim eq user) null else new Reorder(user, prim)
+    private val fromPrim = if (prim eq user) null else new Reorder(prim, user)
+    /** user -> prim (before a primitive reads the argument). */
+    def load(): Unit = if (toPrim != null) toPrim.run()
+    /** prim -> user (after a primitive wrote it). */
+    def store(): Unit = if (fromPrim != null) fromPrim.run()
+  }
+  private object Staged {
+    def apply(user: dnnl_memory_desc, prim: dnnl_memory_desc): Staged = {
+      val u = Mem(user)
+      new Staged(u, if (dnnl_memory_desc_equal(user, prim) != 0) u else Mem(prim))
+    }
+  }
+
   private final class Args(val ptr: dnnl_exec_arg_t, val n: Int, val keep: Seq[Mem])
 
   private def args(items: Seq[(Int, Mem)]): Args = {
@@ -350,12 +424,18 @@ object RnnKernel {
   }
 
   /**
-   * Copies a [t, b, cols] sequence into `m`, a [t, pb, cols] buffer (pb >= b), zeroing the rows beyond b (a plan
-   * is shared by batch sizes up to pb: stale rows of a larger batch would add to the weight gradients).
+   * Copies a [t, b, cols] sequence (batch-first: [b, t, cols]) into `m`, a buffer of pb >= b samples, zeroing the
+   * samples beyond b (a plan is shared by batch sizes up to pb: stale rows of a larger batch would add to the
+   * weight gradients).
    */
-  private def putSeq(m: Mem, src: Array[Float], off: Int, t: Int, b: Int, cols: Int, pb: Int): Unit =
+  private def putSeq(m: Mem, src: Array[Float], off: Int, sq: Sequence, cols: Int, pb: Int): Unit = {
+    val (t, b) = (sq.t, sq.b)
     if (pb == b) m.buffer.put(0, src, off, t * b * cols)
-    else {
+    else if (sq.batchFirst) {
+      m.buffer.put(0, src, off, t * b * cols)
+      val rest = (pb - b) * t * cols
+      m.buffer.put(t * b * cols, new Array[Float](rest), 0, rest)
+    } else {
       val zeros = new Array[Float]((pb - b) * cols)
       var s = 0
       while (s < t) {
@@ -364,6 +444,7 @@ object RnnKernel {
         s += 1
       }
     }
+  }
 
   /** Copies the [b, cols] tensor `t` into the first b rows of `m` and zeroes the rest. */
   private def putTensor(m: Mem, t: Tensor): Unit = {
@@ -374,10 +455,12 @@ object RnnKernel {
     if (rest > 0) m.buffer.put(n, new Array[Float](rest), 0, rest)
   }
 
-  /** Copies the first b rows of every step of `m`, a [t, pb, cols] buffer, into a [t, b, cols] array. */
-  private def getSeq(m: Mem, dst: Array[Float], off: Int, t: Int, b: Int, cols: Int, pb: Int): Unit =
-    if (pb == b) m.buffer.get(0, dst, off, t * b * cols)
+  /** Copies the first b samples of `m`, a buffer of pb samples, into a [t, b, cols] (batch-first [b, t, cols]) array. */
+  private def getSeq(m: Mem, dst: Array[Float], off: Int, sq: Sequence, cols: Int, pb: Int): Unit = {
+    val (t, b) = (sq.t, sq.b)
+    if (pb == b || sq.batchFirst) m.buffer.get(0, dst, off, t * b * cols)
     else { var s = 0; while (s < t) { m.buffer.get(s * pb * cols, dst, off + s * b * cols, b * cols); s += 1 } }
+  }
 
 
   private def getTensor(m: Mem, t: Tensor): Unit = {
@@ -389,7 +472,9 @@ object RnnKernel {
   private def addRange(buf: java.nio.FloatBuffer, bufOff: Int, dst: Tensor, dstOff: Int, n: Int): Unit = {
     require(dst.isContiguous, "RnnKernel: gradient tensors must be contiguous")
     val s = dst.storage; val o = dst.offset + dstOff
+    val tmp = new Array[Float](n)
+    buf.get(bufOff, tmp, 0, n) // one bulk copy: element-wise gets of a direct buffer check bounds each time
     var k = 0
-    while (k < n) { s(o + k) += buf.get(bufOff + k); k += 1 }
+    while (k < n) { s(o + k) += tmp(k); k += 1 }
   }
 }

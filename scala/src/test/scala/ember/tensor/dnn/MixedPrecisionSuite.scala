@@ -4,7 +4,7 @@ import scala.collection.mutable.ArrayBuffer
 
 import ember.data.LocalDataSet
 import ember.models.LstmClassifier
-import ember.nn.{ClassNLLCriterion, Linear, Module, SpatialConvolution}
+import ember.nn.{Cell, ClassNLLCriterion, GRU, LSTM, Linear, Module, Recurrent, SpatialConvolution}
 import ember.optim.{LocalOptimizer, MaxIteration, SGD}
 import ember.tensor.{RandomGenerator, Tensor}
 import org.apache.logging.log4j.LogManager
@@ -96,13 +96,13 @@ class MixedPrecisionSuite extends AnyFunSuite with BeforeAndAfterEach {
     }
   }
 
-  /** Output, input gradient and parameter gradients of one forward + backward of `m` on (x, g) in `mode`. */
-  private def fwdBwd(mode: String, m: Module, x: Tensor, g: Tensor): Seq[Array[Float]] = {
+  /** (name, value) of the output, input gradient and parameter gradients of one forward + backward of `m`. */
+  private def fwdBwd(mode: String, m: Module, x: Tensor, g: Tensor): Seq[(String, Array[Float])] = {
     set(mode)
     m.zeroGradParameters()
     val y = m.forward(x).toTensor.toArray
     val gi = m.backward(x, g).toTensor.toArray
-    Seq(y, gi) ++ m.parameters()._2.map(_.toArray).toSeq
+    Seq("output" -> y, "input gradient" -> gi) ++ m.namedParameters.map { case (n, p) => s"gradient of $n" -> p.grad.toArray }
   }
 
   /** ||a - b|| / ||b||. */
@@ -115,14 +115,17 @@ class MixedPrecisionSuite extends AnyFunSuite with BeforeAndAfterEach {
    * bf16 numerics of the layers it covers against float32 on the same kernels: where the CPU has bf16, every
    * result (output, input gradient, weight and bias gradients) is within bf16's precision of float32 (8 bits of
    * mantissa: relative error ~2^-9 per rounding, accumulated in float32) and differs from it (bf16 really ran);
-   * elsewhere the fall-back computes float32 to the bit.
+   * elsewhere the fall-back computes float32 to the bit. LSTM and GRU (oneDNN's bf16 RNN primitives, over
+   * sequences of 20 steps, gradients through all of them) also say that their cell ran in bf16.
    */
   for ((name, make, xShape, gShape) <- Seq[(String, () => Module, Seq[Int], Seq[Int])](
     ("SpatialConvolution(8, 16, 3x3, pad 1)", () => new SpatialConvolution(8, 16, 3, 3, 1, 1, 1, 1), Seq(4, 8, 10, 10), Seq(4, 16, 10, 10)),
     ("SpatialConvolution(4, 6, 5x5, stride 2, 2 groups)", () => new SpatialConvolution(4, 6, 5, 5, 2, 2, 0, 0, 2, true),
       Seq(3, 4, 11, 11), Seq(3, 6, 4, 4)),
     ("Linear(96, 40)", () => new Linear(96, 40), Seq(64, 96), Seq(64, 40)),
-    ("Linear(50, 10)", () => new Linear(50, 10), Seq(32, 50), Seq(32, 10))))
+    ("Linear(50, 10)", () => new Linear(50, 10), Seq(32, 50), Seq(32, 10)),
+    ("Recurrent(LSTM(24, 32)), batch 13 x 20 steps", () => new Recurrent().add(new LSTM(24, 32)), Seq(13, 20, 24), Seq(13, 20, 32)),
+    ("Recurrent(GRU(24, 32)), batch 16 x 20 steps", () => new Recurrent().add(new GRU(24, 32)), Seq(16, 20, 24), Seq(16, 20, 32))))
     test(s"bf16 $name: within bf16 precision of float32 where the CPU has it, float32 to the bit elsewhere") {
       assume(Dnn.enabled, "oneDNN not in use")
       RandomGenerator.setSeed(5)
@@ -132,7 +135,10 @@ class MixedPrecisionSuite extends AnyFunSuite with BeforeAndAfterEach {
       val g = Tensor.normal(rng, 0f, 1f, gShape: _*)
       val fp32 = fwdBwd("fp32", m, x, g)
       val bf16 = fwdBwd("bf16", m, x, g)
-      for ((what, a, b) <- Seq("output", "input gradient", "weight gradient", "bias gradient").lazyZip(bf16).lazyZip(fp32)) {
+      val cells = Module.descendants(m).collect { case c: Cell => c }
+      if (cpuHasBf16) assert(cells.forall(_.ranOnDnnBf16), "the recurrent cell did not run in bf16")
+      assert(bf16.map(_._1) == fp32.map(_._1) && fp32.length >= 4)
+      for (((what, a), (_, b)) <- bf16.zip(fp32)) {
         if (cpuHasBf16) {
           val e = relError(a, b)
           assert(e < 1e-2, s"$what: relative error $e against float32")
