@@ -36,3 +36,34 @@ def test_a_version_1_file_loads_with_its_weights_names_regularizers_and_frozen_f
     assert b"ember.nn.L2Regularizer" in path.read_bytes() and b"ember.optim.L2Regularizer" not in path.read_bytes()
     again = Model.loadModel(str(path)).evaluate()
     np.testing.assert_allclose(again.forward(io["x"]), io["y"], rtol=1e-5, atol=1e-6)
+
+
+def test_a_checkpoint_written_before_the_typed_optim_state_resumes_the_same_run(sc):
+    """``checkpoint_format_v1/`` was written by main at 7bfb0a2 (optim-method state as string-keyed maps): a
+    Linear(4, 2) trained with Adam and MSE on ``checkpoint_format_v1_run.npz``'s 24 samples, one batch per
+    epoch, checkpointed after epoch 3; the file also holds the weights that run reached after epochs 3 and 6.
+    Resumed from the checkpoint, today's code must end at the same weights: Adam's m, v and step count came
+    back from the file (without them the next three steps would differ)."""
+    from ember.nn.criterion import MSECriterion
+    from ember.nn.layer import Linear, Sequential
+    from ember.optim.optimizer import Adam, MaxEpoch, Optimizer
+
+    run = np.load(os.path.join(DATA, "checkpoint_format_v1_run.npz"))
+
+    def optimizer(model, epochs):
+        return Optimizer.create(model=model, training_set=(run["x"], run["y"]), criterion=MSECriterion(),
+                                optim_method=Adam(learningrate=0.05), end_trigger=MaxEpoch(epochs), batch_size=24, cores=1)
+
+    resumed = Sequential().add(Linear(4, 2))  # other initial weights: all state comes from the checkpoint
+    opt = optimizer(resumed, 3).resume_from(os.path.join(DATA, "checkpoint_format_v1"))
+    opt.optimize(progress=False)  # three epochs are done: nothing to train
+    for i, w in enumerate(resumed.get_weights()):
+        np.testing.assert_array_equal(w, run[f"w_after3_{i}"])
+    opt.set_end_when(MaxEpoch(6)).optimize(progress=False)
+    for i, w in enumerate(resumed.get_weights()):
+        np.testing.assert_allclose(w, run[f"w_after6_{i}"], rtol=1e-6, atol=1e-7)
+
+    fresh = Sequential().add(Linear(4, 2))  # the same three steps from the same weights with a fresh Adam differ
+    fresh.set_weights([run["w_after3_0"], run["w_after3_1"]])
+    optimizer(fresh, 3).optimize(progress=False)
+    assert not np.allclose(fresh.get_weights()[0], run["w_after6_0"], rtol=1e-6, atol=1e-7)

@@ -48,14 +48,25 @@ class Adadelta(val decayRate: Double, val epsilon: Double, val learningRate: Dou
 
   override def config: Seq[(String, Any)] = Seq("decayRate" -> decayRate, "epsilon" -> epsilon, "learningRate" -> learningRate)
 
-  override def state: Map[String, Tensor] = (OptimState.entry("squares", squares) ++ OptimState.entry("deltas", deltas)).toMap
+  override def state: Option[MethodState] = Option(squares).map(_ => Adadelta.State(squares, deltas))
 
-  override def loadState(s: Map[String, Tensor]): Unit = {
-    OptimState.checkKeys("Adadelta", s, Set("squares", "deltas"))
-    require(s.contains("squares") == s.contains("deltas"), s"Adadelta: state must hold both squares and deltas, got ${s.keys.mkString(", ")}")
-    squares = OptimState.values(s, "squares")
-    deltas = OptimState.values(s, "deltas")
+  override def loadState(s: MethodState): Unit = {
+    val st = OptimState.as[Adadelta.State]("Adadelta", s)
+    squares = st.squares.clone(); deltas = st.deltas.clone()
+  }
+
+  override def readState(e: Map[String, Tensor]): Option[MethodState] = {
+    OptimState.checkKeys("Adadelta", e, Set("squares", "deltas"), required = Set("squares", "deltas"))
+    Option(OptimState.values(e, "squares")).map(Adadelta.State(_, OptimState.values(e, "deltas")))
   }
 
   override def toString: String = OptimState.describe(this)
+}
+
+object Adadelta {
+  /** Adadelta's state: running averages of squared gradients and of squared updates. */
+  final case class State(squares: Array[Float], deltas: Array[Float]) extends MethodState {
+    override def vectors: Seq[(String, Array[Float])] = Seq("squares" -> squares, "deltas" -> deltas)
+    override def withVectors(vs: Seq[Array[Float]]): MethodState = State(vs(0), vs(1))
+  }
 }

@@ -46,12 +46,25 @@ class Adagrad(val learningRate: Double, val learningRateDecay: Double, val weigh
   override def config: Seq[(String, Any)] =
     Seq("learningRate" -> learningRate, "learningRateDecay" -> learningRateDecay, "weightDecay" -> weightDecay)
 
-  override def state: Map[String, Tensor] = OptimState.entry("sum", sum).toMap
+  override def state: Option[MethodState] = Option(sum).map(_ => Adagrad.State(sum))
 
-  override def loadState(s: Map[String, Tensor]): Unit = {
-    OptimState.checkKeys("Adagrad", s, Set("sum"))
-    sum = OptimState.values(s, "sum")
+  override def loadState(s: MethodState): Unit = {
+    val st = OptimState.as[Adagrad.State]("Adagrad", s)
+    sum = st.sum.clone()
+  }
+
+  override def readState(e: Map[String, Tensor]): Option[MethodState] = {
+    OptimState.checkKeys("Adagrad", e, Set("sum"), required = Set("sum"))
+    Option(OptimState.values(e, "sum")).map(Adagrad.State(_))
   }
 
   override def toString: String = OptimState.describe(this)
+}
+
+object Adagrad {
+  /** Adagrad's state: the running sum of squared gradients. */
+  final case class State(sum: Array[Float]) extends MethodState {
+    override def vectors: Seq[(String, Array[Float])] = Seq("sum" -> sum)
+    override def withVectors(vs: Seq[Array[Float]]): MethodState = State(vs(0))
+  }
 }

@@ -65,17 +65,27 @@ class Adam(
   override def config: Seq[(String, Any)] = Seq("learningRate" -> learningRate, "learningRateDecay" -> learningRateDecay,
     "beta1" -> beta1, "beta2" -> beta2, "epsilon" -> epsilon)
 
-  override def state: Map[String, Tensor] =
-    if (m == null) Map.empty
-    else (OptimState.entry("m", m) ++ OptimState.entry("v", v)).toMap + (OptimState.StepKey -> OptimState.encodeCount(t))
+  override def state: Option[MethodState] = Option(m).map(_ => Adam.State(m, v, t))
 
-  override def loadState(s: Map[String, Tensor]): Unit = {
-    OptimState.checkKeys("Adam", s, Set("m", "v", OptimState.StepKey))
-    require(s.contains("m") == s.contains("v"), s"Adam: state must hold both m and v, got ${s.keys.mkString(", ")}")
-    m = OptimState.values(s, "m")
-    v = OptimState.values(s, "v")
-    t = s.get(OptimState.StepKey).map(OptimState.decodeCount).getOrElse(0L)
+  override def loadState(s: MethodState): Unit = {
+    val st = OptimState.as[Adam.State]("Adam", s)
+    m = st.m.clone(); v = st.v.clone(); t = st.step
+  }
+
+  override def readState(e: Map[String, Tensor]): Option[MethodState] = {
+    OptimState.checkKeys("Adam", e, Set("m", "v", OptimState.StepKey), required = Set("m", "v"))
+    Option(OptimState.values(e, "m")).map(Adam.State(_, OptimState.values(e, "v"), OptimState.count(e)))
   }
 
   override def toString: String = OptimState.describe(this)
+}
+
+object Adam {
+
+  /** Adam's state: first and second moment estimates and the update count. */
+  final case class State(m: Array[Float], v: Array[Float], step: Long) extends MethodState {
+    override def vectors: Seq[(String, Array[Float])] = Seq("m" -> m, "v" -> v)
+    override def steps: Option[Long] = Some(step)
+    override def withVectors(vs: Seq[Array[Float]]): MethodState = State(vs(0), vs(1), step)
+  }
 }

@@ -49,17 +49,27 @@ class Adamax(val learningRate: Double, val beta1: Double, val beta2: Double, val
 
   override def config: Seq[(String, Any)] = Seq("learningRate" -> learningRate, "beta1" -> beta1, "beta2" -> beta2, "epsilon" -> epsilon)
 
-  override def state: Map[String, Tensor] =
-    if (m == null) Map.empty
-    else (OptimState.entry("m", m) ++ OptimState.entry("u", u)).toMap + (OptimState.StepKey -> OptimState.encodeCount(t))
+  override def state: Option[MethodState] = Option(m).map(_ => Adamax.State(m, u, t))
 
-  override def loadState(s: Map[String, Tensor]): Unit = {
-    OptimState.checkKeys("Adamax", s, Set("m", "u", OptimState.StepKey))
-    require(s.contains("m") == s.contains("u"), s"Adamax: state must hold both m and u, got ${s.keys.mkString(", ")}")
-    m = OptimState.values(s, "m")
-    u = OptimState.values(s, "u")
-    t = s.get(OptimState.StepKey).map(OptimState.decodeCount).getOrElse(0L)
+  override def loadState(s: MethodState): Unit = {
+    val st = OptimState.as[Adamax.State]("Adamax", s)
+    m = st.m.clone(); u = st.u.clone(); t = st.step
+  }
+
+  override def readState(e: Map[String, Tensor]): Option[MethodState] = {
+    OptimState.checkKeys("Adamax", e, Set("m", "u", OptimState.StepKey), required = Set("m", "u"))
+    Option(OptimState.values(e, "m")).map(Adamax.State(_, OptimState.values(e, "u"), OptimState.count(e)))
   }
 
   override def toString: String = OptimState.describe(this)
+}
+
+object Adamax {
+
+  /** Adamax's state: first moment estimate, exponentially weighted infinity norm and the update count. */
+  final case class State(m: Array[Float], u: Array[Float], step: Long) extends MethodState {
+    override def vectors: Seq[(String, Array[Float])] = Seq("m" -> m, "u" -> u)
+    override def steps: Option[Long] = Some(step)
+    override def withVectors(vs: Seq[Array[Float]]): MethodState = State(vs(0), vs(1), step)
+  }
 }

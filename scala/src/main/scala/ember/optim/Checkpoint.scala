@@ -30,7 +30,7 @@ object Checkpoint {
    * Writes the checkpoint of iteration `position.iteration`; with `keepOnlyLatest`, then deletes the
    * older ones (BigDL's `overWriteCheckpoint`), so long runs do not fill the disk.
    */
-  def save(dir: String, model: Module, method: OptimMethod, methodState: Map[String, Tensor], position: TrainingPosition,
+  def save(dir: String, model: Module, method: OptimMethod, methodState: Option[MethodState], position: TrainingPosition,
       keepOnlyLatest: Boolean = false): Unit = {
     val finished = position.beforeStep.history // the epochs finished so far, the last one with its validation
     val d = new File(dir)
@@ -43,7 +43,7 @@ object Checkpoint {
     val tmp = File.createTempFile(s".${optimFile.getName}.", ".tmp", d)
     try {
       // streamed: the state of a model beyond 2 GB is beyond 2 GB too
-      ModelFile.writeFile(tmp, out => ModelFile.writeTensors(methodState.toSeq.sortBy(_._1), meta, Set.empty, out))
+      ModelFile.writeFile(tmp, out => ModelFile.writeTensors(methodState.map(_.entries).getOrElse(Map.empty).toSeq.sortBy(_._1), meta, Set.empty, out))
       Files.move(tmp.toPath, optimFile.toPath, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE)
     } finally tmp.delete()
     ModelFile.save(model, new File(d, s"model.${position.iteration}.ember").getPath, overWrite = true)
@@ -73,7 +73,7 @@ object Checkpoint {
     if (!meta.get("format").contains(Format)) throw new ModelFileException(s"$path is not an Ember optim-method checkpoint")
     def field(k: String): String = meta.getOrElse(k, throw new ModelFileException(s"$path: metadata has no '$k'"))
     val method = OptimMethodSpec.build(field("optim_method"))
-    method.loadState(state)
+    method.readState(state).foreach(method.loadState)
     def floats(k: String): Vector[Float] = meta.get(k).filter(_.nonEmpty).map(_.split(',').map(_.toFloat).toVector).getOrElse(Vector.empty)
     val history = try EpochHistory(floats("epoch_losses"), floats("epoch_scores")) catch {
       case e: IllegalArgumentException => throw new ModelFileException(s"$path: bad epoch history: ${e.getMessage}", e)

@@ -305,7 +305,7 @@ class DistriOptimizer(model: Module, initialData: RDD[Sample], criterion: Criter
         finishRun(null)
       } catch { case e: Throwable => finishRun(e); throw e }
     } finally {
-      if (sliceMethods != null) optimMethod.loadState(mergedState())
+      if (sliceMethods != null) mergedState().foreach(optimMethod.loadState)
     }
     model
   }
@@ -345,7 +345,7 @@ class DistriOptimizer(model: Module, initialData: RDD[Sample], criterion: Criter
     if (rddValidationSet != null) Predictor(model, setting.batchSize).evaluate(rddValidationSet, setting.methods)
     else Evaluator.evaluate(model, localValidationSet, setting.methods, setting.batchSize)
 
-  override protected def checkpointContent(): (Module, Map[String, Tensor]) = (model, mergedState())
+  override protected def checkpointContent(): (Module, Option[MethodState]) = (model, mergedState())
 
   /** Runs one segment (retrying it on failure), applies its weights and replays its iterations; returns whether to stop. */
   private def runSegment(cached: RDD[PartitionData], counts: Array[Int], layout: SliceLayout, itersPerEpoch: Int): Boolean = {
@@ -476,19 +476,10 @@ class DistriOptimizer(model: Module, initialData: RDD[Sample], criterion: Criter
 
   private lazy val averaging: Boolean = criterion.averagesOverBatch
 
-  /** The optim state of the whole vector: the slices' states concatenated (as OptimState.merge, without boxing). */
-  private def mergedState(): Map[String, Tensor] = {
-    val states = sliceMethods.map(_.state)
-    if (states.forall(_.isEmpty)) Map.empty
-    else states.head.keys.map { k =>
-      if (k == OptimState.StepKey) k -> states.head(k).clone()
-      else {
-        val out = new Array[Float](states.map(_(k).nElement).sum)
-        var at = 0
-        states.foreach { s => val a = s(k).contiguous().toArray; System.arraycopy(a, 0, out, at, a.length); at += a.length }
-        k -> Tensor.fromArray(out, out.length)
-      }
-    }.toMap
+  /** The optim state of the whole vector: the slices' states concatenated (None before the first step). */
+  private def mergedState(): Option[MethodState] = {
+    val states = sliceMethods.toSeq.flatMap(_.state)
+    if (states.isEmpty) None else Some(OptimState.merge(states))
   }
 }
 
@@ -515,8 +506,7 @@ object DistriOptimizer {
   /** The optim method of slice `i`: a fresh copy of `method` with that slice of its state. */
   private[optim] def sliceOf(method: OptimMethod, layout: SliceLayout, i: Int): OptimMethod = {
     val m = method.freshCopy()
-    val whole = method.state
-    if (whole.nonEmpty) m.loadState(OptimState.slice(whole, layout.offset(i), layout.length(i)))
+    method.state.foreach(whole => m.loadState(OptimState.slice(whole, layout.offset(i), layout.length(i))))
     m
   }
 

@@ -73,14 +73,25 @@ class Ftrl(
     "l2RegularizationStrength" -> l2RegularizationStrength,
     "l2ShrinkageRegularizationStrength" -> l2ShrinkageRegularizationStrength)
 
-  override def state: Map[String, Tensor] = (OptimState.entry("accum", accum) ++ OptimState.entry("linear", linear)).toMap
+  override def state: Option[MethodState] = Option(accum).map(_ => Ftrl.State(accum, linear))
 
-  override def loadState(s: Map[String, Tensor]): Unit = {
-    OptimState.checkKeys("Ftrl", s, Set("accum", "linear"))
-    require(s.contains("accum") == s.contains("linear"), s"Ftrl: state must hold both accum and linear, got ${s.keys.mkString(", ")}")
-    accum = OptimState.values(s, "accum")
-    linear = OptimState.values(s, "linear")
+  override def loadState(s: MethodState): Unit = {
+    val st = OptimState.as[Ftrl.State]("Ftrl", s)
+    accum = st.accum.clone(); linear = st.linear.clone()
+  }
+
+  override def readState(e: Map[String, Tensor]): Option[MethodState] = {
+    OptimState.checkKeys("Ftrl", e, Set("accum", "linear"), required = Set("accum", "linear"))
+    Option(OptimState.values(e, "accum")).map(Ftrl.State(_, OptimState.values(e, "linear")))
   }
 
   override def toString: String = OptimState.describe(this)
+}
+
+object Ftrl {
+  /** Ftrl's state: accumulated squared gradients and the linear term. */
+  final case class State(accum: Array[Float], linear: Array[Float]) extends MethodState {
+    override def vectors: Seq[(String, Array[Float])] = Seq("accum" -> accum, "linear" -> linear)
+    override def withVectors(vs: Seq[Array[Float]]): MethodState = State(vs(0), vs(1))
+  }
 }

@@ -106,41 +106,59 @@ class LBFGS(val learningRate: Double, val nCorrection: Int, val tolFun: Double) 
 
   override def config: Seq[(String, Any)] = Seq("learningRate" -> learningRate, "nCorrection" -> nCorrection, "tolFun" -> tolFun)
 
-  /**
-   * The state: gOld and direction (n values), the pairs s and y ([k, n], absent while k = 0), the step
-   * count, and step length and hDiag as the exact bits of the Doubles (4 16-bit chunks each, exact in Float).
-   */
-  override def state: Map[String, Tensor] = if (gOld == null) Map.empty else {
-    val n = gOld.length
-    def stack(rows: ArrayBuffer[Array[Float]]) = Tensor.fromArray(rows.flatten.toArray, Array(rows.length, n))
-    val history = if (sHistory.isEmpty) Map.empty[String, Tensor] else Map("s" -> stack(sHistory), "y" -> stack(yHistory))
-    history ++ Map("gOld" -> Tensor.fromArray(gOld.clone(), n), "direction" -> Tensor.fromArray(dir.clone(), n),
-      "scalars" -> Tensor.fromArray(LBFGS.bits(stepLength) ++ LBFGS.bits(hDiag), 8),
-      OptimState.StepKey -> OptimState.encodeCount(nIter))
+  override def state: Option[MethodState] =
+    Option(gOld).map(_ => LBFGS.State(gOld, dir, sHistory.toVector, yHistory.toVector, stepLength, hDiag, nIter))
+
+  override def loadState(st: MethodState): Unit = {
+    val x = OptimState.as[LBFGS.State]("LBFGS", st)
+    require(x.s.length == x.y.length && (x.s ++ x.y).forall(_.length == x.gOld.length) && x.direction.length == x.gOld.length,
+      "LBFGS: the state's s and y histories and direction do not match its gradient length")
+    gOld = x.gOld.clone(); dir = x.direction.clone(); stepLength = x.stepLength; hDiag = x.hDiag; nIter = x.iterations
+    sHistory.clear(); yHistory.clear()
+    sHistory ++= x.s.map(_.clone()); yHistory ++= x.y.map(_.clone())
   }
 
-  override def loadState(s: Map[String, Tensor]): Unit = {
+  override def readState(s: Map[String, Tensor]): Option[MethodState] = {
     val required = Set("gOld", "direction", "scalars", OptimState.StepKey)
-    OptimState.checkKeys("LBFGS", s, required ++ Set("s", "y"))
-    sHistory.clear(); yHistory.clear()
-    if (s.isEmpty) { gOld = null; dir = null; nIter = 0; hDiag = 1.0; stepLength = 0.0; return }
-    require(required.subsetOf(s.keySet) && s.contains("s") == s.contains("y"),
-      s"LBFGS: state must hold ${required.mkString(", ")} (and both s and y or neither), got ${s.keys.mkString(", ")}")
-    gOld = s("gOld").toArray; dir = s("direction").toArray
-    val sc = s("scalars").toArray
-    require(sc.length == 8, s"LBFGS: 'scalars' must hold 8 values, got ${sc.length}")
-    stepLength = LBFGS.fromBits(sc.take(4)); hDiag = LBFGS.fromBits(sc.drop(4))
-    nIter = OptimState.decodeCount(s(OptimState.StepKey))
-    def rows(name: String): Seq[Array[Float]] = s.get(name).map(_.toArray.grouped(gOld.length).toSeq).getOrElse(Nil)
-    sHistory ++= rows("s"); yHistory ++= rows("y")
-    require(sHistory.length == yHistory.length && sHistory.forall(_.length == gOld.length) && dir.length == gOld.length,
-      "LBFGS: the state's s and y histories and direction do not match its gradient length")
+    OptimState.checkKeys("LBFGS", s, required ++ Set("s", "y"), required)
+    if (s.isEmpty) None else {
+      require(s.contains("s") == s.contains("y"), s"LBFGS: state must hold both s and y or neither, got ${s.keys.mkString(", ")}")
+      val gOld = s("gOld").toArray
+      val sc = s("scalars").toArray
+      require(sc.length == 8, s"LBFGS: 'scalars' must hold 8 values, got ${sc.length}")
+      def rows(name: String): Vector[Array[Float]] = s.get(name).map(_.toArray.grouped(gOld.length).toVector).getOrElse(Vector.empty)
+      Some(LBFGS.State(gOld, s("direction").toArray, rows("s"), rows("y"), LBFGS.fromBits(sc.take(4)), LBFGS.fromBits(sc.drop(4)),
+        OptimState.decodeCount(s(OptimState.StepKey))))
+    }
   }
 
   override def toString: String = OptimState.describe(this)
 }
 
-private object LBFGS {
+object LBFGS {
+
+  /**
+   * LBFGS's state: the last gradient and direction (n values), the last k pairs s and y, step length, the
+   * Hessian scale hDiag and the iteration count. Not sliceable (the method needs the whole vector).
+   */
+  final case class State(gOld: Array[Float], direction: Array[Float], s: Vector[Array[Float]], y: Vector[Array[Float]],
+      stepLength: Double, hDiag: Double, iterations: Long) extends MethodState {
+    override def vectors: Seq[(String, Array[Float])] = Seq("gOld" -> gOld, "direction" -> direction)
+    override def steps: Option[Long] = Some(iterations)
+    override def withVectors(vs: Seq[Array[Float]]): MethodState =
+      throw new UnsupportedOperationException("LBFGS needs the whole parameter vector: its state does not slice")
+
+    /**
+     * The checkpoint entries: gOld, direction, the count, s and y stacked as [k, n] (absent while k = 0), and
+     * step length and hDiag as the exact bits of the Doubles (4 16-bit chunks each, exact in Float).
+     */
+    override def entries: Map[String, Tensor] = {
+      val n = gOld.length
+      def stack(rows: Vector[Array[Float]]) = Tensor.fromArray(rows.flatten.toArray, Array(rows.length, n))
+      val history = if (s.isEmpty) Map.empty[String, Tensor] else Map("s" -> stack(s), "y" -> stack(y))
+      super.entries ++ history + ("scalars" -> Tensor.fromArray(bits(stepLength) ++ bits(hDiag), 8))
+    }
+  }
 
   /** The 64 bits of `d` as four 16-bit integers, each exact in a Float. */
   def bits(d: Double): Array[Float] = {

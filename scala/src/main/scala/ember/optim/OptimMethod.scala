@@ -9,7 +9,8 @@ import ember.tensor.Tensor
  * the same slice (same length) for one instance.
  *
  * Hyper-parameters are validated in the constructor; [[config]] returns them (constructor order) so a
- * checkpoint can rebuild the method, and [[state]] / [[loadState]] carry its tensors and counters.
+ * checkpoint can rebuild the method, and [[state]] / [[loadState]] carry its state: a case class of the
+ * method's own ([[MethodState]]: `SGD.State(momentumBuffer)`, `Adam.State(m, v, step)`, ...).
  */
 trait OptimMethod extends Serializable {
 
@@ -28,11 +29,17 @@ trait OptimMethod extends Serializable {
   /** Constructor arguments in order (name -> value), as for modules. */
   def config: Seq[(String, Any)]
 
-  /** State tensors by name, for checkpoints (empty before the first step). */
-  def state: Map[String, Tensor]
+  /** The state (None before the first step): this method's own [[MethodState]] case class, sharing its arrays. */
+  def state: Option[MethodState]
 
-  /** Restores state saved by [[state]]. */
-  def loadState(s: Map[String, Tensor]): Unit
+  /** Restores a state of this method's type ([[state]], or a slice of one: [[OptimState.slice]]), copying it. */
+  def loadState(s: MethodState): Unit
+
+  /**
+   * The state stored in a checkpoint as [[MethodState.entries]] (None for no entries); fails on entries this
+   * method does not have.
+   */
+  def readState(entries: Map[String, Tensor]): Option[MethodState]
 
   /**
    * Whether the update of each element depends only on that element's weight, gradient and state, so that

@@ -182,7 +182,7 @@ abstract class Optimizer(val model: Module, val criterion: Criterion, val batchS
   protected def runValidation(setting: ValidationSetting): Array[ValidationResult]
 
   /** The model and the optim method's whole-vector state to checkpoint (the DistriOptimizer merges slices). */
-  protected def checkpointContent(): (Module, Map[String, Tensor]) = (model, optimMethod.state)
+  protected def checkpointContent(): (Module, Option[MethodState]) = (model, optimMethod.state)
 
   /** Checks the loss of the iteration being done (before the update). */
   protected final def checkLoss(loss: Float): Unit = guard.checkLoss(loss, position.iteration + 1, position.epoch)

@@ -48,12 +48,25 @@ class RMSprop(val learningRate: Double, val learningRateDecay: Double, val decay
   override def config: Seq[(String, Any)] = Seq("learningRate" -> learningRate, "learningRateDecay" -> learningRateDecay,
     "decayRate" -> decayRate, "epsilon" -> epsilon)
 
-  override def state: Map[String, Tensor] = OptimState.entry("meanSquare", meanSquare).toMap
+  override def state: Option[MethodState] = Option(meanSquare).map(_ => RMSprop.State(meanSquare))
 
-  override def loadState(s: Map[String, Tensor]): Unit = {
-    OptimState.checkKeys("RMSprop", s, Set("meanSquare"))
-    meanSquare = OptimState.values(s, "meanSquare")
+  override def loadState(s: MethodState): Unit = {
+    val st = OptimState.as[RMSprop.State]("RMSprop", s)
+    meanSquare = st.meanSquare.clone()
+  }
+
+  override def readState(e: Map[String, Tensor]): Option[MethodState] = {
+    OptimState.checkKeys("RMSprop", e, Set("meanSquare"), required = Set("meanSquare"))
+    Option(OptimState.values(e, "meanSquare")).map(RMSprop.State(_))
   }
 
   override def toString: String = OptimState.describe(this)
+}
+
+object RMSprop {
+  /** RMSprop's state: the running mean of squared gradients. */
+  final case class State(meanSquare: Array[Float]) extends MethodState {
+    override def vectors: Seq[(String, Array[Float])] = Seq("meanSquare" -> meanSquare)
+    override def withVectors(vs: Seq[Array[Float]]): MethodState = State(vs(0))
+  }
 }

@@ -87,24 +87,32 @@ class SGD(
     "weightDecay" -> weightDecay, "momentum" -> momentum, "dampening" -> dampening, "nesterov" -> nesterov,
     "learningRateSchedule" -> learningRateSchedule)
 
-  override def state: Map[String, Tensor] = OptimState.entry("momentumBuffer", momentumBuffer).toMap
+  override def state: Option[MethodState] = Option(momentumBuffer).map(SGD.State(_))
 
-  override def loadState(s: Map[String, Tensor]): Unit = {
-    OptimState.checkKeys("SGD", s, Set("momentumBuffer"))
-    momentumBuffer = OptimState.values(s, "momentumBuffer")
+  override def loadState(s: MethodState): Unit = momentumBuffer = OptimState.as[SGD.State]("SGD", s).momentumBuffer.clone()
+
+  override def readState(e: Map[String, Tensor]): Option[MethodState] = {
+    OptimState.checkKeys("SGD", e, Set("momentumBuffer"))
+    Option(OptimState.values(e, "momentumBuffer")).map(SGD.State(_))
   }
 
   override def toString: String = OptimState.describe(this)
 }
 
-private object SGD {
+object SGD {
+
+  /** SGD's state: the momentum buffer (present when momentum > 0). */
+  final case class State(momentumBuffer: Array[Float]) extends MethodState {
+    override def vectors: Seq[(String, Array[Float])] = Seq("momentumBuffer" -> momentumBuffer)
+    override def withVectors(vs: Seq[Array[Float]]): MethodState = State(vs.head)
+  }
 
   /**
    * The update of [[SGD.step]] for weights and gradients at offset 0 (flat parameter vectors and slices
    * always are): one loop per case, each indexing every array by the same `i`, which C2 (JDK 17) needs to
    * vectorise it; with the offsets and the per-element branches it ran 3-4x slower.
    */
-  def stepAligned(w: Array[Float], g: Array[Float], b: Array[Float], n: Int, lr: Float, wd: Float, mom: Float,
+  private[optim] def stepAligned(w: Array[Float], g: Array[Float], b: Array[Float], n: Int, lr: Float, wd: Float, mom: Float,
       damp: Float, momentum: Boolean, first: Boolean, nesterov: Boolean): Unit = {
     var i = 0
     if (!momentum) {

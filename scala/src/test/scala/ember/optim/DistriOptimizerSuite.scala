@@ -163,7 +163,7 @@ class DistriOptimizerSuite extends AnyFunSuite with BeforeAndAfterAll {
     new LocalOptimizer(resumed, train, new ClassNLLCriterion(), 32).setModelReplicas(1).setSeed(3)
       .resumeFrom(dir, 12).setEndWhen(MaxIteration(25)).optimize()
     assert(maxDiff(flat(resumed), flat(model)) < 2e-5)
-    assert(opt.getOptimMethod.state("m").nElement == flat(model).length)
+    assert(opt.getOptimMethod.state.get.asInstanceOf[Adam.State].m.length == flat(model).length)
   }
 
   test("trains to high accuracy with RDD validation, summaries and a time split; bf16 wire codec too") {

@@ -165,9 +165,10 @@ class OptimMethodReferencesSuite extends AnyFunSuite {
         whole.step(w, g, TrainingPosition.at(it, 1))
       }
       assert(w.narrow(0, 0, 4).almostEqual(w1, 0, 0) && w.narrow(0, 4, 6).almostEqual(w2, 0, 0), whole.toString)
-      val merged = OptimState.merge(Seq(a.state, b.state))
-      assert(merged.keySet == whole.state.keySet)
-      merged.foreach { case (k, t) => assert(t.almostEqual(whole.state(k), 0, 0), s"$whole: $k") }
+      val merged = OptimState.merge(Seq(a.state.get, b.state.get))
+      assert(merged.getClass == whole.state.get.getClass && merged.steps == whole.state.get.steps)
+      assert(merged.entries.keySet == whole.state.get.entries.keySet)
+      merged.entries.foreach { case (k, t) => assert(t.almostEqual(whole.state.get.entries(k), 0, 0), s"$whole: $k") }
       val part = make(); part.loadState(OptimState.slice(merged, 4, 6))
       val (p1, p2) = (w2.clone(), w2.clone()); val g = Tensor.fromArray(Array.fill(6)(0.3f), 6)
       part.step(p1, g.clone(), TrainingPosition.at(3, 1)); b.step(p2, g.clone(), TrainingPosition.at(3, 1))

@@ -134,10 +134,16 @@ class OptimMethodsSuite extends AnyFunSuite {
     val (w1, w2) = (w.narrow(0, 0, 4).clone(), w.narrow(0, 4, 6).clone())
     a.step(w1, g.narrow(0, 0, 4).clone(), TrainingPosition.at(0, 1)); b.step(w2, g.narrow(0, 4, 6).clone(), TrainingPosition.at(0, 1))
     whole.step(w, g, TrainingPosition.at(0, 1))
-    val merged = OptimState.merge(Seq(a.state, b.state))
-    assert(merged("m").almostEqual(whole.state("m"), 0, 0) && merged("v").almostEqual(whole.state("v"), 0, 0))
-    assert(OptimState.decodeCount(merged(OptimState.StepKey)) == 1)
-    assert(OptimState.slice(merged, 4, 6)("m").almostEqual(b.state("m"), 0, 0))
+    val merged = OptimState.merge(Seq(a.state.get, b.state.get)).asInstanceOf[Adam.State]
+    val all = whole.state.get.asInstanceOf[Adam.State]
+    assert(merged.m.sameElements(all.m) && merged.v.sameElements(all.v) && merged.step == 1)
+    assert(OptimState.slice(merged, 4, 6).asInstanceOf[Adam.State].m.sameElements(b.state.get.asInstanceOf[Adam.State].m))
+    // the checkpoint entries are the string-keyed format of before (old checkpoints load)
+    assert(merged.entries.keySet == Set("m", "v", OptimState.StepKey) && OptimState.decodeCount(merged.entries(OptimState.StepKey)) == 1)
+    assert(new Adam(0.01).readState(merged.entries).get.asInstanceOf[Adam.State].v.sameElements(all.v))
+    val e = intercept[IllegalArgumentException](new SGD(0.1, 0.0, 0.0, 0.9).loadState(merged))
+    assert(e.getMessage.contains("SGD cannot load the state of another method"), e.getMessage)
+    assert(intercept[IllegalArgumentException](new Adam(0.01).readState(merged.entries - "v")).getMessage.contains("v missing"))
     assert(OptimState.decodeCount(OptimState.encodeCount(123456789012L)) == 123456789012L)
   }
 
