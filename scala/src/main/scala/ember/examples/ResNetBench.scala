@@ -111,8 +111,36 @@ object ResNetBench {
     println(f"RESULT step_total $whole%.2f")
   }
 
+  /**
+   * Thread-CPU milliseconds of one evaluation-mode forward of ResNet-20 on the calling thread, with the
+   * convolutions' batch norm, residual addition and ReLU fused into them (oneDNN, `ember.nn.InferenceFusion`)
+   * and without, alternating `rounds` times, best of `steps` forwards each after `warmup`. Run with one native
+   * thread (OMP_NUM_THREADS=1).
+   */
+  def inference(batch: Int, warmup: Int, steps: Int, rounds: Int = 3): Unit = {
+    RandomGenerator.setSeed(0L)
+    val model = ResNet(10, 20).evaluate()
+    val rng = new java.util.Random(0)
+    val x = Tensor(batch, 3, 32, 32).apply1(_ => rng.nextGaussian().toFloat)
+    val cpu = java.lang.management.ManagementFactory.getThreadMXBean
+    def timed(fuse: Boolean): Double = ember.nn.InferenceFusion.withEnabled(fuse) {
+      (0 until warmup).foreach(_ => model.forward(x))
+      (0 until steps).map { _ =>
+        val t0 = cpu.getCurrentThreadCpuTime
+        model.forward(x)
+        (cpu.getCurrentThreadCpuTime - t0) / 1e6
+      }.min
+    }
+    val best = (0 until rounds).map(_ => (timed(fuse = true), timed(fuse = false)))
+    val (fused, unfused) = (best.map(_._1).min, best.map(_._2).min)
+    println(s"ResNet-20 inference forward, batch $batch, thread CPU ms, best of $rounds x $steps; kernels ${ember.tensor.dnn.Dnn.kernelsName}")
+    println(f"RESULT inference_fused_ms $fused%.2f")
+    println(f"RESULT inference_unfused_ms $unfused%.2f")
+  }
+
   def main(args: Array[String]): Unit = args.toList match {
     case "layers" :: batch :: warmup :: steps :: Nil => layers(batch.toInt, warmup.toInt, steps.toInt)
+    case "inference" :: batch :: warmup :: steps :: Nil => inference(batch.toInt, warmup.toInt, steps.toInt)
     case _ => mainBench(args.map(_.toInt))
   }
 
@@ -129,6 +157,6 @@ object ResNetBench {
       println(f"RESULT resnet20_predict_per_cpu_s ${inf.samplesPerCpuSecond}%.1f")
       println(f"RESULT live_heap_mb $live%.0f")
       println(f"RESULT max_heap_mb ${Runtime.getRuntime.maxMemory / 1048576.0}%.0f")
-    case _ => throw new IllegalArgumentException("usage: ResNetBench <samples> <batch> <warmup> | layers <batch> <warmup> <steps>")
+    case _ => throw new IllegalArgumentException("usage: ResNetBench <samples> <batch> <warmup> | layers|inference <batch> <warmup> <steps>")
   }
 }

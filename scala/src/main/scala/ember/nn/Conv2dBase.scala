@@ -38,6 +38,32 @@ abstract class Conv2dBase(name: String, nIn: Int, nOut: Int, weightShape: Array[
     outTensor
   }
 
+  @transient private var foldedWeight, foldedBias: Tensor = _
+
+  /** The weights and bias with batch norm `bn` (evaluation mode) folded in: w' = w g / sqrt(var + eps),
+   * b' = (b - mean) g / sqrt(var + eps) + beta; recomputed each call (the weights may have changed). */
+  private[nn] def folded(bn: SpatialBatchNormalization): (Tensor, Tensor) = {
+    if (foldedWeight == null) { foldedWeight = Tensor(weight.shape.toSeq: _*); foldedBias = Tensor(nOut) }
+    val w = weight.contiguous()
+    val (wa, wo, fw, fb) = (w.storage, w.offset, foldedWeight.storage, foldedBias.storage)
+    val per = weight.nElement / nOut
+    var o = 0
+    while (o < nOut) {
+      val g = if (bn.affine) bn.weight(o).toDouble else 1.0
+      val beta = if (bn.affine) bn.bias(o).toDouble else 0.0
+      val scale = g / math.sqrt(bn.runningVar(o).toDouble + bn.eps)
+      val b = if (bias != null) bias(o).toDouble else 0.0
+      fb(o) = ((b - bn.runningMean(o)) * scale + beta).toFloat
+      var k = 0
+      while (k < per) { fw(o * per + k) = (wa(wo + o * per + k) * scale).toFloat; k += 1 }
+      o += 1
+    }
+    (foldedWeight, foldedBias)
+  }
+
+  /** This layer's output buffer, resized (fused inference stores its result there). */
+  private[nn] def outputBuffer(shape: Array[Int]): Tensor = outTensor.resize(shape.toSeq: _*)
+
   /** The shared backward: input gradient and/or parameter gradients in one pass over the batch. */
   private def backwardPass(input: Tensor, gradOutput: Tensor, wantInput: Boolean, wantParams: Boolean): Unit = {
     val x = LayerSupport.batch4d(name, input, nIn)

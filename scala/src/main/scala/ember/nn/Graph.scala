@@ -90,6 +90,29 @@ class Graph private (inputIds: Array[Int], outputIds: Array[Int], wiring: Indexe
     sealed_ = true
     nodeInput = new Array[Activity](n)
     nodeGrad = new Array[Activity](n)
+    if (!propagateBack) setPropagateBack(false) // set before the last module came
+  }
+
+  /**
+   * Without [[propagateBack]], only the nodes that have parameters or lie downstream of one run backwards (the
+   * graph's input gradient is not wanted, as in [[Sequential]]): a node is told to compute its input gradient
+   * only when one of its input nodes wants a gradient, so ResNet's first convolution computes no gradient of
+   * the image, and the nodes before the first trainable ones are not visited at all.
+   */
+  override def setPropagateBack(value: Boolean): this.type = {
+    super.setPropagateBack(value)
+    if (sealed_) {
+      val wants = wantsGradient
+      modules.indices.foreach(i => modules(i).setPropagateBack(value || prevIds(i).exists(wants)))
+    }
+    this
+  }
+
+  /** Per node: whether it has parameters or an input node (transitively) has them. */
+  private def wantsGradient: Array[Boolean] = {
+    val w = new Array[Boolean](modules.length)
+    modules.indices.foreach(i => w(i) = modules(i).namedParameters.nonEmpty || prevIds(i).exists(w))
+    w
   }
 
   private def checkSealed(): Unit = require(sealed_, s"Graph: incomplete, ${modules.length} of ${prevIds.length} modules")
@@ -107,22 +130,41 @@ class Graph private (inputIds: Array[Int], outputIds: Array[Int], wiring: Indexe
     else Table(prevIds(i).map(p => modules(p).output): _*)
   }
 
-  override def updateOutput(input: Activity): Activity = {
+  // evaluation mode on oneDNN: convolutions with their batch norm, residual addition and ReLU fused
+  @transient private var fusion: InferenceFusion = _
+  @transient private var lastInput: Activity = _
+
+  override def updateOutput(input: Activity): Activity = forwardPass(input, fuse = !train)
+
+  private def forwardPass(input: Activity, fuse: Boolean): Activity = {
     checkSealed()
+    if (fusion == null) fusion = new InferenceFusion
+    val plan = if (fuse) fusion.planFor(modules.toIndexedSeq, prevIds, outIds.contains(_)) else null
+    if (plan == null) fusion.restore()
+    lastInput = input
     var i = 0
     while (i < modules.length) {
       nodeInput(i) = inputOf(i, input)
-      try modules(i).forward(nodeInput(i))
-      catch { case e: IllegalArgumentException => throw ShapeError.at(this, i, modules(i), e) }
+      if (plan != null && plan.member(i)) {
+        val g = plan.at(i)
+        if (g != null) fusion.run(g, nodeInput(g.conv), () => g.members.foreach { m => nodeInput(m) = inputOf(m, input); forwardNode(m) })
+      } else forwardNode(i)
       i += 1
     }
     output = if (outIds.length == 1) modules(outIds.head).output else Table(outIds.toSeq.map(modules(_).output): _*)
     output
   }
 
+  private def forwardNode(i: Int): Unit =
+    try modules(i).forward(nodeInput(i))
+    catch { case e: IllegalArgumentException => throw ShapeError.at(this, i, modules(i), e) }
+
   /** Back-propagates from the outputs; `acc` = also accumulate parameter gradients (backward). */
   private def backwardPass(gradOutput: Activity, acc: Boolean): Activity = {
     checkSealed()
+    if (fusion != null && fusion.fused) forwardPass(lastInput, fuse = false) // the fused members' outputs are stale
+    // without propagateBack, the nodes with nothing to learn upstream are skipped (see setPropagateBack)
+    val skip = if (propagateBack || !acc) null else wantsGradient.map(!_)
     val owned = new Array[Boolean](modules.length)
     java.util.Arrays.fill(nodeGrad.asInstanceOf[Array[AnyRef]], null)
     def send(i: Int, g: Activity): Unit =
@@ -139,18 +181,22 @@ class Graph private (inputIds: Array[Int], outputIds: Array[Int], wiring: Indexe
     }
     var i = modules.length - 1
     while (i >= 0) {
-      val g = nodeGrad(i)
-      require(g != null, s"Graph: node ${modules(i).getName} got no gradient")
-      val gi = if (acc) modules(i).backward(nodeInput(i), g) else modules(i).updateGradInput(nodeInput(i), g)
-      val ps = prevIds(i)
-      if (ps.length == 1) send(ps.head, gi)
-      else if (ps.length > 1) {
-        val t = TableSupport.table(s"Graph node ${modules(i).getName} gradInput", gi)
-        ps.indices.foreach(k => send(ps(k), t(k)))
+      if (skip == null || !skip(i)) {
+        val g = nodeGrad(i)
+        require(g != null, s"Graph: node ${modules(i).getName} got no gradient")
+        val gi = if (acc) modules(i).backward(nodeInput(i), g) else modules(i).updateGradInput(nodeInput(i), g)
+        val ps = prevIds(i)
+        if (ps.length == 1) { if (skip == null || !skip(ps.head)) send(ps.head, gi) }
+        else if (ps.length > 1 && (skip == null || ps.exists(p => !skip(p)))) {
+          val t = TableSupport.table(s"Graph node ${modules(i).getName} gradInput", gi)
+          ps.indices.foreach(k => if (skip == null || !skip(ps(k))) send(ps(k), t(k)))
+        }
       }
       i -= 1
     }
-    gradInput = if (inIds.length == 1) nodeGrad(inIds.head) else Table(inIds.toSeq.map(nodeGrad(_)): _*)
+    // without propagateBack the graph's input gradient is undefined (see setPropagateBack)
+    if (skip == null || inIds.forall(k => !skip(k)))
+      gradInput = if (inIds.length == 1) nodeGrad(inIds.head) else Table(inIds.toSeq.map(nodeGrad(_)): _*)
     gradInput
   }
 

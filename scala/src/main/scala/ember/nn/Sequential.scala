@@ -5,17 +5,38 @@ import ember.tensor.Activity
 /** Runs its modules one after the other, feeding each one's output to the next. */
 class Sequential extends Container {
 
-  override def updateOutput(input: Activity): Activity = {
+  // evaluation mode on oneDNN: convolutions with their batch norm and ReLU fused
+  @transient private var fusion: InferenceFusion = _
+  @transient private var lastInput: Activity = _
+
+  override def updateOutput(input: Activity): Activity = forwardPass(input, fuse = !train)
+
+  private def forwardPass(input: Activity, fuse: Boolean): Activity = {
+    if (fusion == null) fusion = new InferenceFusion
+    val plan = if (fuse) fusion.planFor(modules.toIndexedSeq, i => if (i == 0) IndexedSeq.empty else IndexedSeq(i - 1),
+      _ == modules.length - 1) else null
+    if (plan == null) fusion.restore()
+    lastInput = input
     var x = input
     var i = 0
     while (i < modules.length) {
-      x = try modules(i).forward(x)
-      catch { case e: IllegalArgumentException => throw ShapeError.at(this, i, modules(i), e) }
+      if (plan != null && plan.member(i)) {
+        val g = plan.at(i)
+        if (g != null) {
+          def in(m: Int): Activity = if (m == 0) input else modules(m - 1).output
+          fusion.run(g, in(g.conv), () => g.members.foreach(m => forwardModule(m, in(m))))
+          x = modules(i).output
+        }
+      } else x = forwardModule(i, x)
       i += 1
     }
     output = x
     output
   }
+
+  private def forwardModule(i: Int, x: Activity): Activity =
+    try modules(i).forward(x)
+    catch { case e: IllegalArgumentException => throw ShapeError.at(this, i, modules(i), e) }
 
   override private[nn] def soleConsumer(index: Int): Int = if (index + 1 < modules.length) index + 1 else -1
 
@@ -51,6 +72,7 @@ class Sequential extends Container {
   private def firstTrainable: Int = modules.indexWhere(_.namedParameters.nonEmpty)
 
   private def backwardPass(input: Activity, gradOutput: Activity, acc: Boolean): Activity = {
+    if (fusion != null && fusion.fused) forwardPass(lastInput, fuse = false) // the fused members' outputs are stale
     var g = gradOutput
     var i = modules.length - 1
     val stop = if (propagateBack || !acc) 0 else { val f = firstTrainable; if (f < 0) modules.length else f }

@@ -2,7 +2,7 @@ package ember.nn
 
 import ember.tensor.{Conv2d, Conv2dGrads, Conv2dShape, Conv2dWorkspace, GroupedConv2d, GroupedConv2dWorkspace, OutputSize,
   Tensor}
-import ember.tensor.dnn.{ConvGrads, ConvSpec}
+import ember.tensor.dnn.{ChainedActivation, ConvGrads, ConvSpec, Dnn, DnnConv}
 
 /**
  * 2-d convolution over a batch [N, nInputPlane, H, W] (or one [nInputPlane, H, W] image), as BigDL's
@@ -45,15 +45,43 @@ class SpatialConvolution(val nInputPlane: Int, val nOutputPlane: Int, val kernel
   @transient private lazy val groupedWorkspace = new GroupedConv2dWorkspace()
   private def name = "SpatialConvolution"
 
-  override protected def spec(x: Tensor): ConvSpec = {
-    val (h, w) = (x.size(2), x.size(3))
+  override protected def spec(x: Tensor): ConvSpec = specOf(x.size(0), x.size(2), x.size(3))
+
+  private def specOf(n: Int, h: Int, w: Int): ConvSpec = {
     val same = padW == -1
     val outH = if (same) (h + strideH - 1) / strideH else OutputSize.window(name, "height", h, kernelH, strideH, padH)
     val outW = if (same) (w + strideW - 1) / strideW else OutputSize.window(name, "width", w, kernelW, strideW, padW)
     val pH = if (same) math.max(0, (outH - 1) * strideH + kernelH - h) / 2 else padH
     val pW = if (same) math.max(0, (outW - 1) * strideW + kernelW - w) / 2 else padW
-    ConvSpec(x.size(0), nInputPlane, h, w, nOutputPlane, outH, outW, kernelH, kernelW, strideH, strideW, pH, pW,
+    ConvSpec(n, nInputPlane, h, w, nOutputPlane, outH, outW, kernelH, kernelW, strideH, strideW, pH, pW,
       groups = nGroup, bias = withBias)
+  }
+
+  @transient private var chained: ChainedActivation = _
+
+  /**
+   * Inference with what follows folded in (see [[InferenceFusion]]), the result left in oneDNN's memory: batch norm
+   * `bn` (evaluation mode, or null) folded into the weights and bias, then the addend (or none) added and a ReLU,
+   * as post-ops of one primitive. The input and the addend come as JVM tensors or still in oneDNN's memory (the
+   * other null). Returns the result (in a buffer this layer keeps; `store` it for the JVM), or null when this
+   * layer cannot run so (JVM kernels, not a batch of this layer's planes, an empty batch): then nothing was done.
+   */
+  private[nn] def inferenceChained(input: Tensor, inputNative: ChainedActivation, bn: SpatialBatchNormalization,
+      addend: Tensor, addendNative: ChainedActivation, relu: Boolean): ChainedActivation = {
+    if (!Dnn.enabled) return null
+    val shape = if (inputNative != null) inputNative.shape else if (input.dim == 4) input.shape else null
+    if (shape == null || shape(0) == 0 || shape(1) != nInputPlane) return null
+    val x = if (input != null) input.contiguous() else null
+    val s0 = specOf(shape(0), shape(2), shape(3))
+    val outShape = Array(s0.n, s0.outC, s0.outH, s0.outW)
+    val add = addend != null || addendNative != null
+    if (addend != null && !(addend.shape.sameElements(outShape) && addend.isContiguous)) return null
+    if (addendNative != null && !addendNative.shape.sameElements(outShape)) return null
+    val (w, b) = if (bn == null) (weight, bias) else folded(bn)
+    val s = if (bn == null) s0 else s0.copy(bias = true)
+    if (chained == null || chained.spec != s || chained.post != (add, relu)) chained = DnnConv.chainOutput(s, add, relu)
+    DnnConv.inferenceChained(s, x, inputNative, w, b, addend, addendNative, relu, chained)
+    chained
   }
 
   /** The geometry of one group (the whole convolution without groups). */

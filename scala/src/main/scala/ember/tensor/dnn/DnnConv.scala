@@ -41,13 +41,14 @@ final case class ConvSpec(n: Int, inC: Int, inH: Int, inW: Int, outC: Int, outH:
  * kept per precision, so switching the mode builds new primitives instead of reusing the other mode's.
  */
 object DnnConv {
-  private val plans = ThreadLocal.withInitial[java.util.HashMap[(ConvSpec, MixedPrecision.Mode), ConvPlan]](() => new java.util.HashMap())
+  // plans by geometry, precision and post-ops (Training for the training plans, see ConvPost)
+  private val plans = ThreadLocal.withInitial[java.util.HashMap[(ConvSpec, MixedPrecision.Mode, ConvPost), ConvPlan]](() => new java.util.HashMap())
 
-  private def plan(s: ConvSpec): ConvPlan = {
+  private def plan(s: ConvSpec, post: ConvPost = ConvPost.Training): ConvPlan = {
     val m = plans.get()
-    val key = (s, MixedPrecision.active)
+    val key = (s, MixedPrecision.active, post)
     var p = m.get(key)
-    if (p == null) { p = new ConvPlan(s); m.put(key, p) }
+    if (p == null) { p = new ConvPlan(s, post); m.put(key, p) }
     p
   }
 
@@ -55,16 +56,52 @@ object DnnConv {
   def forward(s: ConvSpec, input: Tensor, weight: Tensor, bias: Tensor, output: Tensor): Unit =
     plan(s).forward(input, weight, bias, output)
 
+  /**
+   * A buffer for the output of [[inferenceChained]] with this geometry and post-ops, in the primitive's own
+   * (blocked) layout, that lives on between calls: the next chained convolution reads it as it is, without the
+   * copy to the JVM and back and the two reorders. Batch-sized; its owner keeps it (e.g. one per fused group).
+   */
+  def chainOutput(s: ConvSpec, addend: Boolean, relu: Boolean): ChainedActivation =
+    new ChainedActivation(s, (addend, relu), plan(s, ConvPost(addend, relu)).chainOutput())
+
+  /**
+   * Inference (no backward follows): out = relu?(conv(input, weight) + bias + addend?), the addition and the
+   * ReLU as oneDNN post-ops of a forward_inference primitive (a ResNet block's residual addition and activation,
+   * after [[ember.nn]]'s batch-norm folding). The input and the addend (either may be absent) come as JVM
+   * tensors or still in oneDNN's memory (a [[ChainedActivation]], the other null); `out` (from [[chainOutput]]
+   * with the same arguments) stays native until [[ChainedActivation.store]].
+   */
+  def inferenceChained(s: ConvSpec, input: Tensor, inputNative: ChainedActivation, weight: Tensor, bias: Tensor,
+      addend: Tensor, addendNative: ChainedActivation, relu: Boolean, out: ChainedActivation): Unit = {
+    val sum = addend != null || addendNative != null
+    require(out.spec == s, "DnnConv.inferenceChained: the output buffer is of another geometry")
+    plan(s, ConvPost(sum, relu)).inferenceChained(input, inputNative, weight, bias, addend, addendNative, out.mem)
+  }
+
   /** gradInput (overwritten) and gradWeight/gradBias (accumulated); any may be null to skip it. */
   def backward(s: ConvSpec, input: Tensor, gradOutput: Tensor, weight: Tensor, grads: ConvGrads): Unit =
     plan(s).backward(input, gradOutput, weight, grads)
 }
 
+/** A convolution's output kept in oneDNN's memory between fused inference layers (see [[DnnConv.chainOutput]]). */
+final class ChainedActivation private[dnn] (val spec: ConvSpec, val post: (Boolean, Boolean), private[dnn] val mem: DnnMemory) {
+  /** Dimensions [n, outC, outH, outW]. */
+  def shape: Array[Int] = Array(spec.n, spec.outC, spec.outH, spec.outW)
+
+  /** Copies the activation into the contiguous tensor `t` of its shape (NCHW). */
+  def store(t: Tensor): Unit = { mem.bind(); mem.store(Dnn.enter(), t.storage, t.offset) }
+}
+
+/** What an inference plan appends to the convolution (oneDNN post-ops): a sum with the output's previous
+ * contents, then a ReLU. `Training` marks the training plans (forward_training, backward primitives). */
+private final case class ConvPost(sum: Boolean, relu: Boolean, training: Boolean = false)
+private object ConvPost { val Training: ConvPost = ConvPost(sum = false, relu = false, training = true) }
+
 /** Gradient outputs of [[DnnConv.backward]]; null skips one. */
 final case class ConvGrads(gradInput: Tensor, gradWeight: Tensor, gradBias: Tensor)
 
 /** The primitives and buffers of one convolution geometry on one thread. */
-private final class ConvPlan(s: ConvSpec) {
+private final class ConvPlan(s: ConvSpec, post: ConvPost) {
   import DnnMemory._
 
   private val eng = Dnn.engine
@@ -86,11 +123,22 @@ private final class ConvPlan(s: ConvSpec) {
   private val nchw = memory.format_tag.nchw
   private val dt = MixedPrecision.computeType // of what the primitives read; they write float32
 
+  private val prop = if (post.training) api.prop_kind.forward_training else api.prop_kind.forward_inference
+  private val fwdAttr = {
+    val a = attr()
+    if (post.sum || post.relu) {
+      val po = new post_ops()
+      if (post.sum) po.append_sum()
+      if (post.relu) po.append_eltwise(api.algorithm.eltwise_relu, 0f, 0f)
+      a.set_post_ops(po)
+    }
+    a
+  }
   private val fwdPd: primitive_desc =
-    if (s.transposed) new deconvolution_forward.primitive_desc(eng, api.prop_kind.forward_training, alg,
-      any(srcDims, dt), any(wDims, dt), biasDesc, any(dstDims), strides, dilation, padL, padR, attr(), false)
-    else new convolution_forward.primitive_desc(eng, api.prop_kind.forward_training, alg,
-      any(srcDims, dt), any(wDims, dt), biasDesc, any(dstDims), strides, dilation, padL, padR, attr(), false)
+    if (s.transposed) new deconvolution_forward.primitive_desc(eng, prop, alg,
+      any(srcDims, dt), any(wDims, dt), biasDesc, any(dstDims), strides, dilation, padL, padR, fwdAttr, false)
+    else new convolution_forward.primitive_desc(eng, prop, alg,
+      any(srcDims, dt), any(wDims, dt), biasDesc, any(dstDims), strides, dilation, padL, padR, fwdAttr, false)
   private val fwd: primitive = if (s.transposed) new deconvolution_forward(fwdPd.asInstanceOf[deconvolution_forward.primitive_desc])
     else new convolution_forward(fwdPd.asInstanceOf[convolution_forward.primitive_desc])
   // the batch-sized buffers live in the thread's arena (DnnMemory): slots 0 and 1 for the forward's input and
@@ -109,6 +157,40 @@ private final class ConvPlan(s: ConvSpec) {
     if (s.bias) biasMem.load(strm, bias.storage, bias.offset)
     fwd.execute(strm, fwdArgs)
     dst.store(strm, output.storage, output.offset)
+  }
+
+  /** An output buffer of this (inference) plan's destination layout that outlives the call (arena slot 4 for
+   * its plain side, used when it is stored or an addend is loaded). */
+  def chainOutput(): DnnMemory = new DnnMemory(desc(dstDims, nchw), fwdPd.dst_desc(), slot = 4, ownPrim = true)
+
+  // chained inference: reorders from other layouts into the source, and argument maps, by the memories used
+  private val reorders = new java.util.HashMap[(Long, Long), DnnMemory.Reorder]()
+  private def reorder(from: memory, to: memory): DnnMemory.Reorder =
+    reorders.computeIfAbsent((from.address(), to.address()), _ => DnnMemory.Reorder(from, to))
+  private val chainArgs = new java.util.HashMap[(Long, Long), IntMemoryMap]()
+
+  def inferenceChained(input: Tensor, inputNative: ChainedActivation, weight: Tensor, bias: Tensor, addend: Tensor,
+      addendNative: ChainedActivation, out: DnnMemory): Unit = {
+    val srcMem: memory =
+      if (inputNative == null) { src.bind(); src.load(strm, input.storage, input.offset); src.primMem }
+      else {
+        val m = inputNative.mem.primMem
+        if (m.get_desc().equals(src.prim)) m
+        else { src.bind(); reorder(m, src.primMem).run(strm); src.primMem }
+      }
+    out.bind()
+    if (addend != null) out.load(strm, addend.storage, addend.offset)
+    else if (addendNative != null) reorder(addendNative.mem.primMem, out.primMem).run(strm) // a copy when the layouts agree
+    wgt.load(strm, weight.storage, weight.offset)
+    if (s.bias) biasMem.load(strm, bias.storage, bias.offset)
+    val key = (srcMem.address(), out.primMem.address())
+    var m = chainArgs.get(key)
+    if (m == null) {
+      m = DnnMemory.args(Seq(api.DNNL_ARG_SRC -> srcMem, api.DNNL_ARG_WEIGHTS -> wgt.primMem,
+        api.DNNL_ARG_DST -> out.primMem, scratchpad(fwdPd)) ++ (if (s.bias) Seq(api.DNNL_ARG_BIAS -> biasMem.primMem) else Nil): _*)
+      chainArgs.put(key, m)
+    }
+    fwd.execute(strm, m)
   }
 
   private lazy val bwdData = new BackwardData

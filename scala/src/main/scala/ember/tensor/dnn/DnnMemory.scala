@@ -12,17 +12,19 @@ import org.bytedeco.dnnl.global.{dnnl => api}
  * convolutions fast, so they pay for themselves on every layer where the primitive chose one.
  *
  * With a `slot` (>= 0), the two buffers are not this memory's own but slot `slot` of the calling thread's
- * [[DnnMemory.Arena]], shared by every primitive plan of the thread: a plan's batch-sized buffers only carry
+ * [[DnnMemory.Arena]] (with `ownPrim`, only the plain one: the primitive-layout buffer is this memory's own, for
+ * data that lives on between calls, see [[DnnConv.chainOutput]]), shared by every primitive plan of the thread: a plan's batch-sized buffers only carry
  * data within one call (every call copies its inputs in and its results out), and one thread runs one plan at
  * a time, so the thread needs each slot once, at the largest size any plan asks, instead of one set per
  * layer geometry. [[bind]] must run before each call that uses the memory.
  */
-private[tensor] final class DnnMemory(val user: memory.desc, val prim: memory.desc, slot: Int = -1) {
+private[tensor] final class DnnMemory(val user: memory.desc, val prim: memory.desc, slot: Int = -1, ownPrim: Boolean = false) {
   private val eng = Dnn.engine
   private val shared = slot >= 0
   val userMem: memory = if (shared) new memory(user, eng, null.asInstanceOf[Pointer]) else new memory(user, eng)
   val primMem: memory =
-    if (prim.equals(user)) userMem else if (shared) new memory(prim, eng, null.asInstanceOf[Pointer]) else new memory(prim, eng)
+    if (prim.equals(user) && !ownPrim) userMem
+    else if (shared && !ownPrim) new memory(prim, eng, null.asInstanceOf[Pointer]) else new memory(prim, eng)
   private val toPrim = if (primMem eq userMem) null else DnnMemory.Reorder(userMem, primMem)
   private val fromPrim = if (primMem eq userMem) null else DnnMemory.Reorder(primMem, userMem)
   val elements: Int = (user.get_size() / 4).toInt
@@ -38,7 +40,7 @@ private[tensor] final class DnnMemory(val user: memory.desc, val prim: memory.de
       boundUser = u.address + u.position
       data = new FloatPointer(userMem.get_data_handle()).capacity(elements.toLong)
     }
-    if (primMem ne userMem) {
+    if ((primMem ne userMem) && !ownPrim) {
       val p = arena.buffer(2 * slot + 1, prim.get_size())
       if (p.address + p.position != boundPrim) { primMem.set_data_handle(p); boundPrim = p.address + p.position }
     }
