@@ -143,16 +143,18 @@ object InferenceFusion {
       case c: SpatialConvolution if c.getClass == classOf[SpatialConvolution] && !member(i) && prev(i).length <= 1 =>
         val ms = ArrayBuffer(i)
         var (cur, bn, addend, relu) = (i, -1, -1, false)
-        var next = sole(cur)
+        // the next member: the sole reader of `cur`, unless an earlier group took it (two branches into one addition)
+        def free(j: Int): Int = if (j >= 0 && !member(j)) j else -1
+        var next = free(sole(cur))
         modules.lift(next) match {
           case Some(b: SpatialBatchNormalization) if b.getClass == classOf[SpatialBatchNormalization] &&
               b.nOutput == c.nOutputPlane && prev(next).length == 1 =>
-            bn = next; ms += next; cur = next; next = sole(cur)
+            bn = next; ms += next; cur = next; next = free(sole(cur))
           case _ =>
         }
         modules.lift(next) match {
           case Some(a: CAddTable) if a.getClass == classOf[CAddTable] && prev(next).length == 2 =>
-            addend = prev(next).find(_ != cur).get; ms += next; cur = next; next = sole(cur)
+            addend = prev(next).find(_ != cur).get; ms += next; cur = next; next = free(sole(cur))
           case _ =>
         }
         modules.lift(next) match {

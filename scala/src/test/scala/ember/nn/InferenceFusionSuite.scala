@@ -88,6 +88,22 @@ class InferenceFusionSuite extends AnyFunSuite {
     assert(output(m, x2, Dnn.DnnlKernels, fuse = true).almostEqual(output(m, x2, Dnn.DnnlKernels, fuse = false), atol, rtol))
   }
 
+  test("two conv-BN branches into one addition (a projection shortcut): one group takes the addition, the same outputs") {
+    assume(Dnn.runtime.isRight, "oneDNN does not load on this platform")
+    val rng = new Random(9)
+    RandomGenerator.setSeed(9)
+    val x = Input()
+    val a = new SpatialBatchNormalization(6).inputs(new SpatialConvolution(3, 6, 1, 1, 2, 2, 0, 0).inputs(x))
+    val b = new SpatialBatchNormalization(6).inputs(new SpatialConvolution(3, 6, 3, 3, 2, 2, 1, 1).inputs(x))
+    val m = Graph(x, new ReLU().inputs(new CAddTable().inputs(a, b)))
+    randomStatistics(m, rng)
+    m.evaluate()
+    val in = randn(rng, 2, 3, 8, 8)
+    val fused = output(m, in, Dnn.DnnlKernels, fuse = true)
+    assert(fused.almostEqual(output(m, in, Dnn.DnnlKernels, fuse = false), atol, rtol))
+    assert(fused.almostEqual(output(m, in, Dnn.JvmKernels, fuse = true), atol, rtol))
+  }
+
   test("gradients after a fused forward equal those after an unfused one; training afterwards is unaffected") {
     assume(Dnn.runtime.isRight, "oneDNN does not load on this platform")
     val rng = new Random(5)
