@@ -1,5 +1,7 @@
 package ember.nn
 
+import ember.tensor.dnn.{DnnEltwise, DnnOps}
+
 /**
  * x for x > 0, alpha * (exp(x) - 1) otherwise (BigDL's `ELU(alpha, inplace)`). The gradient of the negative
  * branch is y + alpha, computed from the output (so it also works in place); `alpha` must be positive.
@@ -13,6 +15,7 @@ class ELU(val alpha: Double, val inplace: Boolean) extends Pointwise("ELU") {
   private val a = alpha.toFloat
 
   override protected def inPlace: Boolean = inplace
+  override protected val dnn = (DnnOps.Elu, DnnEltwise.elu(a))
   override protected def f(x: Float): Float = if (x > 0f) x else (alpha * math.expm1(x.toDouble)).toFloat
   override protected def df(x: Float, y: Float): Float = if (y > 0f) 1f else y + a
 

@@ -1,5 +1,7 @@
 package ember.nn
 
+import ember.tensor.dnn.{DnnEltwise, DnnOps}
+
 /**
  * x for x > 0, negval * x otherwise (BigDL's `LeakyReLU(negval, inplace)`). `negval` must be >= 0 so that
  * the sign of the output tells the branch (which is what makes the in-place backward possible).
@@ -13,6 +15,7 @@ class LeakyReLU(val negval: Double, val inplace: Boolean) extends Pointwise("Lea
   private val slope = negval.toFloat
 
   override protected def inPlace: Boolean = inplace
+  override protected val dnn = (DnnOps.LeakyRelu, DnnEltwise.relu(slope))
   override protected def f(x: Float): Float = if (x > 0f) x else x * slope
   override protected def df(x: Float, y: Float): Float = if (y > 0f) 1f else slope
 

@@ -1,11 +1,13 @@
 package ember.nn
 
 import ember.tensor.Tensor
+import ember.tensor.dnn.{DnnEltwise, DnnOps}
 
 /**
  * The shared forward/backward loops of elementwise layers y = f(x) (ReLU6, ELU, SoftPlus, Power, Log...).
  * A layer gives `f` and its derivative `df(x, y)`; layers that may work in place (BigDL's `inplace`
  * argument) must compute `df` from `y` alone, because in place the input has been overwritten by the output.
+ * A layer with a oneDNN eltwise kernel names it in [[dnn]]; it runs there when [[DnnOps]] selects its family.
  */
 private[nn] abstract class Pointwise(name: String) extends TensorModule {
 
@@ -18,15 +20,22 @@ private[nn] abstract class Pointwise(name: String) extends TensorModule {
   /** Whether to overwrite the input with the output and gradOutput with gradInput. */
   protected def inPlace: Boolean = false
 
+  /** The layer's family and oneDNN function, or null when it has none (in place: a function of the output). */
+  protected def dnn: (DnnOps.Op, DnnEltwise.Fn) = null
+
+  private def onDnn: Boolean = { val d = dnn; d != null && DnnOps.use(d._1) }
+
   override def updateOutput(input: Tensor): Tensor = {
     // a previous in-place call left output pointing at an earlier input: never write into that
     if (inPlace && input.isContiguous) output = input
     else if (inPlace || (outTensor eq input)) output = new Tensor()
     val x = input.contiguous()
     val out = if (output eq input) input else outTensor.resize(x.shape)
-    val (xs, ys, xo, yo, n) = (x.storage, out.storage, x.offset, out.offset, x.nElement)
-    var i = 0
-    while (i < n) { ys(yo + i) = f(xs(xo + i)); i += 1 }
+    if (!(onDnn && DnnEltwise.forward(dnn._2, x, out))) {
+      val (xs, ys, xo, yo, n) = (x.storage, out.storage, x.offset, out.offset, x.nElement)
+      var i = 0
+      while (i < n) { ys(yo + i) = f(xs(xo + i)); i += 1 }
+    }
     outTensor
   }
 
@@ -37,6 +46,7 @@ private[nn] abstract class Pointwise(name: String) extends TensorModule {
     if (inPlace && (g eq gradOutput)) gradInput = g
     else { if (inPlace || (gradInTensor eq gradOutput)) gradInput = new Tensor(); gradInTensor.resize(outTensor.shape) }
     val gi = gradInTensor
+    if (onDnn) { DnnEltwise.backward(dnn._2, if (dnn._2.useDst) outTensor else x, g, gi); return gi }
     val (gs, xs, ys, out) = (g.storage, x.storage, outTensor.storage, gi.storage)
     val (go, xo, yo, oo, n) = (g.offset, x.offset, outTensor.offset, gi.offset, g.nElement)
     var i = 0

@@ -1,13 +1,17 @@
 package ember.nn
 
 import ember.tensor.{SoftMaxKernel, Tensor}
+import ember.tensor.dnn.{DnnOps, DnnSoftmax}
 
 /**
  * Softmax or log-softmax over the feature dimension, as Torch/BigDL choose it: the only dimension of a
  * vector, dimension 1 of [batch, n], and the channel dimension of [C, H, W] or [N, C, H, W] images
- * (per pixel).
+ * (per pixel). On oneDNN ([[ember.tensor.dnn.DnnSoftmax]]) when [[ember.tensor.dnn.DnnOps]] selects it (the
+ * default with the oneDNN kernels) and the dimension is the innermost one, else on the JVM kernel
+ * [[ember.tensor.SoftMaxKernel]].
  */
 private[nn] abstract class SoftMaxBase(name: String, log: Boolean) extends TensorModule {
+  private def onDnn(d: SoftMaxKernel.Dims) = DnnOps.use(if (log) DnnOps.LogSoftMax else DnnOps.SoftMax) && DnnSoftmax.supports(d)
 
   private def dims(x: Tensor): SoftMaxKernel.Dims = {
     // an empty batch ([0, n] or [0, C, H, W]) gives an empty output, as in PyTorch
@@ -18,13 +22,16 @@ private[nn] abstract class SoftMaxBase(name: String, log: Boolean) extends Tenso
 
   override def updateOutput(input: Tensor): Tensor = {
     val x = input.contiguous()
-    SoftMaxKernel.forward(x, outTensor.resize(x.shape), dims(x), log)
+    val d = dims(x)
+    if (!(onDnn(d) && DnnSoftmax.forward(d, x, outTensor.resize(x.shape), log))) SoftMaxKernel.forward(x, outTensor.resize(x.shape), d, log)
     outTensor
   }
 
   override def updateGradInput(input: Tensor, gradOutput: Tensor): Tensor = {
     val g = LayerSupport.gradLike(name, gradOutput, outTensor)
-    SoftMaxKernel.backward(outTensor, g, gradInTensor.resize(outTensor.shape), dims(outTensor), log)
+    val d = dims(outTensor)
+    if (onDnn(d)) DnnSoftmax.backward(d, outTensor, g, gradInTensor.resize(outTensor.shape), log)
+    else SoftMaxKernel.backward(outTensor, g, gradInTensor.resize(outTensor.shape), d, log)
     gradInTensor
   }
 }

@@ -1,5 +1,7 @@
 package ember.nn
 
+import ember.tensor.dnn.{DnnEltwise, DnnOps}
+
 /**
  * log(1 + exp(beta * x)) / beta, elementwise (BigDL's `SoftPlus(beta)`); linear (y = x) where beta * x > 20,
  * as in Torch, where the two agree to Float32 precision. The gradient is sigmoid(beta * x).
@@ -8,6 +10,8 @@ class SoftPlus(val beta: Double) extends Pointwise("SoftPlus") {
   require(beta > 0, s"SoftPlus: beta must be positive, got $beta")
 
   def this() = this(1.0)
+
+  override protected val dnn = (DnnOps.SoftPlus, DnnEltwise.softPlus(beta.toFloat))
 
   override protected def f(x: Float): Float = {
     val bx = beta * x

@@ -1,13 +1,18 @@
 package ember.nn
 
 import ember.tensor.Tensor
+import ember.tensor.dnn.{DnnEltwise, DnnOps}
 
-/** tanh(x), elementwise; the backward pass uses the output: dx = dy * (1 - y^2). */
+/**
+ * tanh(x), elementwise; the backward pass uses the output: dx = dy * (1 - y^2). On oneDNN (`eltwise_tanh`) only
+ * when [[ember.tensor.dnn.DnnOps]] selects it (not by default: the vectorised loop below is as fast).
+ */
 class Tanh() extends TensorModule {
 
   override def updateOutput(input: Tensor): Tensor = {
     val x = input.contiguous()
     val out = outTensor.resize(x.shape)
+    if (DnnOps.use(DnnOps.Tanh)) { DnnEltwise.forward(DnnEltwise.tanh, x, out); return out }
     // plain locals, not a tuple pattern: that boxes the Ints and costs a visible share of the layer
     val xs = x.storage; val ys = out.storage
     val xo = x.offset; val yo = out.offset; val n = x.nElement
@@ -23,6 +28,7 @@ class Tanh() extends TensorModule {
   override def updateGradInput(input: Tensor, gradOutput: Tensor): Tensor = {
     val g = LayerSupport.gradLike("Tanh", gradOutput, outTensor)
     val gi = gradInTensor.resize(outTensor.shape)
+    if (DnnOps.use(DnnOps.Tanh)) { DnnEltwise.backward(DnnEltwise.tanh, outTensor, g, gi); return gi }
     val gs = g.storage; val ys = outTensor.storage; val out = gi.storage
     val go = g.offset; val yo = outTensor.offset; val oo = gi.offset; val n = gi.nElement
     if (go == yo && yo == oo) { // indexed alike: vectorised (see updateOutput)

@@ -4,23 +4,27 @@ import java.util.Random
 
 import ember.io.ModelFile
 import ember.tensor.{RandomGenerator, Tensor}
-import ember.tensor.dnn.Dnn
+import ember.tensor.dnn.{Dnn, DnnOps}
 import org.scalatest.BeforeAndAfterAll
 import org.scalatest.funsuite.AnyFunSuite
 
-/** The registry's checks on the kernels chosen at start-up (oneDNN where it loads). */
-class ModuleDbSuite extends ModuleDbChecks(Dnn.startupKernels)
+/**
+ * The registry's checks on the kernels chosen at start-up (oneDNN where it loads), with every oneDNN kernel of
+ * [[DnnOps]] on, also those the layers leave to the JVM by default (ReLU, Tanh, ...).
+ */
+class ModuleDbSuite extends ModuleDbChecks(Dnn.startupKernels, DnnOps.all)
 
 /** The same checks on the JVM kernels (the fallback, and `EMBER_KERNELS=jvm`). */
 class ModuleDbJvmKernelsSuite extends ModuleDbChecks(Dnn.JvmKernels)
 
 /** The generic checks, run for every entry of [[ModuleDb]] with the given kernel set. */
-abstract class ModuleDbChecks(kernels: Dnn.Kernels) extends AnyFunSuite with BeforeAndAfterAll {
+abstract class ModuleDbChecks(kernels: Dnn.Kernels, ops: Set[DnnOps.Op] = DnnOps.selected) extends AnyFunSuite
+    with BeforeAndAfterAll {
   import GradientCheck.{copyOf, leaves}
 
-  private var before: Dnn.Kernels = null
-  override def beforeAll(): Unit = { before = Dnn.kernels; Dnn.setKernels(kernels) }
-  override def afterAll(): Unit = Dnn.setKernels(before)
+  private var before: (Dnn.Kernels, Set[DnnOps.Op]) = null
+  override def beforeAll(): Unit = { before = (Dnn.kernels, DnnOps.selected); Dnn.setKernels(kernels); DnnOps.select(ops) }
+  override def afterAll(): Unit = { Dnn.setKernels(before._1); DnnOps.select(before._2) }
 
   test("the registry names are unique and cover every core layer and criterion") {
     val names = ModuleDb.all.map(_.name)
