@@ -85,6 +85,22 @@ class RecurrentKernelsSuite extends AnyFunSuite {
     compare("GRU eval", () => new Recurrent().add(new GRU(3, 4)), normal(2, 2, 5, 3), evaluate = true)
   }
 
+  test("evaluation mode: weights changed between two forwards of the same shape are used (the kernel skips reloading only equal weights)") {
+    for (make <- Seq(() => new LSTM(3, 4), () => new GRU(3, 4))) {
+      RandomGenerator.setSeed(3)
+      val dnn = new Recurrent().add(make()).evaluate()
+      val jvm = new Recurrent().add(dnn.cell.cloneModule().asInstanceOf[Cell].useDnn(false)).evaluate()
+      val x = normal(4, 2, 5, 3)
+      assert(dnn.forward(x).toTensor.almostEqual(jvm.forward(x).toTensor, atol, rtol))
+      val first = dnn.output.toTensor.clone()
+      for (r <- Seq(dnn, jvm); (w, k) <- r.cell.namedParameters.map(_._2.value).zipWithIndex) w.add(0.05f * (k + 1))
+      val (yd, yj) = (dnn.forward(x).toTensor, jvm.forward(x).toTensor)
+      assert(yd.almostEqual(yj, atol, rtol), s"${dnn.cell}: output after the weights changed")
+      assert(!yd.almostEqual(first, atol, rtol), s"${dnn.cell}: the changed weights made no difference")
+      assert(dnn.cell.ranOnDnn)
+    }
+  }
+
   test("batch sizes that share a padded plan (9 to 16 -> 16), shape changes and evicted plans stay correct, gradients included") {
     RandomGenerator.setSeed(1)
     val dnn = new Recurrent().add(new GRU(3, 4))

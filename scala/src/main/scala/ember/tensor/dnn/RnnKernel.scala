@@ -240,11 +240,18 @@ final class RnnKernel(val kind: RnnKernel.Kind, val inputSize: Int, val hiddenSi
       }
     }
 
+    // the parameters last loaded: a call with the same values (inference, evaluation) skips the copies and reorders
+    private val loaded = new Array[Array[Float]](4)
+
     def loadWeights(p: Params): Unit = {
-      putGates(userWL, p.weightIH, inputSize)
-      putGates(userWI, p.weightHH, H)
-      putBias(p)
-      fwdWL.run(); fwdWI.run()
+      val ws = Seq(p.weightIH, p.weightHH, p.bias) ++ Option(p.biasHH)
+      if (!ws.indices.forall(i => sameValues(loaded(i), ws(i)))) {
+        putGates(userWL, p.weightIH, inputSize)
+        putGates(userWI, p.weightHH, H)
+        putBias(p)
+        fwdWL.run(); fwdWI.run()
+        for (i <- ws.indices) loaded(i) = copyValues(loaded(i), ws(i))
+      }
     }
 
     def runForward(): Unit = {
@@ -466,6 +473,20 @@ object RnnKernel {
   private def getTensor(m: Mem, t: Tensor): Unit = {
     require(t.isContiguous, "RnnKernel: output tensors must be contiguous")
     m.buffer.get(0, t.storage, t.offset, t.nElement)
+  }
+
+  /** Whether `a` holds exactly (bit for bit) the values of `t`. */
+  private def sameValues(a: Array[Float], t: Tensor): Boolean = a != null && a.length == t.nElement && {
+    val c = t.contiguous()
+    java.util.Arrays.equals(a, 0, a.length, c.storage, c.offset, c.offset + a.length)
+  }
+
+  /** The values of `t` in `into` (reused when it has the size). */
+  private def copyValues(into: Array[Float], t: Tensor): Array[Float] = {
+    val c = t.contiguous()
+    val a = if (into != null && into.length == c.nElement) into else new Array[Float](c.nElement)
+    System.arraycopy(c.storage, c.offset, a, 0, a.length)
+    a
   }
 
   /** dst[dstOff + k] += buf[bufOff + k] for k < n. */
