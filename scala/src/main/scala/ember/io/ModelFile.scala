@@ -140,6 +140,12 @@ object ModelFile {
   /** A module from the chunks of [[toChunks]] (any chunk sizes, in order). */
   def fromChunks(chunks: Array[Array[Byte]]): Module = fromSource(ByteSource(chunks))
 
+  /**
+   * A module from a file of `length` bytes in chunks of `chunkBytes` (the last one shorter) that `chunk` fetches when
+   * needed: the file is read front to back, holding one chunk at a time (a file of any size, never whole in memory).
+   */
+  def fromChunks(length: Long, chunkBytes: Int, chunk: Int => ByteBuffer): Module = fromSource(ByteSource(length, chunkBytes, chunk))
+
   private def fromSource(source: ByteSource): Module = {
     val (meta, entries, dataStart) = readHeader(source)
     if (!meta.get("format").contains("ember")) throw new ModelFileException("not an Ember model file (no format=ember in its metadata)")
@@ -371,6 +377,31 @@ private[io] object ByteSource {
         val from = (position + done - starts(c)).toInt
         val k = math.min(n - done, chunks(c).length - from)
         System.arraycopy(chunks(c), from, out, done, k)
+        done += k
+      }
+      ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN)
+    }
+  }
+
+  /** Chunks fetched when first read, one kept (see [[ModelFile.fromChunks]]). */
+  def apply(total: Long, chunkBytes: Int, fetch: Int => ByteBuffer): ByteSource = new ByteSource {
+    require(chunkBytes > 0, s"chunk size must be > 0, got $chunkBytes")
+    override val length: Long = total
+    private var current = -1
+    private var buf = ByteBuffer.allocate(0)
+
+    override def read(position: Long, n: Int): ByteBuffer = {
+      if (position + n > length) throw new ModelFileException(s"truncated: $n bytes at $position of a file of $length bytes")
+      val out = new Array[Byte](n)
+      var done = 0
+      while (done < n) {
+        val at = position + done
+        val c = (at / chunkBytes).toInt
+        if (c != current) { buf = fetch(c).duplicate(); current = c }
+        val from = buf.position() + (at - c.toLong * chunkBytes).toInt
+        val k = math.min(n - done, buf.limit() - from)
+        if (k <= 0) throw new ModelFileException(s"truncated: chunk $c ends before byte $at of a file of $length bytes")
+        buf.duplicate().position(from).get(out, done, k)
         done += k
       }
       ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN)

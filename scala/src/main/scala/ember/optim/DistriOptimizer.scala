@@ -65,6 +65,13 @@ import org.apache.spark.storage.StorageLevel
  * memory, and only executors exchange slices (local mode: one task, nothing to exchange). "partition" runs
  * one task per RDD partition.
  *
+ * Memory (models beyond 2 GB): the model file and the slices' optim methods reach the tasks inside the broadcast
+ * when they fit one chunk (`spark.ember.chunkBytes`, 64 MB), else as disk blocks of the driver that a task reads one
+ * chunk at a time ([[Chunks]]); weight slices and optim methods over one chunk come back as disk blocks that the
+ * driver copies into its model block by block. So no copy of the parameters goes through a broadcast, a task result
+ * or block-manager memory, and as the driver lets go of its (zero) gradient while training, it holds the weights
+ * once; a task holds its replicas' shared weights and one gradient per replica.
+ *
  * Failures: the driver keeps the weights and optim state of the segment start; a failed segment (a task
  * or executor lost) is rerun from there with a fresh message namespace, at most `setMaxRetries` times,
  * and replays exactly the same batches. A task waiting for a lost peer stops as soon as Spark kills the
@@ -221,6 +228,7 @@ class DistriOptimizer(model: Module, initialData: RDD[Sample], criterion: Criter
   private var rddValidationSet: RDD[Sample] = null
   private var sliceMethods: Array[OptimMethod] = null
   private var cache: (RDD[PartitionData], Array[Int]) = null
+  private var flatWeights: Array[Float] = null // the driver model's flat weights (optimize() compacts them)
   private val runPrefix = s"ember-${UUID.randomUUID().toString.take(8)}"
   private var segments = 0
   @volatile private var split = TimeSplit.zero
@@ -287,7 +295,8 @@ class DistriOptimizer(model: Module, initialData: RDD[Sample], criterion: Criter
 
   override def optimize(): Module = {
     val sc = dataset.sparkContext
-    val (weights, _) = model.getParameters()
+    val weights = model.getParameters()._1 // (a tuple held here would keep the gradient buffer that is let go below)
+    flatWeights = weights.storage
     if (taskLayout == TaskLayout.PerPartition) DistriOptimizer.checkSlots(sc, dataset.getNumPartitions)
     val (cached, counts) = trainingPartitions()
     val parts = cached.getNumPartitions
@@ -299,11 +308,14 @@ class DistriOptimizer(model: Module, initialData: RDD[Sample], criterion: Criter
       log.info(s"DistriOptimizer: ${counts.sum} samples in $parts partitions (${counts.mkString(", ")}), batch $batchSize, " +
         s"$itersPerEpoch iterations per epoch, ${weights.nElement} parameters, $optimMethod, wire codec ${codec.name}")
       startRun(itersPerEpoch)
+      // the driver computes no gradient: a zero one (a model not trained here before) is let go until the end
+      val restoreGradient = ember.nn.FlatParameters.releaseZeroGradient(model)
       try {
         var stop = finished
         while (!stop) stop = runSegment(cached, counts, layout, itersPerEpoch)
         finishRun(null)
       } catch { case e: Throwable => finishRun(e); throw e }
+      finally restoreGradient.foreach(_())
     } finally {
       if (sliceMethods != null) mergedState().foreach(optimMethod.loadState)
     }
@@ -353,16 +365,20 @@ class DistriOptimizer(model: Module, initialData: RDD[Sample], criterion: Criter
     val cores = if (taskLayout == TaskLayout.PerExecutor) DistriOptimizer.coresPerExecutor(cached.sparkContext, layout.parts) else 0
     val local = cached.sparkContext.isLocal
     val chunkBytes = DistriOptimizer.chunkBytes(cached.sparkContext)
-    val plan = SegmentPlan(prefix = "",
-      sync = SyncSettings(layout, codec, driver = if (local) "" else Rendezvous.endpoint(), timeoutMs = syncTimeoutMs,
-        chunkBytes = chunkBytes),
-      batches = BatchSettings(batchSize, seed, counts, itersPerEpoch, dynamicSplit = !deterministic, coresPerExecutor = cores),
-      steps = StepSettings(start, maxIterations = segmentIterations,
-        stopTriggers = Seq(endWhen) ++ validation.map(_.trigger) ++ checkpoint.map(_.trigger), guard, clipping, averaging),
-      model = cached.sparkContext.broadcast(ModelSettings(model, ModuleSpec.describe(criterion).toString, sliceMethods, chunkBytes)),
-      precision = ember.tensor.dnn.MixedPrecision.requested.name)
-    val (results, wallNanos) = try runWithRetries(cached, plan) finally plan.model.destroy()
-    val w = model.getParameters()._1.storage
+    // the model file and the methods: inline in the broadcast up to one chunk, else disk blocks until the segment ends
+    val settings = ModelSettings(s"${runPrefix}_settings_$segments", model, ModuleSpec.describe(criterion).toString, sliceMethods, chunkBytes)
+    val (results, wallNanos) = try {
+      val broadcast = cached.sparkContext.broadcast(settings)
+      val plan = SegmentPlan(prefix = "",
+        sync = SyncSettings(layout, codec, driver = if (local) "" else Rendezvous.endpoint(), timeoutMs = syncTimeoutMs,
+          chunkBytes = chunkBytes),
+        batches = BatchSettings(batchSize, seed, counts, itersPerEpoch, dynamicSplit = !deterministic, coresPerExecutor = cores),
+        steps = StepSettings(start, maxIterations = segmentIterations,
+          stopTriggers = Seq(endWhen) ++ validation.map(_.trigger) ++ checkpoint.map(_.trigger), guard, clipping, averaging),
+        model = broadcast, precision = ember.tensor.dnn.MixedPrecision.requested.name)
+      try runWithRetries(cached, plan) finally broadcast.destroy()
+    } finally settings.remove()
+    val w = flatWeights
     results.foreach { r =>
       System.arraycopy(r.weights, 0, w, layout.offset(r.partition), r.weights.length)
       sliceMethods(r.partition) = r.method
@@ -408,25 +424,21 @@ class DistriOptimizer(model: Module, initialData: RDD[Sample], criterion: Criter
 
   /**
    * Copies a slice that came back in blocks (see [[SegmentTask.resultBlock]]) into the model's weights, block by
-   * block, and reads an optim method that came back in blocks; returns the result with its method.
+   * block, and reads an optim method that came back in blocks; returns the result with its method. The blocks are
+   * then removed wherever they are (at once in this JVM, through the master on other executors).
    */
   private def readBlocks(r: SegmentResult, prefix: String, sync: SyncSettings): SegmentResult = {
-    def fetch(name: String): java.nio.ByteBuffer = {
-      val b = BlockStore.get(name, remote = true).getOrElse(throw new IllegalStateException(
-        s"DistriOptimizer: block $name of task ${r.partition}'s result is missing"))
-      BlockStore.remove(name, tellMaster = true)
-      b
+    if (r.weightBlocks > 0) {
+      readWeightBlocks(r, prefix, sync)
+      BlockStore.removeRegistered(SegmentTask.resultBlock(prefix, r.partition, 0).stripSuffix("0"))
     }
-    if (r.weightBlocks > 0) readWeightBlocks(r, prefix, sync)
-    if (r.methodBlocks == 0) r
-    else r.copy(method = ModelSettings.deserialize[OptimMethod](Array.tabulate(r.methodBlocks) { c =>
-      val b = fetch(SegmentTask.methodBlock(prefix, r.partition, c))
-      val bytes = new Array[Byte](b.remaining); b.get(bytes); bytes
-    }))
+    if (r.methodChunks == null) r
+    else try r.copy(method = Chunks.deserialize[OptimMethod](r.methodChunks), methodChunks = null)
+      finally r.methodChunks.remove(everywhere = true)
   }
 
   private def readWeightBlocks(r: SegmentResult, prefix: String, sync: SyncSettings): Unit = {
-    val w = model.getParameters()._1.storage
+    val w = flatWeights
     val perBlock = SegmentTask.resultBlockValues(sync.chunkBytes)
     val (offset, length) = (sync.layout.offset(r.partition), sync.layout.length(r.partition))
     for (c <- 0 until r.weightBlocks) {
@@ -434,7 +446,7 @@ class DistriOptimizer(model: Module, initialData: RDD[Sample], criterion: Criter
       val buf = BlockStore.get(name, remote = true).getOrElse(throw new IllegalStateException(
         s"DistriOptimizer: block $name of task ${r.partition}'s weights is missing"))
       buf.order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(w, offset + c * perBlock, math.min(perBlock, length - c * perBlock))
-      BlockStore.remove(name, tellMaster = true)
+      BlockStore.remove(name, tellMaster = true) // here at once (local mode); on executors by readBlocks
     }
   }
 

@@ -24,9 +24,14 @@ private[optim] final class ReplicaSet(model: Module, criterion: Criterion, count
   val models: Array[Module] = Array.tabulate(count) { i =>
     if (i == 0) model
     else {
-      val clone = model.cloneModule()
-      clone.getParameters()
+      // the clone's own weights are dropped unread (it computes with replica 0's) before its gradient buffer is made:
+      // a replica costs one gradient, not a copy of the whole model (which matters beyond 2 GB of parameters)
+      val clone = ModuleSpec.build(ModuleSpec.describe(model))
+      require(clone.namedParameters.map(_._1) == model.namedParameters.map(_._1) && clone.namedBuffers.map(_._1) == model.namedBuffers.map(_._1),
+        s"${model.getClass.getName}: a replica built from its configuration has other tensors (its config does not describe it fully)")
       clone.namedParameters.zip(model.namedParameters).foreach { case ((_, r), (_, m)) => r.value.set(m.value) }
+      clone.namedBuffers.zip(model.namedBuffers).foreach { case ((_, r), (_, m)) => r.copy(m) }
+      clone.getParameters()
       clone
     }
   }

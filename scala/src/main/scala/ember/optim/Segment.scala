@@ -54,38 +54,32 @@ private[optim] final case class StepSettings(start: TrainingPosition, maxIterati
 }
 
 /**
- * The model to train (model-file chunks), its criterion (spec) and the optim method of every slice (with state,
- * Java-serialized, in chunks). They reach the executors by broadcast, not in the task binary; as the tasks of one
- * JVM (and, in local mode, the driver) share the broadcast value, each task deserializes its own copy of its
- * method. Chunks (64 MB by default, `spark.ember.chunkBytes`) keep every array under 2 GB for any model size.
+ * The model to train (its model file), its criterion (spec) and the optim method of every slice (with state,
+ * Java-serialized), as [[Chunks]]: up to one chunk (64 MB by default, `spark.ember.chunkBytes`) inside the settings,
+ * which reach the executors by broadcast, not in the task binary; beyond, in disk blocks of the driver that the tasks
+ * fetch one at a time (so no whole copy of a model beyond 2 GB is ever held on the driver or in a broadcast).
+ * Each task builds its own model and deserializes its own copy of its method.
  */
-private[optim] final case class ModelSettings(modelChunks: Array[Array[Byte]], criterionSpec: String,
-    methodChunks: Array[Array[Array[Byte]]]) {
+private[optim] final case class ModelSettings(model: Chunks, criterionSpec: String, methods: Array[Chunks]) {
   /** A fresh copy of slice `p`'s optim method, with its state. */
-  def method(p: Int): OptimMethod = ModelSettings.deserialize[OptimMethod](methodChunks(p))
+  def method(p: Int): OptimMethod = Chunks.deserialize[OptimMethod](methods(p))
+
+  /** A new module from the model file, read one chunk at a time. */
+  def buildModel(): Module = ModelFile.fromChunks(model.length, model.chunkBytes, model.chunk)
+
+  /** Removes the blocks of the settings (driver side, once no task will read them). */
+  def remove(): Unit = (model +: methods).foreach(_.remove(everywhere = false))
 }
 
 private[optim] object ModelSettings {
-  def apply(model: Module, criterionSpec: String, methods: Array[OptimMethod], chunkBytes: Int): ModelSettings =
-    ModelSettings(ModelFile.toChunks(model, chunkBytes), criterionSpec, methods.map(serialize(_, chunkBytes)))
-
-  /** `o` Java-serialized into chunks of `chunkBytes`. */
-  def serialize(o: AnyRef, chunkBytes: Int): Array[Array[Byte]] = {
-    val bytes = new ember.io.ChunkedOutput(chunkBytes)
-    val out = new java.io.ObjectOutputStream(bytes)
-    out.writeObject(o); out.close()
-    bytes.chunks
-  }
-
-  /** The object of [[serialize]]'s chunks (classes from the task's / application's class loader). */
-  def deserialize[T](chunks: Array[Array[Byte]]): T = {
-    import scala.jdk.CollectionConverters._
-    val streams = chunks.iterator.map(c => new java.io.ByteArrayInputStream(c): java.io.InputStream)
-    val in = new java.io.ObjectInputStream(new java.io.SequenceInputStream(streams.asJavaEnumeration)) {
-      override def resolveClass(d: java.io.ObjectStreamClass): Class[_] =
-        Class.forName(d.getName, false, Thread.currentThread.getContextClassLoader)
-    }
-    try in.readObject().asInstanceOf[T] finally in.close()
+  /** The settings of a segment, their blocks named after `name`. */
+  def apply(name: String, model: Module, criterionSpec: String, methods: Array[OptimMethod], chunkBytes: Int): ModelSettings = {
+    val file = Chunks.write(s"${name}_model", chunkBytes)(ModelFile.writeTo(model, _))
+    val written = scala.collection.mutable.ArrayBuffer(file)
+    try ModelSettings(file, criterionSpec, methods.zipWithIndex.map { case (m, p) =>
+      val c = Chunks.serialize(s"${name}_method_$p", m, chunkBytes); written += c; c
+    })
+    catch { case e: Throwable => written.foreach(_.remove(everywhere = false)); throw e }
   }
 }
 
@@ -143,7 +137,7 @@ private[optim] final case class SegmentResult(
     buffers: Array[Array[Float]] = Array.empty,
     traffic: TaskTraffic = TaskTraffic.none,
     weightBlocks: Int = 0,
-    methodBlocks: Int = 0, // when > 0, `method` is null and travels in blocks (see SegmentTask.methodBlock)
+    methodChunks: Chunks = null, // when set, `method` is null and travels in these blocks (see SegmentTask.methodChunks)
     computeCpuNanos: Array[Long] = Array.empty,
     gradientWaitNanos: Array[Long] = Array.empty
 )
@@ -163,10 +157,10 @@ private[optim] object TaskTraffic {
     after.map { case (k, n) => k -> (n - before.getOrElse(k, 0L)) }.filter(_._2 > 0)
 }
 
-/** The model replicas of one task (one per core of the task, see [[ReplicaSet]]), built from the model file's chunks. */
-private[optim] final class TaskReplicas(modelChunks: Array[Array[Byte]], criterionSpec: String, count: Int) {
-  private val set = new ReplicaSet(ModelFile.fromChunks(modelChunks),
-    ModuleSpec.buildCriterion(new ObjectMapper().readTree(criterionSpec)), count)
+/** The model replicas of one task (one per core of the task, see [[ReplicaSet]]), built from the settings' model file. */
+private[optim] final class TaskReplicas(settings: ModelSettings, count: Int) {
+  private val set = new ReplicaSet(settings.buildModel(),
+    ModuleSpec.buildCriterion(new ObjectMapper().readTree(settings.criterionSpec)), count)
   set.training(propagateBack = false) // nothing reads the input gradient: skip it where a layer can
 
   val models: Array[Module] = set.models
@@ -234,8 +228,8 @@ private[optim] object SegmentTask {
    */
   def resultBlock(segmentPrefix: String, p: Int, c: Int): String = s"${segmentPrefix}_result_${p}_$c"
 
-  /** The name of block `c` of task `p`'s optim method (Java-serialized) when it is over one chunk (its state). */
-  def methodBlock(segmentPrefix: String, p: Int, c: Int): String = s"${segmentPrefix}_method_${p}_$c"
+  /** The name of task `p`'s optim method (Java-serialized), in blocks when it is over one chunk (its state). */
+  def methodChunks(segmentPrefix: String, p: Int): String = s"${segmentPrefix}_method_$p"
 
   /** Values per result block. */
   def resultBlockValues(chunkBytes: Int): Int = math.max(1, chunkBytes / 4)
@@ -279,8 +273,7 @@ private[optim] object SegmentTask {
     val p = part.index
     val ar = new AllReduceParameter(p, plan.sync.layout, plan.sync.codec, peers, plan.sync.chunkBytes)
     val local = peers.all.indices.filter(peers.isLocal).toArray // the tasks of this JVM
-    val replicas = new TaskReplicas(plan.model.value.modelChunks, plan.model.value.criterionSpec,
-      replicasFor(TaskContext.get(), plan.batches.coresPerExecutor, local.length))
+    val replicas = new TaskReplicas(plan.model.value, replicasFor(TaskContext.get(), plan.batches.coresPerExecutor, local.length))
     val batches = batchSource(plan, part, peers.prefix, local, replicas)
     val loop = new SegmentLoop(plan, p, replicas, batches, ar, method)
     val stats = new SegmentStats(plan.steps.maxIterations)
@@ -302,28 +295,32 @@ private[optim] object SegmentTask {
     val buffers = if (p == 0) replicas.models(0).namedBuffers.map(_._2.contiguous().toArray).toArray else Array.empty[Array[Float]]
     val traffic = TaskTraffic(peers.remoteBytes, TaskTraffic.since(driverBefore, Exchange.driverMessages),
       TaskTraffic.since(driverAtStart, driverBefore), peers.all(p).endpoint)
-    val perBlock = resultBlockValues(plan.sync.chunkBytes)
     val master = loop.master // the owned slice (with one task: the replicas' whole vector, the same length)
-    // an optim method whose state is over one chunk (Adam: twice the slice) goes back in blocks as well
-    val methodChunks = ModelSettings.serialize(loop.method, plan.sync.chunkBytes)
-    val methodBlocks = if (methodChunks.length <= 1) 0 else methodChunks.length
-    if (methodBlocks > 0) methodChunks.indices.foreach { c =>
-      BlockStore.put(methodBlock(plan.prefix, p, c), java.nio.ByteBuffer.wrap(methodChunks(c)), tellMaster = true)
+    // an optim method whose state is over one chunk (Adam: twice the slice) goes back in disk blocks as well
+    val sent = Chunks.serialize(methodChunks(plan.prefix, p), loop.method, plan.sync.chunkBytes)
+    val (returned, inBlocks) = if (sent.blocks == 0) (loop.method, null) else (null, sent)
+    val blocks = putWeightBlocks(plan, p, master)
+    stats.result(p, if (blocks > 0) Array.emptyFloatArray else master, returned, setupNanos, failure)
+      .copy(buffers = buffers, traffic = traffic, weightBlocks = blocks, methodChunks = inBlocks)
+  }
+
+  /**
+   * A weight slice over one chunk goes back to the driver in disk blocks (see [[resultBlock]]), written through one
+   * reused buffer: no second copy of the slice in memory. Returns the number of blocks (0: the slice fits the result).
+   */
+  private def putWeightBlocks(plan: SegmentPlan, p: Int, master: Array[Float]): Int = {
+    val perBlock = resultBlockValues(plan.sync.chunkBytes)
+    if (master.length <= perBlock) return 0
+    val blocks = (master.length + perBlock - 1) / perBlock
+    val buf = java.nio.ByteBuffer.allocate(4 * perBlock).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+    for (c <- 0 until blocks) {
+      val n = math.min(perBlock, master.length - c * perBlock)
+      buf.clear()
+      buf.asFloatBuffer().put(master, c * perBlock, n)
+      buf.limit(4 * n)
+      BlockStore.put(resultBlock(plan.prefix, p, c), buf, tellMaster = true, onDisk = true)
     }
-    val returned = if (methodBlocks > 0) null else loop.method
-    if (master.length <= perBlock)
-      stats.result(p, master, returned, setupNanos, failure).copy(buffers = buffers, traffic = traffic, methodBlocks = methodBlocks)
-    else {
-      val blocks = (master.length + perBlock - 1) / perBlock
-      for (c <- 0 until blocks) {
-        val n = math.min(perBlock, master.length - c * perBlock)
-        val buf = java.nio.ByteBuffer.allocate(4 * n).order(java.nio.ByteOrder.LITTLE_ENDIAN)
-        buf.asFloatBuffer().put(master, c * perBlock, n)
-        BlockStore.put(resultBlock(plan.prefix, p, c), buf, tellMaster = true)
-      }
-      stats.result(p, Array.emptyFloatArray, returned, setupNanos, failure)
-        .copy(buffers = buffers, traffic = traffic, weightBlocks = blocks, methodBlocks = methodBlocks)
-    }
+    blocks
   }
 
   /**

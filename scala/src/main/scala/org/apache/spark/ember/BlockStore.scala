@@ -23,11 +23,13 @@ object BlockStore {
   }
 
   /**
-   * Stores `bytes` (position to limit, not copied) under `name`. A block of that name already present is
+   * Stores `bytes` (position to limit, not copied) under `name`; `onDisk`: on the local disk only (written before
+   * this returns, so the caller may reuse `bytes`; no storage memory). A block of that name already present is
    * kept: Ember names a block by its producer and iteration, so a second put would carry the same bytes.
    */
-  def put(name: String, bytes: ByteBuffer, tellMaster: Boolean): Unit = {
-    if (!bm.putBytes(TestBlockId(name), new ChunkedByteBuffer(bytes), Level, tellMaster = tellMaster))
+  def put(name: String, bytes: ByteBuffer, tellMaster: Boolean, onDisk: Boolean = false): Unit = {
+    val level = if (onDisk) StorageLevel.DISK_ONLY else Level
+    if (!bm.putBytes(TestBlockId(name), new ChunkedByteBuffer(bytes), level, tellMaster = tellMaster))
       throw new IllegalStateException(s"BlockManager refused block $name (${bytes.remaining} bytes)")
   }
 
