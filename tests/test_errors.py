@@ -372,3 +372,27 @@ def test_a_failed_spark_task_logs_one_line(sc, capfd):
     lines = [ln for ln in err.splitlines() if ln.strip()]
     assert len(lines) <= 2, err[:3000]
     assert not any(ln.startswith("\tat ") or ln.lstrip().startswith("at ") for ln in lines), err[:3000]
+
+
+def test_a_failed_task_logs_one_line_in_a_context_the_user_started(tmp_path):
+    # SparkContext(conf=create_spark_conf()), as the docs and the missing-jar error suggest, not init_engine(): Ember
+    # quiets task failures the first time it uses the context (its own process: the session's context is init_engine's)
+    import subprocess
+    import sys
+    script = tmp_path / "user_context.py"
+    script.write_text(
+        "from pyspark import SparkContext\n"
+        "from ember.util.common import create_spark_conf\n"
+        "from ember.nn.layer import Linear\n"
+        "sc = SparkContext(conf=create_spark_conf().setMaster('local[1]').setAppName('user'))\n"
+        "Linear(2, 2)\n"
+        "try:\n"
+        "    sc.parallelize(range(2), 1).map(lambda v: 1 // 0).collect()\n"
+        "except Exception:\n"
+        "    print('FAILED AS EXPECTED')\n"
+        "sc.stop()\n")
+    env = dict(os.environ, PYSPARK_PYTHON=sys.executable)
+    res = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, env=env)
+    assert "FAILED AS EXPECTED" in res.stdout, res.stdout[-2000:] + res.stderr[-3000:]
+    assert "Exception in task" not in res.stderr and not any(ln.startswith("\tat ") for ln in res.stderr.splitlines()), \
+        res.stderr[-3000:]

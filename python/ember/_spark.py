@@ -186,7 +186,21 @@ def get_spark_context():
     return init_engine()
 
 
+_quieted = set()
+
+
 def spark_context():
-    """The active SparkContext; a new one with Ember's defaults (:func:`init_engine`) when none runs."""
+    """The active SparkContext; a new one with Ember's defaults (:func:`init_engine`) when none runs.
+
+    A context the user started (``SparkContext(conf=create_spark_conf())``, as the docs suggest) gets the same
+    one-line task failures as :func:`init_engine`'s the first time Ember uses it (issue 11 point 8)."""
     sc = _pyspark.active_context()
-    return sc if sc is not None else init_engine()
+    if sc is None:
+        return init_engine()
+    if id(sc) not in _quieted:
+        _quieted.add(id(sc))
+        try:
+            _quiet_task_failures(sc)
+        except Exception:  # a JVM without log4j's core Configurator: keep Spark's logging as it is
+            pass
+    return sc
