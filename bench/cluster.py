@@ -11,7 +11,7 @@
 3. The cost model of bench/NOTES.md fitted to all the rows above (least squares): the latency alpha of a message,
    the per-peer cost o and the bandwidth B of this machine's loopback, for the notes' projections.
 
-Usage: ``bench/cluster.sh [--iterations 300] [--warmup 200] [--scaling 2,4,8] [--models lenet5,mlp]``.
+Usage: ``bench/cluster.sh [--iterations 300] [--warmup 200] [--scaling 2,4,8] [--models lenet5,mlp] [--conf k=v]``.
 """
 import argparse
 import os
@@ -64,13 +64,16 @@ def exchange_ms(f):
 
 def fit_cost_model(points):
     """Least-squares fit of the cost model of bench/NOTES.md to (N, S, b, measured exchange ms) points:
-    T_sync(N) = 2 x [alpha + (N - 1) x o + (N - 1) / N x S x b / B]. Returns (alpha ms, o ms, B bytes/s) with
-    every coefficient kept >= 0 (a negative one is dropped and the rest refitted), or None with < 3 points."""
+    T_sync(N) = r x [alpha + (N - 1) x o] + 2 x (N - 1) / N x S x b / B, with r = 2 rounds (reduce-scatter, then
+    all-gather) and r = 1 at N = 2 (the replicated exchange: whole gradients, one round, the same bytes). Returns
+    (alpha ms, o ms, B bytes/s) with every coefficient kept >= 0 (a negative one is dropped and the rest refitted),
+    or None with < 3 points."""
     import numpy as np
 
     if len(points) < 3:
         return None
-    x = np.array([[2.0, 2.0 * (n - 1), 2.0 * (n - 1) / n * s * b / 1e6] for n, s, b, _ in points])
+    rounds = lambda n: 1.0 if n == 2 else 2.0  # noqa: E731
+    x = np.array([[rounds(n), rounds(n) * (n - 1), 2.0 * (n - 1) / n * s * b / 1e6] for n, s, b, _ in points])
     y = np.array([t for _, _, _, t in points])
     keep = [0, 1, 2]
     while keep:
@@ -88,9 +91,12 @@ def main():
     p.add_argument("--iterations", default="300")
     p.add_argument("--warmup", default="200")
     p.add_argument("--models", default="lenet5,mlp")
+    p.add_argument("--codecs", default="none,bf16")
     p.add_argument("--scaling", default="2,4,8")
     p.add_argument("--scaling-iterations", default="150")
+    p.add_argument("--conf", action="append", default=[], help="extra Spark setting k=v for every job (repeatable)")
     a = p.parse_args()
+    extra = dict(kv.split("=", 1) for kv in a.conf)
     print(f"Distributed engine across executors: {os.cpu_count()} cores, load average "
           f"{open('/proc/loadavg').read().split()[:3]} at start")
     points = []  # (N, S, bytes per value, exchange ms) for the cost model's fit
@@ -107,10 +113,10 @@ def main():
                   f"{'sync':>7} {'wait':>7} {'grad wait':>9} {'imbalance':>9} {'sched':>6} {'overhead':>8} "
                   f"{'kB/exec/it':>10} {'driver':>6}")
             for line in submit(cluster.url, ["--parts", "2", "--layout", "executor", "--models", a.models, "--codecs",
-                                             "none,bf16", "--iterations", a.iterations, "--warmup", a.warmup],
+                                             a.codecs, "--iterations", a.iterations, "--warmup", a.warmup],
                                {"spark.cores.max": "2", "spark.executor.memory": "1g",
                                 "spark.scheduler.minRegisteredResourcesRatio": "1.0",
-                                "spark.scheduler.maxRegisteredResourcesWaitingTime": "120s"}):
+                                "spark.scheduler.maxRegisteredResourcesWaitingTime": "120s", **extra}):
                 f = fields(line)
                 if "codec" not in f:
                     print("  " + line)
@@ -126,9 +132,9 @@ def main():
               f"{'kB/exec/iter':>12} {'2S(N-1)/N*b kB':>14} {'driver msgs':>11}")
         for n in [int(x) for x in a.scaling.split(",")]:
             for line in submit(f"local-cluster[{n},1,768]", ["--parts", str(n), "--layout", "executor", "--models",
-                                                            "lenet5", "--codecs", "none,bf16", "--iterations",
+                                                            "lenet5", "--codecs", a.codecs, "--iterations",
                                                             a.scaling_iterations, "--warmup", "50", "--cores", "1"],
-                               {"spark.executor.memory": "768m"}):
+                               {"spark.executor.memory": "768m", **extra}):
                 f = fields(line)
                 if "codec" not in f:
                     continue
@@ -140,7 +146,8 @@ def main():
     fit = fit_cost_model(points)
     if fit:
         alpha, o, bandwidth, predicted, measured = fit
-        print("Cost model T_sync(N) = 2 x [alpha + (N - 1) x o + (N - 1) / N x S x b / B] (bench/NOTES.md),")
+        print("Cost model T_sync(N) = r x [alpha + (N - 1) x o] + 2 x (N - 1) / N x S x b / B, r = 2 rounds (1 at N = 2, "
+              "replicated) (bench/NOTES.md),")
         print(f"least squares over the {len(points)} rows above (sync minus compute imbalance; with N > cores the "
               "rows include waiting for a core):")
         print(f"  alpha = {alpha * 1e3:.0f} us, o = {o * 1e3:.0f} us, B = {bandwidth / 1e9:.2f} GB/s "

@@ -198,9 +198,9 @@ def test_driver_out_of_the_loop_bandwidth_and_foreign_client(cluster):
         assert sum(n for kind, n in setup.items() if kind.startswith("Ember join from Executor task launch")) == 2, r
         assert r["setup"] < 40, r
         assert r["accuracy"] >= 0.9, r
-        # N = 2: each task sends the other owner's gradient slice (12-byte header) and its own weight slice
-        # (8-byte header): S values in all, 2 x S x (N - 1) / N
-        per_task = r["params"] * (4 if r["codec"] == "none" else 2) + 20
+        # N = 2, replicated exchange: each task sends its whole gradient (one 12-byte header) and steps every slice:
+        # S values per iteration, the bytes of a reduce-scatter plus an all-gather, 2 x S x (N - 1) / N
+        per_task = r["params"] * (4 if r["codec"] == "none" else 2) + 12
         assert r["bytes"] == 2 * r["iterations"] * per_task, r
     foreign = [line for line in res.stdout.splitlines() if line.startswith("FOREIGN ")]
     assert len(foreign) == 4 and all(line.startswith("FOREIGN refused") for line in foreign), "\n".join(foreign)

@@ -102,6 +102,7 @@ object DistriBench {
               f"compute_ms=${1000 * split.computeSeconds / it}%.2f sync_ms=${1000 * split.syncSeconds / it}%.2f " +
               f"wait_ms=${1000 * split.waitSeconds / it}%.2f grad_wait_ms=${1000 * split.waiting.gradientSeconds / it}%.2f " +
               f"imbalance_ms=${1000 * split.waiting.imbalanceSeconds / it}%.2f compute_cpu_ms=${1000 * split.waiting.computeCpuSeconds / it}%.2f " +
+              f"sync_cpu_ms=${1000 * split.waiting.syncCpuSeconds / it}%.2f jvm_cpu_ms=${1000 * split.waiting.processCpuSeconds / it}%.2f " +
               f"sched_ms=${1000 * split.schedulingSeconds / it}%.2f " +
               f"overhead_pct=${100 * (split.syncSeconds + split.schedulingSeconds) / split.totalSeconds}%.1f " +
               f"params=$params tasks=${sent.tasks} kB_sent_per_task_iter=${sent.bytesPerTaskIteration / 1e3}%.1f " +

@@ -5,7 +5,7 @@ import java.util.UUID
 import ember.data.{BatchPlan, LocalDataSet, Sample}
 import ember.io.ModelFile
 import ember.nn.{Criterion, Module, ModuleSpec}
-import ember.parallel.{LocalShare, NoCompression, Rendezvous, Reports, SliceLayout, WireCodec}
+import ember.parallel.{AllReduceParameter, LocalShare, NoCompression, Rendezvous, Reports, SliceLayout, WireCodec}
 import ember.tensor.Tensor
 import org.apache.spark.{SparkContext, SparkException}
 import org.apache.spark.ember.BlockStore
@@ -47,7 +47,10 @@ import org.apache.spark.storage.StorageLevel
  * A reduce-scatter and an all-gather: 2 x S x (N - 1) / N values sent per task and iteration, the
  * bandwidth-optimal AllReduce. Two synchronisation points per iteration (L2-norm clipping adds a third: the
  * norm is needed before the step); on a loaded machine each point costs a wake-up of a descheduled thread, so
- * the finiteness check rides on the weight messages instead. The driver does no gradient arithmetic and
+ * the finiteness check rides on the weight messages instead. With two tasks the same bytes go in one round
+ * (for models up to `spark.ember.replicatedExchangeMaxParams`): each task sends its whole gradient to the other and
+ * both step every slice (steps 2-3 exchange whole gradients, step 4 updates the whole vector, step 5 has
+ * nothing to receive): one wait per iteration instead of two, for S / 2 more values stepped per task. The driver does no gradient arithmetic and
  * collects no gradient. Messages are named by run, segment, stage attempt and iteration, and a task's mailbox
  * closes with its attempt, so a retried task or stage can never add a gradient twice or read a stale one.
  *
@@ -131,23 +134,27 @@ object TimeSplit {
  * `gradientSeconds` of it waiting for gradient slices (the rest waits for weight slices); `imbalanceSeconds`, the
  * slowest task's compute time minus the task's own (what the task must wait for at the gradient exchange even with
  * an instant transport); `computeCpuSeconds`, the compute step's CPU time (below `computeSeconds` when threads
- * were descheduled).
+ * were descheduled); `syncCpuSeconds`, the task thread's CPU time in the exchange and update (encoding, summing,
+ * stepping, decoding: the rest of the sync time is waiting or descheduled); `processCpuSeconds`, the CPU time of
+ * every thread of the task's JVM (transport threads, GC and JIT included; in local mode the driver's JVM).
  */
-final case class WaitSplit(gradientSeconds: Double, imbalanceSeconds: Double, computeCpuSeconds: Double) {
-  def +(o: WaitSplit): WaitSplit =
-    WaitSplit(gradientSeconds + o.gradientSeconds, imbalanceSeconds + o.imbalanceSeconds, computeCpuSeconds + o.computeCpuSeconds)
-  def -(o: WaitSplit): WaitSplit =
-    WaitSplit(gradientSeconds - o.gradientSeconds, imbalanceSeconds - o.imbalanceSeconds, computeCpuSeconds - o.computeCpuSeconds)
+final case class WaitSplit(gradientSeconds: Double, imbalanceSeconds: Double, computeCpuSeconds: Double,
+    syncCpuSeconds: Double = 0.0, processCpuSeconds: Double = 0.0) {
+  def +(o: WaitSplit): WaitSplit = WaitSplit(gradientSeconds + o.gradientSeconds, imbalanceSeconds + o.imbalanceSeconds,
+    computeCpuSeconds + o.computeCpuSeconds, syncCpuSeconds + o.syncCpuSeconds, processCpuSeconds + o.processCpuSeconds)
+  def -(o: WaitSplit): WaitSplit = WaitSplit(gradientSeconds - o.gradientSeconds, imbalanceSeconds - o.imbalanceSeconds,
+    computeCpuSeconds - o.computeCpuSeconds, syncCpuSeconds - o.syncCpuSeconds, processCpuSeconds - o.processCpuSeconds)
 }
 
 object WaitSplit {
   val zero: WaitSplit = WaitSplit(0.0, 0.0, 0.0)
 
-  /** Iteration `i` of a segment's tasks, averaged over the tasks. */
+  /** Iteration `i` of a segment's tasks, averaged over the tasks (the JVMs' CPU spread evenly over the iterations). */
   private[optim] def of(results: Array[SegmentResult], i: Int): WaitSplit = {
     def mean(f: SegmentResult => Long) = results.map(f).sum.toDouble / results.length / 1e9
     val slowest = results.map(_.computeNanos(i)).max
-    WaitSplit(mean(_.gradientWaitNanos(i)), mean(r => slowest - r.computeNanos(i)), mean(_.computeCpuNanos(i)))
+    WaitSplit(mean(_.gradientWaitNanos(i)), mean(r => slowest - r.computeNanos(i)), mean(_.computeCpuNanos(i)),
+      mean(_.syncCpuNanos(i)), mean(r => r.processCpuNanos / math.max(1, r.losses.length)))
   }
 }
 
@@ -371,7 +378,8 @@ class DistriOptimizer(model: Module, initialData: RDD[Sample], criterion: Criter
       val broadcast = cached.sparkContext.broadcast(settings)
       val plan = SegmentPlan(prefix = "",
         sync = SyncSettings(layout, codec, driver = if (local) "" else Rendezvous.endpoint(), timeoutMs = syncTimeoutMs,
-          chunkBytes = chunkBytes),
+          chunkBytes = chunkBytes, messageBytes = DistriOptimizer.messageBytes(cached.sparkContext, chunkBytes),
+          replicated = DistriOptimizer.replicated(cached.sparkContext, layout)),
         batches = BatchSettings(batchSize, seed, counts, itersPerEpoch, dynamicSplit = !deterministic, coresPerExecutor = cores),
         steps = StepSettings(start, maxIterations = segmentIterations,
           stopTriggers = Seq(endWhen) ++ validation.map(_.trigger) ++ checkpoint.map(_.trigger), guard, clipping, averaging),
@@ -396,7 +404,7 @@ class DistriOptimizer(model: Module, initialData: RDD[Sample], criterion: Criter
       val prefix = s"${runPrefix}_$segments"
       segments += 1
       val start = System.nanoTime()
-      Rendezvous.open(prefix, Array.fill(plan.sync.layout.parts)(Array.emptyByteArray)) // the methods come by broadcast
+      Rendezvous.open(prefix)
       Reports.listen(prefix, { b =>
         val (epoch, iteration, epochIteration, loss, throughput) = ProgressReporter.read(b)
         log.info(f"[Epoch $epoch $epochIteration/${plan.batches.itersPerEpoch}][Iteration $iteration] loss $loss%.5f, $throughput%.1f samples/s " +
@@ -499,8 +507,8 @@ object DistriOptimizer {
   private val LocalMaster = """local\[(\*|\d+)(?:,\s*\d+)?\]""".r
 
   /**
-   * The largest byte array of the exchange (`spark.ember.chunkBytes`, 64 MB by default): model-file chunks of the
-   * broadcast, the messages of a slice ([[AllReduceParameter]]) and the blocks of a slice going back to the driver.
+   * The largest byte array of a transfer (`spark.ember.chunkBytes`, 64 MB by default): model-file chunks of the
+   * broadcast and the blocks of a slice going back to the driver (the exchange's messages: [[messageBytes]]).
    * A local property of the calling thread (`sc.setLocalProperty`) overrides the configuration.
    */
   private[optim] def chunkBytes(sc: SparkContext): Int = {
@@ -510,6 +518,29 @@ object DistriOptimizer {
     require(n >= 64 && n <= (1L << 30), s"spark.ember.chunkBytes must be between 64 bytes and 1g, got $n")
     n.toInt
   }
+
+  /**
+   * The largest message of the exchange (`spark.ember.messageBytes`, 256 KB by default, at most [[chunkBytes]]): a
+   * slice travels in pieces of that size, all sent at once, so the receiver decodes one piece while the next is on
+   * the wire and no piece is a "humongous" array for the JVM's collector (over half a G1 region: 512 KB in a heap
+   * under 2 GB), which a slice of a 5M-parameter model in one 10 MB message was, twice per iteration.
+   */
+  private[optim] def messageBytes(sc: SparkContext, chunkBytes: Int): Int = {
+    val key = "spark.ember.messageBytes"
+    val n = sc.getConf.getSizeAsBytes(key, AllReduceParameter.DefaultMessageBytes.toLong)
+    require(n >= 64 && n <= (1L << 30), s"$key must be between 64 bytes and 1g, got $n")
+    math.min(n.toInt, chunkBytes)
+  }
+
+  /**
+   * Whether the two tasks of a segment exchange whole gradients and both step every slice (one round per iteration,
+   * see AllReduceParameter): with two tasks and at most `spark.ember.replicatedExchangeMaxParams` parameters (1M by
+   * default; 0: never). Each task then steps S / 2 more values: for LeNet-5 (22K) tens of microseconds against a
+   * message's latency and a wake-up saved; for a 5M-parameter MLP 8-10 ms of thread CPU more per iteration (measured
+   * under load 23: 31 ms against 20 ms of exchange and update), more than a round costs there.
+   */
+  private[optim] def replicated(sc: SparkContext, layout: SliceLayout): Boolean =
+    layout.parts == 2 && layout.total <= sc.getConf.getSizeAsBytes("spark.ember.replicatedExchangeMaxParams", "1m")
 
   /** The one Spark job of a segment: a barrier stage with one task per partition. */
   private[optim] def runJob(cached: RDD[PartitionData], plan: SegmentPlan): Array[SegmentResult] =

@@ -8,7 +8,7 @@ import ember.parallel.{AllReduceParameter, Engine, IterationWork, LocalShare, Ma
 import ember.tensor.Tensor
 import org.apache.spark.{TaskContext, TaskKilledException}
 import org.apache.spark.broadcast.Broadcast
-import org.apache.spark.ember.{BlockStore, Exchange}
+import org.apache.spark.ember.{BlockStore, SparkShim}
 
 /** One cached training partition: its samples as a LocalDataSet (null when the partition is empty). */
 private[optim] final class PartitionData(val index: Int, val data: LocalDataSet) {
@@ -30,11 +30,15 @@ private[optim] object PartitionData {
 
 /**
  * How the tasks of a segment reach each other: the slices, their encoding, the driver's endpoint ("host:port") through
- * which they find each other and report progress and failures ("" in local mode: all in the driver's JVM), and the
- * largest message (`chunkBytes`).
+ * which they find each other and report progress and failures ("" in local mode: all in the driver's JVM), the
+ * largest byte array sent at once (`chunkBytes`: model and result chunks), the largest message of the exchange
+ * (`messageBytes`: a slice travels in pieces of that size, see [[DistriOptimizer.messageBytes]]) and whether two
+ * tasks exchange whole gradients and both step every slice (`replicated`: one round per iteration, see
+ * AllReduceParameter).
  */
 private[optim] final case class SyncSettings(layout: SliceLayout, codec: WireCodec, driver: String, timeoutMs: Long,
-    chunkBytes: Int = ModelFile.DefaultChunkBytes)
+    chunkBytes: Int = ModelFile.DefaultChunkBytes, messageBytes: Int = AllReduceParameter.DefaultMessageBytes,
+    replicated: Boolean = false)
 
 /**
  * Which samples each task trains on: the global batches (the LocalOptimizer's order, `counts` samples per
@@ -139,12 +143,14 @@ private[optim] final case class SegmentResult(
     weightBlocks: Int = 0,
     methodChunks: Chunks = null, // when set, `method` is null and travels in these blocks (see SegmentTask.methodChunks)
     computeCpuNanos: Array[Long] = Array.empty,
-    gradientWaitNanos: Array[Long] = Array.empty
+    gradientWaitNanos: Array[Long] = Array.empty,
+    syncCpuNanos: Array[Long] = Array.empty,
+    processCpuNanos: Long = 0L // all threads of the task's JVM during its iterations (transport, GC and JIT too)
 )
 
 /**
  * What a task's iterations cost the network and the driver: bytes it sent to tasks in other JVMs, and the
- * messages its JVM sent to the driver (by kind, see `Exchange.driverMessages`) during its iterations and before
+ * messages its JVM sent to the driver (by kind, see `SparkShim.driverMessages`) during its iterations and before
  * them (set-up), and the address of the endpoint its JVM received through ("" in local mode).
  */
 private[optim] final case class TaskTraffic(remoteBytes: Long, iterating: Map[String, Long], setup: Map[String, Long], endpoint: String)
@@ -231,6 +237,12 @@ private[optim] object SegmentTask {
   /** The name of task `p`'s optim method (Java-serialized), in blocks when it is over one chunk (its state). */
   def methodChunks(segmentPrefix: String, p: Int): String = s"${segmentPrefix}_method_$p"
 
+  /** CPU time of all threads of this JVM so far (0 where the JVM does not tell). */
+  def processCpuNanos: Long = java.lang.management.ManagementFactory.getOperatingSystemMXBean match {
+    case os: com.sun.management.OperatingSystemMXBean => math.max(0L, os.getProcessCpuTime)
+    case _ => 0L
+  }
+
   /** Values per result block. */
   def resultBlockValues(chunkBytes: Int): Int = math.max(1, chunkBytes / 4)
 
@@ -260,26 +272,27 @@ private[optim] object SegmentTask {
       Mailbox.close(s"${plan.prefix}_$a", p)
       LocalShare.drop(s"${plan.prefix}_$a")
     }
-    val driverAtStart = Exchange.driverMessages
+    val driverAtStart = SparkShim.driverMessages
     val sync = plan.sync
     val peers =
-      if (sync.driver.nonEmpty) Peers.rendezvous(sync.driver, plan.prefix, attempt, p, sync.layout.parts, sync.timeoutMs)._1
+      if (sync.driver.nonEmpty) Peers.rendezvous(sync.driver, plan.prefix, attempt, p, sync.layout.parts, sync.timeoutMs)
       else Peers.local(prefix, p, sync.layout.parts, sync.timeoutMs)
-    try trainWith(plan, part, peers, plan.model.value.method(p), setupStart, driverAtStart) finally peers.close()
+    try trainWith(plan, part, peers, setupStart, driverAtStart) finally peers.close()
   }
 
-  private def trainWith(plan: SegmentPlan, part: PartitionData, peers: Peers, method: OptimMethod, setupStart: Long,
+  private def trainWith(plan: SegmentPlan, part: PartitionData, peers: Peers, setupStart: Long,
       driverAtStart: Map[String, Long]): SegmentResult = {
     val p = part.index
-    val ar = new AllReduceParameter(p, plan.sync.layout, plan.sync.codec, peers, plan.sync.chunkBytes)
+    val ar = new AllReduceParameter(p, plan.sync.layout, plan.sync.codec, peers, plan.sync.messageBytes, plan.sync.replicated)
     val local = peers.all.indices.filter(peers.isLocal).toArray // the tasks of this JVM
     val replicas = new TaskReplicas(plan.model.value, replicasFor(TaskContext.get(), plan.batches.coresPerExecutor, local.length))
     val batches = batchSource(plan, part, peers.prefix, local, replicas)
-    val loop = new SegmentLoop(plan, p, replicas, batches, ar, method)
+    val loop = new SegmentLoop(plan, p, replicas, batches, ar, plan.model.value.method)
     val stats = new SegmentStats(plan.steps.maxIterations)
     val reporter = new ProgressReporter(plan.sync.driver, plan.prefix, ProgressReporter.intervalNanos())
     val setupNanos = System.nanoTime() - setupStart
-    val driverBefore = Exchange.driverMessages
+    val driverBefore = SparkShim.driverMessages
+    val processCpu0 = SegmentTask.processCpuNanos
     var failure: String = null
     var stop = false
     while (!stop) {
@@ -291,17 +304,18 @@ private[optim] object SegmentTask {
       stats.add(o, System.nanoTime() - t0, ar.waitNanos - waitBefore)
       if (p == 0 && failure == null) reporter.iterated(loop.position, o.loss, o.samples)
     }
+    val processCpu = SegmentTask.processCpuNanos - processCpu0
     LocalShare.drop(peers.prefix)
     val buffers = if (p == 0) replicas.models(0).namedBuffers.map(_._2.contiguous().toArray).toArray else Array.empty[Array[Float]]
-    val traffic = TaskTraffic(peers.remoteBytes, TaskTraffic.since(driverBefore, Exchange.driverMessages),
+    val traffic = TaskTraffic(peers.remoteBytes, TaskTraffic.since(driverBefore, SparkShim.driverMessages),
       TaskTraffic.since(driverAtStart, driverBefore), peers.all(p).endpoint)
-    val master = loop.master // the owned slice (with one task: the replicas' whole vector, the same length)
+    val master = loop.masterSlice // slice p (with one task: the replicas' whole vector, the same length)
     // an optim method whose state is over one chunk (Adam: twice the slice) goes back in disk blocks as well
     val sent = Chunks.serialize(methodChunks(plan.prefix, p), loop.method, plan.sync.chunkBytes)
     val (returned, inBlocks) = if (sent.blocks == 0) (loop.method, null) else (null, sent)
     val blocks = putWeightBlocks(plan, p, master)
     stats.result(p, if (blocks > 0) Array.emptyFloatArray else master, returned, setupNanos, failure)
-      .copy(buffers = buffers, traffic = traffic, weightBlocks = blocks, methodChunks = inBlocks)
+      .copy(buffers = buffers, traffic = traffic, weightBlocks = blocks, methodChunks = inBlocks, processCpuNanos = processCpu)
   }
 
   /**
@@ -384,7 +398,7 @@ private[optim] final class SegmentStats(capacity: Int) {
   private val initial = math.max(1, math.min(capacity, 1024))
   private var losses = new Array[Float](initial)
   private var samples = new Array[Int](initial)
-  private var times = Array.fill(SegmentStats.Columns)(new Array[Long](initial)) // iter, compute, cpu, wait, gradient wait
+  private var times = Array.fill(SegmentStats.Columns)(new Array[Long](initial)) // iter, compute, cpu, wait, gradient wait, sync cpu
   var count = 0
 
   def add(o: IterationOutcome, iterNanos: Long, waitNanos: Long): Unit = {
@@ -394,7 +408,7 @@ private[optim] final class SegmentStats(capacity: Int) {
       times = times.map(java.util.Arrays.copyOf(_, c))
     }
     losses(count) = o.loss; samples(count) = o.samples
-    val row = Array(iterNanos, o.computeNanos, o.computeCpuNanos, waitNanos, o.gradientWaitNanos)
+    val row = Array(iterNanos, o.computeNanos, o.computeCpuNanos, waitNanos, o.gradientWaitNanos, o.syncCpuNanos)
     var k = 0
     while (k < row.length) { times(k)(count) = row(k); k += 1 }
     count += 1
@@ -403,10 +417,11 @@ private[optim] final class SegmentStats(capacity: Int) {
   def result(p: Int, weights: Array[Float], method: OptimMethod, setupNanos: Long, failure: String): SegmentResult = {
     val t = times.map(_.take(count))
     SegmentResult(p, weights, method, losses.take(count), samples.take(count), t(0), t(1), t(3), setupNanos, failure,
-      computeCpuNanos = t(2), gradientWaitNanos = t(4))
+      computeCpuNanos = t(2), gradientWaitNanos = t(4), syncCpuNanos = t(5))
   }
 }
 
 private[optim] object SegmentStats {
-  val Columns = 5
+  val Columns = 6
 }
+

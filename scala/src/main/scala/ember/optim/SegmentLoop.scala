@@ -52,10 +52,11 @@ private[optim] final class SharedBatches(batches: BatchSettings, prefix: String,
 
 /**
  * What one iteration of a task produced: the state the triggers see, the global loss and batch size, its compute time
- * (wall clock and the thread's CPU time), its time waiting for the other tasks' gradient slices, and the failure.
+ * (wall clock and the thread's CPU time), its time waiting for the other tasks' gradient slices, the thread's CPU time
+ * in the exchange and update (steps 2-5), and the failure.
  */
 private[optim] final case class IterationOutcome(state: TrainingPosition, loss: Float, samples: Int, computeNanos: Long,
-    computeCpuNanos: Long, gradientWaitNanos: Long, failure: String)
+    computeCpuNanos: Long, gradientWaitNanos: Long, failure: String, syncCpuNanos: Long = 0L)
 
 /**
  * The iterations of task `p` in one segment, as the five steps of the DistriOptimizer's notes:
@@ -67,24 +68,34 @@ private[optim] final case class IterationOutcome(state: TrainingPosition, loss: 
  *   5. [[receiveWeights]]: every other slice into the replicas' weights (and the global gradient norm check).
  * With one task (the default layout in local mode) there is nothing to exchange: the step works in place on the
  * replicas' weights and gradient, checked before it (no copy to restore; the wire codec does not apply). The
- * copies in and out of a slice cost an MLP of 5M parameters 30% of its iteration time.
+ * copies in and out of a slice cost an MLP of 5M parameters 30% of its iteration time. With two tasks the
+ * exchange is replicated (see AllReduceParameter): the task "owns" the whole vector and steps every slice with
+ * that slice's method (`methods(q)`), and the global gradient norm is known before the step.
  */
 private[optim] final class SegmentLoop(plan: SegmentPlan, p: Int, replicas: TaskReplicas, batches: BatchSource,
-    ar: AllReduceParameter, val method: OptimMethod) {
+    ar: AllReduceParameter, methods: Int => OptimMethod) {
   private val single = plan.sync.layout.parts == 1
-  private val (off, len) = (plan.sync.layout.offset(p), plan.sync.layout.length(p))
+  private val (off, len) = (ar.ownOffset, ar.ownLength)
+  /** The optim methods of the slices this task steps (by slice), with their place in [[master]]. */
+  private val stepped = ar.ownSlices.map(q => q -> (methods(q), plan.sync.layout.offset(q) - off, plan.sync.layout.length(q))).toMap
+  /** The optim method of slice `p` (with its state): what the task hands back at the segment's end. */
+  def method: OptimMethod = stepped(p)._1
+  /** Slice `p` of the master weights. */
+  def masterSlice: Array[Float] = if (ar.replicated) java.util.Arrays.copyOfRange(master,
+    plan.sync.layout.offset(p), plan.sync.layout.offset(p) + plan.sync.layout.length(p)) else master
   /** Float32 master weights of the owned slice (the replicas' own weights with one task). */
   val master: Array[Float] = if (single) replicas.weights else java.util.Arrays.copyOfRange(replicas.weights, off, off + len)
   private val gradSlice = if (single) replicas.grads else new Array[Float](len)
-  private val previous = if (single) null else new Array[Float](len) // the slice before the step, restored if refused
+  // the norm of the global gradient is known before the step (else it arrives with the weights, see receiveWeights)
+  private val normFirst = single || ar.replicated || plan.steps.clipping.isInstanceOf[L2NormClipping]
+  private val previous = if (normFirst) null else new Array[Float](len) // the slice before the step, restored if refused
   private val (masterT, gradT) = (Tensor.fromArray(master, len), Tensor.fromArray(gradSlice, len))
   private var at: TrainingPosition = plan.steps.start
 
   /** Where training is: advanced by every iteration. */
   def position: TrainingPosition = at
-  // Without L2-norm clipping the global gradient norm travels with the weights (one synchronisation point
-  // less): then the gradient's finiteness is known only after the step, which is undone if it was not.
-  private val l2 = plan.steps.clipping.isInstanceOf[L2NormClipping]
+  // Without L2-norm clipping (and with over two tasks) the global gradient norm travels with the weights (one
+  // synchronisation point less): then the gradient's finiteness is known only after the step, undone if it was not.
 
   /** One iteration of the five steps. */
   def iterate(): IterationOutcome = {
@@ -102,7 +113,8 @@ private[optim] final class SegmentLoop(plan: SegmentPlan, p: Int, replicas: Task
     var failure = clipStepAndPublish(t, epoch, loss, sliceSquares)
     at = at.advance(loss, plan.batches.itersPerEpoch)
     if (failure == null) failure = receiveWeights(t, epoch, loss, sliceSquares)
-    IterationOutcome(at, loss, sum.samples, computeNanos, computeCpuNanos, gradientWaitNanos, failure)
+    val syncCpuNanos = SegmentLoop.threadCpu.getCurrentThreadCpuTime - cpu0 - computeCpuNanos
+    IterationOutcome(at, loss, sum.samples, computeNanos, computeCpuNanos, gradientWaitNanos, failure, syncCpuNanos)
   }
 
   /** Step 1: forward/backward of this task's part of batch `t` on its replicas, summed into `replicas.grads`. */
@@ -120,16 +132,17 @@ private[optim] final class SegmentLoop(plan: SegmentPlan, p: Int, replicas: Task
    * the owned slice and publishes it. Returns the failure that stopped the step, or null.
    */
   def clipStepAndPublish(t: Long, epoch: Int, loss: Float, sliceSquares: Double): String = {
-    val globalSquares = if (single) sliceSquares else if (l2) ar.allSum(t, sliceSquares) else 0.0
+    val globalSquares = if (normFirst) ar.allSum(t, sliceSquares) else 0.0 // sliceSquares with one or two tasks
     val failure = SegmentLoop.check(plan.steps.guard, loss, globalSquares, t, epoch)
     if (failure == null) {
-      if (!single && !l2) System.arraycopy(master, 0, previous, 0, len)
+      if (!normFirst) System.arraycopy(master, 0, previous, 0, len)
       plan.steps.clipping match {
         case c: L2NormClipping => val s = c.scaleFor(globalSquares); if (s != 1f) gradT.mul(s)
         case c => c(gradT)
       }
       at = at.beforeStep
-      method.step(masterT, gradT, at)
+      if (stepped.size == 1) method.step(masterT, gradT, at)
+      else ar.ownSlices.foreach { q => val (m, o, n) = stepped(q); m.step(masterT.narrow(0, o, n), gradT.narrow(0, o, n), at) }
       if (!single) ar.publish(t, master, replicas.weights, sliceSquares)
     }
     failure
@@ -142,7 +155,7 @@ private[optim] final class SegmentLoop(plan: SegmentPlan, p: Int, replicas: Task
   def receiveWeights(t: Long, epoch: Int, loss: Float, sliceSquares: Double): String = {
     if (single) return null
     val squares = ar.fetchWeights(t, replicas.weights, sliceSquares)
-    if (l2) return null
+    if (normFirst) return null
     val failure = SegmentLoop.check(plan.steps.guard, loss, squares, t, epoch)
     if (failure != null) System.arraycopy(previous, 0, master, 0, len)
     failure

@@ -44,16 +44,31 @@ final case class GradientHeader(lossSum: Double, samples: Int)
  * another JVM hands the buffer itself to the transport, which writes it after the send returns: the same rule
  * covers it, since a reader has the message only once it was written.
  *
+ * Two tasks (`replicated`): one round instead of two. Each task sends its whole gradient to the other (S values,
+ * the bytes of the reduce-scatter plus the all-gather at N = 2), both sum the two gradients as sent (through the
+ * codec, the same values on both) and each steps every slice with a copy of that slice's optim method: the
+ * weights stay identical on both tasks, an iteration waits once for the other task instead of twice (the
+ * latency of a message and a wake-up of the waiting thread, per iteration), and the global gradient norm is
+ * known before the step without [[allSum]]. The price is stepping S values instead of S / 2. The buffers of
+ * `g_t` alternate with `g_(t+1)`'s: task p rewrites `g_t`'s at t + 2, after reading `g_(t+1)` of the other task,
+ * which that task sent after it had read all of `g_t`.
+ *
  * Size: a slice travels in pieces of at most `maxMessageBytes` (the header in the first), each its own message
- * (`g_t_p`, then `g_t_p.1`, ...), so no buffer or block reaches 2 GB whatever the model's size; a slice under
- * the limit (every model under 16M values per slice at the 64 MB default) is one message, as before.
+ * (`g_t_p`, then `g_t_p.1`, ...), all sent at once: the reader sums or copies one piece while the next is on the
+ * wire, and no buffer reaches 2 GB whatever the model's size; a slice under the limit (64K float32 values at the
+ * 256 KB default: LeNet-5's) is one message.
  */
 final class AllReduceParameter(val partition: Int, val layout: SliceLayout, val codec: WireCodec, val peers: Peers,
-    maxMessageBytes: Int = AllReduceParameter.DefaultMessageBytes) {
+    maxMessageBytes: Int = AllReduceParameter.DefaultMessageBytes, val replicated: Boolean = false) {
   require(maxMessageBytes >= 64, s"AllReduceParameter: maxMessageBytes must be >= 64, got $maxMessageBytes")
+  require(!replicated || layout.parts == 2, s"AllReduceParameter: the replicated exchange is for 2 tasks, not ${layout.parts}")
   private val parts = layout.parts
-  private val ownOffset = layout.offset(partition)
-  private val ownLength = layout.length(partition)
+  /** The values this task updates: its slice, or with `replicated` the whole vector. */
+  val ownOffset: Int = if (replicated) 0 else layout.offset(partition)
+  val ownLength: Int = if (replicated) layout.total else layout.length(partition)
+  /** The slices this task steps (each with its own optim method). */
+  val ownSlices: Seq[Int] = if (replicated) 0 until parts else Seq(partition)
+  private val other = 1 - partition // the other task, with `replicated`
   /** Values per message (piece of a slice). */
   private val pieceValues = (maxMessageBytes - 16) / codec.bytesPerValue
 
@@ -65,19 +80,25 @@ final class AllReduceParameter(val partition: Int, val layout: SliceLayout, val 
   private def weightName(t: Long, owner: Int, c: Int): String = piece(s"w_${t}_$owner", c)
   private def normName(t: Long, owner: Int): String = s"n_${t}_$owner"
 
-  /** Pieces of slice q (at least one: the first carries the header). */
-  private def pieces(q: Int): Int = math.max(1, (layout.length(q) + pieceValues - 1) / pieceValues)
-  /** Values of piece c of slice q (offsets within the slice: c * pieceValues). */
-  private def pieceLength(q: Int, c: Int): Int = math.min(pieceValues, layout.length(q) - c * pieceValues)
+  /** Pieces of a message of n values (at least one: the first carries the header). */
+  private def piecesOf(n: Int): Int = math.max(1, (n + pieceValues - 1) / pieceValues)
+  private def pieces(q: Int): Int = piecesOf(layout.length(q))
+  /** Values of piece c of a message of n values (offsets within it: c * pieceValues). */
+  private def pieceLengthOf(n: Int, c: Int): Int = math.min(pieceValues, n - c * pieceValues)
+  private def pieceLength(q: Int, c: Int): Int = pieceLengthOf(layout.length(q), c)
 
-  private def buffers(q: Int, header: Int): Array[ByteBuffer] =
-    Array.tabulate(pieces(q))(c => allocate((if (c == 0) header else 0) + pieceLength(q, c) * codec.bytesPerValue))
+  private def buffersOf(n: Int, header: Int): Array[ByteBuffer] =
+    Array.tabulate(piecesOf(n))(c => allocate((if (c == 0) header else 0) + pieceLengthOf(n, c) * codec.bytesPerValue))
 
-  private val gradBuffers = Array.tabulate(parts)(q => if (q == partition) null else buffers(q, 12))
-  private val weightBuffers = if (parts > 1) buffers(partition, 8) else Array.empty[ByteBuffer] // one task sends nothing
+  private val gradBuffers =
+    if (replicated) Array.fill(2)(buffersOf(layout.total, 12)) // by iteration parity
+    else Array.tabulate(parts)(q => if (q == partition) null else buffersOf(layout.length(q), 12))
+  // one task, or two replicated, send no weights
+  private val weightBuffers = if (parts > 1 && !replicated) buffersOf(ownLength, 8) else Array.empty[ByteBuffer]
 
   /** Step 1: slices q != p of the full local gradient `grads`, each with `header`, to their owners. */
   def putGradients(t: Long, grads: Array[Float], header: GradientHeader): Unit = {
+    if (replicated) return putWhole(gradBuffers((t & 1).toInt), t, grads, header)
     var q = 0
     while (q < parts) {
       if (q != partition) {
@@ -96,12 +117,27 @@ final class AllReduceParameter(val partition: Int, val layout: SliceLayout, val 
     }
   }
 
+  /** Replicated step 1: the whole gradient to the other task, piece by piece (encoded into `bufs`). */
+  private def putWhole(bufs: Array[ByteBuffer], t: Long, grads: Array[Float], header: GradientHeader): Unit = {
+    var c = 0
+    while (c < bufs.length) {
+      val buf = bufs(c)
+      buf.clear()
+      if (c == 0) buf.putDouble(header.lossSum).putInt(header.samples)
+      codec.encode(grads, c * pieceValues, pieceLengthOf(layout.total, c), buf)
+      buf.flip()
+      peers.send(other, gradientName(t, partition, c), buf)
+      c += 1
+    }
+  }
+
   /**
-   * Step 2: `out` (slice length) = sum over tasks of slice p of their gradients, where this task's own is
-   * `grads` (full length); returns the summed header.
+   * Step 2: `out` ([[ownLength]]) = sum over tasks of slice p of their gradients, where this task's own is
+   * `grads` (full length); returns the summed header. Replicated: the whole vector, both gradients as sent.
    */
   def aggregate(t: Long, grads: Array[Float], ownHeader: GradientHeader, out: Array[Float]): GradientHeader = {
     require(out.length == ownLength, s"aggregate: output of ${out.length} values for a slice of $ownLength")
+    if (replicated) return aggregateWhole(t, ownHeader, out)
     var loss = 0.0
     var samples = 0
     var q = 0
@@ -117,10 +153,26 @@ final class AllReduceParameter(val partition: Int, val layout: SliceLayout, val 
           if (c == 0) { loss += buf.getDouble(); samples += buf.getInt() }
           val (to, n) = (c * pieceValues, pieceLength(partition, c))
           if (q == 0) codec.decode(buf, out, to, n) else codec.decodeAdd(buf, out, to, n)
+          peers.release(buf)
           c += 1
         }
       }
       q += 1
+    }
+    GradientHeader(loss, samples)
+  }
+
+  /** Replicated step 2: task 0's gradient, plus task 1's, each decoded from its message (own: from the sent buffers). */
+  private def aggregateWhole(t: Long, ownHeader: GradientHeader, out: Array[Float]): GradientHeader = {
+    var (loss, samples) = (ownHeader.lossSum, ownHeader.samples)
+    for (q <- 0 until 2; c <- 0 until piecesOf(layout.total)) {
+      val buf =
+        if (q == partition) gradBuffers((t & 1).toInt)(c).duplicate().order(ByteOrder.LITTLE_ENDIAN).position(if (c == 0) 12 else 0)
+        else peers.receive(q, gradientName(t, q, c))
+      if (q != partition && c == 0) { loss += buf.getDouble(); samples += buf.getInt() }
+      if (q == 0) codec.decode(buf, out, c * pieceValues, pieceLengthOf(layout.total, c))
+      else codec.decodeAdd(buf, out, c * pieceValues, pieceLengthOf(layout.total, c))
+      if (q != partition) peers.release(buf)
     }
     GradientHeader(loss, samples)
   }
@@ -131,7 +183,7 @@ final class AllReduceParameter(val partition: Int, val layout: SliceLayout, val 
    * in the weight messages' headers ([[publish]], [[fetchWeights]]): one synchronisation point less.
    */
   def allSum(t: Long, value: Double): Double = {
-    if (parts == 1) return value
+    if (parts == 1 || replicated) return value
     var q = 0
     while (q < parts) {
       if (q != partition) { val buf = allocate(8).putDouble(value); buf.flip(); peers.send(q, normName(t, partition), buf) }
@@ -139,7 +191,11 @@ final class AllReduceParameter(val partition: Int, val layout: SliceLayout, val 
     }
     var total = 0.0
     q = 0
-    while (q < parts) { total += (if (q == partition) value else peers.receive(q, normName(t, q)).getDouble()); q += 1 }
+    while (q < parts) {
+      if (q == partition) total += value
+      else { val b = peers.receive(q, normName(t, q)); total += b.getDouble(); peers.release(b) }
+      q += 1
+    }
     total
   }
 
@@ -150,7 +206,7 @@ final class AllReduceParameter(val partition: Int, val layout: SliceLayout, val 
    */
   def publish(t: Long, slice: Array[Float], weights: Array[Float], norm: Double): Unit = {
     require(slice.length == ownLength, s"publish: ${slice.length} values for a slice of $ownLength")
-    if (parts > 1) {
+    if (weightBuffers.nonEmpty) {
       var c = 0
       while (c < weightBuffers.length) {
         val buf = weightBuffers(c)
@@ -165,7 +221,7 @@ final class AllReduceParameter(val partition: Int, val layout: SliceLayout, val 
     }
     codec match {
       case NoCompression => System.arraycopy(slice, 0, weights, ownOffset, ownLength)
-      case _ if parts > 1 =>
+      case _ if weightBuffers.nonEmpty =>
         weightBuffers.indices.foreach { c =>
           codec.decode(weightBuffers(c).duplicate().order(ByteOrder.LITTLE_ENDIAN).position(if (c == 0) 8 else 0), weights,
             ownOffset + c * pieceValues, pieceLength(partition, c))
@@ -180,6 +236,7 @@ final class AllReduceParameter(val partition: Int, val layout: SliceLayout, val 
    * `ownNorm`: the squared norm of the global gradient.
    */
   def fetchWeights(t: Long, weights: Array[Float], ownNorm: Double): Double = {
+    if (replicated) return ownNorm
     var total = 0.0
     var q = 0
     while (q < parts) {
@@ -190,6 +247,7 @@ final class AllReduceParameter(val partition: Int, val layout: SliceLayout, val 
           val buf = peers.receive(q, weightName(t, q, c))
           if (c == 0) total += buf.getDouble()
           codec.decode(buf, weights, layout.offset(q) + c * pieceValues, pieceLength(q, c))
+          peers.release(buf)
           c += 1
         }
       }
@@ -203,8 +261,8 @@ final class AllReduceParameter(val partition: Int, val layout: SliceLayout, val 
 
 object AllReduceParameter {
 
-  /** The largest message of the exchange by default: a slice beyond it travels in pieces. */
-  val DefaultMessageBytes: Int = 64 << 20
+  /** The largest message of the exchange by default: a slice beyond it travels in pieces (see DistriOptimizer.messageBytes). */
+  val DefaultMessageBytes: Int = 256 << 10
 
   /** The sum of squares of `a` in Double, with four independent accumulators (several times faster than one). */
   def sumSquares(a: Array[Float]): Double = {

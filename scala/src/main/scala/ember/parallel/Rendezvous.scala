@@ -8,17 +8,14 @@ import scala.concurrent.{Await, Future}
 import scala.concurrent.duration.Duration
 
 import org.apache.spark.{TaskContext, TaskKilledException}
-import org.apache.spark.ember.Exchange
 
 /**
  * What the tasks of a segment and the driver tell each other, once per segment and never while iterating: where
- * the tasks run, what each task alone needs from the driver, and the exception that failed a task.
+ * the tasks run, and the exception that failed a task.
  *
  * Where they run: each task of a segment attempt asks the driver's endpoint once ([[join]]: its partition, the
  * number of tasks and its [[Peer]]); the driver holds every answer until all the attempt's tasks have asked,
- * then answers each with the whole list and that task's own payload (given at [[open]]: the optim-method state
- * of its slice, which would otherwise travel to every executor in the task closure, all slices to each). One
- * round trip per task and segment, no polling (a barrier
+ * then answers each with the whole list. One round trip per task and segment, no polling (a barrier
  * stage runs all its tasks at once, so they all ask within moments). The driver keeps a segment [[open]] while
  * its job runs; a task of a segment already [[close]]d (a late task of a failed attempt) is told so and stops.
  *
@@ -26,11 +23,8 @@ import org.apache.spark.ember.Exchange
  * task first hands it (Java-serialized) to the driver ([[reportError]]), which reads it with [[error]].
  *
  * Keys: "join|<segment>|<attempt>|<task>|<tasks>" and "error|<segment>|<attempt>|<task>". In local mode (the
- * driver's endpoint given as "") the tasks run in the driver's JVM: nothing is joined, payloads and errors are
- * read and kept directly.
+ * driver's endpoint given as "") the tasks run in the driver's JVM: nothing is joined, errors are kept directly.
  */
-final case class Joined(peers: Array[Peer], payload: Array[Byte])
-
 object Rendezvous {
   /** The joined tasks of one segment attempt: their peers, and the replies waiting for the last one. */
   private final class Attempt(parts: Int) {
@@ -40,35 +34,23 @@ object Rendezvous {
   }
 
   private val segments = new ConcurrentHashMap[String, ConcurrentHashMap[String, Attempt]]()
-  private val payloads = new ConcurrentHashMap[String, Array[Array[Byte]]]()
   private val errors = new ConcurrentHashMap[String, Array[Byte]]()
 
   /** This JVM's endpoint ("host:port"; started when needed): tasks' messages, reports, joins and errors. */
-  def endpoint(): String = Exchange.start(Mailbox.deliverBytes, answer)
+  def endpoint(): String = Transport.start(Mailbox.deliverFrame, answer)
 
-  /** Driver side: accepts the joins of `segment`'s tasks until [[close]]; task p gets `payload(p)`. */
-  def open(segment: String, payload: Array[Array[Byte]]): Unit = {
-    payloads.put(segment, payload)
-    segments.putIfAbsent(segment, new ConcurrentHashMap[String, Attempt]())
-  }
-
-  /** Local mode: the payload of task `p` of the open `segment` (this JVM is the driver). */
-  def localPayload(segment: String, p: Int): Array[Byte] = {
-    val all = payloads.get(segment)
-    if (all == null) throw new IllegalStateException(s"DistriOptimizer: segment $segment already ended on the driver")
-    all(p)
-  }
+  /** Driver side: accepts the joins of `segment`'s tasks until [[close]]. */
+  def open(segment: String): Unit = segments.putIfAbsent(segment, new ConcurrentHashMap[String, Attempt]())
 
   /** Driver side: forgets `segment` (its errors too); tasks still waiting to join are told it is closed. */
   def close(segment: String): Unit = {
     val attempts = segments.remove(segment)
-    payloads.remove(segment)
     if (attempts != null) attempts.values.forEach(a => a.synchronized(a.replies.filter(_ != null).foreach(_(Closed))))
     errors.keySet.removeIf(_.startsWith(s"$segment|"))
   }
 
   /** Segments open on this driver (for tests: none once training ended). */
-  def openSegments: Int = segments.size + payloads.size + errors.size
+  def openSegments: Int = segments.size + errors.size
 
   /** Driver side: the exception bytes of the first failed task of `segment` (by attempt, then task), if any reported. */
   def error(segment: String, parts: Int): Option[Array[Byte]] =
@@ -78,26 +60,25 @@ object Rendezvous {
 
   /**
    * Task side: registers task `me` of `parts` of `segment`'s attempt `attempt` as running at `self` with the
-   * driver at `driver`, and returns every task's peer and its own payload once all have registered. Stops when
-   * Spark kills the task; a TimeoutException after `timeoutMs`.
+   * driver at `driver`, and returns every task's peer once all have registered. Stops when Spark kills the task;
+   * a TimeoutException after `timeoutMs`.
    */
-  def join(driver: String, segment: String, attempt: Int, me: Int, parts: Int, self: Peer, timeoutMs: Long): Joined = {
+  def join(driver: String, segment: String, attempt: Int, me: Int, parts: Int, self: Peer, timeoutMs: Long): Array[Peer] = {
     val text = s"${self.executorId}\n${self.host}\n${self.endpoint}"
-    val reply = Exchange.ask(driver, "join", s"join|$segment|$attempt|$me|$parts", text.getBytes(UTF_8))
+    val reply = Transport.ask(driver, "join", s"join|$segment|$attempt|$me|$parts", text.getBytes(UTF_8))
     val answer = ByteBuffer.wrap(await(reply, timeoutMs,
       s"DistriOptimizer: task $me waited ${timeoutMs / 1000} s for the other ${parts - 1} task(s) of segment $segment to " +
         "start; an executor may have died or the cluster lacks free cores for all tasks at once (see the executor logs)"))
     val n = answer.getInt()
     if (n < 0) throw new IllegalStateException(s"DistriOptimizer: segment $segment already ended on the driver")
-    val peers = new String(answer.array(), 4, n, UTF_8).split("\n\n", -1).map { p => val f = p.split("\n", 3); Peer(f(0), f(1), f(2)) }
-    Joined(peers, java.util.Arrays.copyOfRange(answer.array(), 4 + n, answer.limit()))
+    new String(answer.array(), 4, n, UTF_8).split("\n\n", -1).map { p => val f = p.split("\n", 3); Peer(f(0), f(1), f(2)) }
   }
 
   /** Task side: hands the exception bytes of failed task `p` to the driver (waits up to 10 s for it to arrive). */
   def reportError(driver: String, segment: String, attempt: Int, p: Int, bytes: Array[Byte]): Unit = {
     val key = s"error|$segment|$attempt|$p"
     if (driver.isEmpty) errors.putIfAbsent(key.substring(6), bytes)
-    else Await.ready(Exchange.ask(driver, "error", key, bytes), Duration(10, TimeUnit.SECONDS))
+    else Await.ready(Transport.ask(driver, "error", key, bytes), Duration(10, TimeUnit.SECONDS))
   }
 
   private val Closed = ByteBuffer.allocate(4).putInt(-1).array()
@@ -113,10 +94,8 @@ object Rendezvous {
           a.peers(me.toInt) = new String(bytes, UTF_8); a.replies(me.toInt) = reply
           if (a.complete) {
             val all = a.peers.mkString("\n\n").getBytes(UTF_8)
-            val own = payloads.get(segment)
             for (q <- a.replies.indices) {
-              val mine = if (own == null) Array.emptyByteArray else own(q)
-              a.replies(q)(ByteBuffer.allocate(4 + all.length + mine.length).putInt(all.length).put(all).put(mine).array())
+              a.replies(q)(ByteBuffer.allocate(4 + all.length).putInt(all.length).put(all).array())
               a.replies(q) = null // answered: not told again at close
             }
           }

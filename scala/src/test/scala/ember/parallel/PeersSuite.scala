@@ -37,10 +37,11 @@ class PeersSuite extends AnyFunSuite with BeforeAndAfterAll {
     out.map(_.asInstanceOf[T])
   }
 
-  private def allReduce(codec: WireCodec, remote: Boolean, messageBytes: Int = AllReduceParameter.DefaultMessageBytes): Unit = {
-    val (n, total, iterations) = (3, 1001, 4)
+  private def allReduce(codec: WireCodec, remote: Boolean, messageBytes: Int = AllReduceParameter.DefaultMessageBytes,
+      total: Int = 1001): Unit = {
+    val (n, iterations) = (3, 4)
     val layout = SliceLayout(total, n)
-    val prefix = s"peers-${codec.name}-$remote-$messageBytes"
+    val prefix = s"peers-${codec.name}-$remote-$messageBytes-$total"
     val peers = if (remote) overRpc(prefix, n) else Array.tabulate(n)(p => Peers.local(prefix, p, n, 20000))
     def grad(p: Int, t: Int): Array[Float] = Array.tabulate(total)(i => ((i * 7 + p * 13 + t) % 17 - 8) / 8f)
     val weights = together(n) { p =>
@@ -54,9 +55,10 @@ class PeersSuite extends AnyFunSuite with BeforeAndAfterAll {
         val header = ar.aggregate(t, g, GradientHeader(p + 1.0, 10 + p), slice)
         assert(header == GradientHeader(6.0, 33))
         // the summed slice, against the sum of the (codec-rounded) slices computed here
+        val all = Array.tabulate(n)(grad(_, t))
         for (i <- 0 until len) {
-          val expected = (0 until n).map(q => if (q == p || codec == NoCompression) grad(q, t)(off + i)
-            else BFloat16.widen(BFloat16.round(grad(q, t)(off + i)))).sum
+          val expected = (0 until n).map(q => if (q == p || codec == NoCompression) all(q)(off + i)
+            else BFloat16.widen(BFloat16.round(all(q)(off + i)))).sum
           assert(math.abs(slice(i) - expected) <= 1e-5f, s"task $p, t $t, value $i: ${slice(i)} vs $expected")
         }
         val newSlice = slice.map(_ * 0.5f)
@@ -68,7 +70,8 @@ class PeersSuite extends AnyFunSuite with BeforeAndAfterAll {
     }
     // every task ends with the same weights: half the last iteration's summed gradient
     weights.foreach(w => assert(w.sameElements(weights(0))))
-    val expected = Array.tabulate(total)(i => (0 until n).map(q => grad(q, iterations)(i)).sum * 0.5f)
+    val last = Array.tabulate(n)(grad(_, iterations))
+    val expected = Array.tabulate(total)(i => (0 until n).map(q => last(q)(i)).sum * 0.5f)
     val tol = if (codec == NoCompression) 1e-5f else 0.05f
     assert(expected.indices.forall(i => math.abs(weights(0)(i) - expected(i)) <= tol))
     // bytes each task sent: its gradient slices for the other owners (12-byte headers) and its weight slice to
@@ -94,6 +97,53 @@ class PeersSuite extends AnyFunSuite with BeforeAndAfterAll {
 
   test("bf16 on the wire halves the bytes and rounds only the other tasks' slices") {
     allReduce(WireCodec("bf16"), remote = true)
+  }
+
+  /** Two tasks, replicated: each sends its whole gradient, both sum the same values and update the whole vector. */
+  private def replicatedAllReduce(codec: WireCodec, remote: Boolean, messageBytes: Int, total: Int = 1001): Unit = {
+    val (n, iterations) = (2, 5)
+    val layout = SliceLayout(total, n)
+    val prefix = s"peers-replicated-${codec.name}-$remote-$messageBytes-$total"
+    val peers = if (remote) overRpc(prefix, n) else Array.tabulate(n)(p => Peers.local(prefix, p, n, 20000))
+    def grad(p: Int, t: Int): Array[Float] = Array.tabulate(total)(i => ((i * 7 + p * 13 + t) % 17 - 8) / 8f)
+    def sent(x: Float): Float = if (codec == NoCompression) x else BFloat16.widen(BFloat16.round(x))
+    val weights = together(n) { p =>
+      val ar = new AllReduceParameter(p, layout, codec, peers(p), messageBytes, replicated = true)
+      assert(ar.ownOffset == 0 && ar.ownLength == total && ar.ownSlices == Seq(0, 1))
+      val w = new Array[Float](total)
+      for (t <- 1 to iterations) {
+        val g = grad(p, t)
+        ar.putGradients(t, g, GradientHeader(p + 1.0, 10 + p))
+        val sum = new Array[Float](total)
+        assert(ar.aggregate(t, g, GradientHeader(p + 1.0, 10 + p), sum) == GradientHeader(3.0, 21))
+        // both tasks sum the gradients as sent (their own through the codec too): the same values on both
+        val (g0, g1) = (grad(0, t), grad(1, t))
+        for (i <- 0 until total) assert(sum(i) == sent(g0(i)) + sent(g1(i)), s"task $p, t $t, value $i")
+        assert(ar.allSum(t, 2.5) == 2.5) // the norm of the whole sum is known: nothing to exchange
+        ar.publish(t, sum.map(_ * 0.5f), w, norm = 2.5)
+        assert(ar.fetchWeights(t, w, 2.5) == 2.5)
+      }
+      peers(p).close()
+      w
+    }
+    assert(weights(0).sameElements(weights(1)))
+    // bytes each task sent: its whole gradient (one 12-byte header): S values, 2 x S x (N - 1) / N at N = 2
+    for (p <- 0 until n)
+      assert(peers(p).remoteBytes == (if (remote) iterations.toLong * (total * codec.bytesPerValue + 12) else 0L))
+    assert(Mailbox.pending == 0)
+  }
+
+  test("two tasks replicated: one round, the same sums on both, S values sent, in pieces too") {
+    replicatedAllReduce(NoCompression, remote = true, AllReduceParameter.DefaultMessageBytes)
+    replicatedAllReduce(NoCompression, remote = false, messageBytes = 100)
+    replicatedAllReduce(WireCodec("bf16"), remote = true, messageBytes = 64)
+    replicatedAllReduce(WireCodec("bf16"), remote = false, AllReduceParameter.DefaultMessageBytes)
+  }
+
+  test("slices of 40-400 KB (several socket reads per message): the same sums and bytes") {
+    allReduce(NoCompression, remote = true, total = 30011) // 40 KB slices
+    allReduce(WireCodec("bf16"), remote = true, messageBytes = 50000, total = 90001) // 60 KB in pieces of 25K values
+    replicatedAllReduce(NoCompression, remote = true, AllReduceParameter.DefaultMessageBytes, total = 100001) // 2 pieces
   }
 
   test("a wait ends with a timeout naming the missing peer's executor and host") {

@@ -1,0 +1,95 @@
+package ember.parallel
+
+import java.nio.ByteBuffer
+import java.nio.charset.StandardCharsets.UTF_8
+
+import scala.concurrent.{Future, Promise}
+import scala.jdk.CollectionConverters._
+
+import io.netty.buffer.Unpooled
+import org.apache.spark.SparkEnv
+import org.apache.spark.ember.SparkShim
+import org.apache.spark.network.TransportContext
+import org.apache.spark.network.client.{RpcResponseCallback, TransportClient, TransportClientFactory}
+import org.apache.spark.network.server.{OneForOneStreamManager, RpcHandler, StreamManager, TransportServer}
+
+/**
+ * A listening server per JVM on Spark's transport layer (network-common's TransportServer, what the block transfer
+ * service runs on: an executor's own RpcEnv only connects out), configured as Spark configures its own connections
+ * ([[SparkShim.transport]]: `spark.authenticate`, AES with `spark.network.crypto.enabled`). How it is used:
+ * Peers.scala. Messages are raw frames, [key length][key][bytes], not Java-serialized RPC messages: a send hands the
+ * caller's buffer to Netty without a copy, a receive copies the bytes once out of the frame, in the transport thread,
+ * and no dispatcher thread sits between the socket and the waiting task. One-way messages go to `deliver` (with the
+ * frame's bytes, valid only during the call), asks to `answer` with a function that replies (at once or later).
+ */
+object Transport {
+  private var owner: SparkEnv = null // the SparkEnv the server belongs to (a new context gets a new one)
+  private var context: TransportContext = null
+  private var server: TransportServer = null
+  private var clients: TransportClientFactory = null
+
+  /** Starts this JVM's server (once per SparkEnv); returns its "host:port". */
+  def start(deliver: (String, ByteBuffer) => Unit, answer: (String, Array[Byte], Array[Byte] => Unit) => Unit): String = synchronized {
+    val spark = SparkEnv.get
+    if (owner ne spark) {
+      if (server != null) { clients.close(); server.close(); context.close() }
+      val setup = SparkShim.transport(spark)
+      context = new TransportContext(setup.conf, new Handler(deliver, answer))
+      server = context.createServer(host, 0, setup.server.asJava)
+      clients = context.createClientFactory(setup.client.asJava)
+      owner = spark
+    }
+    s"$host:${server.getPort}"
+  }
+
+  /** Sends `bytes` (position to limit) under `key` to the server at `hostPort`, one-way. Netty writes the buffer after
+   * this returns: the caller must not rewrite it before the reader has it. */
+  def send(hostPort: String, key: String, bytes: ByteBuffer): Unit =
+    client(hostPort).send(Unpooled.wrappedBuffer(header(key), bytes.duplicate()))
+
+  /** Asks the server at `hostPort` (counted as a driver message of kind `kind`); the answer's bytes. */
+  def ask(hostPort: String, kind: String, key: String, bytes: Array[Byte]): Future[Array[Byte]] = {
+    SparkShim.count(s"Ember $kind")
+    val answer = Promise[Array[Byte]]()
+    val h = header(key)
+    val message = ByteBuffer.allocate(h.remaining() + bytes.length).put(h).put(bytes).flip()
+    client(hostPort).sendRpc(message, new RpcResponseCallback {
+      override def onSuccess(r: ByteBuffer): Unit = { val b = new Array[Byte](r.remaining()); r.get(b); answer.success(b) }
+      override def onFailure(e: Throwable): Unit = answer.failure(e)
+    })
+    answer.future
+  }
+
+  /** This executor's host, as its block manager advertises it. */
+  def host: String = SparkShim.host
+
+  private def header(key: String): ByteBuffer = {
+    val k = key.getBytes(UTF_8)
+    ByteBuffer.allocate(4 + k.length).putInt(k.length).put(k).flip()
+  }
+
+  private def client(hostPort: String): TransportClient = {
+    val colon = hostPort.lastIndexOf(':')
+    clients.createClient(hostPort.substring(0, colon), hostPort.substring(colon + 1).toInt) // pooled, connected once
+  }
+
+  /** A frame's key; the frame is left at its bytes (released when the handler returns). */
+  private def key(m: ByteBuffer): String = {
+    val n = if (m.remaining() >= 4) m.getInt() else -1
+    require(n >= 0 && n <= m.remaining(), s"Ember transport: malformed message")
+    val key = new Array[Byte](n); m.get(key)
+    new String(key, UTF_8)
+  }
+
+  private final class Handler(deliver: (String, ByteBuffer) => Unit, answer: (String, Array[Byte], Array[Byte] => Unit) => Unit)
+      extends RpcHandler {
+    private val streams = new OneForOneStreamManager()
+    override def getStreamManager: StreamManager = streams
+    override def receive(client: TransportClient, m: ByteBuffer): Unit = { val k = key(m); deliver(k, m) }
+    override def receive(client: TransportClient, m: ByteBuffer, reply: RpcResponseCallback): Unit = {
+      val k = key(m)
+      val bytes = new Array[Byte](m.remaining()); m.get(bytes)
+      answer(k, bytes, r => reply.onSuccess(ByteBuffer.wrap(r)))
+    }
+  }
+}
