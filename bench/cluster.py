@@ -14,6 +14,7 @@
 Usage: ``bench/cluster.sh [--iterations 300] [--warmup 200] [--scaling 2,4,8] [--models lenet5,mlp] [--conf k=v]``.
 """
 import argparse
+import glob
 import os
 import subprocess
 import sys
@@ -33,12 +34,18 @@ def submit(master, bench_args, conf=None):
            "--conf", "spark.driver.extraJavaOptions=-Dlog4j2.level=warn"]
     for k, v in (conf or {}).items():
         cmd += ["--conf", f"{k}={v}"]
+    # the native kernel jars go to the executors as the README tells users (the app jar's manifest Class-Path
+    # names them, but an executor's copy of ember.jar has no siblings: without them it runs the JVM kernels)
+    natives = sorted(glob.glob(os.path.join(os.path.dirname(JAR), "*.jar")))
+    cmd += ["--jars", ",".join(j for j in natives if os.path.basename(j) != "ember.jar")]
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", SPARK_HOME=spark_home(), SPARK_LOCAL_IP="127.0.0.1")
     res = subprocess.run(cmd + ["--class", "ember.bench.DistriBench", JAR, "--master", master] + bench_args, env=env,
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines = [line[len("RESULT "):] for line in res.stdout.splitlines() if line.startswith("RESULT ")]
     if res.returncode != 0:
-        print(res.stdout[-4000:], file=sys.stderr)
+        # the end of the output without stack frames, so the exception's message is among what is shown
+        text = [line for line in res.stdout.splitlines() if not line.lstrip().startswith("at ")]
+        print("\n".join(text)[-6000:], file=sys.stderr)
         raise SystemExit(f"bench job on {master} failed ({res.returncode})")
     return lines
 

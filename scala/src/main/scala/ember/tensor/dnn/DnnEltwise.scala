@@ -19,20 +19,45 @@ import ember.tensor.Tensor
  */
 object DnnEltwise {
   /**
+   * oneDNN's elementwise algorithms that Ember uses, named on Ember's side: a [[Fn]] is built by every
+   * activation layer's constructor, also where oneDNN's classes are absent (an executor given only ember.jar
+   * falls back to the JVM kernels), so only [[EltwisePlan]] - built when oneDNN runs - touches oneDNN's enum.
+   */
+  sealed abstract class Alg
+  object Alg {
+    case object Relu extends Alg
+    case object Tanh extends Alg
+    case object Logistic extends Alg
+    case object Elu extends Alg
+    case object Clip extends Alg
+    case object SoftRelu extends Alg
+  }
+
+  /** oneDNN's algorithm code for `a` (the `*_use_dst_for_bwd` variant where there is one). */
+  private[dnn] def code(a: Alg): Int = a match {
+    case Alg.Relu => api.algorithm.eltwise_relu_use_dst_for_bwd.value
+    case Alg.Tanh => api.algorithm.eltwise_tanh_use_dst_for_bwd.value
+    case Alg.Logistic => api.algorithm.eltwise_logistic_use_dst_for_bwd.value
+    case Alg.Elu => api.algorithm.eltwise_elu_use_dst_for_bwd.value
+    case Alg.Clip => api.algorithm.eltwise_clip_v2_use_dst_for_bwd.value
+    case Alg.SoftRelu => api.algorithm.eltwise_soft_relu.value
+  }
+
+  /**
    * oneDNN algorithm `alg` with constants `alpha`, `beta`; `useDst`: its backward reads the output; `losesNaN`:
    * oneDNN maps a NaN input to a number.
    */
-  final case class Fn(alg: Int, alpha: Float, beta: Float, useDst: Boolean, losesNaN: Boolean = false)
+  final case class Fn(alg: Alg, alpha: Float, beta: Float, useDst: Boolean, losesNaN: Boolean = false)
 
   /** max(x, slope * x), slope >= 0 (ReLU, LeakyReLU). */
-  def relu(slope: Float): Fn = Fn(api.algorithm.eltwise_relu_use_dst_for_bwd.value, slope, 0f, useDst = true, losesNaN = slope == 0f)
-  val tanh: Fn = Fn(api.algorithm.eltwise_tanh_use_dst_for_bwd.value, 0f, 0f, useDst = true)
-  val logistic: Fn = Fn(api.algorithm.eltwise_logistic_use_dst_for_bwd.value, 0f, 0f, useDst = true)
-  def elu(alpha: Float): Fn = Fn(api.algorithm.eltwise_elu_use_dst_for_bwd.value, alpha, 0f, useDst = true)
+  def relu(slope: Float): Fn = Fn(Alg.Relu, slope, 0f, useDst = true, losesNaN = slope == 0f)
+  val tanh: Fn = Fn(Alg.Tanh, 0f, 0f, useDst = true)
+  val logistic: Fn = Fn(Alg.Logistic, 0f, 0f, useDst = true)
+  def elu(alpha: Float): Fn = Fn(Alg.Elu, alpha, 0f, useDst = true)
   /** x clipped to [lo, hi]; the gradient passes strictly inside (ReLU6). */
-  def clip(lo: Float, hi: Float): Fn = Fn(api.algorithm.eltwise_clip_v2_use_dst_for_bwd.value, lo, hi, useDst = true, losesNaN = true)
+  def clip(lo: Float, hi: Float): Fn = Fn(Alg.Clip, lo, hi, useDst = true, losesNaN = true)
   /** log(1 + exp(beta x)) / beta. */
-  def softPlus(beta: Float): Fn = Fn(api.algorithm.eltwise_soft_relu.value, beta, 0f, useDst = false)
+  def softPlus(beta: Float): Fn = Fn(Alg.SoftRelu, beta, 0f, useDst = false)
 
   private final case class Key(fn: Fn, n: Int)
   private val plans = ThreadLocal.withInitial[java.util.HashMap[Key, EltwisePlan]](() => new java.util.HashMap())
@@ -73,12 +98,13 @@ private final class EltwisePlan(fn: DnnEltwise.Fn, n: Int) {
 
   Dnn.enter() // this thread's OpenMP team size, before the first primitive
   private val eng = Dnn.engine
+  private val alg = DnnEltwise.code(fn.alg)
   private val flat = desc(Seq(n), memory.format_tag.x)
-  private val fwdPd = new eltwise_forward.primitive_desc(eng, api.prop_kind.forward_training.value, fn.alg, flat, flat,
+  private val fwdPd = new eltwise_forward.primitive_desc(eng, api.prop_kind.forward_training.value, alg, flat, flat,
     fn.alpha, fn.beta, attr(), false)
   private val fwd = new PlainCall(new eltwise_forward(fwdPd), fwdPd, Seq(api.DNNL_ARG_SRC -> flat), api.DNNL_ARG_DST -> flat)
   private lazy val bwd = {
-    val pd = new eltwise_backward.primitive_desc(eng, fn.alg, flat, flat, flat, fn.alpha, fn.beta, fwdPd, attr(), false)
+    val pd = new eltwise_backward.primitive_desc(eng, alg, flat, flat, flat, fn.alpha, fn.beta, fwdPd, attr(), false)
     val data = if (fn.useDst) api.DNNL_ARG_DST else api.DNNL_ARG_SRC
     new PlainCall(new eltwise_backward(pd), pd, Seq(data -> flat, api.DNNL_ARG_DIFF_DST -> flat), api.DNNL_ARG_DIFF_SRC -> flat)
   }
