@@ -320,37 +320,16 @@ object ModelFile {
 }
 
 /**
- * An output stream into chunks of `chunkBytes` (the last one trimmed): no 2 GB limit. The chunk being written
- * starts small and doubles up to `chunkBytes`, so a small model does not cost a whole chunk.
+ * An output stream into chunks of `chunkBytes` (the last one trimmed), kept in memory: no 2 GB limit. The chunk
+ * being written starts small and doubles up to `chunkBytes` (see [[ChunkingOutput]]).
  */
-private[ember] final class ChunkedOutput(chunkBytes: Int) extends OutputStream {
-  require(chunkBytes > 0, s"chunk size must be > 0, got $chunkBytes")
+private[ember] final class ChunkedOutput(chunkBytes: Int) extends ChunkingOutput(chunkBytes) {
   private val full = scala.collection.mutable.ArrayBuffer.empty[Array[Byte]]
-  private var current = new Array[Byte](math.min(chunkBytes, 1 << 16))
-  private var used = 0
-  private var total = 0L
 
-  /** Bytes written. */
-  def size: Long = total
-
-  override def write(b: Int): Unit = write(Array(b.toByte), 0, 1)
-
-  override def write(b: Array[Byte], off: Int, len: Int): Unit = {
-    var done = 0
-    while (done < len) {
-      if (used == current.length) {
-        if (current.length < chunkBytes) current = java.util.Arrays.copyOf(current, math.min(chunkBytes.toLong, 2L * current.length).toInt)
-        else { full += current; current = new Array[Byte](math.min(chunkBytes, 1 << 16)); used = 0 }
-      }
-      val k = math.min(len - done, current.length - used)
-      System.arraycopy(b, off + done, current, used, k)
-      used += k; done += k; total += k
-    }
-  }
+  override protected def chunkFull(chunk: Array[Byte]): Array[Byte] = { full += chunk; null }
 
   /** The chunks written (the last one trimmed to its length). */
-  def chunks: Array[Array[Byte]] =
-    (full ++ (if (used > 0) Seq(if (used == current.length) current else java.util.Arrays.copyOf(current, used)) else Nil)).toArray
+  def chunks: Array[Array[Byte]] = (full ++ lastChunk.toSeq).toArray
 }
 
 /** The bytes of a model file, read at any position: its file's channel or chunks in memory. */

@@ -3,6 +3,7 @@ package ember.optim
 import java.io.{InputStream, OutputStream}
 import java.nio.ByteBuffer
 
+import ember.io.ChunkingOutput
 import org.apache.spark.ember.BlockStore
 
 /**
@@ -75,41 +76,25 @@ private[optim] object Chunks {
     try in.readObject().asInstanceOf[T] finally in.close()
   }
 
-  /** The buffer starts small and doubles up to a chunk, so a small model does not cost a whole chunk. */
-  private final class Writer(name: String, chunkBytes: Int) extends OutputStream {
-    require(chunkBytes > 0, s"chunk size must be > 0, got $chunkBytes")
-    private var buf = new Array[Byte](math.min(chunkBytes, 1 << 16))
-    private var used = 0
+  /** Full chunks go to disk blocks through the one reused buffer (written before `put` returns). */
+  private final class Writer(name: String, chunkBytes: Int) extends ChunkingOutput(chunkBytes) {
     private var blocks = 0
-    private var total = 0L
 
-    override def write(b: Int): Unit = write(Array(b.toByte), 0, 1)
+    override protected def chunkFull(chunk: Array[Byte]): Array[Byte] = { store(chunk, chunk.length); chunk }
 
-    override def write(b: Array[Byte], off: Int, len: Int): Unit = {
-      var done = 0
-      while (done < len) {
-        if (used == buf.length) {
-          if (buf.length < chunkBytes) buf = java.util.Arrays.copyOf(buf, math.min(chunkBytes.toLong, 2L * buf.length).toInt)
-          else spill()
-        }
-        val k = math.min(len - done, buf.length - used)
-        System.arraycopy(b, off + done, buf, used, k)
-        used += k; done += k; total += k
-      }
+    private def store(bytes: Array[Byte], n: Int): Unit = {
+      BlockStore.put(block(name, blocks), ByteBuffer.wrap(bytes, 0, n), tellMaster = true, onDisk = true)
+      blocks += 1
     }
 
-    /** The full buffer to disk (written before `put` returns, so the buffer is reused). */
-    private def spill(): Unit = {
-      BlockStore.put(block(name, blocks), ByteBuffer.wrap(buf, 0, used), tellMaster = true, onDisk = true)
-      blocks += 1; used = 0
-    }
-
-    def result(): Chunks =
-      if (blocks == 0) Chunks(java.util.Arrays.copyOf(buf, used), name, 0, total, chunkBytes)
+    def result(): Chunks = {
+      val (bytes, n) = pending
+      if (blocks == 0) Chunks(java.util.Arrays.copyOf(bytes, n), name, 0, size, chunkBytes)
       else {
-        if (used > 0) spill()
-        buf = null
-        Chunks(null, name, blocks, total, chunkBytes)
+        if (n > 0) store(bytes, n)
+        release()
+        Chunks(null, name, blocks, size, chunkBytes)
       }
+    }
   }
 }
