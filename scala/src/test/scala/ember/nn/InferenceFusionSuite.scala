@@ -129,31 +129,4 @@ class InferenceFusionSuite extends AnyFunSuite {
     assert(ta.almostEqual(tb, 0, 0) && tga.almostEqual(tgb, 0, 0))
     tpa.zip(tpb).foreach { case (p, q) => assert(p.almostEqual(q, 0, 0)) }
   }
-
-  test("Graph without propagateBack: same parameter gradients, the first convolution computes no input gradient") {
-    val rng = new Random(6)
-    RandomGenerator.setSeed(6)
-    val a = ResNet(10, 8)
-    val b = a.cloneModule()
-    b.setPropagateBack(false)
-    val conv1 = b.asInstanceOf[Graph].children.find(_.getName == "conv1").get
-    assert(!conv1.propagateBack, "the first convolution is told not to compute its input gradient")
-    assert(b.children.filter(_.getName.startsWith("stage")).forall(_.propagateBack), "the later layers still do")
-    val x = randn(rng, 2, 3, 32, 32)
-    val y = Tensor.fromArray(Array(1f, 7f), 2)
-    def grads(m: Module): Seq[Array[Float]] = {
-      val crit = new ClassNLLCriterion()
-      m.zeroGradParameters()
-      val out = m.forward(x)
-      crit.forward(out, y)
-      m.backward(x, crit.backward(out, y))
-      m.namedParameters.map(_._2.grad.toArray)
-    }
-    val before = conv1.gradInput.toTensor.nElement
-    grads(a).zip(grads(b)).foreach { case (p, q) => assert(p.toSeq == q.toSeq) }
-    assert(conv1.gradInput.toTensor.nElement == before, "no input gradient was computed")
-    b.setPropagateBack(true)
-    grads(b)
-    assert(b.gradInput.toTensor.toArray.toSeq == a.gradInput.toTensor.toArray.toSeq, "switching back restores gradInput")
-  }
 }

@@ -2,6 +2,7 @@ package ember.nn
 
 import java.util.Random
 
+import ember.models.ResNet
 import ember.tensor.{RandomGenerator, Tensor}
 import org.scalatest.funsuite.AnyFunSuite
 
@@ -56,5 +57,24 @@ class PropagateBackSuite extends AnyFunSuite {
     b.backward(x, g)
     assert(a.namedParameters.map(_._2.grad.toArray.toSeq) == b.namedParameters.map(_._2.grad.toArray.toSeq))
     assert(a.gradInput.toTensor.nElement == 18 && b.gradInput.toTensor.nElement != 18, "b computed no input gradient")
+  }
+
+  test("Graph without propagateBack: same parameter gradients, the first convolution computes no input gradient") {
+    val rng = new Random(6)
+    RandomGenerator.setSeed(6)
+    val a = ResNet(10, 8)
+    val b = a.cloneModule()
+    b.setPropagateBack(false)
+    val conv1 = b.asInstanceOf[Graph].children.find(_.getName == "conv1").get
+    assert(!conv1.propagateBack, "the first convolution is told not to compute its input gradient")
+    assert(b.children.filter(_.getName.startsWith("stage")).forall(_.propagateBack), "the later layers still do")
+    val x = Tensor(2, 3, 32, 32).apply1(_ => rng.nextGaussian().toFloat)
+    val y = Tensor.fromArray(Array(1f, 7f), 2)
+    val before = conv1.gradInput.toTensor.nElement
+    gradients(a, x, y).zip(gradients(b, x, y)).foreach { case (p, q) => assert(p.toSeq == q.toSeq) }
+    assert(conv1.gradInput.toTensor.nElement == before, "no input gradient was computed")
+    b.setPropagateBack(true)
+    gradients(b, x, y)
+    assert(b.gradInput.toTensor.toArray.toSeq == a.gradInput.toTensor.toArray.toSeq, "switching back restores gradInput")
   }
 }
