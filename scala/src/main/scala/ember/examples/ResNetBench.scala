@@ -71,6 +71,22 @@ object ResNetBench {
     ManagementFactory.getMemoryMXBean.getHeapMemoryUsage.getUsed / 1048576.0
   }
 
+  /** One training step of `model` (forward, NLL loss, backward with parameter gradients, no input gradient for
+   * the images, as the optimizers train) on a fixed generated batch. */
+  private def trainingStep(model: Module, batch: Int): () => Unit = {
+    model.training().setPropagateBack(false)
+    val rng = new java.util.Random(0)
+    val x = Tensor(batch, 3, 32, 32).apply1(_ => rng.nextGaussian().toFloat)
+    val y = Tensor(batch).apply1(_ => rng.nextInt(10).toFloat)
+    val crit = new ClassNLLCriterion()
+    () => {
+      val o = model.forward(x)
+      crit.forward(o, y)
+      model.zeroGradParameters()
+      model.backward(x, crit.backward(o, y))
+    }
+  }
+
   /**
    * Thread-CPU milliseconds of each layer of one ResNet-20 training step (forward, loss, backward with
    * parameter gradients, no input gradient for the image: as the optimizers train) on the calling thread, the
@@ -81,18 +97,8 @@ object ResNetBench {
     RandomGenerator.setSeed(0L)
     val model = ResNet(10, 20)
     val timed = LayerTimes.instrument(model)
-    model.training().setPropagateBack(false)
-    val rng = new java.util.Random(0)
-    val x = Tensor(batch, 3, 32, 32).apply1(_ => rng.nextGaussian().toFloat)
-    val y = Tensor(batch).apply1(_ => rng.nextInt(10).toFloat)
-    val crit = new ClassNLLCriterion()
+    val step = trainingStep(model, batch)
     val cpu = java.lang.management.ManagementFactory.getThreadMXBean
-    def step(): Unit = {
-      val o = model.forward(x)
-      crit.forward(o, y)
-      model.zeroGradParameters()
-      model.backward(x, crit.backward(o, y))
-    }
     (0 until warmup).foreach(_ => step())
     timed.foreach(_.clearTimes())
     val t0 = cpu.getCurrentThreadCpuTime
@@ -109,6 +115,31 @@ object ResNetBench {
     val layersTotal = ms(timed.map(t => t.nanos + t.backwardNanos).sum)
     println(f"RESULT layers_total $layersTotal%.2f")
     println(f"RESULT step_total $whole%.2f")
+  }
+
+  /**
+   * Thread-CPU milliseconds of one ResNet-20 training step (forward, loss, backward with parameter gradients, as
+   * in [[layers]] but without the per-layer wrappers) on the calling thread, with the convolutions, batch norms
+   * and ReLUs chained in oneDNN's memory (`ember.nn.TrainingFusion`) and without, alternating `rounds` times,
+   * best and mean of `steps` steps each after `warmup`. Run with one native thread (OMP_NUM_THREADS=1).
+   */
+  def training(batch: Int, warmup: Int, steps: Int, rounds: Int = 3): Unit = {
+    RandomGenerator.setSeed(0L)
+    val step = trainingStep(ResNet(10, 20), batch)
+    val cpu = java.lang.management.ManagementFactory.getThreadMXBean
+    def timed(chain: Boolean): Seq[Double] = ember.nn.TrainingFusion.withEnabled(chain) {
+      (0 until warmup).foreach(_ => step())
+      (0 until steps).map { _ =>
+        val t0 = cpu.getCurrentThreadCpuTime
+        step()
+        (cpu.getCurrentThreadCpuTime - t0) / 1e6
+      }
+    }
+    val runs = (0 until rounds).map(_ => (timed(chain = true), timed(chain = false)))
+    val (chained, unchained) = (runs.flatMap(_._1), runs.flatMap(_._2))
+    println(s"ResNet-20 training step, batch $batch, thread CPU ms, $rounds x $steps steps each; kernels ${ember.tensor.dnn.Dnn.kernelsName}")
+    println(f"RESULT train_chained_ms best ${chained.min}%.2f mean ${chained.sum / chained.size}%.2f")
+    println(f"RESULT train_unchained_ms best ${unchained.min}%.2f mean ${unchained.sum / unchained.size}%.2f")
   }
 
   /**
@@ -141,6 +172,7 @@ object ResNetBench {
   def main(args: Array[String]): Unit = args.toList match {
     case "layers" :: batch :: warmup :: steps :: Nil => layers(batch.toInt, warmup.toInt, steps.toInt)
     case "inference" :: batch :: warmup :: steps :: Nil => inference(batch.toInt, warmup.toInt, steps.toInt)
+    case "training" :: batch :: warmup :: steps :: Nil => training(batch.toInt, warmup.toInt, steps.toInt)
     case _ => mainBench(args.map(_.toInt))
   }
 
@@ -157,6 +189,6 @@ object ResNetBench {
       println(f"RESULT resnet20_predict_per_cpu_s ${inf.samplesPerCpuSecond}%.1f")
       println(f"RESULT live_heap_mb $live%.0f")
       println(f"RESULT max_heap_mb ${Runtime.getRuntime.maxMemory / 1048576.0}%.0f")
-    case _ => throw new IllegalArgumentException("usage: ResNetBench <samples> <batch> <warmup> | layers|inference <batch> <warmup> <steps>")
+    case _ => throw new IllegalArgumentException("usage: ResNetBench <samples> <batch> <warmup> | layers|inference|training <batch> <warmup> <steps>")
   }
 }

@@ -133,6 +133,8 @@ class Graph private (inputIds: Array[Int], outputIds: Array[Int], wiring: Indexe
   // evaluation mode on oneDNN: convolutions with their batch norm, residual addition and ReLU fused
   @transient private var fusion: InferenceFusion = _
   @transient private var lastInput: Activity = _
+  // training mode on oneDNN: convolution + batch norm (+ ReLU) chained in oneDNN's memory
+  @transient private var chaining: TrainingFusion = _
 
   override def updateOutput(input: Activity): Activity = forwardPass(input, fuse = !train)
 
@@ -141,6 +143,9 @@ class Graph private (inputIds: Array[Int], outputIds: Array[Int], wiring: Indexe
     if (fusion == null) fusion = new InferenceFusion
     val plan = if (fuse) fusion.planFor(modules.toIndexedSeq, prevIds, outIds.contains(_)) else null
     if (plan == null) fusion.restore()
+    if (chaining == null) chaining = new TrainingFusion
+    val chain = if (train) chaining.planFor(modules.toIndexedSeq, prevIds, outIds.contains(_), sourceConv = false)
+      else { chaining.skipPass(); null }
     lastInput = input
     var i = 0
     while (i < modules.length) {
@@ -148,6 +153,9 @@ class Graph private (inputIds: Array[Int], outputIds: Array[Int], wiring: Indexe
       if (plan != null && plan.member(i)) {
         val g = plan.at(i)
         if (g != null) fusion.run(g, nodeInput(g.conv), () => g.members.foreach { m => nodeInput(m) = inputOf(m, input); forwardNode(m) })
+      } else if (chain != null && chain.member(i)) {
+        val g = chain.at(i)
+        if (g != null) chaining.run(g, nodeInput(g.conv), () => g.members.foreach { m => nodeInput(m) = inputOf(m, input); forwardNode(m) })
       } else forwardNode(i)
       i += 1
     }
@@ -181,7 +189,19 @@ class Graph private (inputIds: Array[Int], outputIds: Array[Int], wiring: Indexe
     }
     var i = modules.length - 1
     while (i >= 0) {
-      if (skip == null || !skip(i)) {
+      val chained = if (chaining != null) chaining.fusedGroup(i) else null
+      if (chained != null) {
+        // a group chained on oneDNN: its backward at its last member, from there to the convolution's input node
+        if (i == chained.last) {
+          val g = nodeGrad(i)
+          require(g != null, s"Graph: node ${modules(i).getName} got no gradient")
+          val c = chained.conv
+          val wantIn = !acc || modules(c).propagateBack
+          val gi = chaining.backward(chained, nodeInput(c), g, wantIn, wantParams = acc)
+          val ps = prevIds(c)
+          if (wantIn && ps.length == 1 && (skip == null || !skip(ps.head))) send(ps.head, gi)
+        }
+      } else if (skip == null || !skip(i)) {
         val g = nodeGrad(i)
         require(g != null, s"Graph: node ${modules(i).getName} got no gradient")
         val gi = if (acc) modules(i).backward(nodeInput(i), g) else modules(i).updateGradInput(nodeInput(i), g)
@@ -222,7 +242,13 @@ class Graph private (inputIds: Array[Int], outputIds: Array[Int], wiring: Indexe
 
   /** Uses the node gradients of the last [[updateGradInput]]. */
   override def accGradParameters(input: Activity, gradOutput: Activity): Unit =
-    modules.indices.foreach(i => if (nodeGrad(i) != null) Module.accGrad(modules(i), nodeInput(i), nodeGrad(i)))
+    modules.indices.foreach { i =>
+      val chained = if (chaining != null) chaining.fusedGroup(i) else null
+      if (chained != null) {
+        if (i == chained.last && nodeGrad(i) != null)
+          chaining.backward(chained, nodeInput(chained.conv), nodeGrad(i), wantInput = false, wantParams = true)
+      } else if (nodeGrad(i) != null) Module.accGrad(modules(i), nodeInput(i), nodeGrad(i))
+    }
 
   override def config: Seq[(String, Any)] =
     Seq("predecessors" -> prevIds.map(_.toSeq), "inputNodes" -> inIds, "outputNodes" -> outIds)

@@ -8,6 +8,8 @@ class Sequential extends Container {
   // evaluation mode on oneDNN: convolutions with their batch norm and ReLU fused
   @transient private var fusion: InferenceFusion = _
   @transient private var lastInput: Activity = _
+  // training mode on oneDNN: convolution + batch norm (+ ReLU) chained in oneDNN's memory
+  @transient private var chaining: TrainingFusion = _
 
   override def updateOutput(input: Activity): Activity = forwardPass(input, fuse = !train)
 
@@ -16,15 +18,24 @@ class Sequential extends Container {
     val plan = if (fuse) fusion.planFor(modules.toIndexedSeq, i => if (i == 0) IndexedSeq.empty else IndexedSeq(i - 1),
       _ == modules.length - 1) else null
     if (plan == null) fusion.restore()
+    if (chaining == null) chaining = new TrainingFusion
+    val chain = if (train) chaining.planFor(modules.toIndexedSeq, i => if (i == 0) IndexedSeq.empty else IndexedSeq(i - 1),
+      _ == modules.length - 1, sourceConv = true) else { chaining.skipPass(); null }
     lastInput = input
     var x = input
     var i = 0
+    def in(m: Int): Activity = if (m == 0) input else modules(m - 1).output
     while (i < modules.length) {
       if (plan != null && plan.member(i)) {
         val g = plan.at(i)
         if (g != null) {
-          def in(m: Int): Activity = if (m == 0) input else modules(m - 1).output
           fusion.run(g, in(g.conv), () => g.members.foreach(m => forwardModule(m, in(m))))
+          x = modules(i).output
+        }
+      } else if (chain != null && chain.member(i)) {
+        val g = chain.at(i)
+        if (g != null) {
+          chaining.run(g, in(g.conv), () => g.members.foreach(m => forwardModule(m, in(m))))
           x = modules(i).output
         }
       } else x = forwardModule(i, x)
@@ -47,14 +58,18 @@ class Sequential extends Container {
     backwardPass(input, gradOutput, acc = true)
 
   override def accGradParameters(input: Activity, gradOutput: Activity): Unit = {
+    def in(m: Int): Activity = if (m == 0) input else modules(m - 1).output
     var g = gradOutput
     var i = modules.length - 1
-    while (i > 0) {
-      Module.accGrad(modules(i), modules(i - 1).output, g)
-      g = modules(i).gradInput
+    while (i >= 0) {
+      val chained = if (chaining != null) chaining.fusedGroup(i) else null
+      if (chained != null) { // see backwardPass
+        chaining.backward(chained, in(chained.conv), g, wantInput = false, wantParams = true)
+        i = chained.conv
+      } else Module.accGrad(modules(i), in(i), g)
+      if (i > 0) g = modules(i).gradInput
       i -= 1
     }
-    if (modules.nonEmpty) Module.accGrad(modules(0), input, g)
   }
 
   /**
@@ -77,9 +92,18 @@ class Sequential extends Container {
     var i = modules.length - 1
     val stop = if (propagateBack || !acc) 0 else { val f = firstTrainable; if (f < 0) modules.length else f }
     while (i >= stop) {
-      val in = if (i == 0) input else modules(i - 1).output
-      g = if (acc) modules(i).backward(in, g) else modules(i).updateGradInput(in, g)
-      i -= 1
+      val chained = if (chaining != null) chaining.fusedGroup(i) else null
+      if (chained != null) {
+        // a group chained on oneDNN (i is its last member): one backward to the convolution's input
+        val c = chained.conv
+        g = chaining.backward(chained, if (c == 0) input else modules(c - 1).output, g,
+          wantInput = !acc || modules(c).propagateBack, wantParams = acc)
+        i = c - 1
+      } else {
+        val in = if (i == 0) input else modules(i - 1).output
+        g = if (acc) modules(i).backward(in, g) else modules(i).updateGradInput(in, g)
+        i -= 1
+      }
     }
     if (stop == 0) gradInput = g // otherwise undefined, see setPropagateBack
     gradInput

@@ -47,6 +47,9 @@ class SpatialConvolution(val nInputPlane: Int, val nOutputPlane: Int, val kernel
 
   override protected def spec(x: Tensor): ConvSpec = specOf(x.size(0), x.size(2), x.size(3))
 
+  /** The geometry for the batch `x` [N, nInputPlane, H, W] (for [[TrainingFusion]]). */
+  private[nn] def convSpec(x: Tensor): ConvSpec = spec(x)
+
   private def specOf(n: Int, h: Int, w: Int): ConvSpec = {
     val same = padW == -1
     val outH = if (same) (h + strideH - 1) / strideH else OutputSize.window(name, "height", h, kernelH, strideH, padH)
