@@ -37,7 +37,8 @@ final case class GradientHeader(lossSum: Double, samples: Int)
  * 2 x S x (N - 1) / N values of `codec.bytesPerValue` bytes (plus 12 + 8 header bytes per message): the
  * bandwidth-optimal AllReduce. A message has one reader, which removes it as it reads it.
  *
- * Buffers are reused every iteration, and a message inside one JVM is a view of its producer's buffer: a
+ * Buffers are reused every iteration, off the heap: the socket writes them as they are (a heap buffer is first copied
+ * into a direct one by the JDK, on the transport thread, for every byte sent). A message inside one JVM is a view of its producer's buffer: a
  * buffer is rewritten only once its readers are provably done with it: `g_t` (to all q) is rewritten at
  * t + 1 after p has read all of `w_t` (each owner publishes `w_t` only after reading `g_t`), and `w_t_p`
  * after owner p has read all of `g_(t+1)` (each task sends `g_(t+1)` only after reading `w_t`). A send to
@@ -88,7 +89,8 @@ final class AllReduceParameter(val partition: Int, val layout: SliceLayout, val 
   private def pieceLength(q: Int, c: Int): Int = pieceLengthOf(layout.length(q), c)
 
   private def buffersOf(n: Int, header: Int): Array[ByteBuffer] =
-    Array.tabulate(piecesOf(n))(c => allocate((if (c == 0) header else 0) + pieceLengthOf(n, c) * codec.bytesPerValue))
+    Array.tabulate(piecesOf(n))(c => ByteBuffer.allocateDirect((if (c == 0) header else 0) + pieceLengthOf(n, c) * codec.bytesPerValue)
+      .order(ByteOrder.LITTLE_ENDIAN))
 
   private val gradBuffers =
     if (replicated) Array.fill(2)(buffersOf(layout.total, 12)) // by iteration parity

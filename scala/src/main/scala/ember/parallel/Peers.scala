@@ -115,12 +115,16 @@ object Mailbox {
   private def owner(key: String): String = key.substring(0, key.indexOf('|', key.indexOf('|') + 1) + 1)
 
   /**
-   * A message from another JVM (the endpoint's callback; `frame` is valid only during the call): a copy into a
-   * pooled buffer for its reader; keys starting with '@' are [[Reports]], read at once.
+   * A message from another JVM (the endpoint's callback): `bytes` itself when `owned` (a [[buffer]] filled by the
+   * transport), else a copy into a pooled buffer (`bytes` is valid only during the call); keys starting with '@'
+   * are [[Reports]], read at once.
    */
-  def deliverFrame(key: String, frame: ByteBuffer): Unit =
-    if (key.startsWith("@")) Reports.deliver(key.substring(1), frame.order(ByteOrder.LITTLE_ENDIAN))
-    else deliver(key, Pool.take(frame.remaining()).put(frame).flip())
+  def deliverFrame(key: String, bytes: ByteBuffer, owned: Boolean): Unit =
+    if (key.startsWith("@")) Reports.deliver(key.substring(1), bytes.order(ByteOrder.LITTLE_ENDIAN))
+    else deliver(key, if (owned) bytes.order(ByteOrder.LITTLE_ENDIAN) else Pool.take(bytes.remaining()).put(bytes).flip())
+
+  /** A buffer of `n` bytes from the pool, for the transport to receive a message into. */
+  def buffer(n: Int): ByteBuffer = Pool.take(n)
 
   /** Back to the pool once read: a buffer of [[deliverFrame]] (a message from this JVM is not pooled, see Pool). */
   def release(b: ByteBuffer): Unit = Pool.release(b)

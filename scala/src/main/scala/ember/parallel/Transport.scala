@@ -10,7 +10,8 @@ import io.netty.buffer.Unpooled
 import org.apache.spark.SparkEnv
 import org.apache.spark.ember.SparkShim
 import org.apache.spark.network.TransportContext
-import org.apache.spark.network.client.{RpcResponseCallback, TransportClient, TransportClientFactory}
+import org.apache.spark.network.buffer.NioManagedBuffer
+import org.apache.spark.network.client.{RpcResponseCallback, StreamCallbackWithID, TransportClient, TransportClientFactory}
 import org.apache.spark.network.server.{OneForOneStreamManager, RpcHandler, StreamManager, TransportServer}
 
 /**
@@ -21,6 +22,10 @@ import org.apache.spark.network.server.{OneForOneStreamManager, RpcHandler, Stre
  * caller's buffer to Netty without a copy, a receive copies the bytes once out of the frame, in the transport thread,
  * and no dispatcher thread sits between the socket and the waiting task. One-way messages go to `deliver` (with the
  * frame's bytes, valid only during the call), asks to `answer` with a function that replies (at once or later).
+ * A message over [[StreamBytes]] travels as an upload stream instead: the transport hands its bytes over as they
+ * are read from the socket, copied once into `buffer(n)` and delivered whole (`owned`); a frame that long would
+ * arrive in several socket reads, which Spark merges into a fresh array before the handler sees it (a second
+ * copy, and garbage for every message).
  */
 object Transport {
   private var owner: SparkEnv = null // the SparkEnv the server belongs to (a new context gets a new one)
@@ -29,12 +34,13 @@ object Transport {
   private var clients: TransportClientFactory = null
 
   /** Starts this JVM's server (once per SparkEnv); returns its "host:port". */
-  def start(deliver: (String, ByteBuffer) => Unit, answer: (String, Array[Byte], Array[Byte] => Unit) => Unit): String = synchronized {
+  def start(deliver: (String, ByteBuffer, Boolean) => Unit, buffer: Int => ByteBuffer,
+      answer: (String, Array[Byte], Array[Byte] => Unit) => Unit): String = synchronized {
     val spark = SparkEnv.get
     if (owner ne spark) {
       if (server != null) { clients.close(); server.close(); context.close() }
       val setup = SparkShim.transport(spark)
-      context = new TransportContext(setup.conf, new Handler(deliver, answer))
+      context = new TransportContext(setup.conf, new Handler(deliver, buffer, answer))
       server = context.createServer(host, 0, setup.server.asJava)
       clients = context.createClientFactory(setup.client.asJava)
       owner = spark
@@ -45,7 +51,20 @@ object Transport {
   /** Sends `bytes` (position to limit) under `key` to the server at `hostPort`, one-way. Netty writes the buffer after
    * this returns: the caller must not rewrite it before the reader has it. */
   def send(hostPort: String, key: String, bytes: ByteBuffer): Unit =
-    client(hostPort).send(Unpooled.wrappedBuffer(header(key), bytes.duplicate()))
+    if (bytes.remaining() <= StreamBytes) client(hostPort).send(Unpooled.wrappedBuffer(header(key), bytes.duplicate()))
+    else {
+      val h = header(key)
+      val meta = ByteBuffer.allocate(h.remaining() + 4).put(h).putInt(bytes.remaining()).flip()
+      client(hostPort).uploadStream(new NioManagedBuffer(meta), new NioManagedBuffer(bytes.duplicate()), Ignored)
+    }
+
+  /** Messages longer than this go as upload streams (see the notes above). */
+  val StreamBytes: Int = 32 << 10
+
+  private object Ignored extends RpcResponseCallback { // a stream's acknowledgement
+    override def onSuccess(r: ByteBuffer): Unit = ()
+    override def onFailure(e: Throwable): Unit = ()
+  }
 
   /** Asks the server at `hostPort` (counted as a driver message of kind `kind`); the answer's bytes. */
   def ask(hostPort: String, kind: String, key: String, bytes: Array[Byte]): Future[Array[Byte]] = {
@@ -81,11 +100,21 @@ object Transport {
     new String(key, UTF_8)
   }
 
-  private final class Handler(deliver: (String, ByteBuffer) => Unit, answer: (String, Array[Byte], Array[Byte] => Unit) => Unit)
-      extends RpcHandler {
+  private final class Handler(deliver: (String, ByteBuffer, Boolean) => Unit, buffer: Int => ByteBuffer,
+      answer: (String, Array[Byte], Array[Byte] => Unit) => Unit) extends RpcHandler {
     private val streams = new OneForOneStreamManager()
     override def getStreamManager: StreamManager = streams
-    override def receive(client: TransportClient, m: ByteBuffer): Unit = { val k = key(m); deliver(k, m) }
+    override def receive(client: TransportClient, m: ByteBuffer): Unit = { val k = key(m); deliver(k, m, false) }
+    override def receiveStream(client: TransportClient, meta: ByteBuffer, ack: RpcResponseCallback): StreamCallbackWithID = {
+      val k = key(meta)
+      val bytes = buffer(meta.getInt())
+      new StreamCallbackWithID {
+        override def getID: String = k
+        override def onData(id: String, b: ByteBuffer): Unit = bytes.put(b)
+        override def onComplete(id: String): Unit = deliver(k, bytes.flip(), true)
+        override def onFailure(id: String, cause: Throwable): Unit = ()
+      }
+    }
     override def receive(client: TransportClient, m: ByteBuffer, reply: RpcResponseCallback): Unit = {
       val k = key(m)
       val bytes = new Array[Byte](m.remaining()); m.get(bytes)

@@ -50,30 +50,38 @@ case object NoCompression extends WireCodec {
   }
 
   /**
-   * Bulk-decodes into a per-thread scratch array, then adds: reading a FloatBuffer view value by value took
-   * several times longer than the copy, and at offset 0 the add loop indexes both arrays alike, which the JIT
-   * vectorises.
+   * Bulk-decodes a block at a time into a per-thread scratch array that stays in the L1 cache, then adds: reading a
+   * FloatBuffer view value by value took several times longer than the copy, and a scratch array as long as the
+   * message made the add a third pass over memory.
    */
   override def decodeAdd(in: ByteBuffer, dst: Array[Float], to: Int, n: Int): Unit = {
-    val buf = WireScratch.floats(n)
-    in.order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(buf, 0, n)
-    var i = 0
-    if (to == 0) while (i < n) { dst(i) += buf(i); i += 1 }
-    else while (i < n) { dst(to + i) += buf(i); i += 1 }
+    val buf = WireScratch.floats
+    val view = in.order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer()
+    var done = 0
+    while (done < n) {
+      val m = math.min(WireScratch.Block, n - done)
+      view.get(buf, 0, m)
+      val base = to + done
+      var i = 0
+      while (i < m) { dst(base + i) += buf(i); i += 1 }
+      done += m
+    }
     in.position(in.position() + 4 * n)
   }
 }
 
 /** Per-thread scratch arrays of the codecs (not a field of the codec objects, which are serialized with the plan). */
 private object WireScratch {
-  private val local = new ThreadLocal[Array[Float]] { override def initialValue(): Array[Float] = new Array[Float](0) }
+  /** Values converted per block: 8 KB of floats, 4 KB of bfloat16, both in the L1 cache with the block being read. */
+  val Block = 2048
+  private val localFloats = new ThreadLocal[Array[Float]] { override def initialValue(): Array[Float] = new Array[Float](Block) }
+  private val localShorts = new ThreadLocal[Array[Short]] { override def initialValue(): Array[Short] = new Array[Short](Block) }
 
-  /** A scratch array of at least `n` floats for this thread (grown as needed, then reused). */
-  def floats(n: Int): Array[Float] = {
-    var a = local.get()
-    if (a.length < n) { a = new Array[Float](n); local.set(a) }
-    a
-  }
+  /** This thread's scratch array of [[Block]] floats. */
+  def floats: Array[Float] = localFloats.get()
+
+  /** This thread's scratch array of [[Block]] shorts. */
+  def shorts: Array[Short] = localShorts.get()
 }
 
 /**
@@ -96,24 +104,51 @@ case object BFloat16 extends WireCodec {
   /** The float32 value of bfloat16 bits. */
   def widen(h: Short): Float = java.lang.Float.intBitsToFloat((h & 0xffff) << 16)
 
+  // Each method converts a block at a time between the float array and a per-thread short scratch array, and moves the
+  // block between scratch and buffer in one bulk copy (no per-value buffer call with its bounds and order checks).
+
   override def encode(src: Array[Float], from: Int, n: Int, out: ByteBuffer): Unit = {
-    val sb = out.order(ByteOrder.LITTLE_ENDIAN).asShortBuffer()
-    var i = 0
-    while (i < n) { sb.put(i, round(src(from + i))); i += 1 }
+    val h = WireScratch.shorts
+    val view = out.order(ByteOrder.LITTLE_ENDIAN).asShortBuffer()
+    var done = 0
+    while (done < n) {
+      val m = math.min(WireScratch.Block, n - done)
+      val base = from + done
+      var i = 0
+      while (i < m) { h(i) = round(src(base + i)); i += 1 }
+      view.put(h, 0, m)
+      done += m
+    }
     out.position(out.position() + 2 * n)
   }
 
   override def decode(in: ByteBuffer, dst: Array[Float], to: Int, n: Int): Unit = {
-    val sb = in.order(ByteOrder.LITTLE_ENDIAN).asShortBuffer()
-    var i = 0
-    while (i < n) { dst(to + i) = widen(sb.get(i)); i += 1 }
+    val h = WireScratch.shorts
+    val view = in.order(ByteOrder.LITTLE_ENDIAN).asShortBuffer()
+    var done = 0
+    while (done < n) {
+      val m = math.min(WireScratch.Block, n - done)
+      view.get(h, 0, m)
+      val base = to + done
+      var i = 0
+      while (i < m) { dst(base + i) = widen(h(i)); i += 1 }
+      done += m
+    }
     in.position(in.position() + 2 * n)
   }
 
   override def decodeAdd(in: ByteBuffer, dst: Array[Float], to: Int, n: Int): Unit = {
-    val sb = in.order(ByteOrder.LITTLE_ENDIAN).asShortBuffer()
-    var i = 0
-    while (i < n) { dst(to + i) += widen(sb.get(i)); i += 1 }
+    val h = WireScratch.shorts
+    val view = in.order(ByteOrder.LITTLE_ENDIAN).asShortBuffer()
+    var done = 0
+    while (done < n) {
+      val m = math.min(WireScratch.Block, n - done)
+      view.get(h, 0, m)
+      val base = to + done
+      var i = 0
+      while (i < m) { dst(base + i) += widen(h(i)); i += 1 }
+      done += m
+    }
     in.position(in.position() + 2 * n)
   }
 }
