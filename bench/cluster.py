@@ -11,6 +11,11 @@
 3. The cost model of bench/NOTES.md fitted to all the rows above (least squares): the latency alpha of a message,
    the per-peer cost o and the bandwidth B of this machine's loopback, for the notes' projections.
 
+Each executor JVM gets one native thread and sees one CPU (``EXECUTOR_CONF``, as a user gives 1-core executors);
+per executor the bench prints its compute and waiting per iteration (mean/p50/p90/max ms), how often it was the
+slower one, and its JVM's CPU by thread group, GC and JIT (``task`` lines), and where the segment's job spent its
+wall clock outside the iterations (``segment`` line: launch, set-up, collecting the results).
+
 Usage: ``bench/cluster.sh [--iterations 300] [--warmup 200] [--scaling 2,4,8] [--models lenet5,mlp] [--conf k=v]``.
 """
 import argparse
@@ -27,12 +32,21 @@ from standalone import StandaloneCluster, spark_home  # noqa: E402
 JAR = os.path.join(ROOT, "scala", "target", "ember.jar")
 
 
+# What a user gives 1-core executors (README, distributed section): one native thread (create_spark_conf() sets
+# OPENBLAS_NUM_THREADS, which oneDNN's thread count follows too) and a JVM sized to its core, as a 1-core container
+# of YARN or Kubernetes is (the JVM then sees 1 CPU: serial GC, fewer JIT and transport threads). On these standalone
+# workers the executor JVMs otherwise see both cores: measured at load 9-14 (bench/NOTES.md), LeNet-5's executors
+# spent 8.4-9.4 ms of CPU per iteration without, 6.6 with (task thread 6.0 -> 4.8, transport 0.85 -> 0.5).
+EXECUTOR_CONF = {"spark.executorEnv.OPENBLAS_NUM_THREADS": "1",
+                 "spark.executor.extraJavaOptions": "-XX:ActiveProcessorCount=1"}
+
+
 def submit(master, bench_args, conf=None):
     cmd = [os.path.join(spark_home(), "bin", "spark-submit"), "--master", master, "--driver-memory", "3g",
            "--conf", "spark.ui.enabled=false", "--conf", "spark.ui.showConsoleProgress=false",
            "--conf", "spark.driver.host=127.0.0.1",
            "--conf", "spark.driver.extraJavaOptions=-Dlog4j2.level=warn"]
-    for k, v in (conf or {}).items():
+    for k, v in dict(EXECUTOR_CONF, **(conf or {})).items():
         cmd += ["--conf", f"{k}={v}"]
     # the native kernel jars go to the executors as the README tells users (the app jar's manifest Class-Path
     # names them, but an executor's copy of ember.jar has no siblings: without them it runs the JVM kernels)
@@ -125,6 +139,9 @@ def main():
                                 "spark.scheduler.minRegisteredResourcesRatio": "1.0",
                                 "spark.scheduler.maxRegisteredResourcesWaitingTime": "120s", **extra}):
                 f = fields(line)
+                if line.startswith(("task ", "segment ")):  # per executor, and the job outside the iterations
+                    print("      " + line)
+                    continue
                 if "codec" not in f:
                     print("  " + line)
                     continue
@@ -143,7 +160,7 @@ def main():
                                                             a.scaling_iterations, "--warmup", "50", "--cores", "1"],
                                {"spark.executor.memory": "768m", **extra}):
                 f = fields(line)
-                if "codec" not in f:
+                if "codec" not in f or line.startswith(("task ", "segment ")):
                     continue
                 bpv = 4 if f["codec"] == "none" else 2
                 print(f"  {n:>3} {f['codec']:>5} {f['ms_per_iter']:>8} {f['compute_ms']:>8} {f['sync_ms']:>7} "

@@ -60,6 +60,10 @@ def test_rdd_training_learns_with_validation_progress_and_summaries(sc, rng, tmp
     scores = val_summary.read_scalar("Top1Accuracy")
     assert scores.shape == (4, 3) and list(scores[:, 0]) == [10, 20, 30, 40]
     assert scores[-1, 1] == pytest.approx(acc.result, abs=1e-6)
+    # the last segment (epoch 4: validation ends each) per task, and its job outside the iterations
+    profiles = [dict(kv.split("=", 1) for kv in line.split()) for line in opt.task_profiles()]
+    assert profiles and all(p["iterations"] == "10" and len(p["compute_ms"].split("/")) == 4 for p in profiles)
+    assert "segment_iterations=10" in opt.segment_timing()
 
 
 def test_distributed_matches_local_training_on_the_same_batches(sc, rng):

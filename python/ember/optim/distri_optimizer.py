@@ -109,3 +109,12 @@ class DistriOptimizer(BaseOptimizer):
     def time_split(self):
         """Where the training time went so far: compute, synchronisation and scheduling (a summary string)."""
         return str(self._call("timeSplit").toString())
+
+    def task_profiles(self):
+        """Per task of the last segment, one line of ``key=value`` fields: its compute and waiting per iteration
+        (mean/p50/p90/max ms), how often it was the slowest task, and its JVM's CPU by thread group, GC and JIT."""
+        return [str(p.fields()) for p in self._call("taskProfiles")]
+
+    def segment_timing(self):
+        """Where the last segment's Spark job spent its wall clock outside the iterations (``key=value`` fields, ms)."""
+        return str(self._call("segmentTiming").fields())

@@ -107,6 +107,9 @@ object DistriBench {
               f"overhead_pct=${100 * (split.syncSeconds + split.schedulingSeconds) / split.totalSeconds}%.1f " +
               f"params=$params tasks=${sent.tasks} kB_sent_per_task_iter=${sent.bytesPerTaskIteration / 1e3}%.1f " +
               s"driver_msgs_iterating=${sent.driverMessages} driver_msgs_setup=${sent.setupDriverMessages}")
+            // per task of the timed segment (compute and wait: mean/p50/p90/max ms), and the segment's job outside the loop
+            opt.taskProfiles.foreach(t => println(s"RESULT task model=$m codec=$codec ${t.fields}"))
+            println(s"RESULT segment model=$m codec=$codec ${opt.segmentTiming.fields}")
           }
         }
       } finally sc.stop()

@@ -241,6 +241,8 @@ class DistriOptimizer(model: Module, initialData: RDD[Sample], criterion: Criter
   @volatile private var split = TimeSplit.zero
   @volatile private var sent = Traffic.zero
   @volatile private var endpoints = Array.empty[String]
+  @volatile private var profiles = Array.empty[TaskProfile]
+  @volatile private var timing = SegmentTiming.zero
 
   /** Encodes the exchanged slices as "none" (float32, the default) or "bf16" (bfloat16, round to nearest even). */
   def setWireCodec(name: String): this.type = { codec = WireCodec(name); this }
@@ -296,6 +298,15 @@ class DistriOptimizer(model: Module, initialData: RDD[Sample], criterion: Criter
 
   /** What the iterations trained so far sent over the network and to the driver. */
   def traffic: Traffic = sent
+
+  /**
+   * Each task of the last segment: its compute and waiting per iteration (mean, median, 90th percentile), how often it
+   * was the slowest, and where its JVM's CPU went (thread groups, GC, JIT): is one executor consistently slower?
+   */
+  def taskProfiles: Array[TaskProfile] = profiles.clone()
+
+  /** Where the last segment's wall clock went outside its iterations (launching the job, set-up, collecting). */
+  def segmentTiming: SegmentTiming = timing
 
   /** Where the tasks of the last segment received their peers' messages ("host:port" each; "" in local mode). */
   def taskEndpoints: Array[String] = endpoints.clone()
@@ -393,6 +404,7 @@ class DistriOptimizer(model: Module, initialData: RDD[Sample], criterion: Criter
     }
     copyBuffers(results.head.buffers)
     endpoints = results.map(_.traffic.endpoint)
+    profiles = TaskProfile.of(results)
     sent = sent + results
     replay(results, wallNanos, itersPerEpoch)
   }
@@ -403,7 +415,7 @@ class DistriOptimizer(model: Module, initialData: RDD[Sample], criterion: Criter
     while (true) {
       val prefix = s"${runPrefix}_$segments"
       segments += 1
-      val start = System.nanoTime()
+      val (start, startMicros) = (System.nanoTime(), SegmentTiming.epochMicros())
       Rendezvous.open(prefix)
       Reports.listen(prefix, { b =>
         val (epoch, iteration, epochIteration, loss, throughput) = ProgressReporter.read(b)
@@ -412,8 +424,13 @@ class DistriOptimizer(model: Module, initialData: RDD[Sample], criterion: Criter
         reportProgress(position.copy(epoch = epoch, iteration = iteration, epochIteration = epochIteration, loss = loss), throughput)
       })
       try {
-        val results = DistriOptimizer.runJob(cached, plan.copy(prefix = prefix)).map(r => readBlocks(r, prefix, plan.sync))
-        return (results.sortBy(_.partition), System.nanoTime() - start)
+        val submitted = SegmentTiming.epochMicros()
+        val collected = DistriOptimizer.runJob(cached, plan.copy(prefix = prefix))
+        val returned = SegmentTiming.epochMicros()
+        val results = collected.map(r => readBlocks(r, prefix, plan.sync))
+        val wall = System.nanoTime() - start
+        timing = SegmentTiming.of(results, startMicros, submitted, returned, SegmentTiming.epochMicros())
+        return (results.sortBy(_.partition), wall)
       } catch {
         case e: SparkException =>
           val cause = DistriOptimizer.taskError(prefix, plan.sync.layout.parts).getOrElse(e)

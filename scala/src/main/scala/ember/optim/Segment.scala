@@ -145,7 +145,10 @@ private[optim] final case class SegmentResult(
     computeCpuNanos: Array[Long] = Array.empty,
     gradientWaitNanos: Array[Long] = Array.empty,
     syncCpuNanos: Array[Long] = Array.empty,
-    processCpuNanos: Long = 0L // all threads of the task's JVM during its iterations (transport, GC and JIT too)
+    processCpuNanos: Long = 0L, // all threads of the task's JVM during its iterations (transport, GC and JIT too)
+    jvm: JvmUsage = JvmUsage.none, // the same by thread group, with GC and JIT (see TaskProfile)
+    startMicros: Long = 0L, // the task's start and end, wall clock (see SegmentTiming)
+    endMicros: Long = 0L
 )
 
 /**
@@ -263,6 +266,7 @@ private[optim] object SegmentTask {
 
   private def train(plan: SegmentPlan, part: PartitionData, attempt: Int): SegmentResult = {
     val setupStart = System.nanoTime()
+    val startMicros = SegmentTiming.epochMicros()
     ember.tensor.dnn.MixedPrecision.adopt(plan.precision) // executors of other JVMs have their own setting
     val ctx = TaskContext.get()
     val p = part.index
@@ -277,7 +281,8 @@ private[optim] object SegmentTask {
     val peers =
       if (sync.driver.nonEmpty) Peers.rendezvous(sync.driver, plan.prefix, attempt, p, sync.layout.parts, sync.timeoutMs)
       else Peers.local(prefix, p, sync.layout.parts, sync.timeoutMs)
-    try trainWith(plan, part, peers, setupStart, driverAtStart) finally peers.close()
+    try trainWith(plan, part, peers, setupStart, driverAtStart).copy(startMicros = startMicros, endMicros = SegmentTiming.epochMicros())
+    finally peers.close()
   }
 
   private def trainWith(plan: SegmentPlan, part: PartitionData, peers: Peers, setupStart: Long,
@@ -292,7 +297,7 @@ private[optim] object SegmentTask {
     val reporter = new ProgressReporter(plan.sync.driver, plan.prefix, ProgressReporter.intervalNanos())
     val setupNanos = System.nanoTime() - setupStart
     val driverBefore = SparkShim.driverMessages
-    val processCpu0 = SegmentTask.processCpuNanos
+    val jvmAtStart = JvmSnapshot.take()
     var failure: String = null
     var stop = false
     while (!stop) {
@@ -304,7 +309,7 @@ private[optim] object SegmentTask {
       stats.add(o, System.nanoTime() - t0, ar.waitNanos - waitBefore)
       if (p == 0 && failure == null) reporter.iterated(loop.position, o.loss, o.samples)
     }
-    val processCpu = SegmentTask.processCpuNanos - processCpu0
+    val jvm = jvmAtStart.usageSince()
     LocalShare.drop(peers.prefix)
     val buffers = if (p == 0) replicas.models(0).namedBuffers.map(_._2.contiguous().toArray).toArray else Array.empty[Array[Float]]
     val traffic = TaskTraffic(peers.remoteBytes, TaskTraffic.since(driverBefore, SparkShim.driverMessages),
@@ -315,7 +320,8 @@ private[optim] object SegmentTask {
     val (returned, inBlocks) = if (sent.blocks == 0) (loop.method, null) else (null, sent)
     val blocks = putWeightBlocks(plan, p, master)
     stats.result(p, if (blocks > 0) Array.emptyFloatArray else master, returned, setupNanos, failure)
-      .copy(buffers = buffers, traffic = traffic, weightBlocks = blocks, methodChunks = inBlocks, processCpuNanos = processCpu)
+      .copy(buffers = buffers, traffic = traffic, weightBlocks = blocks, methodChunks = inBlocks,
+        processCpuNanos = jvm.processCpuNanos, jvm = jvm)
   }
 
   /**

@@ -185,6 +185,16 @@ class DistriOptimizerSuite extends AnyFunSuite with BeforeAndAfterAll {
       assert(losses.length == 76 && losses.last._2 < losses.head._2)
       val s = opt.timeSplit
       assert(s.iterations == 76 && s.computeSeconds > 0 && s.syncSeconds >= 0 && s.schedulingSeconds >= 0)
+      // the last segment (one epoch: validation ends each) per task, and its job outside the iterations
+      val tasks = opt.taskProfiles
+      assert(tasks.map(_.partition).toSeq == Seq(0, 1) && tasks.forall(_.iterations == 19), tasks.mkString("\n"))
+      assert(math.abs(tasks.map(_.slowestShare).sum - 1.0) < 1e-9, "each iteration has one slowest task")
+      tasks.foreach { t =>
+        assert(t.computeMs.mean > 0 && t.computeMs.p50 <= t.computeMs.p90 && t.computeMs.p90 <= t.computeMs.max, t)
+        assert(t.jvm.processCpuNanos > 0 && t.jvm.threadCpuNanos.getOrElse("Executor task launch worker", 0L) > 0, t)
+      }
+      val seg = opt.segmentTiming
+      assert(seg.iterations == 19 && seg.loopMs > 0 && seg.launchMs >= 0 && seg.returnMs >= 0, seg)
     }
   }
 
