@@ -197,7 +197,7 @@ class Graph private (inputIds: Array[Int], outputIds: Array[Int], wiring: Indexe
           require(g != null, s"Graph: node ${modules(i).getName} got no gradient")
           val c = chained.conv
           val wantIn = !acc || modules(c).propagateBack
-          val gi = chaining.backward(chained, nodeInput(c), g, wantIn, wantParams = acc)
+          val gi = chaining.backward(chained, nodeInput(c), g, wantIn, wantParams = acc, handOff = acc)
           val ps = prevIds(c)
           if (wantIn && ps.length == 1 && (skip == null || !skip(ps.head))) send(ps.head, gi)
         }
@@ -246,7 +246,7 @@ class Graph private (inputIds: Array[Int], outputIds: Array[Int], wiring: Indexe
       val chained = if (chaining != null) chaining.fusedGroup(i) else null
       if (chained != null) {
         if (i == chained.last && nodeGrad(i) != null)
-          chaining.backward(chained, nodeInput(chained.conv), nodeGrad(i), wantInput = false, wantParams = true)
+          chaining.backward(chained, nodeInput(chained.conv), nodeGrad(i), wantInput = false, wantParams = true, handOff = false)
       } else if (nodeGrad(i) != null) Module.accGrad(modules(i), nodeInput(i), nodeGrad(i))
     }
 

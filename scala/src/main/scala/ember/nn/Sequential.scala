@@ -64,7 +64,7 @@ class Sequential extends Container {
     while (i >= 0) {
       val chained = if (chaining != null) chaining.fusedGroup(i) else null
       if (chained != null) { // see backwardPass
-        chaining.backward(chained, in(chained.conv), g, wantInput = false, wantParams = true)
+        chaining.backward(chained, in(chained.conv), g, wantInput = false, wantParams = true, handOff = false)
         i = chained.conv
       } else Module.accGrad(modules(i), in(i), g)
       if (i > 0) g = modules(i).gradInput
@@ -97,7 +97,7 @@ class Sequential extends Container {
         // a group chained on oneDNN (i is its last member): one backward to the convolution's input
         val c = chained.conv
         g = chaining.backward(chained, if (c == 0) input else modules(c - 1).output, g,
-          wantInput = !acc || modules(c).propagateBack, wantParams = acc)
+          wantInput = !acc || modules(c).propagateBack, wantParams = acc, handOff = acc)
         i = c - 1
       } else {
         val in = if (i == 0) input else modules(i - 1).output

@@ -47,8 +47,8 @@ class SpatialConvolution(val nInputPlane: Int, val nOutputPlane: Int, val kernel
 
   override protected def spec(x: Tensor): ConvSpec = specOf(x.size(0), x.size(2), x.size(3))
 
-  /** The geometry for the batch `x` [N, nInputPlane, H, W] (for [[TrainingFusion]]). */
-  private[nn] def convSpec(x: Tensor): ConvSpec = spec(x)
+  /** The geometry for a batch [n, nInputPlane, h, w] (for [[TrainingFusion]]); fails on an empty output. */
+  private[nn] def convSpecFor(n: Int, h: Int, w: Int): ConvSpec = specOf(n, h, w)
 
   private def specOf(n: Int, h: Int, w: Int): ConvSpec = {
     val same = padW == -1

@@ -19,6 +19,11 @@ import ember.tensor.dnn.DnnConvBn
  * one value per channel, mixed precision, JVM kernels) runs its members one by one, as does everything when
  * [[TrainingFusion.enabled]] is off (`EMBER_FUSE_TRAINING=0`). One instance per container, rebuilt when the
  * container's modules change.
+ *
+ * Two groups in a row, the second reading only the first's result (a ResNet block's conv-BN-ReLU and its second
+ * convolution), are linked: the first's result stays in oneDNN's memory for the second (its ReLU's output is not
+ * written to the JVM), and in a backward pass the second hands the first its gradient there too. Only the block
+ * boundaries cross to the JVM then.
  */
 private[nn] final class TrainingFusion {
   import TrainingFusion._
@@ -27,8 +32,9 @@ private[nn] final class TrainingFusion {
   private var plan: Plan = null
   private var states: Array[DnnConvBn.State] = null
   private var keys: Array[DnnConvBn.Key] = null
-  // per group: whether it ran fused in this pass
+  // per group: whether it ran fused in this pass; whether the linked group after it handed it its gradient
   private var ran: Array[Boolean] = null
+  private var handed: Array[Boolean] = null
 
   /** Whether the last forward pass ran a group fused. */
   var fused = false
@@ -47,6 +53,7 @@ private[nn] final class TrainingFusion {
         states = Array.fill(plan.groups.length)(new DnnConvBn.State)
         keys = new Array(plan.groups.length)
         ran = new Array(plan.groups.length)
+        handed = new Array(plan.groups.length)
       }
     }
     if (plan != null) java.util.Arrays.fill(ran, false)
@@ -58,23 +65,42 @@ private[nn] final class TrainingFusion {
     val conv = planned(g.conv).asInstanceOf[SpatialConvolution]
     val bn = planned(g.bn).asInstanceOf[SpatialBatchNormalization]
     val relu = if (g.relu >= 0) planned(g.relu).asInstanceOf[ReLU] else null
-    val ok = x.isTensor && bn.isTraining && {
-      val t = x.toTensor
-      t.dim == 4 && t.size(0) > 0 && t.size(1) == conv.nInputPlane
+    // the input: kept in oneDNN's memory by the group before (linked), or the JVM tensor
+    val from = if (g.from >= 0 && ran(g.from) && states(g.from).kept) states(g.from) else null
+    val shape = if (from != null) { val c = keys(g.from).conv; Array(c.n, c.outC, c.outH, c.outW) }
+      else if (x.isTensor) x.toTensor.shape else null
+    val s = if (shape != null) specIfChainable(conv, bn, shape) else null
+    if (s == null) {
+      if (from != null) DnnConvBn.store(from, planned(plan.groups(g.from).last).output.toTensor)
+      unfused()
+      return
     }
-    val s = if (ok) conv.convSpec(x.toTensor.contiguous()) else null
-    if (s == null || s.n.toLong * s.outH * s.outW <= 1) { unfused(); return }
     val key = DnnConvBn.Key(s, bn.eps.toFloat, bn.affine, relu != null)
-    val xc = x.toTensor.contiguous()
+    // keep the result in oneDNN's memory when the linked group after this one will take it from there
+    val keep = g.to >= 0 && {
+      val next = plan.groups(g.to)
+      specIfChainable(planned(next.conv).asInstanceOf[SpatialConvolution], planned(next.bn).asInstanceOf[SpatialBatchNormalization],
+        Array(s.n, s.outC, s.outH, s.outW)) != null
+    }
     // the result: the batch norm's output buffer (an in-place ReLU's output is its input), else the ReLU's own
-    val out = (if (relu != null && !relu.ip) relu.output else bn.output).toTensor.resize(s.n, s.outC, s.outH, s.outW)
-    DnnConvBn.forward(key, states(g.index), xc, conv.weight, if (conv.withBias) conv.bias else null,
-      bn.weight, bn.bias, bn.runningMean, bn.runningVar, bn.momentum, out)
-    if (relu != null) relu.output = out
+    val out = if (keep) null
+      else (if (relu != null && !relu.ip) relu.output else bn.output).toTensor.resize(s.n, s.outC, s.outH, s.outW)
+    DnnConvBn.forward(key, states(g.index), if (from == null) x.toTensor.contiguous() else null, from, conv.weight,
+      if (conv.withBias) conv.bias else null, bn.weight, bn.bias, bn.runningMean, bn.runningVar, bn.momentum, out, keep)
+    if (relu != null && out != null) relu.output = out
     keys(g.index) = key
     ran(g.index) = true
+    handed(g.index) = false
     fused = true
   }
+
+  /** The convolution's geometry for an input of `shape` when the group can run chained on it, else null. */
+  private def specIfChainable(conv: SpatialConvolution, bn: SpatialBatchNormalization, shape: Array[Int]) =
+    if (!bn.isTraining || shape.length != 4 || shape(0) == 0 || shape(1) != conv.nInputPlane) null
+    else {
+      val s = try conv.convSpecFor(shape(0), shape(2), shape(3)) catch { case _: IllegalArgumentException => null }
+      if (s == null || s.n.toLong * s.outH * s.outW <= 1) null else s
+    }
 
   /** Forward passes that plan nothing (evaluation mode) call this: no group ran chained. */
   def skipPass(): Unit = fused = false
@@ -87,22 +113,34 @@ private[nn] final class TrainingFusion {
   /**
    * The backward of group `g` (a [[fusedGroup]]) from the gradient of its result: the convolution's input
    * gradient into its gradInput when `wantInput`, the members' parameter gradients (unless frozen) when
-   * `wantParams`. Returns the convolution's gradInput (undefined without `wantInput`).
+   * `wantParams`. Returns the convolution's gradInput (undefined without `wantInput`). With `handOff` (a whole
+   * backward pass, from the last group to the first), a linked group's input gradient goes to the group before
+   * it in oneDNN's memory, and that group's `gradOutput` is then ignored (the convolution's gradInput, not
+   * written, is what the container passes on).
    */
-  def backward(g: Group, x: Activity, gradOutput: Activity, wantInput: Boolean, wantParams: Boolean): Activity = {
+  def backward(g: Group, x: Activity, gradOutput: Activity, wantInput: Boolean, wantParams: Boolean,
+      handOff: Boolean): Activity = {
     val conv = planned(g.conv).asInstanceOf[SpatialConvolution]
     val bn = planned(g.bn).asInstanceOf[SpatialBatchNormalization]
-    val last = planned(g.last)
-    last.checkGradOutput(gradOutput)
+    val st = states(g.index)
     val k = keys(g.index)
-    val xc = x.toTensor.contiguous()
-    val go = gradOutput.toTensor.contiguous()
-    val gi = if (wantInput) conv.gradInput.toTensor.resize(xc.shape) else null
+    val from = if (g.from >= 0 && ran(g.from) && states(g.from).kept) states(g.from) else null
+    val handedIn = handed(g.index)
+    handed(g.index) = false
+    // a kept result never reached the JVM: its gradient comes from the linked group, in oneDNN's memory or as a tensor
+    if (!st.kept && !handedIn) planned(g.last).checkGradOutput(gradOutput)
+    val go = if (handedIn) null else gradOutput.toTensor.contiguous()
+    val to = if (wantInput && handOff && from != null) from else null
+    val gi = if (wantInput && to == null) {
+      val c = k.conv
+      conv.gradInput.toTensor.resize(c.n, c.inC, c.inH, c.inW)
+    } else null
     val convParams = wantParams && !conv.isFrozen
     val bnParams = wantParams && !bn.isFrozen && bn.affine
-    DnnConvBn.backward(k, states(g.index), xc, go, conv.weight, bn.weight, gi,
-      if (convParams) conv.gradWeight else null, if (convParams && conv.withBias) conv.gradBias else null,
+    DnnConvBn.backward(k, st, if (from == null) x.toTensor.contiguous() else null, from, go, conv.weight, bn.weight,
+      gi, to, if (convParams) conv.gradWeight else null, if (convParams && conv.withBias) conv.gradBias else null,
       if (bnParams) bn.gradWeight else null, if (bnParams) bn.gradBias else null)
+    if (to != null) handed(g.from) = true
     conv.gradInput
   }
 }
@@ -119,10 +157,13 @@ object TrainingFusion {
     try body finally enabled = before
   }
 
-  /** A convolution, its batch norm and ReLU (-1: none), node indices; `members` in execution order. */
+  /** A convolution, its batch norm and ReLU (-1: none), node indices; `members` in execution order; `from` / `to`:
+   * the group whose result is this one's input, linked in oneDNN's memory / the group linked to this one's result
+   * (-1: none). */
   private[nn] final class Group(val index: Int, val conv: Int, val bn: Int, val relu: Int) {
     val members: Array[Int] = if (relu >= 0) Array(conv, bn, relu) else Array(conv, bn)
     def last: Int = members(members.length - 1)
+    var from, to = -1
   }
 
   /** The groups; per node, the group that ends there (or null) and whether the node belongs to a group. */
@@ -166,6 +207,15 @@ object TrainingFusion {
         }
       case _ =>
     }
-    if (groups.isEmpty) null else new Plan(groups.toIndexedSeq, at, member)
+    if (groups.isEmpty) return null
+    // links: group b reads group a's result alone, and no other group's backward runs between b's and a's (the
+    // hand-off buffer is the thread's)
+    for (b <- groups; p <- prev(b.conv).headOption; a = at(p) if a != null && sole(p) == b.conv &&
+        modules(b.conv).asInstanceOf[SpatialConvolution].nInputPlane == modules(a.conv).asInstanceOf[SpatialConvolution].nOutputPlane &&
+        (a.last + 1 until b.last).forall(j => !member(j) || b.members.contains(j))) {
+      a.to = b.index
+      b.from = a.index
+    }
+    new Plan(groups.toIndexedSeq, at, member)
   }
 }

@@ -29,8 +29,10 @@ class TrainingFusionSuite extends AnyFunSuite {
   private final case class Step(y: Tensor, gi: Tensor, grads: Seq[Tensor], buffers: Seq[Tensor])
 
   /** Two training steps' worth: forward + backward (or updateGradInput + accGradParameters) on a copy of `m`. */
-  private def step(m0: Module, x: Tensor, g: Tensor, kernels: Dnn.Kernels, chain: Boolean, split: Boolean = false): Step = {
+  private def step(m0: Module, x: Tensor, g: Tensor, kernels: Dnn.Kernels, chain: Boolean, split: Boolean = false,
+      prepare: Module => Unit = _ => ()): Step = {
     val m = m0.cloneModule()
+    prepare(m)
     Dnn.withKernels(kernels)(TrainingFusion.withEnabled(chain) {
       m.zeroGradParameters()
       val y = m.forward(x.clone()).toTensor.clone()
@@ -65,13 +67,16 @@ class TrainingFusionSuite extends AnyFunSuite {
     assertClose(chained, step(m, x, g, Dnn.DnnlKernels, chain = true, split = true), "backward vs updateGradInput + accGradParameters")
   }
 
-  test("the chain runs in a ResNet: no convolution writes its own output") {
+  test("the chain runs in a ResNet: no convolution writes its own output, nor a block's first ReLU") {
     assume(Dnn.runtime.isRight, "oneDNN does not load on this platform")
     RandomGenerator.setSeed(12)
     val m = ResNet(10, 8)
     val convs = Module.descendants(m).collect { case c: SpatialConvolution => c }
     Dnn.withKernels(Dnn.DnnlKernels)(TrainingFusion.withEnabled(true)(m.forward(Tensor(2, 3, 32, 32).fill(0.5f))))
     assert(convs.length == 7 && convs.forall(_.output.toTensor.dim != 4), "no convolution ran on its own")
+    // the first ReLU of each block feeds the block's second convolution in oneDNN's memory: never written
+    val relus = Module.descendants(m).collect { case r: ReLU => r }
+    assert(relus.length == 7 && relus.count(_.output.toTensor.dim != 4) == 3, "three blocks linked their two convolutions")
     Dnn.withKernels(Dnn.DnnlKernels)(TrainingFusion.withEnabled(false)(m.forward(Tensor(2, 3, 32, 32).fill(0.5f))))
     assert(convs.forall(_.output.toTensor.dim == 4), "unchained, every convolution did")
   }
@@ -122,7 +127,7 @@ class TrainingFusionSuite extends AnyFunSuite {
     names.zip(chained).filter(_._1.contains(bn.getName)).foreach { case (n, t) => assert(t.abs().max() == 0f, s"$n of a frozen batch norm") }
   }
 
-  test("a batch the chain cannot take (one value per channel would fail, 3-d input) runs unchained") {
+  test("what the chain cannot take (3-d input, a batch norm in evaluation mode) runs unchained") {
     assume(Dnn.runtime.isRight, "oneDNN does not load on this platform")
     val rng = new Random(15)
     RandomGenerator.setSeed(15)
@@ -130,5 +135,13 @@ class TrainingFusionSuite extends AnyFunSuite {
     val x = randn(rng, 2, 5, 5) // one image [C, H, W]
     val g = randn(rng, 4, 5, 5)
     assertClose(step(m, x, g, Dnn.DnnlKernels, chain = true), step(m, x, g, Dnn.JvmKernels, chain = false), "one image")
+    // a linked second group whose batch norm is in evaluation mode: the first stores its result for it
+    val two = new Sequential().add(new SpatialConvolution(2, 4, 3, 3, 1, 1, 1, 1)).add(new SpatialBatchNormalization(4))
+      .add(new ReLU(true)).add(new SpatialConvolution(4, 3, 1, 1)).add(new SpatialBatchNormalization(3))
+    val x2 = randn(rng, 2, 2, 5, 5)
+    val g2 = randn(rng, 2, 3, 5, 5)
+    val bn2Eval = (m: Module) => { m.children.last.evaluate(); () }
+    assertClose(step(two, x2, g2, Dnn.DnnlKernels, chain = true, prepare = bn2Eval),
+      step(two, x2, g2, Dnn.JvmKernels, chain = false, prepare = bn2Eval), "evaluation-mode second group")
   }
 }

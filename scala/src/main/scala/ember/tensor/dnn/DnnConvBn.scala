@@ -23,6 +23,12 @@ import ember.tensor.Tensor
  * its caller owns (one per layer: batch-sized, native). Primitives are built once per geometry and thread; the
  * transient batch-sized buffers are slots of the thread's [[DnnMemory.Arena]]. float32 only (the mixed-precision
  * mode keeps the layers unchained).
+ *
+ * Two chains in a row (a ResNet block's conv-BN-ReLU feeding its second convolution) link in oneDNN's memory too:
+ * the first keeps its result in its state (`keep`, nothing copied to the JVM) and the second reads it from there
+ * (`xFrom`) in its forward and for its weight gradient; in the backward the second writes its input gradient into
+ * the first's hand-off buffer (`gradInputTo`, an arena buffer of the thread: the first chain's backward must be
+ * the next chain backward on the thread) and the first reads it from there (`gradOutput` null).
  */
 object DnnConvBn {
 
@@ -32,12 +38,22 @@ object DnnConvBn {
   /** What a forward leaves for its backward, per layer: native, batch-sized (see [[DnnConvBn]]). */
   final class State {
     private[dnn] var key: Key = _
-    private[dnn] var convDst, workspace: memory = _
+    private[dnn] var convDst, workspace, out: memory = _
     private[dnn] var mean, variance: DnnMemory = _
     private[dnn] var plan: ChainPlan = _
-    private[dnn] var bnFwdArgs, bnBwdArgs, convFwdArgs: IntMemoryMap = _
+    private[dnn] var bnFwdArgs, convFwdArgs: IntMemoryMap = _
+    // argument maps and reorders by the memories they bind (rebuilt for another plan)
+    private[dnn] val maps = new java.util.HashMap[(Int, Long), IntMemoryMap]()
+    private[dnn] val reorders = new java.util.HashMap[(Long, Long), DnnMemory.Reorder]()
     /** Whether a forward ran since the state was (re)built: a backward needs one. */
     var ready = false
+    /** Whether the last forward kept its result here (`keep`), not in the JVM. */
+    var kept = false
+
+    private[dnn] def map(id: Int, m: memory)(build: => IntMemoryMap): IntMemoryMap =
+      maps.computeIfAbsent((id, if (m == null) 0L else m.address()), _ => build)
+    private[dnn] def reorder(from: memory, to: memory): DnnMemory.Reorder =
+      reorders.computeIfAbsent((from.address(), to.address()), _ => DnnMemory.Reorder(from, to))
   }
 
   private val plans = ThreadLocal.withInitial[java.util.HashMap[Key, ChainPlan]](() => new java.util.HashMap())
@@ -55,15 +71,20 @@ object DnnConvBn {
   /**
    * out = relu?(bn(conv(x, weight) + bias)) with the batch's statistics; the running statistics move by
    * `momentum` towards the batch mean and unbiased variance. `bias`, `bnWeight`, `bnBias` may be null (no conv
-   * bias; not affine). Contiguous tensors of the key's shapes.
+   * bias; not affine). Contiguous tensors of the key's shapes. The input is `x`, or (x null) the result kept by
+   * the chain of state `xFrom`; the result goes to `out`, or (`keep`, out null) stays in `st` for a linked chain.
    */
-  def forward(k: Key, st: State, x: Tensor, weight: Tensor, bias: Tensor, bnWeight: Tensor, bnBias: Tensor,
-      runningMean: Tensor, runningVar: Tensor, momentum: Double, out: Tensor): Unit = {
+  def forward(k: Key, st: State, x: Tensor, xFrom: State, weight: Tensor, bias: Tensor, bnWeight: Tensor, bnBias: Tensor,
+      runningMean: Tensor, runningVar: Tensor, momentum: Double, out: Tensor, keep: Boolean): Unit = {
+    require((x == null) != (xFrom == null) && (out == null) == keep, "DnnConvBn.forward: one input and one output")
+    require(xFrom == null || (xFrom.kept && xFrom.key.conv.n == k.conv.n), "DnnConvBn.forward: no kept result to read")
     val p = plan(k)
     p.attach(st)
     val c = k.conv.outC
     val (m, v) = (new Array[Float](c), new Array[Float](c))
-    p.forward(st, x, weight, bias, bnWeight, bnBias, out, m, v)
+    st.kept = false
+    p.forward(st, x, xFrom, weight, bias, bnWeight, bnBias, out, keep, m, v)
+    st.kept = keep
     val count = k.conv.n.toDouble * k.conv.outH * k.conv.outW
     var ch = 0
     while (ch < c) {
@@ -78,14 +99,27 @@ object DnnConvBn {
 
   /**
    * The backward of the last [[forward]] with `st`: gradients with respect to x (overwritten), the conv's
-   * weight and bias and batch norm's weight and bias (accumulated); any may be null to skip it.
+   * weight and bias and batch norm's weight and bias (accumulated); any may be null to skip it. The input is `x`
+   * or the result kept by `xFrom`, as in the forward; the output gradient is `gradOutput`, or (null) what the
+   * next linked chain handed off; the input gradient goes to `gradInput`, or to the hand-off of the chain of
+   * state `gradInputTo` (whose backward must be the next chain backward on this thread).
    */
-  def backward(k: Key, st: State, x: Tensor, gradOutput: Tensor, weight: Tensor, bnWeight: Tensor, gradInput: Tensor,
-      gradWeight: Tensor, gradBias: Tensor, gradBnWeight: Tensor, gradBnBias: Tensor): Unit = {
+  def backward(k: Key, st: State, x: Tensor, xFrom: State, gradOutput: Tensor, weight: Tensor, bnWeight: Tensor,
+      gradInput: Tensor, gradInputTo: State, gradWeight: Tensor, gradBias: Tensor, gradBnWeight: Tensor, gradBnBias: Tensor): Unit = {
     require(st.ready && st.key == k, "DnnConvBn.backward: no forward of this geometry to go back through")
+    require(xFrom == null || xFrom.kept, "DnnConvBn.backward: the input chain's result is gone")
+    require(gradInput == null || gradInputTo == null, "DnnConvBn.backward: one input gradient")
     val p = plan(k)
     p.attach(st)
-    p.backward(st, x, gradOutput, weight, bnWeight, gradInput, gradWeight, gradBias, gradBnWeight, gradBnBias)
+    p.backward(st, x, xFrom, gradOutput, weight, bnWeight, gradInput, gradInputTo, gradWeight, gradBias, gradBnWeight, gradBnBias)
+  }
+
+  /** Copies the result a forward kept in `st` (`keep`) into the contiguous tensor `t` of its shape (NCHW). */
+  def store(st: State, t: Tensor): Unit = {
+    require(st.kept, "DnnConvBn.store: no kept result")
+    val p = plan(st.key)
+    p.attach(st)
+    p.store(st, t)
   }
 }
 
@@ -139,43 +173,76 @@ private final class ChainPlan(k: DnnConvBn.Key) {
       st.workspace = if (k.relu) new memory(bnPd.workspace_desc(), eng) else null
       st.mean = new DnnMemory(vec, vec)
       st.variance = new DnnMemory(vec, vec)
+      st.out = null
       st.plan = null
       st.ready = false
+      st.kept = false
     }
     if (st.plan ne this) {
       st.plan = this
+      st.maps.clear()
+      st.reorders.clear()
       st.convFwdArgs = args(Seq(api.DNNL_ARG_SRC -> src.primMem, api.DNNL_ARG_WEIGHTS -> wgt.primMem,
         api.DNNL_ARG_DST -> st.convDst, convScratch) ++ (if (s.bias) Seq(api.DNNL_ARG_BIAS -> biasMem.primMem) else Nil): _*)
       val stats = Seq(api.DNNL_ARG_MEAN -> st.mean.userMem, api.DNNL_ARG_VARIANCE -> st.variance.userMem) ++
         (if (k.relu) Seq(api.DNNL_ARG_WORKSPACE -> st.workspace) else Nil)
       st.bnFwdArgs = args(Seq(api.DNNL_ARG_SRC -> st.convDst, api.DNNL_ARG_DST -> out.primMem, bnScratch) ++ stats ++
         (if (k.affine) Seq(api.DNNL_ARG_SCALE -> scale.userMem, api.DNNL_ARG_SHIFT -> shift.userMem) else Nil): _*)
-      st.bnBwdArgs = null // built by the backward, which is lazy
     }
   }
 
-  def forward(st: DnnConvBn.State, x: Tensor, weight: Tensor, bias: Tensor, bnWeight: Tensor, bnBias: Tensor, y: Tensor,
-      meanOut: Array[Float], varOut: Array[Float]): Unit = {
-    src.bind(); out.bind()
-    src.load(strm, x.storage, x.offset)
+  /** The memory `from` (another chain's kept result) in layout `want`: itself, or reordered into `via` (bound). */
+  private def as(st: DnnConvBn.State, from: memory, want: memory.desc, via: DnnMemory): memory =
+    if (from.get_desc().equals(want)) from
+    else { via.bind(); st.reorder(from, via.primMem).run(strm); via.primMem }
+
+  /** A hand-off buffer in this chain's data layout (arena buffer 15): the next linked chain's input gradient. */
+  lazy val handoff = new ArenaMemory(data, 15)
+
+  def store(st: DnnConvBn.State, y: Tensor): Unit = {
+    out.bind()
+    st.reorder(st.out, out.userMem).run(strm)
+    out.copyOut(y.storage, y.offset)
+  }
+
+  def forward(st: DnnConvBn.State, x: Tensor, xFrom: DnnConvBn.State, weight: Tensor, bias: Tensor, bnWeight: Tensor,
+      bnBias: Tensor, y: Tensor, keep: Boolean, meanOut: Array[Float], varOut: Array[Float]): Unit = {
     wgt.load(strm, weight.storage, weight.offset)
     if (s.bias) biasMem.load(strm, bias.storage, bias.offset)
-    conv.execute(strm, st.convFwdArgs)
+    if (x != null) {
+      src.bind()
+      src.load(strm, x.storage, x.offset)
+      conv.execute(strm, st.convFwdArgs)
+    } else {
+      val in = as(st, xFrom.out, convPd.src_desc(), src)
+      conv.execute(strm, st.map(0, in)(args(Seq(api.DNNL_ARG_SRC -> in, api.DNNL_ARG_WEIGHTS -> wgt.primMem,
+        api.DNNL_ARG_DST -> st.convDst, convScratch) ++ (if (s.bias) Seq(api.DNNL_ARG_BIAS -> biasMem.primMem) else Nil): _*)))
+    }
     if (k.affine) { scale.load(strm, bnWeight.storage, bnWeight.offset); shift.load(strm, bnBias.storage, bnBias.offset) }
-    bn.execute(strm, st.bnFwdArgs)
-    out.store(strm, y.storage, y.offset)
+    if (keep) {
+      if (st.out == null) st.out = new memory(data, eng)
+      val stats = Seq(api.DNNL_ARG_MEAN -> st.mean.userMem, api.DNNL_ARG_VARIANCE -> st.variance.userMem) ++
+        (if (k.relu) Seq(api.DNNL_ARG_WORKSPACE -> st.workspace) else Nil)
+      bn.execute(strm, st.map(1, st.out)(args(Seq(api.DNNL_ARG_SRC -> st.convDst, api.DNNL_ARG_DST -> st.out, bnScratch) ++
+        stats ++ (if (k.affine) Seq(api.DNNL_ARG_SCALE -> scale.userMem, api.DNNL_ARG_SHIFT -> shift.userMem) else Nil): _*)))
+    } else {
+      out.bind()
+      bn.execute(strm, st.bnFwdArgs)
+      out.store(strm, y.storage, y.offset)
+    }
     st.mean.store(strm, meanOut, 0)
     st.variance.store(strm, varOut, 0)
   }
 
   private lazy val bwd = new Backward
 
-  def backward(st: DnnConvBn.State, x: Tensor, gradOutput: Tensor, weight: Tensor, bnWeight: Tensor, gradInput: Tensor,
-      gradWeight: Tensor, gradBias: Tensor, gradBnWeight: Tensor, gradBnBias: Tensor): Unit =
-    bwd.run(st, x, gradOutput, weight, bnWeight, gradInput, gradWeight, gradBias, gradBnWeight, gradBnBias)
+  def backward(st: DnnConvBn.State, x: Tensor, xFrom: DnnConvBn.State, gradOutput: Tensor, weight: Tensor, bnWeight: Tensor,
+      gradInput: Tensor, gradInputTo: DnnConvBn.State, gradWeight: Tensor, gradBias: Tensor, gradBnWeight: Tensor,
+      gradBnBias: Tensor): Unit =
+    bwd.run(st, x, xFrom, gradOutput, weight, bnWeight, gradInput, gradInputTo, gradWeight, gradBias, gradBnWeight, gradBnBias)
 
   /** A memory of layout `d` on arena buffer `index` (slots of [[DnnMemory]] take 2 * slot and 2 * slot + 1). */
-  private final class ArenaMemory(d: memory.desc, index: Int) {
+  private[dnn] final class ArenaMemory(d: memory.desc, index: Int) {
     val mem = new memory(d, eng, null.asInstanceOf[Pointer])
     private var bound = 0L
     def bind(): Unit = {
@@ -195,8 +262,9 @@ private final class ChainPlan(k: DnnConvBn.Key) {
       any(dstDims), strides, dilation, padL, padR, convPd, attr(), false)
     private val wPrim = new convolution_backward_weights(wPd)
 
-    // the chain's output gradient in slot 2; batch norm's input gradient = the convolution's output gradient on
-    // arena buffer 12 (reordered to buffers 13 / 14 when a convolution backward wants another layout)
+    // the chain's output gradient in slot 2 (or the hand-off, buffer 15); batch norm's input gradient = the
+    // convolution's output gradient on arena buffer 12 (reordered to buffers 13 / 14 when a convolution backward
+    // wants another layout)
     private val diffY = new DnnMemory(desc(dstDims, nchw), data, slot = 2)
     private val diffMid = new ArenaMemory(data, 12)
     private val dataDiffDst = if (dataPd.diff_dst_desc().equals(data)) null else new ArenaMemory(dataPd.diff_dst_desc(), 13)
@@ -208,44 +276,67 @@ private final class ChainPlan(k: DnnConvBn.Key) {
 
     private val w = new DnnMemory(desc(wDims, wTag), dataPd.weights_desc())
     private val diffSrc = new DnnMemory(desc(srcDims, nchw), dataPd.diff_src_desc(), slot = 3)
+    private val dataScratch = scratchpad(dataPd)
     private val dataArgs = DnnMemory.args(api.DNNL_ARG_DIFF_DST -> (if (dataDiffDst == null) diffMid.mem else dataDiffDst.mem),
-      api.DNNL_ARG_WEIGHTS -> w.primMem, api.DNNL_ARG_DIFF_SRC -> diffSrc.primMem, scratchpad(dataPd))
+      api.DNNL_ARG_WEIGHTS -> w.primMem, api.DNNL_ARG_DIFF_SRC -> diffSrc.primMem, dataScratch)
 
     private val xw = new DnnMemory(desc(srcDims, nchw), wPd.src_desc(), slot = 0)
     private val diffW = new DnnMemory(desc(wDims, wTag), wPd.diff_weights_desc())
     private val diffB = if (s.bias) new DnnMemory(biasDesc, biasDesc) else null
+    private val wScratch = scratchpad(wPd)
     private val wArgs = DnnMemory.args(Seq(api.DNNL_ARG_SRC -> xw.primMem,
       api.DNNL_ARG_DIFF_DST -> (if (wDiffDst == null) diffMid.mem else wDiffDst.mem),
-      api.DNNL_ARG_DIFF_WEIGHTS -> diffW.primMem, scratchpad(wPd)) ++
+      api.DNNL_ARG_DIFF_WEIGHTS -> diffW.primMem, wScratch) ++
       (if (s.bias) Seq(api.DNNL_ARG_DIFF_BIAS -> diffB.primMem) else Nil): _*)
     private val scratch = new Array[Float](math.max(wElems, s.outC))
 
-    def run(st: DnnConvBn.State, x: Tensor, gradOutput: Tensor, weight: Tensor, bnWeight: Tensor, gradInput: Tensor,
-        gradWeight: Tensor, gradBias: Tensor, gradBnWeight: Tensor, gradBnBias: Tensor): Unit = {
-      if (st.bnBwdArgs == null) st.bnBwdArgs = DnnMemory.args(Seq(api.DNNL_ARG_SRC -> st.convDst,
+    def run(st: DnnConvBn.State, x: Tensor, xFrom: DnnConvBn.State, gradOutput: Tensor, weight: Tensor, bnWeight: Tensor,
+        gradInput: Tensor, gradInputTo: DnnConvBn.State, gradWeight: Tensor, gradBias: Tensor, gradBnWeight: Tensor,
+        gradBnBias: Tensor): Unit = {
+      // the output gradient: copied in, or handed off by the next chain (in this chain's data layout)
+      val dy: memory =
+        if (gradOutput != null) { diffY.bind(); diffY.load(strm, gradOutput.storage, gradOutput.offset); diffY.primMem }
+        else { handoff.bind(); handoff.mem }
+      diffMid.bind()
+      if (k.affine) scale.load(strm, bnWeight.storage, bnWeight.offset)
+      bnBwd.execute(strm, st.map(2, dy)(DnnMemory.args(Seq(api.DNNL_ARG_SRC -> st.convDst,
         api.DNNL_ARG_MEAN -> st.mean.userMem, api.DNNL_ARG_VARIANCE -> st.variance.userMem,
-        api.DNNL_ARG_DIFF_DST -> diffY.primMem, api.DNNL_ARG_DIFF_SRC -> diffMid.mem, bnScratch) ++
+        api.DNNL_ARG_DIFF_DST -> dy, api.DNNL_ARG_DIFF_SRC -> diffMid.mem, bnScratch) ++
         (if (k.relu) Seq(api.DNNL_ARG_WORKSPACE -> st.workspace) else Nil) ++
         (if (k.affine) Seq(api.DNNL_ARG_SCALE -> scale.userMem, api.DNNL_ARG_DIFF_SCALE -> diffScale.userMem,
-          api.DNNL_ARG_DIFF_SHIFT -> diffShift.userMem) else Nil): _*)
-      diffY.bind(); diffMid.bind()
-      diffY.load(strm, gradOutput.storage, gradOutput.offset)
-      if (k.affine) scale.load(strm, bnWeight.storage, bnWeight.offset)
-      bnBwd.execute(strm, st.bnBwdArgs)
+          api.DNNL_ARG_DIFF_SHIFT -> diffShift.userMem) else Nil): _*)))
       if (gradBnWeight != null) { diffScale.store(strm, scratch, 0); addInto(scratch, s.outC, gradBnWeight) }
       if (gradBnBias != null) { diffShift.store(strm, scratch, 0); addInto(scratch, s.outC, gradBnBias) }
-      if (gradInput != null) {
+      if (gradInput != null || gradInputTo != null) {
         if (toData != null) { dataDiffDst.bind(); toData.run(strm) }
-        diffSrc.bind()
         w.load(strm, weight.storage, weight.offset)
-        dataPrim.execute(strm, dataArgs)
-        diffSrc.store(strm, gradInput.storage, gradInput.offset)
+        if (gradInput != null) {
+          diffSrc.bind()
+          dataPrim.execute(strm, dataArgs)
+          diffSrc.store(strm, gradInput.storage, gradInput.offset)
+        } else {
+          val to = gradInputTo.plan.handoff
+          to.bind()
+          if (to.mem.get_desc().equals(dataPd.diff_src_desc()))
+            dataPrim.execute(strm, st.map(3, to.mem)(DnnMemory.args(api.DNNL_ARG_DIFF_DST ->
+              (if (dataDiffDst == null) diffMid.mem else dataDiffDst.mem), api.DNNL_ARG_WEIGHTS -> w.primMem,
+              api.DNNL_ARG_DIFF_SRC -> to.mem, dataScratch)))
+          else {
+            diffSrc.bind()
+            dataPrim.execute(strm, dataArgs)
+            st.reorder(diffSrc.primMem, to.mem).run(strm)
+          }
+        }
       }
       if (gradWeight != null || gradBias != null) {
         if (toW != null) { wDiffDst.bind(); toW.run(strm) }
-        xw.bind()
-        xw.load(strm, x.storage, x.offset)
-        wPrim.execute(strm, wArgs)
+        val in =
+          if (x != null) { xw.bind(); xw.load(strm, x.storage, x.offset); xw.primMem }
+          else as(st, xFrom.out, wPd.src_desc(), xw)
+        wPrim.execute(strm, if (in eq xw.primMem) wArgs else st.map(4, in)(DnnMemory.args(Seq(api.DNNL_ARG_SRC -> in,
+          api.DNNL_ARG_DIFF_DST -> (if (wDiffDst == null) diffMid.mem else wDiffDst.mem),
+          api.DNNL_ARG_DIFF_WEIGHTS -> diffW.primMem, wScratch) ++
+          (if (s.bias) Seq(api.DNNL_ARG_DIFF_BIAS -> diffB.primMem) else Nil): _*)))
         if (gradWeight != null) { diffW.store(strm, scratch, 0); addInto(scratch, wElems, gradWeight) }
         if (gradBias != null && s.bias) { diffB.store(strm, scratch, 0); addInto(scratch, s.outC, gradBias) }
       }

@@ -53,6 +53,12 @@ private[tensor] final class DnnMemory(val user: memory.desc, val prim: memory.de
     if (toPrim != null) toPrim.run(s)
   }
 
+  /** Copies the user buffer (already holding the data in Ember's layout) into the array. */
+  def copyOut(arr: Array[Float], off: Int): Unit = {
+    require(off >= 0 && off + elements <= arr.length, s"DnnMemory.copyOut: $elements floats at $off exceed ${arr.length}")
+    data.position(0).get(arr, off, elements)
+  }
+
   /** Reorders the primitive's result to the user layout and copies it into the array. */
   def store(s: stream, arr: Array[Float], off: Int): Unit = {
     require(off >= 0 && off + elements <= arr.length, s"DnnMemory.store: $elements floats at $off exceed ${arr.length}")
