@@ -109,9 +109,11 @@ object DnnConvBn {
     require(st.ready && st.key == k, "DnnConvBn.backward: no forward of this geometry to go back through")
     require(xFrom == null || xFrom.kept, "DnnConvBn.backward: the input chain's result is gone")
     require(gradInput == null || gradInputTo == null, "DnnConvBn.backward: one input gradient")
+    // the hand-off of the input chain's plan on this thread (its backward runs next, on this thread)
+    val to = if (gradInputTo == null) null else plan(gradInputTo.key).handoff
     val p = plan(k)
     p.attach(st)
-    p.backward(st, x, xFrom, gradOutput, weight, bnWeight, gradInput, gradInputTo, gradWeight, gradBias, gradBnWeight, gradBnBias)
+    p.backward(st, x, xFrom, gradOutput, weight, bnWeight, gradInput, to, gradWeight, gradBias, gradBnWeight, gradBnBias)
   }
 
   /** Copies the result a forward kept in `st` (`keep`) into the contiguous tensor `t` of its shape (NCHW). */
@@ -237,19 +239,9 @@ private final class ChainPlan(k: DnnConvBn.Key) {
   private lazy val bwd = new Backward
 
   def backward(st: DnnConvBn.State, x: Tensor, xFrom: DnnConvBn.State, gradOutput: Tensor, weight: Tensor, bnWeight: Tensor,
-      gradInput: Tensor, gradInputTo: DnnConvBn.State, gradWeight: Tensor, gradBias: Tensor, gradBnWeight: Tensor,
+      gradInput: Tensor, gradInputTo: ArenaMemory, gradWeight: Tensor, gradBias: Tensor, gradBnWeight: Tensor,
       gradBnBias: Tensor): Unit =
     bwd.run(st, x, xFrom, gradOutput, weight, bnWeight, gradInput, gradInputTo, gradWeight, gradBias, gradBnWeight, gradBnBias)
-
-  /** A memory of layout `d` on arena buffer `index` (slots of [[DnnMemory]] take 2 * slot and 2 * slot + 1). */
-  private[dnn] final class ArenaMemory(d: memory.desc, index: Int) {
-    val mem = new memory(d, eng, null.asInstanceOf[Pointer])
-    private var bound = 0L
-    def bind(): Unit = {
-      val b = DnnMemory.arena.get().buffer(index, d.get_size())
-      if (b.address + b.position != bound) { mem.set_data_handle(b); bound = b.address + b.position }
-    }
-  }
 
   private final class Backward {
     private val bnBwdPd = new batch_normalization_backward.primitive_desc(eng, api.prop_kind.backward.value, data, data, data,
@@ -291,7 +283,7 @@ private final class ChainPlan(k: DnnConvBn.Key) {
     private val scratch = new Array[Float](math.max(wElems, s.outC))
 
     def run(st: DnnConvBn.State, x: Tensor, xFrom: DnnConvBn.State, gradOutput: Tensor, weight: Tensor, bnWeight: Tensor,
-        gradInput: Tensor, gradInputTo: DnnConvBn.State, gradWeight: Tensor, gradBias: Tensor, gradBnWeight: Tensor,
+        gradInput: Tensor, to: ArenaMemory, gradWeight: Tensor, gradBias: Tensor, gradBnWeight: Tensor,
         gradBnBias: Tensor): Unit = {
       // the output gradient: copied in, or handed off by the next chain (in this chain's data layout)
       val dy: memory =
@@ -307,7 +299,7 @@ private final class ChainPlan(k: DnnConvBn.Key) {
           api.DNNL_ARG_DIFF_SHIFT -> diffShift.userMem) else Nil): _*)))
       if (gradBnWeight != null) { diffScale.store(strm, scratch, 0); addInto(scratch, s.outC, gradBnWeight) }
       if (gradBnBias != null) { diffShift.store(strm, scratch, 0); addInto(scratch, s.outC, gradBnBias) }
-      if (gradInput != null || gradInputTo != null) {
+      if (gradInput != null || to != null) {
         if (toData != null) { dataDiffDst.bind(); toData.run(strm) }
         w.load(strm, weight.storage, weight.offset)
         if (gradInput != null) {
@@ -315,7 +307,6 @@ private final class ChainPlan(k: DnnConvBn.Key) {
           dataPrim.execute(strm, dataArgs)
           diffSrc.store(strm, gradInput.storage, gradInput.offset)
         } else {
-          val to = gradInputTo.plan.handoff
           to.bind()
           if (to.mem.get_desc().equals(dataPd.diff_src_desc()))
             dataPrim.execute(strm, st.map(3, to.mem)(DnnMemory.args(api.DNNL_ARG_DIFF_DST ->
@@ -341,5 +332,16 @@ private final class ChainPlan(k: DnnConvBn.Key) {
         if (gradBias != null && s.bias) { diffB.store(strm, scratch, 0); addInto(scratch, s.outC, gradBias) }
       }
     }
+  }
+}
+
+/** A memory of layout `d` on the calling thread's arena buffer `index` (slots of [[DnnMemory]] take 2 * slot and
+ * 2 * slot + 1); [[bind]] before each use. */
+private final class ArenaMemory(d: memory.desc, index: Int) {
+  val mem = new memory(d, Dnn.engine, null.asInstanceOf[Pointer])
+  private var bound = 0L
+  def bind(): Unit = {
+    val b = DnnMemory.arena.get().buffer(index, d.get_size())
+    if (b.address + b.position != bound) { mem.set_data_handle(b); bound = b.address + b.position }
   }
 }
