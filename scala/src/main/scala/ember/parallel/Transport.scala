@@ -11,13 +11,15 @@ import org.apache.spark.SparkEnv
 import org.apache.spark.ember.SparkShim
 import org.apache.spark.network.TransportContext
 import org.apache.spark.network.buffer.NioManagedBuffer
-import org.apache.spark.network.client.{RpcResponseCallback, StreamCallbackWithID, TransportClient, TransportClientFactory}
-import org.apache.spark.network.server.{OneForOneStreamManager, RpcHandler, StreamManager, TransportServer}
+import org.apache.spark.network.client.{RpcResponseCallback, StreamCallbackWithID, TransportClient, TransportClientBootstrap,
+  TransportClientFactory}
+import org.apache.spark.network.crypto.{AuthClientBootstrap, AuthServerBootstrap}
+import org.apache.spark.network.server.{OneForOneStreamManager, RpcHandler, StreamManager, TransportServer, TransportServerBootstrap}
 
 /**
  * A listening server per JVM on Spark's transport layer (network-common's TransportServer, what the block transfer
  * service runs on: an executor's own RpcEnv only connects out), configured as Spark configures its own connections
- * ([[SparkShim.transport]]: `spark.authenticate`, AES with `spark.network.crypto.enabled`). How it is used:
+ * ([[SparkShim.transport]]'s settings and secrets: `spark.authenticate`, AES with `spark.network.crypto.enabled`). How it is used:
  * Peers.scala. Messages are raw frames, [key length][key][bytes], not Java-serialized RPC messages: a send hands the
  * caller's buffer to Netty without a copy, a receive copies the bytes once out of the frame, in the transport thread,
  * and no dispatcher thread sits between the socket and the waiting task. One-way messages go to `deliver` (with the
@@ -39,10 +41,10 @@ object Transport {
     val spark = SparkEnv.get
     if (owner ne spark) {
       if (server != null) { clients.close(); server.close(); context.close() }
-      val setup = SparkShim.transport(spark)
-      context = new TransportContext(setup.conf, new Handler(deliver, buffer, answer))
-      server = context.createServer(host, 0, setup.server.asJava)
-      clients = context.createClientFactory(setup.client.asJava)
+      val (conf, auth) = SparkShim.transport(spark)
+      context = new TransportContext(conf, new Handler(deliver, buffer, answer))
+      server = context.createServer(host, 0, auth.map(a => new AuthServerBootstrap(conf, a._2): TransportServerBootstrap).toList.asJava)
+      clients = context.createClientFactory(auth.map(a => new AuthClientBootstrap(conf, a._1, a._2): TransportClientBootstrap).toList.asJava)
       owner = spark
     }
     s"$host:${server.getPort}"

@@ -1,5 +1,6 @@
 package org.apache.spark.ember
 
+import java.nio.ByteBuffer
 import java.util.concurrent.ConcurrentHashMap
 import java.util.concurrent.atomic.AtomicLong
 
@@ -7,28 +8,25 @@ import scala.concurrent.Future
 import scala.reflect.ClassTag
 
 import org.apache.spark.SparkEnv
-import org.apache.spark.network.client.TransportClientBootstrap
-import org.apache.spark.network.crypto.{AuthClientBootstrap, AuthServerBootstrap}
 import org.apache.spark.network.netty.SparkTransportConf
-import org.apache.spark.network.server.TransportServerBootstrap
+import org.apache.spark.network.sasl.SecretKeyHolder
 import org.apache.spark.network.util.TransportConf
 import org.apache.spark.rpc.{RpcAddress, RpcEndpointRef, RpcTimeout}
+import org.apache.spark.storage.{BlockId, StorageLevel, TestBlockId}
 import org.apache.spark.storage.BlockManagerMessages.UpdateBlockInfo
+import org.apache.spark.util.io.ChunkedByteBuffer
 
-/**
- * Ember's only use of Spark-private API: how Spark configures its transport layer (for the exchange's server,
- * `ember.parallel.Transport`), where this executor runs and a count of the messages this JVM sends to the driver's
- * block-manager master (named blocks: BlockStore).
- */
+// Ember's only use of Spark-private API, all in this file (a Spark upgrade that changes one of these calls breaks
+// this file only): Spark's transport settings and this executor's host for ember.parallel.Transport, a count of the
+// messages this JVM sends to the driver's block-manager master, and named byte blocks in this JVM's BlockManager.
+
+/** Spark's transport settings, this executor's host and the count of driver-bound messages. */
 object SparkShim {
-  /** Spark's "rpc" transport settings and the bootstraps that authenticate (and, if set, encrypt) a connection. */
-  final case class TransportSetup(conf: TransportConf, server: List[TransportServerBootstrap], client: List[TransportClientBootstrap])
-
-  def transport(spark: SparkEnv): TransportSetup = {
+  /** Spark's "rpc" transport settings (one I/O thread each way), and with `spark.authenticate` its user and secrets. */
+  def transport(spark: SparkEnv): (TransportConf, Option[(String, SecretKeyHolder)]) = {
     val security = spark.securityManager
-    val conf = SparkTransportConf.fromSparkConf(spark.conf, "rpc", 1, None, Some(security.getRpcSSLOptions()))
-    if (!security.isAuthenticationEnabled()) TransportSetup(conf, Nil, Nil)
-    else TransportSetup(conf, List(new AuthServerBootstrap(conf, security)), List(new AuthClientBootstrap(conf, security.getSaslUser(), security)))
+    (SparkTransportConf.fromSparkConf(spark.conf, "rpc", 1, None, Some(security.getRpcSSLOptions())),
+      if (security.isAuthenticationEnabled()) Some((security.getSaslUser(), security)) else None)
   }
 
   /** This executor's host, as its block manager advertises it. */
@@ -46,9 +44,8 @@ object SparkShim {
   }
 
   /** Counts one message to the driver of kind `what` (Ember's own go through this too). */
-  def count(what: String): Unit =
-    kinds.computeIfAbsent(s"$what from ${Thread.currentThread().getName}".replaceAll("[0-9]+", "N"), _ => new AtomicLong())
-      .incrementAndGet()
+  def count(what: String): Unit = kinds.computeIfAbsent(
+    s"$what from ${Thread.currentThread().getName}".replaceAll("[0-9]+", "N"), _ => new AtomicLong()).incrementAndGet()
 
   private final class Counting(ref: RpcEndpointRef) extends RpcEndpointRef(SparkEnv.get.conf) {
     override def address: RpcAddress = ref.address
@@ -59,5 +56,42 @@ object SparkShim {
       case u: UpdateBlockInfo => s"UpdateBlockInfo(${u.blockId.name}${if (u.storageLevel.isValid) "" else " removed"})"
       case _ => m.getClass.getSimpleName
     }
+  }
+}
+
+/**
+ * Named byte blocks (`TestBlockId`s, as BigDL's) in this JVM's BlockManager, serialized in memory with spill to disk
+ * or (`onDisk`) written to the local disk before `put` returns. `tellMaster` registers a block with the driver so that
+ * other executors can fetch it ([[get]] with `remote`). A second put of a name keeps the first (same bytes: Ember
+ * names a block by producer and iteration). [[removeRegistered]] filters the master's registry on the driver (asking
+ * the executors would send them the filter closure, which their RPC threads cannot deserialize).
+ */
+object BlockStore {
+  private def bm = { val env = SparkEnv.get; require(env != null, "BlockStore: no SparkEnv in this JVM"); env.blockManager }
+  private def isEmber(prefix: String)(id: BlockId) = id match { case TestBlockId(n) => n.startsWith(prefix); case _ => false }
+
+  def put(name: String, bytes: ByteBuffer, tellMaster: Boolean, onDisk: Boolean = false): Unit = {
+    val level = if (onDisk) StorageLevel.DISK_ONLY else StorageLevel.MEMORY_AND_DISK_SER
+    if (!bm.putBytes(TestBlockId(name), new ChunkedByteBuffer(bytes), level, tellMaster = tellMaster))
+      throw new IllegalStateException(s"BlockManager refused block $name (${bytes.remaining} bytes)")
+  }
+
+  def get(name: String, remote: Boolean): Option[ByteBuffer] = {
+    val (id, manager) = (TestBlockId(name), bm)
+    manager.getLocalBytes(id) match {
+      case Some(data) => try Some(data.toByteBuffer()) finally manager.releaseLock(id, None)
+      case None => if (remote) manager.getRemoteBytes(id).map(_.toByteBuffer) else None
+    }
+  }
+
+  def remove(name: String, tellMaster: Boolean): Unit = bm.removeBlock(TestBlockId(name), tellMaster)
+
+  def removeRegistered(prefix: String): Unit =
+    bm.master.getMatchingBlockIds(isEmber(prefix), askStorageEndpoints = false).foreach(bm.master.removeBlock)
+
+  /** (count, bytes in memory + on disk) of this JVM's blocks whose names start with `prefix` (for tests). */
+  def localUsage(prefix: String): (Int, Long) = {
+    val sizes = bm.getMatchingBlockIds(isEmber(prefix)).flatMap(bm.getStatus).map(s => s.memSize + s.diskSize)
+    (sizes.length, sizes.sum)
   }
 }
