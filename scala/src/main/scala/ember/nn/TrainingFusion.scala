@@ -16,7 +16,7 @@ import ember.tensor.dnn.DnnConvBn
  * as unfused); the convolution's output (and with a ReLU that is not in place the batch norm's) is stale. Its
  * backward runs at the last member too, with the member modules' own propagateBack and frozen flags, and gives
  * the convolution's gradInput. A group whose batch does not fit (not a 4-d batch of the convolution's planes,
- * one value per channel, mixed precision, JVM kernels) runs its members one by one, as does everything when
+ * one value per channel, JVM kernels) runs its members one by one, as does everything when
  * [[TrainingFusion.enabled]] is off (`EMBER_FUSE_TRAINING=0`). One instance per container, rebuilt when the
  * container's modules change.
  *

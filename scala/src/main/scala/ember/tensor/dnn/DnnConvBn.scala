@@ -21,8 +21,14 @@ import ember.tensor.Tensor
  * normalisation; running statistics moved towards the mean and the unbiased variance); what the forward keeps
  * for the backward (the convolution's output, the workspace, the batch statistics) lives in a [[DnnConvBn.State]]
  * its caller owns (one per layer: batch-sized, native). Primitives are built once per geometry and thread; the
- * transient batch-sized buffers are slots of the thread's [[DnnMemory.Arena]]. float32 only (the mixed-precision
- * mode keeps the layers unchained).
+ * transient batch-sized buffers are slots of the thread's [[DnnMemory.Arena]].
+ *
+ * In bf16 mixed precision ([[MixedPrecision.active]] when the forward runs) the convolution computes as
+ * [[DnnConv]] does there: bf16 input and weights (converted by the reorders that already bring them in, also from
+ * a linked chain's kept result), float32 output; the batch norm and its backward stay float32 on the blocked
+ * output, and its input gradient is reordered once to bf16 for both convolution backward primitives (bf16 output
+ * gradient, float32 input and weight gradients). Plans are kept per precision; a backward (and a store) runs
+ * with the plan of its forward.
  *
  * Two chains in a row (a ResNet block's conv-BN-ReLU feeding its second convolution) link in oneDNN's memory too:
  * the first keeps its result in its state (`keep`, nothing copied to the JVM) and the second reads it from there
@@ -38,6 +44,7 @@ object DnnConvBn {
   /** What a forward leaves for its backward, per layer: native, batch-sized (see [[DnnConvBn]]). */
   final class State {
     private[dnn] var key: Key = _
+    private[dnn] var precision: MixedPrecision.Mode = _
     private[dnn] var convDst, workspace, out: memory = _
     private[dnn] var mean, variance: DnnMemory = _
     private[dnn] var plan: ChainPlan = _
@@ -56,17 +63,18 @@ object DnnConvBn {
       reorders.computeIfAbsent((from.address(), to.address()), _ => DnnMemory.Reorder(from, to))
   }
 
-  private val plans = ThreadLocal.withInitial[java.util.HashMap[Key, ChainPlan]](() => new java.util.HashMap())
+  private val plans = ThreadLocal.withInitial[java.util.HashMap[(Key, MixedPrecision.Mode), ChainPlan]](() => new java.util.HashMap())
 
   private def plan(k: Key): ChainPlan = {
     val m = plans.get()
-    var p = m.get(k)
-    if (p == null) { p = new ChainPlan(k); m.put(k, p) }
+    val key = (k, MixedPrecision.active)
+    var p = m.get(key)
+    if (p == null) { p = new ChainPlan(k, key._2); m.put(key, p) }
     p
   }
 
-  /** Whether chains can run now: oneDNN on, float32 compute. */
-  def available: Boolean = Dnn.enabled && MixedPrecision.active == MixedPrecision.Float32
+  /** Whether chains can run now: oneDNN on (float32 or bf16 compute). */
+  def available: Boolean = Dnn.enabled
 
   /**
    * out = relu?(bn(conv(x, weight) + bias)) with the batch's statistics; the running statistics move by
@@ -106,27 +114,24 @@ object DnnConvBn {
    */
   def backward(k: Key, st: State, x: Tensor, xFrom: State, gradOutput: Tensor, weight: Tensor, bnWeight: Tensor,
       gradInput: Tensor, gradInputTo: State, gradWeight: Tensor, gradBias: Tensor, gradBnWeight: Tensor, gradBnBias: Tensor): Unit = {
-    require(st.ready && st.key == k, "DnnConvBn.backward: no forward of this geometry to go back through")
+    require(st.ready && st.key == k && st.plan != null, "DnnConvBn.backward: no forward of this geometry to go back through")
     require(xFrom == null || xFrom.kept, "DnnConvBn.backward: the input chain's result is gone")
     require(gradInput == null || gradInputTo == null, "DnnConvBn.backward: one input gradient")
     // the hand-off of the input chain's plan on this thread (its backward runs next, on this thread)
-    val to = if (gradInputTo == null) null else plan(gradInputTo.key).handoff
-    val p = plan(k)
-    p.attach(st)
+    val to = if (gradInputTo == null) null else gradInputTo.plan.handoff
+    val p = st.plan // the forward's, of the precision it ran in
     p.backward(st, x, xFrom, gradOutput, weight, bnWeight, gradInput, to, gradWeight, gradBias, gradBnWeight, gradBnBias)
   }
 
   /** Copies the result a forward kept in `st` (`keep`) into the contiguous tensor `t` of its shape (NCHW). */
   def store(st: State, t: Tensor): Unit = {
-    require(st.kept, "DnnConvBn.store: no kept result")
-    val p = plan(st.key)
-    p.attach(st)
-    p.store(st, t)
+    require(st.kept && st.plan != null, "DnnConvBn.store: no kept result")
+    st.plan.store(st, t)
   }
 }
 
 /** The primitives of one chain geometry on one thread (see [[DnnConvBn]]). */
-private final class ChainPlan(k: DnnConvBn.Key) {
+private final class ChainPlan(k: DnnConvBn.Key, precision: MixedPrecision.Mode) {
   import DnnMemory._
 
   private val s = k.conv
@@ -146,9 +151,11 @@ private final class ChainPlan(k: DnnConvBn.Key) {
   private val padR = { val (h, w) = s.padEnd; longs(h, w) }
   private val alg = api.algorithm.convolution_direct
   private val nchw = memory.format_tag.nchw
+  // what the convolutions read (bf16 in mixed precision); they write float32, and the batch norm is float32
+  private val dt = if (precision == MixedPrecision.BFloat16) memory.data_type.bf16 else memory.data_type.f32
 
   private val convPd = new convolution_forward.primitive_desc(eng, api.prop_kind.forward_training, alg,
-    any(srcDims), any(wDims), biasDesc, any(dstDims), strides, dilation, padL, padR, attr(), false)
+    any(srcDims, dt), any(wDims, dt), biasDesc, any(dstDims), strides, dilation, padL, padR, attr(), false)
   private val conv = new convolution_forward(convPd)
   /** The layout of the convolution's output, which the batch norm reads and writes, forward and backward. */
   val data: memory.desc = convPd.dst_desc()
@@ -169,8 +176,9 @@ private final class ChainPlan(k: DnnConvBn.Key) {
 
   /** Gives `st` buffers of this geometry (a new key rebuilds them) and argument maps for this plan. */
   def attach(st: DnnConvBn.State): Unit = {
-    if (st.key != k) {
+    if (st.key != k || st.precision != precision) {
       st.key = k
+      st.precision = precision
       st.convDst = new memory(data, eng)
       st.workspace = if (k.relu) new memory(bnPd.workspace_desc(), eng) else null
       st.mean = new DnnMemory(vec, vec)
@@ -247,22 +255,24 @@ private final class ChainPlan(k: DnnConvBn.Key) {
     private val bnBwdPd = new batch_normalization_backward.primitive_desc(eng, api.prop_kind.backward.value, data, data, data,
       k.eps, flags, bnPd, attr(), false)
     private val bnBwd = new batch_normalization_backward(bnBwdPd)
-    private val dataPd = new convolution_backward_data.primitive_desc(eng, alg, any(srcDims), any(wDims), any(dstDims),
+    private val dataPd = new convolution_backward_data.primitive_desc(eng, alg, any(srcDims), any(wDims, dt), any(dstDims, dt),
       strides, dilation, padL, padR, convPd, attr(), false)
     private val dataPrim = new convolution_backward_data(dataPd)
-    private val wPd = new convolution_backward_weights.primitive_desc(eng, alg, any(srcDims), any(wDims), biasDesc,
-      any(dstDims), strides, dilation, padL, padR, convPd, attr(), false)
+    private val wPd = new convolution_backward_weights.primitive_desc(eng, alg, any(srcDims, dt), any(wDims), biasDesc,
+      any(dstDims, dt), strides, dilation, padL, padR, convPd, attr(), false)
     private val wPrim = new convolution_backward_weights(wPd)
 
     // the chain's output gradient in slot 2 (or the hand-off, buffer 15); batch norm's input gradient = the
     // convolution's output gradient on arena buffer 12 (reordered to buffers 13 / 14 when a convolution backward
-    // wants another layout)
+    // wants another layout or, in bf16, data type; one reorder for both when they want the same)
     private val diffY = new DnnMemory(desc(dstDims, nchw), data, slot = 2)
     private val diffMid = new ArenaMemory(data, 12)
     private val dataDiffDst = if (dataPd.diff_dst_desc().equals(data)) null else new ArenaMemory(dataPd.diff_dst_desc(), 13)
-    private val wDiffDst = if (wPd.diff_dst_desc().equals(data)) null else new ArenaMemory(wPd.diff_dst_desc(), 14)
+    private val wSharesData = dataDiffDst != null && wPd.diff_dst_desc().equals(dataPd.diff_dst_desc())
+    private val wDiffDst = if (wPd.diff_dst_desc().equals(data)) null else if (wSharesData) dataDiffDst
+      else new ArenaMemory(wPd.diff_dst_desc(), 14)
     private val toData = if (dataDiffDst == null) null else DnnMemory.Reorder(diffMid.mem, dataDiffDst.mem)
-    private val toW = if (wDiffDst == null) null else DnnMemory.Reorder(diffMid.mem, wDiffDst.mem)
+    private val toW = if (wDiffDst == null) null else if (wSharesData) toData else DnnMemory.Reorder(diffMid.mem, wDiffDst.mem)
     private val (diffScale, diffShift) = (new DnnMemory(vec, vec), new DnnMemory(vec, vec))
     private val bnScratch = scratchpad(bnBwdPd)
 
@@ -320,7 +330,8 @@ private final class ChainPlan(k: DnnConvBn.Key) {
         }
       }
       if (gradWeight != null || gradBias != null) {
-        if (toW != null) { wDiffDst.bind(); toW.run(strm) }
+        // (with a shared layout the data gradient's reorder above made it already)
+        if (toW != null && !(wSharesData && (gradInput != null || to != null))) { wDiffDst.bind(); toW.run(strm) }
         val in =
           if (x != null) { xw.bind(); xw.load(strm, x.storage, x.offset); xw.primMem }
           else as(st, xFrom.out, wPd.src_desc(), xw)

@@ -3,8 +3,8 @@ package ember.tensor.dnn
 import scala.collection.mutable.ArrayBuffer
 
 import ember.data.LocalDataSet
-import ember.models.LstmClassifier
-import ember.nn.{Cell, ClassNLLCriterion, GRU, LSTM, Linear, Module, Recurrent, SpatialConvolution}
+import ember.models.{LstmClassifier, ResNet}
+import ember.nn.{Cell, ClassNLLCriterion, GRU, LSTM, Linear, Module, Recurrent, SpatialConvolution, TrainingFusion}
 import ember.optim.{LocalOptimizer, MaxIteration, SGD}
 import ember.tensor.{RandomGenerator, Tensor}
 import org.apache.logging.log4j.LogManager
@@ -146,6 +146,42 @@ class MixedPrecisionSuite extends AnyFunSuite with BeforeAndAfterEach {
         } else assert(java.util.Arrays.equals(a, b), s"$what differs after the float32 fall-back")
       }
     }
+
+  /**
+   * Training with convolution + batch norm (+ ReLU) chained on oneDNN (DnnConvBn) in bf16: every convolution of
+   * a ResNet runs in the chain (none writes its own output), and each result of the step (output, input
+   * gradient, every parameter gradient) is as close to float32 as the unchained bf16 step's (the same bf16
+   * convolutions; the batch norm's float32 arithmetic in another order) and not float32 itself; after a
+   * fall-back, float32 to the bit.
+   */
+  test("bf16 ResNet training step chained on oneDNN: as close to float32 as unchained bf16") {
+    assume(Dnn.enabled, "oneDNN not in use")
+    RandomGenerator.setSeed(7)
+    val rng = new java.util.Random(7)
+    val m0 = ResNet(10, 8)
+    val x = Tensor.normal(rng, 0f, 1f, 4, 3, 32, 32)
+    val g = Tensor.normal(rng, 0f, 1f, 4, 10)
+    def run(mode: String, chain: Boolean): (Seq[(String, Array[Float])], Boolean) = TrainingFusion.withEnabled(chain) {
+      val m = m0.cloneModule()
+      val r = fwdBwd(mode, m, x.clone(), g.clone())
+      (r, Module.descendants(m).collect { case c: SpatialConvolution => c }.forall(_.output.toTensor.dim != 4))
+    }
+    val (chained, ranChained) = run("bf16", chain = true)
+    val (unchained, ranUnchained) = run("bf16", chain = false)
+    val (fp32, _) = run("fp32", chain = true)
+    assert(ranChained && !ranUnchained, "every convolution ran in a chain, and none without chaining")
+    assert(chained.map(_._1) == fp32.map(_._1) && chained.length > 20)
+    for ((((what, a), (_, b)), (_, f)) <- chained.zip(unchained).zip(fp32)) {
+      if (cpuHasBf16) {
+        // the chain adds no error of its own: as close to float32 as the unchained bf16 step (whose distance, up to
+        // ~15% for the image's gradient, where batch norm's backward over 4 images cancels large terms, is bf16's)
+        val (cu, cf, uf) = (relError(a, b), relError(a, f), relError(b, f))
+        assert(cf > 1e-5 && uf > 1e-5, s"$what: bf16 was not used (relative error to float32 $cf chained, $uf unchained)")
+        assert(cf <= 1.5 * uf + 1e-3, s"$what: chained bf16 is $cf from float32, unchained bf16 $uf")
+        assert(cu <= math.max(1e-2, uf), s"$what: chained vs unchained bf16 $cu, more than unchained bf16 vs float32 ($uf)")
+      } else assert(java.util.Arrays.equals(a, f), s"$what differs after the float32 fall-back")
+    }
+  }
 
   test("the mode travels by name: adopt sets what a driver requested (once) and resolves it on this CPU") {
     set("fp32")
