@@ -177,6 +177,8 @@ class Graph private (inputIds: Array[Int], outputIds: Array[Int], wiring: Indexe
     java.util.Arrays.fill(nodeGrad.asInstanceOf[Array[AnyRef]], null)
     def send(i: Int, g: Activity): Unit =
       if (nodeGrad(i) == null) nodeGrad(i) = g
+      else if (!owned(i) && (nodeGrad(i) match { case a: Tensor => g.isTensor && sumOf(i, a, g.toTensor); case _ => false }))
+        owned(i) = true
       else {
         if (!owned(i)) { nodeGrad(i) = ownCopy(i, nodeGrad(i)); owned(i) = true }
         nodeGrad(i) = TableSupport.accumulate(nodeGrad(i), g, s"Graph node ${modules(i).getName}")
@@ -218,6 +220,27 @@ class Graph private (inputIds: Array[Int], outputIds: Array[Int], wiring: Indexe
     if (skip == null || inIds.forall(k => !skip(k)))
       gradInput = if (inIds.length == 1) nodeGrad(inIds.head) else Table(inIds.toSeq.map(nodeGrad(_)): _*)
     gradInput
+  }
+
+  /**
+   * The sum of the first two gradients node i receives, in node i's buffer (one pass over the two instead of a
+   * copy and an addition, e.g. a ResNet block's input gradient: its shortcut's plus its convolution's), when both
+   * are contiguous tensors of one size; then true and the sum is node i's gradient.
+   */
+  private def sumOf(i: Int, a: Tensor, b: Tensor): Boolean = {
+    if (!a.isContiguous || !b.isContiguous || a.nElement != b.nElement) return false
+    if (sumBuffers.length != modules.length) sumBuffers = Array.fill(modules.length)(null)
+    var out = sumBuffers(i)
+    if (out == null || (out.storage eq a.storage) || (out.storage eq b.storage)) { out = new Tensor(); sumBuffers(i) = out }
+    out.resize(a.shape)
+    val (x, y, z, n) = (a.storage, b.storage, out.storage, a.nElement)
+    val (xo, yo, zo) = (a.offset, b.offset, out.offset)
+    var k = 0
+    // one index when the offsets agree (the usual case): C2 vectorises that loop, not the one with three offsets
+    if (xo == 0 && yo == 0 && zo == 0) while (k < n) { z(k) = x(k) + y(k); k += 1 }
+    else while (k < n) { z(zo + k) = x(xo + k) + y(yo + k); k += 1 }
+    nodeGrad(i) = out
+    true
   }
 
   /** A copy of `g` the graph may add into: node i's buffer for a tensor, a fresh copy for a table. */
