@@ -35,8 +35,8 @@ JAR = os.path.join(ROOT, "scala", "target", "ember.jar")
 # What a user gives 1-core executors (README, distributed section): one native thread (create_spark_conf() sets
 # OPENBLAS_NUM_THREADS, which oneDNN's thread count follows too) and a JVM sized to its core, as a 1-core container
 # of YARN or Kubernetes is (the JVM then sees 1 CPU: serial GC, fewer JIT and transport threads). On these standalone
-# workers the executor JVMs otherwise see both cores: measured at load 9-14 (bench/NOTES.md), LeNet-5's executors
-# spent 8.4-9.4 ms of CPU per iteration without, 6.6 with (task thread 6.0 -> 4.8, transport 0.85 -> 0.5).
+# workers the executor JVMs otherwise see both cores (G1, two GC and JIT threads, transport threads per CPU) and
+# compete with the other executor for them (bench/NOTES.md).
 EXECUTOR_CONF = {"spark.executorEnv.OPENBLAS_NUM_THREADS": "1",
                  "spark.executor.extraJavaOptions": "-XX:ActiveProcessorCount=1"}
 

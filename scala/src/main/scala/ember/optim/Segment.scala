@@ -42,10 +42,11 @@ private[optim] final case class SyncSettings(layout: SliceLayout, codec: WireCod
 
 /**
  * Which samples each task trains on: the global batches (the LocalOptimizer's order, `counts` samples per
- * partition) and how a JVM's tasks split them (`dynamicSplit`: in chunks; `coresPerExecutor`: replicas per task).
+ * partition, or with `balanced` each partition's share of every batch, see [[ember.data.BatchPlan.balancedCuts]])
+ * and how a JVM's tasks split them (`dynamicSplit`: in chunks; `coresPerExecutor`: replicas per task).
  */
 private[optim] final case class BatchSettings(batchSize: Int, seed: Long, counts: Array[Int], itersPerEpoch: Int,
-    dynamicSplit: Boolean, coresPerExecutor: Int) {
+    dynamicSplit: Boolean, coresPerExecutor: Int, balanced: Boolean = false) {
   val offsets: Array[Int] = counts.scanLeft(0)(_ + _)
   def total: Int = offsets.last
 }

@@ -8,20 +8,28 @@ import ember.tensor.Tensor
  * Where a task's part of each global batch comes from, chosen once per segment: its own partition's samples
  * split evenly among its replicas ([[OwnBatches]]), or chunks of the batch's samples of every partition in
  * this JVM, claimed by all the local tasks' replicas as they go ([[SharedBatches]], see IterationWork).
- * Both follow the LocalOptimizer's global batch order ([[BatchPlan]]).
+ * Both follow the LocalOptimizer's global batch order ([[BatchPlan]]), or with `batches.balanced` each
+ * partition's share of every batch ([[BatchPlan.balancedCuts]]).
  */
 private[optim] sealed abstract class BatchSource(batches: BatchSettings) {
-  private var order: Array[Int] = null
-  private var orderEpoch = -1
+  private val orders = scala.collection.mutable.Map.empty[Int, Array[Int]] // by partition (-1: the global order)
+  private var ordersEpoch = -1
+  private lazy val cuts = BatchPlan.balancedCuts(batches.counts, batches.batchSize) // (balanced batches only)
 
-  /** The epoch's permutation of all sample indices (the same on every task). */
-  protected def orderOf(epoch: Int): Array[Int] = {
-    if (orderEpoch != epoch) { order = BatchPlan.permutation(batches.total, epoch, batches.seed); orderEpoch = epoch }
-    order
+  /** Partition q's samples (indices within it) in batch `b` of `epoch`. */
+  protected def indicesOf(epoch: Int, b: Int, q: Int): Array[Int] = {
+    if (ordersEpoch != epoch) { orders.clear(); ordersEpoch = epoch }
+    import batches._
+    if (balanced) BatchPlan.balancedIndices(orders.getOrElseUpdate(q, BatchPlan.permutation(counts(q), epoch, seed + q)),
+      cuts, q, b)
+    else BatchPlan.localIndices(orders.getOrElseUpdate(-1, BatchPlan.permutation(total, epoch, seed)), b, batchSize,
+      offsets(q), counts(q))
   }
 
   /** Samples in global batch `b` of an epoch. */
-  protected def globalSize(b: Int): Int = math.min(batches.batchSize, batches.total - b * batches.batchSize)
+  protected def globalSize(b: Int): Int =
+    if (batches.balanced) BatchPlan.balancedSize(cuts, b)
+    else math.min(batches.batchSize, batches.total - b * batches.batchSize)
 
   /** Forward/backward of this task's part of iteration `t` (at `position`) into the replicas' summed gradient. */
   def compute(t: Long, position: TrainingPosition): GradientHeader
@@ -32,7 +40,7 @@ private[optim] final class OwnBatches(batches: BatchSettings, part: PartitionDat
   def compute(t: Long, position: TrainingPosition): GradientHeader = {
     val b = position.epochIteration
     val p = part.index
-    val indices = BatchPlan.localIndices(orderOf(position.epoch), b, batches.batchSize, batches.offsets(p), part.size)
+    val indices = indicesOf(position.epoch, b, p)
     GradientHeader(replicas.compute(part.data, indices, globalSize(b), averaging, regularize = p == 0), indices.length)
   }
 }
@@ -41,9 +49,7 @@ private[optim] final class SharedBatches(batches: BatchSettings, prefix: String,
     data: Array[ember.data.LocalDataSet], replicas: TaskReplicas, averaging: Boolean) extends BatchSource(batches) {
   def compute(t: Long, position: TrainingPosition): GradientHeader = {
     val b = position.epochIteration
-    val order = orderOf(position.epoch)
-    val work = LocalShare.iteration(prefix, t, local.length, new IterationWork(data,
-      local.map(q => BatchPlan.localIndices(order, b, batches.batchSize, batches.offsets(q), batches.counts(q))),
+    val work = LocalShare.iteration(prefix, t, local.length, new IterationWork(data, local.map(q => indicesOf(position.epoch, b, q)),
       local.length * replicas.size, replicas.weights.length))
     val (loss, samples) = replicas.computeShared(work, globalSize(b), averaging, regularize = p == 0)
     GradientHeader(loss, samples)
