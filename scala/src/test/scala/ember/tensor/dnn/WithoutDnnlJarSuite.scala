@@ -33,7 +33,8 @@ class WithoutDnnlJarSuite extends AnyFunSuite {
   }
 }
 
-/** Builds every activation layer that has a oneDNN path, runs forward and backward: output and input gradient. */
+/** Builds every activation layer that has a oneDNN path, and a conv-BN-ReLU, runs forward and backward: outputs and
+ * input gradients. */
 object WithoutDnnlProbe {
   def kernels(): String = Dnn.kernelsName
 
@@ -46,6 +47,12 @@ object WithoutDnnlProbe {
     val y = net.forward(x).toTensor.toArray
     val g = Tensor(5, 4); g.apply1(_ => 0.25f)
     val gx = net.backward(x, g).toTensor.toArray
-    y ++ gx
+    // a convolution, batch norm and ReLU in training mode: what oneDNN would chain (ember.nn.TrainingFusion)
+    val cnn = new Sequential().add(new SpatialConvolution(2, 3, 3, 3, 1, 1, 1, 1)).add(new SpatialBatchNormalization(3))
+      .add(new ReLU(true))
+    val img = Tensor(2, 2, 4, 4); img.apply1(_ => rng.nextGaussian().toFloat)
+    val z = cnn.forward(img).toTensor.toArray
+    val gImg = cnn.backward(img, Tensor(2, 3, 4, 4).fill(0.5f)).toTensor.toArray
+    y ++ gx ++ z ++ gImg
   }
 }
