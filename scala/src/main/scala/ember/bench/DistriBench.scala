@@ -67,6 +67,31 @@ object DistriBench {
     (Array.fill(784)(rng.nextFloat()), rng.nextInt(10).toFloat)
   }
 
+  /**
+   * Spark's side of the last stage's launch (milliseconds, the driver's clock): from its submission to the first
+   * task's launch (scheduling), the tasks' deserialization on the executors (with fetching the task binary), and
+   * from the last task's end to the stage's completion.
+   */
+  final class StageLaunch extends org.apache.spark.scheduler.SparkListener {
+    import org.apache.spark.scheduler._
+    @volatile private var submitted = 0L
+    @volatile private var launches = Vector.empty[Long]
+    @volatile private var deserialize = Vector.empty[Long]
+    @volatile private var finished = Vector.empty[Long]
+    @volatile var last: String = ""
+    override def onStageSubmitted(e: SparkListenerStageSubmitted): Unit = synchronized {
+      submitted = e.stageInfo.submissionTime.getOrElse(0L); launches = Vector.empty; deserialize = Vector.empty; finished = Vector.empty
+    }
+    override def onTaskEnd(e: SparkListenerTaskEnd): Unit = synchronized {
+      launches :+= e.taskInfo.launchTime; finished :+= e.taskInfo.finishTime
+      if (e.taskMetrics != null) deserialize :+= e.taskMetrics.executorDeserializeTime
+    }
+    override def onStageCompleted(e: SparkListenerStageCompleted): Unit = synchronized {
+      if (launches.nonEmpty) last = s"spark_schedule_ms=${launches.min - submitted} spark_deserialize_ms=${deserialize.mkString("/")} " +
+        s"spark_finish_ms=${e.stageInfo.completionTime.getOrElse(0L) - finished.max}"
+    }
+  }
+
   private def timed(f: => Unit): Double = { val t = System.nanoTime(); f; (System.nanoTime() - t) / 1e9 }
 
   def main(argv: Array[String]): Unit = {
@@ -81,6 +106,8 @@ object DistriBench {
       val master = if (args.master.nonEmpty) args.master else s"local[$slots]"
       val sc = new SparkContext(new SparkConf().setMaster(master).setAppName(s"ember-distri-bench-$n")
         .set("spark.ui.enabled", "false"))
+      val stages = new StageLaunch
+      sc.addSparkListener(stages)
       try {
         val rdd = sc.parallelize(0 until args.samples, n).map { i => val (x, y) = sample(i); Sample.fromArrays(Array(x), Array(Array(784)), Array(y), Array()) }
         for (m <- args.models) {
@@ -109,7 +136,7 @@ object DistriBench {
               s"driver_msgs_iterating=${sent.driverMessages} driver_msgs_setup=${sent.setupDriverMessages}")
             // per task of the timed segment (compute and wait: mean/p50/p90/max ms), and the segment's job outside the loop
             opt.taskProfiles.foreach(t => println(s"RESULT task model=$m codec=$codec ${t.fields}"))
-            println(s"RESULT segment model=$m codec=$codec ${opt.segmentTiming.fields}")
+            println(s"RESULT segment model=$m codec=$codec ${opt.segmentTiming.fields} ${stages.last}")
           }
         }
       } finally sc.stop()
