@@ -115,7 +115,7 @@ private[optim] final class SegmentLoop(plan: SegmentPlan, p: Int, replicas: Task
     val sum = aggregateOwnSlice(t, own)
     val gradientWaitNanos = ar.waitNanos - waited
     val loss = sum.lossSum.toFloat
-    val sliceSquares = AllReduceParameter.sumSquares(gradSlice)
+    val sliceSquares = if (single) AllReduceParameter.sumSquares(gradSlice) else ar.ownSquares // summed while aggregating
     var failure = clipStepAndPublish(t, epoch, loss, sliceSquares)
     at = at.advance(loss, plan.batches.itersPerEpoch)
     if (failure == null) failure = receiveWeights(t, epoch, loss, sliceSquares)

@@ -97,6 +97,7 @@ final class AllReduceParameter(val partition: Int, val layout: SliceLayout, val 
     else Array.tabulate(parts)(q => if (q == partition) null else buffersOf(layout.length(q), 12))
   // one task, or two replicated, send no weights
   private val weightBuffers = if (parts > 1 && !replicated) buffersOf(ownLength, 8) else Array.empty[ByteBuffer]
+  private val squares = new AllReduceParameter.Squares(ownLength)
 
   /** Step 1: slices q != p of the full local gradient `grads`, each with `header`, to their owners. */
   def putGradients(t: Long, grads: Array[Float], header: GradientHeader): Unit = {
@@ -139,14 +140,36 @@ final class AllReduceParameter(val partition: Int, val layout: SliceLayout, val 
    */
   def aggregate(t: Long, grads: Array[Float], ownHeader: GradientHeader, out: Array[Float]): GradientHeader = {
     require(out.length == ownLength, s"aggregate: output of ${out.length} values for a slice of $ownLength")
+    squares.reset()
     if (replicated) return aggregateWhole(t, ownHeader, out)
     var loss = 0.0
     var samples = 0
-    var q = 0
+    // Tasks 0 and 1 in one pass when this task is one of them: its slice plus the other's message (one write of
+    // `out` instead of a copy or an add of its own slice on top of the decoded message; the same sums).
+    val fused = parts > 1 && partition < 2
+    if (fused) {
+      val o = 1 - partition
+      var c = 0
+      while (c < pieces(partition)) {
+        val buf = peers.receive(o, gradientName(t, o, c))
+        if (c == 0) {
+          val (l, n) = (buf.getDouble(), buf.getInt())
+          if (o == 0) { loss += l; loss += ownHeader.lossSum } else { loss += ownHeader.lossSum; loss += l } // task order
+          samples += n + ownHeader.samples
+        }
+        val (to, n) = (c * pieceValues, pieceLength(partition, c))
+        codec.decodeSum(buf, grads, ownOffset + to, out, to, n)
+        peers.release(buf)
+        if (parts == 2) squares.add(out, to, n) // out's values are final: their squares while in the cache
+        c += 1
+      }
+    }
+    var q = if (fused) 2 else 0
     while (q < parts) {
+      val last = q == parts - 1 // out's values are final once its contribution is added: their squares then
       if (q == partition) {
-        if (q == 0) System.arraycopy(grads, ownOffset, out, 0, ownLength)
-        else { var i = 0; while (i < ownLength) { out(i) += grads(ownOffset + i); i += 1 } }
+        if (q > 0) addOwn(grads, out, last) // q >= 2
+        else { System.arraycopy(grads, ownOffset, out, 0, ownLength); squares.add(out, 0, ownLength) } // one task
         loss += ownHeader.lossSum; samples += ownHeader.samples
       } else {
         var c = 0
@@ -156,12 +179,25 @@ final class AllReduceParameter(val partition: Int, val layout: SliceLayout, val 
           val (to, n) = (c * pieceValues, pieceLength(partition, c))
           if (q == 0) codec.decode(buf, out, to, n) else codec.decodeAdd(buf, out, to, n)
           peers.release(buf)
+          if (last) squares.add(out, to, n) // the piece is still in the cache
           c += 1
         }
       }
       q += 1
     }
     GradientHeader(loss, samples)
+  }
+
+  /** `out += ` this task's slice of `grads`, a block at a time; with `last`, each block's squares while it is in the cache. */
+  private def addOwn(grads: Array[Float], out: Array[Float], last: Boolean): Unit = {
+    val block = 16384
+    var from = 0
+    while (from < ownLength) {
+      val n = math.min(block, ownLength - from)
+      AllReduceParameter.addInto(out, from, grads, ownOffset + from, n)
+      if (last) squares.add(out, from, n)
+      from += n
+    }
   }
 
   /** Replicated step 2: task 0's gradient, plus task 1's, each decoded from its message (own: from the sent buffers). */
@@ -172,12 +208,16 @@ final class AllReduceParameter(val partition: Int, val layout: SliceLayout, val 
         if (q == partition) gradBuffers((t & 1).toInt)(c).duplicate().order(ByteOrder.LITTLE_ENDIAN).position(if (c == 0) 12 else 0)
         else peers.receive(q, gradientName(t, q, c))
       if (q != partition && c == 0) { loss += buf.getDouble(); samples += buf.getInt() }
-      if (q == 0) codec.decode(buf, out, c * pieceValues, pieceLengthOf(layout.total, c))
-      else codec.decodeAdd(buf, out, c * pieceValues, pieceLengthOf(layout.total, c))
+      val (to, n) = (c * pieceValues, pieceLengthOf(layout.total, c))
+      if (q == 0) codec.decode(buf, out, to, n)
+      else { codec.decodeAdd(buf, out, to, n); squares.add(out, to, n) }
       if (q != partition) peers.release(buf)
     }
     GradientHeader(loss, samples)
   }
+
+  /** The sum of squares of the slice the last [[aggregate]] summed: [[AllReduceParameter.sumSquares]] of it, bit for bit. */
+  def ownSquares: Double = squares.result
 
   /**
    * Step 2b, with L2-norm clipping only (which needs the global norm before the update): the sum over owners
@@ -267,16 +307,44 @@ object AllReduceParameter {
   val DefaultMessageBytes: Int = 256 << 10
 
   /** The sum of squares of `a` in Double, with four independent accumulators (several times faster than one). */
-  def sumSquares(a: Array[Float]): Double = {
-    var s0 = 0.0; var s1 = 0.0; var s2 = 0.0; var s3 = 0.0
-    val n4 = a.length & ~3
-    var i = 0
-    while (i < n4) {
-      val x0 = a(i).toDouble; val x1 = a(i + 1).toDouble; val x2 = a(i + 2).toDouble; val x3 = a(i + 3).toDouble
-      s0 += x0 * x0; s1 += x1 * x1; s2 += x2 * x2; s3 += x3 * x3
-      i += 4
+  def sumSquares(a: Array[Float]): Double = { val s = new Squares(a.length); s.add(a, 0, a.length); s.result }
+
+  /**
+   * [[sumSquares]] of a vector of `total` values visited in index order in pieces of any length (the same Double): value
+   * i goes to accumulator i % 4, and the values past the last multiple of 4 to the first one, as in one pass.
+   */
+  private[parallel] final class Squares(total: Int) {
+    private val n4 = total & ~3
+    private var s0, s1, s2, s3 = 0.0
+
+    def reset(): Unit = { s0 = 0.0; s1 = 0.0; s2 = 0.0; s3 = 0.0 }
+    def result: Double = (s0 + s1) + (s2 + s3)
+
+    /** Adds the squares of `a(from until from + n)`, the values at indices `from until from + n` of the vector. */
+    def add(a: Array[Float], from: Int, n: Int): Unit = {
+      val end = from + n
+      var i = from
+      while (i < end && ((i & 3) != 0 || i >= n4)) { one(i, a(i)); i += 1 }
+      val stop = math.min(end, n4) & ~3
+      var t0 = s0; var t1 = s1; var t2 = s2; var t3 = s3
+      while (i < stop) {
+        val x0 = a(i).toDouble; val x1 = a(i + 1).toDouble; val x2 = a(i + 2).toDouble; val x3 = a(i + 3).toDouble
+        t0 += x0 * x0; t1 += x1 * x1; t2 += x2 * x2; t3 += x3 * x3
+        i += 4
+      }
+      s0 = t0; s1 = t1; s2 = t2; s3 = t3
+      while (i < end) { one(i, a(i)); i += 1 }
     }
-    while (i < a.length) { val x = a(i).toDouble; s0 += x * x; i += 1 }
-    (s0 + s1) + (s2 + s3)
+
+    private def one(i: Int, v: Float): Unit = {
+      val x = v.toDouble * v.toDouble
+      if (i >= n4) s0 += x else (i & 3) match { case 0 => s0 += x; case 1 => s1 += x; case 2 => s2 += x; case _ => s3 += x }
+    }
+  }
+
+  /** `dst(dstOff + i) += src(srcOff + i)` for i < n, in one loop of locals (which the JIT vectorises). */
+  private def addInto(dst: Array[Float], dstOff: Int, src: Array[Float], srcOff: Int, n: Int): Unit = {
+    var i = 0
+    while (i < n) { dst(dstOff + i) += src(srcOff + i); i += 1 }
   }
 }

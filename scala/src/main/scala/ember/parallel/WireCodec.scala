@@ -21,6 +21,9 @@ sealed trait WireCodec extends Serializable {
   /** Reads `n` values at the buffer's position and adds them to `dst(to until to + n)`, advancing it. */
   def decodeAdd(in: ByteBuffer, dst: Array[Float], to: Int, n: Int): Unit
 
+  /** Reads `n` values at the buffer's position and writes `a(from + i) + value i` to `dst(to + i)`, advancing it. */
+  def decodeSum(in: ByteBuffer, a: Array[Float], from: Int, dst: Array[Float], to: Int, n: Int): Unit
+
   def name: String
 }
 
@@ -64,6 +67,21 @@ case object NoCompression extends WireCodec {
       val base = to + done
       var i = 0
       while (i < m) { dst(base + i) += buf(i); i += 1 }
+      done += m
+    }
+    in.position(in.position() + 4 * n)
+  }
+
+  override def decodeSum(in: ByteBuffer, a: Array[Float], from: Int, dst: Array[Float], to: Int, n: Int): Unit = {
+    val buf = WireScratch.floats
+    val view = in.order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer()
+    var done = 0
+    while (done < n) {
+      val m = math.min(WireScratch.Block, n - done)
+      view.get(buf, 0, m)
+      val d = to + done; val s = from + done
+      var i = 0
+      while (i < m) { dst(d + i) = a(s + i) + buf(i); i += 1 }
       done += m
     }
     in.position(in.position() + 4 * n)
@@ -147,6 +165,21 @@ case object BFloat16 extends WireCodec {
       val base = to + done
       var i = 0
       while (i < m) { dst(base + i) += widen(h(i)); i += 1 }
+      done += m
+    }
+    in.position(in.position() + 2 * n)
+  }
+
+  override def decodeSum(in: ByteBuffer, a: Array[Float], from: Int, dst: Array[Float], to: Int, n: Int): Unit = {
+    val h = WireScratch.shorts
+    val view = in.order(ByteOrder.LITTLE_ENDIAN).asShortBuffer()
+    var done = 0
+    while (done < n) {
+      val m = math.min(WireScratch.Block, n - done)
+      view.get(h, 0, m)
+      val d = to + done; val s = from + done
+      var i = 0
+      while (i < m) { dst(d + i) = a(s + i) + widen(h(i)); i += 1 }
       done += m
     }
     in.position(in.position() + 2 * n)

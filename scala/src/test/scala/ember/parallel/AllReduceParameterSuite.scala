@@ -45,6 +45,44 @@ class AllReduceParameterSuite extends AnyFunSuite {
     }
   }
 
+  /** The sum of squares in one pass with four accumulators (value i into i % 4, the tail past n & ~3 into the first). */
+  private def onePass(a: Array[Float]): Double = {
+    val s = new Array[Double](4)
+    val n4 = a.length & ~3
+    for (i <- a.indices) s(if (i < n4) i & 3 else 0) += a(i).toDouble * a(i).toDouble
+    (s(0) + s(1)) + (s(2) + s(3))
+  }
+
+  test("sums of squares in pieces of any length are the one-pass sum, bit for bit") {
+    val rng = new Random(7)
+    for (n <- Seq(0, 1, 5, 1027, 5000); _ <- 0 until 5) {
+      val a = Array.fill(n)(rng.nextFloat() * 20 - 10)
+      val squares = new AllReduceParameter.Squares(n)
+      var from = 0
+      while (from < n) { val k = math.min(n - from, 1 + rng.nextInt(37)); squares.add(a, from, k); from += k }
+      assert(squares.result == onePass(a) && AllReduceParameter.sumSquares(a) == onePass(a), s"n=$n")
+    }
+  }
+
+  test("aggregate sums the squares of the summed slice as it goes: the one-pass sum of it, bit for bit") {
+    for (n <- Seq(2, 3); replicated <- Seq(false, true) if !replicated || n == 2; codec <- Seq(NoCompression, BFloat16);
+         messageBytes <- Seq(64, 100, AllReduceParameter.DefaultMessageBytes)) {
+      val prefix = s"squares-$n-$replicated-${codec.name}-$messageBytes-${System.nanoTime()}"
+      val layout = SliceLayout(1001, n)
+      val grads = Array.tabulate(n)(p => Array.tabulate(layout.total)(i => ((i * 7 + p * 13) % 17 - 8) / 3f))
+      together(n) { p =>
+        val peers = inThisJvm(prefix, p, n)
+        try {
+          val ar = new AllReduceParameter(p, layout, codec, peers, messageBytes, replicated)
+          val out = new Array[Float](ar.ownLength)
+          ar.putGradients(1L, grads(p), GradientHeader(1.0, 1))
+          ar.aggregate(1L, grads(p), GradientHeader(1.0, 1), out)
+          assert(ar.ownSquares == onePass(out), s"n=$n replicated=$replicated ${codec.name} $messageBytes task $p")
+        } finally peers.close()
+      }
+    }
+  }
+
   test("allSum gives every task the same total, summed in task order") {
     val n = 3
     val prefix = s"allsum-${System.nanoTime()}"

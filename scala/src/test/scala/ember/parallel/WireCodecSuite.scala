@@ -52,7 +52,7 @@ class WireCodecSuite extends AnyFunSuite {
     assert((exact - truncated) / exact > 1e-3) // BigDL's truncation loses about half an ulp of bf16 (2^-9) per value
   }
 
-  test("encode / decode / decodeAdd round trips at offsets, for both codecs") {
+  test("encode / decode / decodeAdd / decodeSum round trips at offsets, for both codecs, also over several blocks") {
     val src = Array.tabulate(37)(i => (i - 18) * 0.37f)
     for (codec <- Seq[WireCodec](NoCompression, BFloat16)) {
       val buf = ByteBuffer.allocate(3 + 20 * codec.bytesPerValue)
@@ -73,6 +73,22 @@ class WireCodecSuite extends AnyFunSuite {
       codec.decodeAdd(b, at, 3, 20)
       assert(b.position() == 3 + 20 * codec.bytesPerValue && at(2) == 2f && at(23) == 2f)
       (0 until 20).foreach(i => assert(at(3 + i) == 2f + dst(4 + i)))
+      val sum = Array.fill(25)(9f) // decodeSum: a(from + i) + value i, at offsets, the position past the values
+      val c = buf.duplicate()
+      codec.decodeSum(c, src, 7, sum, 2, 20)
+      assert(c.position() == 3 + 20 * codec.bytesPerValue && sum(1) == 9f && sum(22) == 9f)
+      (0 until 20).foreach(i => assert(sum(2 + i) == src(7 + i) + dst(4 + i)))
+    }
+    // blocks longer than the codecs' scratch block (2,048 values): every value decoded, summed and added once
+    val long = Array.tabulate(5000)(i => (i % 97 - 48) * 0.25f) // exact in bf16 too
+    for (codec <- Seq[WireCodec](NoCompression, BFloat16)) {
+      val buf = ByteBuffer.allocate(5000 * codec.bytesPerValue)
+      codec.encode(long, 0, 5000, buf); buf.flip()
+      val (d, acc, sum) = (new Array[Float](5001), Array.fill(5000)(1f), new Array[Float](5000))
+      codec.decode(buf.duplicate(), d, 1, 5000)
+      codec.decodeAdd(buf.duplicate(), acc, 0, 5000)
+      codec.decodeSum(buf.duplicate(), long, 0, sum, 0, 5000)
+      assert(d.drop(1).sameElements(long) && acc.sameElements(long.map(_ + 1f)) && sum.sameElements(long.map(x => x + x)))
     }
     assert(WireCodec("bf16") == BFloat16 && WireCodec("none") == NoCompression)
     assert(intercept[IllegalArgumentException](WireCodec("fp16")).getMessage.contains("fp16"))
