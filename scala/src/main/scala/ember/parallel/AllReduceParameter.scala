@@ -254,20 +254,15 @@ final class AllReduceParameter(val partition: Int, val layout: SliceLayout, val 
         val buf = weightBuffers(c)
         buf.clear()
         if (c == 0) buf.putDouble(norm)
-        codec.encode(slice, c * pieceValues, pieceLength(partition, c), buf)
+        // the replicas' weights get the values as the other tasks decode them, in the same pass
+        codec.encodeKeeping(slice, c * pieceValues, pieceLength(partition, c), buf, weights, ownOffset + c * pieceValues)
         buf.flip()
         var q = 0
         while (q < parts) { if (q != partition) peers.send(q, weightName(t, partition, c), buf); q += 1 }
         c += 1
       }
-    }
-    codec match {
+    } else codec match { // one task, or two replicated: nothing to send
       case NoCompression => System.arraycopy(slice, 0, weights, ownOffset, ownLength)
-      case _ if weightBuffers.nonEmpty =>
-        weightBuffers.indices.foreach { c =>
-          codec.decode(weightBuffers(c).duplicate().order(ByteOrder.LITTLE_ENDIAN).position(if (c == 0) 8 else 0), weights,
-            ownOffset + c * pieceValues, pieceLength(partition, c))
-        }
       case _ => var i = 0; while (i < ownLength) { weights(ownOffset + i) = BFloat16.widen(BFloat16.round(slice(i))); i += 1 }
     }
   }

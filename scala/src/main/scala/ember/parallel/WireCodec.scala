@@ -15,6 +15,9 @@ sealed trait WireCodec extends Serializable {
   /** Writes `src(from until from + n)` at the buffer's position (little-endian), advancing it. */
   def encode(src: Array[Float], from: Int, n: Int, out: ByteBuffer): Unit
 
+  /** [[encode]], and writes the values as [[decode]] will read them back to `dst(to until to + n)`, in one pass. */
+  def encodeKeeping(src: Array[Float], from: Int, n: Int, out: ByteBuffer, dst: Array[Float], to: Int): Unit
+
   /** Reads `n` values at the buffer's position into `dst(to until to + n)`, advancing it. */
   def decode(in: ByteBuffer, dst: Array[Float], to: Int, n: Int): Unit
 
@@ -45,6 +48,11 @@ case object NoCompression extends WireCodec {
   override def encode(src: Array[Float], from: Int, n: Int, out: ByteBuffer): Unit = {
     out.order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(src, from, n)
     out.position(out.position() + 4 * n)
+  }
+
+  override def encodeKeeping(src: Array[Float], from: Int, n: Int, out: ByteBuffer, dst: Array[Float], to: Int): Unit = {
+    encode(src, from, n, out)
+    System.arraycopy(src, from, dst, to, n)
   }
 
   override def decode(in: ByteBuffer, dst: Array[Float], to: Int, n: Int): Unit = {
@@ -134,6 +142,21 @@ case object BFloat16 extends WireCodec {
       val base = from + done
       var i = 0
       while (i < m) { h(i) = round(src(base + i)); i += 1 }
+      view.put(h, 0, m)
+      done += m
+    }
+    out.position(out.position() + 2 * n)
+  }
+
+  override def encodeKeeping(src: Array[Float], from: Int, n: Int, out: ByteBuffer, dst: Array[Float], to: Int): Unit = {
+    val h = WireScratch.shorts
+    val view = out.order(ByteOrder.LITTLE_ENDIAN).asShortBuffer()
+    var done = 0
+    while (done < n) {
+      val m = math.min(WireScratch.Block, n - done)
+      val s = from + done; val d = to + done
+      var i = 0
+      while (i < m) { val r = round(src(s + i)); h(i) = r; dst(d + i) = widen(r); i += 1 }
       view.put(h, 0, m)
       done += m
     }

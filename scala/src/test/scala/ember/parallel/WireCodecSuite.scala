@@ -89,6 +89,15 @@ class WireCodecSuite extends AnyFunSuite {
       codec.decodeAdd(buf.duplicate(), acc, 0, 5000)
       codec.decodeSum(buf.duplicate(), long, 0, sum, 0, 5000)
       assert(d.drop(1).sameElements(long) && acc.sameElements(long.map(_ + 1f)) && sum.sameElements(long.map(x => x + x)))
+      // encodeKeeping: the same bytes as encode, and the values as decode reads them back
+      val (again, kept) = (ByteBuffer.allocate(5000 * codec.bytesPerValue), new Array[Float](5003))
+      val odd = long.map(_ * 1.001f) // not exact in bf16: rounded
+      codec.encodeKeeping(odd, 0, 5000, again, kept, 3); again.flip()
+      val plain = ByteBuffer.allocate(5000 * codec.bytesPerValue)
+      codec.encode(odd, 0, 5000, plain); plain.flip()
+      val back = new Array[Float](5000)
+      codec.decode(plain.duplicate(), back, 0, 5000)
+      assert(again == plain && again.position() == 0 && kept.drop(3).sameElements(back), codec.name)
     }
     assert(WireCodec("bf16") == BFloat16 && WireCodec("none") == NoCompression)
     assert(intercept[IllegalArgumentException](WireCodec("fp16")).getMessage.contains("fp16"))
