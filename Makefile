@@ -18,7 +18,7 @@ export JAVA_HOME ?= $(shell dirname $$(dirname $$(readlink -f $$(command -v java
 help:
 	@echo "make demo   - train LeNet-5 on 5,000 real MNIST digits from Python (Spark local mode)"
 	@echo "make test   - Scala tests (sbt) + Python tests (pytest)"
-	@echo "make bench  - GEMM and LeNet-5 throughput against numpy and PyTorch"
+	@echo "make bench  - kernels, LeNet-5, ResNet-20, LSTM, cluster, bf16, int8, pipeline against numpy, PyTorch, local (bench/run)"
 	@echo "make jar | venv | install | blas | clean"
 
 demo: install
