@@ -102,17 +102,7 @@ private[nn] final class InferenceFusion {
   }
 }
 
-object InferenceFusion {
-
-  /** Tests and benchmarks: false runs evaluation mode unfused. */
-  @volatile var enabled: Boolean = !sys.env.get("EMBER_FUSE_INFERENCE").exists(_.trim == "0")
-
-  /** Runs `body` with [[enabled]] set to `on`, restoring it after. */
-  def withEnabled[T](on: Boolean)(body: => T): T = {
-    val before = enabled
-    enabled = on
-    try body finally enabled = before
-  }
+object InferenceFusion extends EnvSwitch("EMBER_FUSE_INFERENCE") { // disabled: evaluation mode runs unfused
 
   /**
    * A convolution and what folds into it (node indices; -1 for none), in execution order `members`; `index` in

@@ -145,17 +145,7 @@ private[nn] final class TrainingFusion {
   }
 }
 
-object TrainingFusion {
-
-  /** Tests and benchmarks: false trains unchained. */
-  @volatile var enabled: Boolean = !sys.env.get("EMBER_FUSE_TRAINING").exists(_.trim == "0")
-
-  /** Runs `body` with [[enabled]] set to `on`, restoring it after. */
-  def withEnabled[T](on: Boolean)(body: => T): T = {
-    val before = enabled
-    enabled = on
-    try body finally enabled = before
-  }
+object TrainingFusion extends EnvSwitch("EMBER_FUSE_TRAINING") { // disabled: training runs unchained
 
   /** A convolution, its batch norm and ReLU (-1: none), node indices; `members` in execution order; `from` / `to`:
    * the group whose result is this one's input, linked in oneDNN's memory / the group linked to this one's result
