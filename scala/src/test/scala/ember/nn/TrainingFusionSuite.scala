@@ -53,6 +53,14 @@ class TrainingFusionSuite extends AnyFunSuite {
     a.buffers.zip(b.buffers).zipWithIndex.foreach { case ((p, q), i) => assert(p.almostEqual(q, atol, rtol), s"$what: buffer $i differs") }
   }
 
+  /** The chained oneDNN step of `m` against the unchained one, the JVM kernels' and the split backward. */
+  private def assertChainAgrees(m: Module, x: Tensor, g: Tensor): Unit = {
+    val chained = step(m, x, g, Dnn.DnnlKernels, chain = true)
+    assertClose(chained, step(m, x, g, Dnn.DnnlKernels, chain = false), "oneDNN chained vs unchained")
+    assertClose(chained, step(m, x, g, Dnn.JvmKernels, chain = true), "oneDNN chained vs JVM kernels")
+    assertClose(chained, step(m, x, g, Dnn.DnnlKernels, chain = true, split = true), "backward vs updateGradInput + accGradParameters")
+  }
+
   test("ResNet training step: chained = unchained = JVM kernels (outputs, gradients, running statistics)") {
     assume(Dnn.runtime.isRight, "oneDNN does not load on this platform")
     val rng = new Random(11)
@@ -61,10 +69,7 @@ class TrainingFusionSuite extends AnyFunSuite {
     randomAffine(m, rng)
     val x = randn(rng, 4, 3, 32, 32)
     val g = randn(rng, 4, 10)
-    val chained = step(m, x, g, Dnn.DnnlKernels, chain = true)
-    assertClose(chained, step(m, x, g, Dnn.DnnlKernels, chain = false), "oneDNN chained vs unchained")
-    assertClose(chained, step(m, x, g, Dnn.JvmKernels, chain = true), "oneDNN chained vs JVM kernels")
-    assertClose(chained, step(m, x, g, Dnn.DnnlKernels, chain = true, split = true), "backward vs updateGradInput + accGradParameters")
+    assertChainAgrees(m, x, g)
   }
 
   test("the chain runs in a ResNet: no convolution writes its own output, nor a block's first ReLU") {
@@ -93,10 +98,7 @@ class TrainingFusionSuite extends AnyFunSuite {
     randomAffine(m, rng)
     val x = randn(rng, 3, 3, 9, 9)
     val g = randn(rng, 3, 4, 5, 5)
-    val chained = step(m, x, g, Dnn.DnnlKernels, chain = true)
-    assertClose(chained, step(m, x, g, Dnn.DnnlKernels, chain = false), "chained vs unchained")
-    assertClose(chained, step(m, x, g, Dnn.JvmKernels, chain = true), "chained vs JVM kernels")
-    assertClose(chained, step(m, x, g, Dnn.DnnlKernels, chain = true, split = true), "backward vs split")
+    assertChainAgrees(m, x, g)
   }
 
   test("frozen members and propagateBack off: no gradients where none are wanted, the others as unchained") {
