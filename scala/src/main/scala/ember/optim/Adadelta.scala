@@ -28,12 +28,24 @@ class Adadelta(val decayRate: Double, val epsilon: Double, val learningRate: Dou
 
   override def step(weights: Tensor, grads: Tensor, position: TrainingPosition): Unit = {
     OptimState.checkSlice("Adadelta", weights, grads, squares)
-    val n = weights.nElement
-    if (squares == null) { squares = new Array[Float](n); deltas = new Array[Float](n) }
-    val (rho, eps, lr) = (decayRate, epsilon, learningRate)
-    val (w, wo, g, go, v, u) = (weights.storage, weights.offset, grads.storage, grads.offset, squares, deltas)
-    var i = 0
-    while (i < n) {
+    beginRanges(weights.nElement, position)
+    update(weights.storage, weights.offset, grads.storage, grads.offset, 0, weights.nElement)
+  }
+
+  override def beginRanges(length: Int, position: TrainingPosition): Boolean = {
+    OptimMethod.checkRanges("Adadelta", length, squares)
+    if (squares == null) { squares = new Array[Float](length); deltas = new Array[Float](length) }
+    true
+  }
+
+  override def stepRange(weights: Array[Float], grads: Array[Float], from: Int, until: Int): Unit =
+    update(weights, 0, grads, 0, from, until)
+
+  /** Elements [from, until) of the state, weights(wo + i) and grads(go + i). */
+  private def update(w: Array[Float], wo: Int, g: Array[Float], go: Int, from: Int, until: Int): Unit = {
+    val (rho, eps, lr, v, u) = (decayRate, epsilon, learningRate, squares, deltas)
+    var i = from
+    while (i < until) {
       val gi = g(go + i).toDouble
       val vi = rho * v(i) + (1 - rho) * gi * gi
       val d = math.sqrt(u(i) + eps) / math.sqrt(vi + eps) * gi

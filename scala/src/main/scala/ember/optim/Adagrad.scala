@@ -25,15 +25,29 @@ class Adagrad(val learningRate: Double, val learningRateDecay: Double, val weigh
 
   override def learningRate(position: TrainingPosition): Double = schedule.rate(learningRate, position)
 
+  @transient private var rate = 0f // of the update begun by beginRanges
+
   override def step(weights: Tensor, grads: Tensor, position: TrainingPosition): Unit = {
     OptimState.checkSlice("Adagrad", weights, grads, sum)
-    val n = weights.nElement
-    if (sum == null) sum = new Array[Float](n)
-    val lr = learningRate(position).toFloat
-    val wd = weightDecay.toFloat
-    val (w, wo, g, go, s) = (weights.storage, weights.offset, grads.storage, grads.offset, sum)
-    var i = 0
-    while (i < n) {
+    beginRanges(weights.nElement, position)
+    update(weights.storage, weights.offset, grads.storage, grads.offset, 0, weights.nElement)
+  }
+
+  override def beginRanges(length: Int, position: TrainingPosition): Boolean = {
+    OptimMethod.checkRanges("Adagrad", length, sum)
+    if (sum == null) sum = new Array[Float](length)
+    rate = learningRate(position).toFloat
+    true
+  }
+
+  override def stepRange(weights: Array[Float], grads: Array[Float], from: Int, until: Int): Unit =
+    update(weights, 0, grads, 0, from, until)
+
+  /** Elements [from, until) of the state, weights(wo + i) and grads(go + i). */
+  private def update(w: Array[Float], wo: Int, g: Array[Float], go: Int, from: Int, until: Int): Unit = {
+    val (lr, wd, s) = (rate, weightDecay.toFloat, sum)
+    var i = from
+    while (i < until) {
       val d = g(go + i) + wd * w(wo + i)
       s(i) += d * d
       w(wo + i) -= lr * d / (math.sqrt(s(i).toDouble).toFloat + Eps)

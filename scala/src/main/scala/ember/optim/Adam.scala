@@ -38,19 +38,36 @@ class Adam(
 
   override def learningRate(position: TrainingPosition): Double = schedule.rate(learningRate, position)
 
+  // the update begun by beginRanges: its step size and bias correction
+  @transient private var stepSize = 0f
+  @transient private var invSqrtBc2 = 0f
+
   override def step(weights: Tensor, grads: Tensor, position: TrainingPosition): Unit = {
     OptimState.checkSlice("Adam", weights, grads, m)
-    val n = weights.nElement
-    if (m == null) { m = new Array[Float](n); v = new Array[Float](n) }
+    beginRanges(weights.nElement, position)
+    update(weights.storage, weights.offset, grads.storage, grads.offset, 0, weights.nElement)
+  }
+
+  override def beginRanges(length: Int, position: TrainingPosition): Boolean = {
+    OptimMethod.checkRanges("Adam", length, m)
+    if (m == null) { m = new Array[Float](length); v = new Array[Float](length) }
     t += 1
     val bc1 = 1.0 - math.pow(beta1, t.toDouble)
     val bc2 = 1.0 - math.pow(beta2, t.toDouble)
-    val stepSize = (learningRate(position) / bc1).toFloat
-    val invSqrtBc2 = (1.0 / math.sqrt(bc2)).toFloat
-    val (b1, b2, eps) = (beta1.toFloat, beta2.toFloat, epsilon.toFloat)
-    val (w, wo, g, go, ms, vs) = (weights.storage, weights.offset, grads.storage, grads.offset, m, v)
-    var i = 0
-    while (i < n) {
+    stepSize = (learningRate(position) / bc1).toFloat
+    invSqrtBc2 = (1.0 / math.sqrt(bc2)).toFloat
+    true
+  }
+
+  override def stepRange(weights: Array[Float], grads: Array[Float], from: Int, until: Int): Unit =
+    update(weights, 0, grads, 0, from, until)
+
+  /** Elements [from, until) of the state, weights(wo + i) and grads(go + i). */
+  private def update(w: Array[Float], wo: Int, g: Array[Float], go: Int, from: Int, until: Int): Unit = {
+    val (b1, b2, eps, stepSize, invSqrtBc2) = (beta1.toFloat, beta2.toFloat, epsilon.toFloat, this.stepSize, this.invSqrtBc2)
+    val (ms, vs) = (m, v)
+    var i = from
+    while (i < until) {
       val gi = g(go + i)
       val mi = b1 * ms(i) + (1 - b1) * gi
       val vi = b2 * vs(i) + (1 - b2) * gi * gi

@@ -27,15 +27,30 @@ class Adamax(val learningRate: Double, val beta1: Double, val beta2: Double, val
 
   override def learningRate(position: TrainingPosition): Double = learningRate
 
+  @transient private var stepSize = 0.0 // of the update begun by beginRanges
+
   override def step(weights: Tensor, grads: Tensor, position: TrainingPosition): Unit = {
     OptimState.checkSlice("Adamax", weights, grads, m)
-    val n = weights.nElement
-    if (m == null) { m = new Array[Float](n); u = new Array[Float](n) }
+    beginRanges(weights.nElement, position)
+    update(weights.storage, weights.offset, grads.storage, grads.offset, 0, weights.nElement)
+  }
+
+  override def beginRanges(length: Int, position: TrainingPosition): Boolean = {
+    OptimMethod.checkRanges("Adamax", length, m)
+    if (m == null) { m = new Array[Float](length); u = new Array[Float](length) }
     t += 1
-    val stepSize = learningRate / (1.0 - math.pow(beta1, t.toDouble))
-    val (w, wo, g, go, ms, us) = (weights.storage, weights.offset, grads.storage, grads.offset, m, u)
-    var i = 0
-    while (i < n) {
+    stepSize = learningRate / (1.0 - math.pow(beta1, t.toDouble))
+    true
+  }
+
+  override def stepRange(weights: Array[Float], grads: Array[Float], from: Int, until: Int): Unit =
+    update(weights, 0, grads, 0, from, until)
+
+  /** Elements [from, until) of the state, weights(wo + i) and grads(go + i). */
+  private def update(w: Array[Float], wo: Int, g: Array[Float], go: Int, from: Int, until: Int): Unit = {
+    val (stepSize, ms, us) = (this.stepSize, m, u)
+    var i = from
+    while (i < until) {
       val gi = g(go + i).toDouble
       val mi = beta1 * ms(i) + (1 - beta1) * gi
       val ui = math.max(beta2 * us(i), math.abs(gi) + epsilon)

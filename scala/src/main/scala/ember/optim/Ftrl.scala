@@ -46,13 +46,26 @@ class Ftrl(
 
   override def step(weights: Tensor, grads: Tensor, position: TrainingPosition): Unit = {
     OptimState.checkSlice("Ftrl", weights, grads, accum)
-    val n = weights.nElement
-    if (accum == null) { accum = Array.fill(n)(initialAccumulatorValue.toFloat); linear = new Array[Float](n) }
+    beginRanges(weights.nElement, position)
+    update(weights.storage, weights.offset, grads.storage, grads.offset, 0, weights.nElement)
+  }
+
+  override def beginRanges(length: Int, position: TrainingPosition): Boolean = {
+    OptimMethod.checkRanges("Ftrl", length, accum)
+    if (accum == null) { accum = Array.fill(length)(initialAccumulatorValue.toFloat); linear = new Array[Float](length) }
+    true
+  }
+
+  override def stepRange(weights: Array[Float], grads: Array[Float], from: Int, until: Int): Unit =
+    update(weights, 0, grads, 0, from, until)
+
+  /** Elements [from, until) of the state, weights(wo + i) and grads(go + i). */
+  private def update(w: Array[Float], wo: Int, g: Array[Float], go: Int, from: Int, until: Int): Unit = {
     val (lr, p, l1, l2, shrink) = (learningRate, -learningRatePower, l1RegularizationStrength, l2RegularizationStrength,
       l2ShrinkageRegularizationStrength)
-    val (w, wo, g, go, acc, z) = (weights.storage, weights.offset, grads.storage, grads.offset, accum, linear)
-    var i = 0
-    while (i < n) {
+    val (acc, z) = (accum, linear)
+    var i = from
+    while (i < until) {
       val (wi, gi) = (w(wo + i).toDouble, g(go + i).toDouble)
       val nNew = acc(i) + gi * gi
       val sigma = (math.pow(nNew, p) - math.pow(acc(i).toDouble, p)) / lr

@@ -20,6 +20,23 @@ trait OptimMethod extends Serializable {
    */
   def step(weights: Tensor, grads: Tensor, position: TrainingPosition): Unit
 
+  /**
+   * The update of [[step]] in ranges, for a caller that has the gradient of its slice piece by piece (the
+   * distributed optimizer steps each piece as it is summed, while later ones are still on the wire): one call
+   * per update, before the ranges, for a slice of `length` values at `position`; per-update counters (Adam's
+   * bias-correction step) advance here, once. Returns false when this method cannot update in ranges (not
+   * elementwise, or not implemented): the caller then calls [[step]] on the whole slice.
+   */
+  def beginRanges(length: Int, position: TrainingPosition): Boolean = false
+
+  /**
+   * Updates elements [from, until) of the slice begun by [[beginRanges]]: `weights(i)` from `grads(i)` and the
+   * state's element i, for i in the range (the three indexed alike, from the slice's start). Ranges covering the
+   * slice once each, in any order, give the same values bit for bit as one [[step]] (which runs the same loop).
+   */
+  def stepRange(weights: Array[Float], grads: Array[Float], from: Int, until: Int): Unit =
+    throw new UnsupportedOperationException(s"${getClass.getSimpleName} does not update in ranges")
+
   /** The learning rate this method uses at `position` (after any schedule), for logs and summaries. */
   def learningRate(position: TrainingPosition): Double
 
@@ -51,6 +68,12 @@ trait OptimMethod extends Serializable {
 }
 
 object OptimMethod {
+
+  /** Checks that a range update of a slice of `length` values may use state arrays of `existing` values (null: none yet). */
+  private[optim] def checkRanges(method: String, length: Int, existing: Array[Float]): Unit =
+    require(existing == null || existing.length == length,
+      s"$method: this instance holds state for ${existing.length} values but was given $length; " +
+        "use one instance per parameter vector or slice (freshCopy)")
 
   /** Fails with a clear message when `method` cannot be split into `slices` > 1 per-slice instances. */
   def requireSliceable(method: OptimMethod, slices: Int): Unit =

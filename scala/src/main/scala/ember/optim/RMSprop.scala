@@ -27,15 +27,29 @@ class RMSprop(val learningRate: Double, val learningRateDecay: Double, val decay
 
   override def learningRate(position: TrainingPosition): Double = schedule.rate(learningRate, position)
 
+  @transient private var rate = 0f // of the update begun by beginRanges
+
   override def step(weights: Tensor, grads: Tensor, position: TrainingPosition): Unit = {
     OptimState.checkSlice("RMSprop", weights, grads, meanSquare)
-    val n = weights.nElement
-    if (meanSquare == null) meanSquare = new Array[Float](n)
-    val lr = learningRate(position).toFloat
-    val (rho, eps) = (decayRate.toFloat, epsilon.toFloat)
-    val (w, wo, g, go, v) = (weights.storage, weights.offset, grads.storage, grads.offset, meanSquare)
-    var i = 0
-    while (i < n) {
+    beginRanges(weights.nElement, position)
+    update(weights.storage, weights.offset, grads.storage, grads.offset, 0, weights.nElement)
+  }
+
+  override def beginRanges(length: Int, position: TrainingPosition): Boolean = {
+    OptimMethod.checkRanges("RMSprop", length, meanSquare)
+    if (meanSquare == null) meanSquare = new Array[Float](length)
+    rate = learningRate(position).toFloat
+    true
+  }
+
+  override def stepRange(weights: Array[Float], grads: Array[Float], from: Int, until: Int): Unit =
+    update(weights, 0, grads, 0, from, until)
+
+  /** Elements [from, until) of the state, weights(wo + i) and grads(go + i). */
+  private def update(w: Array[Float], wo: Int, g: Array[Float], go: Int, from: Int, until: Int): Unit = {
+    val (lr, rho, eps, v) = (rate, decayRate.toFloat, epsilon.toFloat, meanSquare)
+    var i = from
+    while (i < until) {
       val gi = g(go + i)
       v(i) = rho * v(i) + (1 - rho) * gi * gi
       w(wo + i) -= lr * gi / (math.sqrt(v(i).toDouble).toFloat + eps)

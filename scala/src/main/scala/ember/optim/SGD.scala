@@ -54,16 +54,17 @@ class SGD(
 
   override def learningRate(position: TrainingPosition): Double = schedule.rate(learningRate, position)
 
+  // the update begun by beginRanges (its learning rate, and whether it starts the momentum buffer)
+  @transient private var rate = 0f
+  @transient private var first = false
+
   override def step(weights: Tensor, grads: Tensor, position: TrainingPosition): Unit = {
     OptimState.checkSlice("SGD", weights, grads, momentumBuffer)
-    val lr = learningRate(position).toFloat
     val w = weights.storage; val wo = weights.offset; val g = grads.storage; val go = grads.offset; val n = weights.nElement
-    val wd = weightDecay.toFloat; val mom = momentum.toFloat
-    val first = momentum > 0 && momentumBuffer == null
-    if (first) momentumBuffer = new Array[Float](n)
-    val damp = (1.0 - effectiveDampening).toFloat
-    if (wo == 0 && go == 0) SGD.stepAligned(w, g, momentumBuffer, n, lr, wd, mom, damp, momentum > 0, first, nesterov)
+    beginRanges(n, position)
+    if (wo == 0 && go == 0) stepRange(w, g, 0, n)
     else {
+      val (lr, wd, mom, damp) = (rate, weightDecay.toFloat, momentum.toFloat, (1.0 - effectiveDampening).toFloat)
       var i = 0
       if (momentum == 0) {
         while (i < n) { w(wo + i) -= lr * (g(go + i) + wd * w(wo + i)); i += 1 }
@@ -79,6 +80,18 @@ class SGD(
       }
     }
   }
+
+  override def beginRanges(length: Int, position: TrainingPosition): Boolean = {
+    OptimMethod.checkRanges("SGD", length, momentumBuffer)
+    rate = learningRate(position).toFloat
+    first = momentum > 0 && momentumBuffer == null
+    if (first) momentumBuffer = new Array[Float](length)
+    true
+  }
+
+  override def stepRange(weights: Array[Float], grads: Array[Float], from: Int, until: Int): Unit =
+    SGD.stepAligned(weights, grads, momentumBuffer, from, until, rate, weightDecay.toFloat, momentum.toFloat,
+      (1.0 - effectiveDampening).toFloat, momentum > 0, first, nesterov)
 
   override def freshCopy(): OptimMethod =
     new SGD(learningRate, learningRateDecay, weightDecay, momentum, dampening, nesterov, learningRateSchedule)
@@ -108,13 +121,13 @@ object SGD {
   }
 
   /**
-   * The update of [[SGD.step]] for weights and gradients at offset 0 (flat parameter vectors and slices
-   * always are): one loop per case, each indexing every array by the same `i`, which C2 (JDK 17) needs to
-   * vectorise it; with the offsets and the per-element branches it ran 3-4x slower.
+   * The update of [[SGD.step]] of elements [from, n) for weights and gradients at offset 0 (flat parameter vectors
+   * and slices always are): one loop per case, each indexing every array by the same `i`, which C2 (JDK 17) needs
+   * to vectorise it; with the offsets and the per-element branches it ran 3-4x slower.
    */
-  private[optim] def stepAligned(w: Array[Float], g: Array[Float], b: Array[Float], n: Int, lr: Float, wd: Float, mom: Float,
-      damp: Float, momentum: Boolean, first: Boolean, nesterov: Boolean): Unit = {
-    var i = 0
+  private[optim] def stepAligned(w: Array[Float], g: Array[Float], b: Array[Float], from: Int, n: Int, lr: Float, wd: Float,
+      mom: Float, damp: Float, momentum: Boolean, first: Boolean, nesterov: Boolean): Unit = {
+    var i = from
     if (!momentum) {
       while (i < n) { w(i) -= lr * (g(i) + wd * w(i)); i += 1 }
     } else if (first) { // the buffer starts as the first direction (Torch)

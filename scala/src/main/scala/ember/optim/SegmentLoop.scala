@@ -77,6 +77,13 @@ private[optim] final case class IterationOutcome(state: TrainingPosition, loss: 
  * copies in and out of a slice cost an MLP of 5M parameters 30% of its iteration time. With two tasks the
  * exchange is replicated (see AllReduceParameter): the task "owns" the whole vector and steps every slice with
  * that slice's method (`methods(q)`), and the global gradient norm is known before the step.
+ *
+ * Over two tasks, steps 3 and 4 are pipelined when they can be: each piece of the owned slice is checked (the
+ * global loss, with the first piece), clipped, stepped ([[OptimMethod.stepRange]]) and published as soon as
+ * [[AllReduceParameter.aggregate]] has summed it, while it is in the cache and later pieces are still on the
+ * wire. The pieces' steps are the whole slice's step bit for bit. Not with L2-norm clipping (the global norm
+ * is needed before any step) nor with a method that does not update in ranges: those step the whole slice
+ * once it is summed.
  */
 private[optim] final class SegmentLoop(plan: SegmentPlan, p: Int, replicas: TaskReplicas, batches: BatchSource,
     ar: AllReduceParameter, methods: Int => OptimMethod) {
@@ -96,6 +103,8 @@ private[optim] final class SegmentLoop(plan: SegmentPlan, p: Int, replicas: Task
   private val normFirst = single || ar.replicated || plan.steps.clipping.isInstanceOf[L2NormClipping]
   private val previous = if (normFirst) null else new Array[Float](len) // the slice before the step, restored if refused
   private val (masterT, gradT) = (Tensor.fromArray(master, len), Tensor.fromArray(gradSlice, len))
+  /** Step 4 piece by piece while the slice is summed (see the class notes), or null. */
+  private val pieceSteps = if (normFirst || !ar.publishesPieces) null else new PieceSteps
   private var at: TrainingPosition = plan.steps.start
 
   /** Where training is: advanced by every iteration. */
@@ -131,15 +140,20 @@ private[optim] final class SegmentLoop(plan: SegmentPlan, p: Int, replicas: Task
 
   /** Step 3: the owned slice of the global gradient into `gradSlice`; returns the global loss and batch size. */
   def aggregateOwnSlice(t: Long, own: GradientHeader): GradientHeader =
-    if (single) own else ar.aggregate(t, replicas.grads, own, gradSlice)
+    if (single) own
+    else {
+      if (pieceSteps != null) pieceSteps.start(t, at.epoch)
+      ar.aggregate(t, replicas.grads, own, gradSlice, pieceSteps)
+    }
 
   /**
    * Step 4: checks the global loss (and with one task or L2 clipping, the global gradient norm), clips, steps
    * the owned slice and publishes it. Returns the failure that stopped the step, or null.
    */
   def clipStepAndPublish(t: Long, epoch: Int, loss: Float, sliceSquares: Double): String = {
+    if (pieceSteps != null && pieceSteps.stepped) return null // done piece by piece
     val globalSquares = if (normFirst) ar.allSum(t, sliceSquares) else 0.0 // sliceSquares with one or two tasks
-    val failure = SegmentLoop.check(plan.steps.guard, loss, globalSquares, t, epoch)
+    val failure = if (pieceSteps != null) pieceSteps.failure else SegmentLoop.check(plan.steps.guard, loss, globalSquares, t, epoch)
     if (failure == null) {
       if (!normFirst) System.arraycopy(master, 0, previous, 0, len)
       plan.steps.clipping match {
@@ -152,6 +166,42 @@ private[optim] final class SegmentLoop(plan: SegmentPlan, p: Int, replicas: Task
       if (!single) ar.publish(t, master, replicas.weights, sliceSquares)
     }
     failure
+  }
+
+  /**
+   * Step 4 for each piece of the owned slice as [[AllReduceParameter.aggregate]] sums it: with the first piece, the
+   * check of the global loss and the start of the method's update ([[OptimMethod.beginRanges]]); then for every
+   * piece the copy kept for a refused step, the clipping, the step of its range and its publication (the last
+   * piece's carries the slice's gradient sum of squares, complete by then). When the method cannot update in
+   * ranges nothing is stepped here and [[clipStepAndPublish]] steps the whole slice.
+   */
+  private final class PieceSteps extends AllReduceParameter.Pieces {
+    private var t = 0L
+    private var epoch = 0
+    /** The failure of the check (first piece), or null. */
+    var failure: String = null
+    /** Whether this iteration's pieces were stepped and published as they came. */
+    var stepped = false
+
+    def start(iteration: Long, epochNow: Int): Unit = { t = iteration; epoch = epochNow; failure = null; stepped = false }
+
+    def piece(c: Int, from: Int, n: Int, header: GradientHeader): Unit = {
+      if (c == 0) {
+        failure = SegmentLoop.check(plan.steps.guard, header.lossSum.toFloat, 0.0, t, epoch)
+        val before = at.beforeStep
+        stepped = failure == null && method.beginRanges(len, before)
+        if (stepped) at = before
+      }
+      if (stepped) {
+        System.arraycopy(master, from, previous, from, n)
+        plan.steps.clipping match {
+          case NoClipping =>
+          case clip => clip(gradT.narrow(0, from, n))
+        }
+        method.stepRange(master, gradSlice, from, from + n)
+        ar.publishPiece(t, c, master, replicas.weights, ar.ownSquares)
+      }
+    }
   }
 
   /**

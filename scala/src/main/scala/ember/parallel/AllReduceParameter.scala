@@ -25,11 +25,13 @@ final case class GradientHeader(lossSum: Double, samples: Int)
  * the reader woken by the arrival; see Peers.scala). One iteration `t`, a reduce-scatter then an all-gather:
  *  1. [[putGradients]]: task p sends slice q of its local gradient (`g_t_p`) to task q, for every q != p,
  *     all at once (each send returns as soon as the bytes are handed to the transport);
- *  2. [[aggregate]]: owner p sums slice p over all tasks in task order (its own slice straight from memory,
- *     the others' as they arrive), and the headers (loss, samples) likewise; with L2-norm clipping,
- *     [[allSum]] then sums the slices' sums of squares (the global gradient norm);
+ *  2. [[aggregate]]: owner p sums slice p over all tasks in task order, piece by piece (its own slice straight
+ *     from memory, the others' as they arrive), and the headers (loss, samples) likewise; with L2-norm
+ *     clipping, [[allSum]] then sums the slices' sums of squares (the global gradient norm);
  *  3. the caller updates the owned weight slice with its optim method and [[publish]]es it (`w_t_p`) to
- *     every other task (and into its own replicas' weights);
+ *     every other task (and into its own replicas' weights); or, pipelined, it steps and publishes each piece
+ *     ([[publishPiece]]) as [[aggregate]] hands it out summed (an [[AllReduceParameter.Pieces]]), while later
+ *     pieces are still on the wire; the last piece carries the slice's gradient sum of squares;
  *  4. [[fetchWeights]]: every task reads `w_t_q` of every other q into its replicas' weights, and sums the
  *     slices' gradient sums of squares from the headers: every task learns at once whether the global
  *     gradient was finite.
@@ -40,8 +42,9 @@ final case class GradientHeader(lossSum: Double, samples: Int)
  * Buffers are reused every iteration, off the heap: the socket writes them as they are (a heap buffer is first copied
  * into a direct one by the JDK, on the transport thread, for every byte sent). A message inside one JVM is a view of its producer's buffer: a
  * buffer is rewritten only once its readers are provably done with it: `g_t` (to all q) is rewritten at
- * t + 1 after p has read all of `w_t` (each owner publishes `w_t` only after reading `g_t`), and `w_t_p`
- * after owner p has read all of `g_(t+1)` (each task sends `g_(t+1)` only after reading `w_t`). A send to
+ * t + 1 after p has read all of `w_t` (each owner publishes the last piece of `w_t` only after reading all of
+ * `g_t`), and piece c of `w_t_p` after owner p has read piece c of `g_(t+1)` from every other task (each task
+ * sends `g_(t+1)` only after reading all of `w_t`), which is when the pipelined step rewrites it. A send to
  * another JVM hands the buffer itself to the transport, which writes it after the send returns: the same rule
  * covers it, since a reader has the message only once it was written.
  *
@@ -88,15 +91,19 @@ final class AllReduceParameter(val partition: Int, val layout: SliceLayout, val 
   private def pieceLengthOf(n: Int, c: Int): Int = math.min(pieceValues, n - c * pieceValues)
   private def pieceLength(q: Int, c: Int): Int = pieceLengthOf(layout.length(q), c)
 
-  private def buffersOf(n: Int, header: Int): Array[ByteBuffer] =
-    Array.tabulate(piecesOf(n))(c => ByteBuffer.allocateDirect((if (c == 0) header else 0) + pieceLengthOf(n, c) * codec.bytesPerValue)
+  /** The buffers of a message of n values in pieces, `header` bytes in piece `headed(pieces)`. */
+  private def buffersOf(n: Int, header: Int, headed: Int => Int): Array[ByteBuffer] = {
+    val h = headed(piecesOf(n))
+    Array.tabulate(piecesOf(n))(c => ByteBuffer.allocateDirect((if (c == h) header else 0) + pieceLengthOf(n, c) * codec.bytesPerValue)
       .order(ByteOrder.LITTLE_ENDIAN))
+  }
 
+  // gradients: the header (loss, samples) in the first piece; weights: the norm in the last (known once all is summed)
   private val gradBuffers =
-    if (replicated) Array.fill(2)(buffersOf(layout.total, 12)) // by iteration parity
-    else Array.tabulate(parts)(q => if (q == partition) null else buffersOf(layout.length(q), 12))
+    if (replicated) Array.fill(2)(buffersOf(layout.total, 12, _ => 0)) // by iteration parity
+    else Array.tabulate(parts)(q => if (q == partition) null else buffersOf(layout.length(q), 12, _ => 0))
   // one task, or two replicated, send no weights
-  private val weightBuffers = if (parts > 1 && !replicated) buffersOf(ownLength, 8) else Array.empty[ByteBuffer]
+  private val weightBuffers = if (parts > 1 && !replicated) buffersOf(ownLength, 8, _ - 1) else Array.empty[ByteBuffer]
   private val squares = new AllReduceParameter.Squares(ownLength)
 
   /** Step 1: slices q != p of the full local gradient `grads`, each with `header`, to their owners. */
@@ -137,67 +144,64 @@ final class AllReduceParameter(val partition: Int, val layout: SliceLayout, val 
   /**
    * Step 2: `out` ([[ownLength]]) = sum over tasks of slice p of their gradients, where this task's own is
    * `grads` (full length); returns the summed header. Replicated: the whole vector, both gradients as sent.
+   * Piece by piece: each piece is summed over all tasks (in task order), then its squares are added, then, when a
+   * `sink` is given, the piece is handed to it while it is in the cache and later pieces may still be on the wire
+   * (the header is complete from the first piece on).
    */
-  def aggregate(t: Long, grads: Array[Float], ownHeader: GradientHeader, out: Array[Float]): GradientHeader = {
+  def aggregate(t: Long, grads: Array[Float], ownHeader: GradientHeader, out: Array[Float],
+      sink: AllReduceParameter.Pieces = null): GradientHeader = {
     require(out.length == ownLength, s"aggregate: output of ${out.length} values for a slice of $ownLength")
     squares.reset()
     if (replicated) return aggregateWhole(t, ownHeader, out)
+    var header: GradientHeader = null
+    var c = 0
+    while (c < piecesOf(ownLength)) {
+      val (to, n) = (c * pieceValues, pieceLength(partition, c))
+      val (loss, samples) = sumPiece(t, c, grads, ownHeader, out, to, n)
+      if (c == 0) header = GradientHeader(loss, samples)
+      squares.add(out, to, n) // out's values are final: their squares while in the cache
+      if (sink != null) sink.piece(c, to, n, header)
+      c += 1
+    }
+    header
+  }
+
+  /**
+   * Piece c of `out` (values [to, to + n) of the slice) summed over the tasks in task order; returns the summed
+   * header (loss, samples) with the first piece, else zeros. Tasks 0 and 1 in one pass when this task is one of them:
+   * its slice plus the other's message (one write of `out` instead of a copy, then an add; the same sums).
+   */
+  private def sumPiece(t: Long, c: Int, grads: Array[Float], ownHeader: GradientHeader, out: Array[Float], to: Int,
+      n: Int): (Double, Int) = {
     var loss = 0.0
     var samples = 0
-    // Tasks 0 and 1 in one pass when this task is one of them: its slice plus the other's message (one write of
-    // `out` instead of a copy or an add of its own slice on top of the decoded message; the same sums).
     val fused = parts > 1 && partition < 2
     if (fused) {
       val o = 1 - partition
-      var c = 0
-      while (c < pieces(partition)) {
-        val buf = peers.receive(o, gradientName(t, o, c))
-        if (c == 0) {
-          val (l, n) = (buf.getDouble(), buf.getInt())
-          if (o == 0) { loss += l; loss += ownHeader.lossSum } else { loss += ownHeader.lossSum; loss += l } // task order
-          samples += n + ownHeader.samples
-        }
-        val (to, n) = (c * pieceValues, pieceLength(partition, c))
-        codec.decodeSum(buf, grads, ownOffset + to, out, to, n)
-        peers.release(buf)
-        if (parts == 2) squares.add(out, to, n) // out's values are final: their squares while in the cache
-        c += 1
+      val buf = peers.receive(o, gradientName(t, o, c))
+      if (c == 0) {
+        val l = buf.getDouble()
+        if (o == 0) { loss += l; loss += ownHeader.lossSum } else { loss += ownHeader.lossSum; loss += l } // task order
+        samples += buf.getInt() + ownHeader.samples
       }
+      codec.decodeSum(buf, grads, ownOffset + to, out, to, n)
+      peers.release(buf)
     }
     var q = if (fused) 2 else 0
     while (q < parts) {
-      val last = q == parts - 1 // out's values are final once its contribution is added: their squares then
       if (q == partition) {
-        if (q > 0) addOwn(grads, out, last) // q >= 2
-        else { System.arraycopy(grads, ownOffset, out, 0, ownLength); squares.add(out, 0, ownLength) } // one task
-        loss += ownHeader.lossSum; samples += ownHeader.samples
+        if (q > 0) AllReduceParameter.addInto(out, to, grads, ownOffset + to, n) // q >= 2
+        else System.arraycopy(grads, ownOffset + to, out, to, n) // one task
+        if (c == 0) { loss += ownHeader.lossSum; samples += ownHeader.samples }
       } else {
-        var c = 0
-        while (c < pieces(partition)) {
-          val buf = peers.receive(q, gradientName(t, q, c))
-          if (c == 0) { loss += buf.getDouble(); samples += buf.getInt() }
-          val (to, n) = (c * pieceValues, pieceLength(partition, c))
-          if (q == 0) codec.decode(buf, out, to, n) else codec.decodeAdd(buf, out, to, n)
-          peers.release(buf)
-          if (last) squares.add(out, to, n) // the piece is still in the cache
-          c += 1
-        }
+        val buf = peers.receive(q, gradientName(t, q, c))
+        if (c == 0) { loss += buf.getDouble(); samples += buf.getInt() }
+        if (q == 0) codec.decode(buf, out, to, n) else codec.decodeAdd(buf, out, to, n)
+        peers.release(buf)
       }
       q += 1
     }
-    GradientHeader(loss, samples)
-  }
-
-  /** `out += ` this task's slice of `grads`, a block at a time; with `last`, each block's squares while it is in the cache. */
-  private def addOwn(grads: Array[Float], out: Array[Float], last: Boolean): Unit = {
-    val block = 16384
-    var from = 0
-    while (from < ownLength) {
-      val n = math.min(block, ownLength - from)
-      AllReduceParameter.addInto(out, from, grads, ownOffset + from, n)
-      if (last) squares.add(out, from, n)
-      from += n
-    }
+    (loss, samples)
   }
 
   /** Replicated step 2: task 0's gradient, plus task 1's, each decoded from its message (own: from the sent buffers). */
@@ -250,21 +254,31 @@ final class AllReduceParameter(val partition: Int, val layout: SliceLayout, val 
     require(slice.length == ownLength, s"publish: ${slice.length} values for a slice of $ownLength")
     if (weightBuffers.nonEmpty) {
       var c = 0
-      while (c < weightBuffers.length) {
-        val buf = weightBuffers(c)
-        buf.clear()
-        if (c == 0) buf.putDouble(norm)
-        // the replicas' weights get the values as the other tasks decode them, in the same pass
-        codec.encodeKeeping(slice, c * pieceValues, pieceLength(partition, c), buf, weights, ownOffset + c * pieceValues)
-        buf.flip()
-        var q = 0
-        while (q < parts) { if (q != partition) peers.send(q, weightName(t, partition, c), buf); q += 1 }
-        c += 1
-      }
+      while (c < weightBuffers.length) { publishPiece(t, c, slice, weights, norm); c += 1 }
     } else codec match { // one task, or two replicated: nothing to send
       case NoCompression => System.arraycopy(slice, 0, weights, ownOffset, ownLength)
       case _ => var i = 0; while (i < ownLength) { weights(ownOffset + i) = BFloat16.widen(BFloat16.round(slice(i))); i += 1 }
     }
+  }
+
+  /** Whether [[publishPiece]] applies: this task sends its weight slice (over one task, not replicated). */
+  def publishesPieces: Boolean = weightBuffers.nonEmpty
+
+  /**
+   * Step 3 for piece c of the owned slice alone (the values [[aggregate]] handed out as piece c): sent to every
+   * other task and kept in this task's replicas' `weights`. The last piece carries `norm` (read with it only): publish
+   * it once the whole slice is summed.
+   */
+  def publishPiece(t: Long, c: Int, slice: Array[Float], weights: Array[Float], norm: Double): Unit = {
+    require(publishesPieces && slice.length == ownLength, s"publishPiece: ${slice.length} values for a slice of $ownLength")
+    val buf = weightBuffers(c)
+    buf.clear()
+    if (c == weightBuffers.length - 1) buf.putDouble(norm)
+    // the replicas' weights get the values as the other tasks decode them, in the same pass
+    codec.encodeKeeping(slice, c * pieceValues, pieceLength(partition, c), buf, weights, ownOffset + c * pieceValues)
+    buf.flip()
+    var q = 0
+    while (q < parts) { if (q != partition) peers.send(q, weightName(t, partition, c), buf); q += 1 }
   }
 
   /**
@@ -282,7 +296,7 @@ final class AllReduceParameter(val partition: Int, val layout: SliceLayout, val 
         var c = 0
         while (c < pieces(q)) {
           val buf = peers.receive(q, weightName(t, q, c))
-          if (c == 0) total += buf.getDouble()
+          if (c == pieces(q) - 1) total += buf.getDouble() // the last piece carries the norm
           codec.decode(buf, weights, layout.offset(q) + c * pieceValues, pieceLength(q, c))
           peers.release(buf)
           c += 1
@@ -297,6 +311,12 @@ final class AllReduceParameter(val partition: Int, val layout: SliceLayout, val 
 }
 
 object AllReduceParameter {
+
+  /** What the owner does with each piece of its slice as [[AllReduceParameter.aggregate]] finishes summing it. */
+  trait Pieces {
+    /** Values [from, from + n) of the summed slice, piece c, are final; `header` is the summed one (loss, samples). */
+    def piece(c: Int, from: Int, n: Int, header: GradientHeader): Unit
+  }
 
   /** The largest message of the exchange by default: a slice beyond it travels in pieces (see DistriOptimizer.messageBytes). */
   val DefaultMessageBytes: Int = 256 << 10
@@ -338,7 +358,7 @@ object AllReduceParameter {
   }
 
   /** `dst(dstOff + i) += src(srcOff + i)` for i < n, in one loop of locals (which the JIT vectorises). */
-  private def addInto(dst: Array[Float], dstOff: Int, src: Array[Float], srcOff: Int, n: Int): Unit = {
+  private[parallel] def addInto(dst: Array[Float], dstOff: Int, src: Array[Float], srcOff: Int, n: Int): Unit = {
     var i = 0
     while (i < n) { dst(dstOff + i) += src(srcOff + i); i += 1 }
   }

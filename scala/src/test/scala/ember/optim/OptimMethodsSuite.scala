@@ -121,6 +121,45 @@ class OptimMethodsSuite extends AnyFunSuite {
     }
   }
 
+  test("updates in ranges, in any order, are the whole update bit for bit (weights and state), at any offset") {
+    val halving = new LearningRateSchedule {
+      override def rate(base: Double, at: TrainingPosition): Double = base * math.pow(0.5, at.iteration.toDouble)
+      override def config: Seq[(String, Any)] = Nil
+    }
+    val methods = Seq[() => OptimMethod](
+      () => new SGD(0.1, 0.05, 0.01, 0.0), () => new SGD(0.05, 0.0, 0.001, 0.9, 0.3, false),
+      () => new SGD(0.05, 0.01, 0.01, 0.9, 0.0, true), () => new SGD(0.2, 0.0, 0.0, 0.5, 0.0, false, halving),
+      () => new Adam(0.01, 0.1), () => new Adagrad(0.1, 0.05, 0.01), () => new RMSprop(0.01, 0.02, 0.9, 1e-6),
+      () => new Adadelta(0.9, 1e-6, 0.5), () => new Adamax(0.01), () => new Ftrl(0.1, -0.5, 0.1, 0.01, 0.02, 0.03))
+    val size = 1027 // odd, past the vector loops' blocks
+    for (make <- methods) {
+      val rng = new java.util.Random(17)
+      val w0 = Array.fill(size)(rng.nextGaussian().toFloat)
+      val (whole, ranged, offset) = (make(), make(), make())
+      val (wa, wb) = (w0.clone(), w0.clone())
+      val wc = Tensor.fromArray(Array.fill(3)(9f) ++ w0, size + 3).narrow(0, 3, size) // weights and gradients at offset 3
+      for (it <- 0 until 5) {
+        val g = Array.fill(size)((rng.nextGaussian() * (1 + it)).toFloat)
+        val at = TrainingPosition.at(it, 1)
+        whole.step(Tensor.fromArray(wa, size), Tensor.fromArray(g.clone(), size), at)
+        offset.step(wc, Tensor.fromArray(Array(1f, 2f, 3f) ++ g, size + 3).narrow(0, 3, size), at)
+        assert(ranged.beginRanges(size, at), ranged.toString)
+        val cuts = (0 +: Seq.fill(6)(rng.nextInt(size + 1)) :+ size).sorted
+        val ranges = cuts.zip(cuts.tail)
+        scala.util.Random.javaRandomToRandom(rng).shuffle(ranges).foreach { case (from, until) => ranged.stepRange(wb, g, from, until) }
+        assert(wb.sameElements(wa) && wc.toArray.sameElements(wa), s"$whole iteration $it: the weights differ")
+        assert(Seq(ranged, offset).forall(_.state.isDefined == whole.state.isDefined), s"$whole: state kept by some only")
+        val states = Seq(whole, ranged, offset).flatMap(_.state) // none for SGD without momentum
+        assert(states.map(_.steps).distinct.size <= 1, s"$whole: step counts ${states.map(_.steps)}")
+        for (k <- states.headOption.toSeq.flatMap(_.vectors.indices))
+          assert(states.forall(_.vectors(k)._2.sameElements(states.head.vectors(k)._2)), s"$whole iteration $it: state ${states.head.vectors(k)._1}")
+      }
+    }
+    assert(!new LBFGS().beginRanges(10, TrainingPosition.at(0, 1)), "LBFGS needs the whole vector")
+    val e = intercept[IllegalArgumentException] { val m = new Adam(); m.beginRanges(4, TrainingPosition.at(0, 1)); m.beginRanges(5, TrainingPosition.at(1, 1)) }
+    assert(e.getMessage.contains("freshCopy"), e.getMessage)
+  }
+
   test("a checkpointed schedule is rebuilt by class name") {
     val sgd = new SGD(0.1, 0.0, 0.0, 0.0, 0.0, false, new DefaultSchedule(0.5))
     val back = OptimMethodSpec.build(OptimMethodSpec.describe(sgd))

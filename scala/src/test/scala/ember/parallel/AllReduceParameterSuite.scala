@@ -83,6 +83,59 @@ class AllReduceParameterSuite extends AnyFunSuite {
     }
   }
 
+  /**
+   * Three iterations of the exchange of `n` tasks, each owner stepping its slice with SGD (momentum, weight decay):
+   * piece by piece as [[AllReduceParameter.aggregate]] hands the pieces out, each published at once, or the whole
+   * slice once summed. Returns every task's weights and gradient norms after each iteration.
+   */
+  private def train(n: Int, codec: WireCodec, messageBytes: Int, pieces: Boolean): Seq[Seq[(Seq[Float], Double)]] = {
+    val prefix = s"pipeline-$n-${codec.name}-$messageBytes-$pieces-${System.nanoTime()}"
+    val layout = SliceLayout(1001, n)
+    together(n) { p =>
+      val peers = inThisJvm(prefix, p, n)
+      try {
+        val ar = new AllReduceParameter(p, layout, codec, peers, messageBytes)
+        val weights = Array.tabulate(layout.total)(i => (i % 13 - 6) / 7f)
+        val master = weights.slice(ar.ownOffset, ar.ownOffset + ar.ownLength)
+        val method = new ember.optim.SGD(0.1, 0.0, 0.01, 0.9)
+        val slice = new Array[Float](ar.ownLength)
+        (1L to 3L).map { t =>
+          val grads = Array.tabulate(layout.total)(i => ((i * 7 + p * 13 + t.toInt * 5) % 17 - 8) / 3f)
+          ar.putGradients(t, grads, GradientHeader(1.0, 1))
+          val at = ember.optim.TrainingPosition.at(t - 1, 1)
+          if (pieces) {
+            var published = 0
+            ar.aggregate(t, grads, GradientHeader(1.0, 1), slice, new AllReduceParameter.Pieces {
+              def piece(c: Int, from: Int, k: Int, header: GradientHeader): Unit = {
+                assert(header == GradientHeader(n.toDouble, n) && from == published)
+                if (c == 0) assert(method.beginRanges(ar.ownLength, at))
+                method.stepRange(master, slice, from, from + k)
+                ar.publishPiece(t, c, master, weights, ar.ownSquares)
+                published += k
+              }
+            })
+            assert(published == ar.ownLength)
+          } else {
+            ar.aggregate(t, grads, GradientHeader(1.0, 1), slice)
+            method.step(ember.tensor.Tensor.fromArray(master, master.length), ember.tensor.Tensor.fromArray(slice, slice.length), at)
+            ar.publish(t, master, weights, ar.ownSquares)
+          }
+          val norm = ar.fetchWeights(t, weights, ar.ownSquares)
+          (weights.toSeq, norm)
+        }
+      } finally peers.close()
+    }
+  }
+
+  test("the owner's slice stepped and published piece by piece gives every task the whole step's weights, bit for bit") {
+    for (n <- Seq(2, 3); codec <- Seq(NoCompression, BFloat16); messageBytes <- Seq(64, 100, AllReduceParameter.DefaultMessageBytes)) {
+      val (pieces, whole) = (train(n, codec, messageBytes, pieces = true), train(n, codec, messageBytes, pieces = false))
+      assert(pieces == whole, s"n=$n ${codec.name} $messageBytes")
+      assert(whole.flatten.map(_._1).distinct.size == 3, s"every task the same weights each iteration, which move: n=$n")
+    }
+    assert(Mailbox.pending == 0)
+  }
+
   test("allSum gives every task the same total, summed in task order") {
     val n = 3
     val prefix = s"allsum-${System.nanoTime()}"
