@@ -77,17 +77,25 @@ object DistriBench {
     @volatile private var submitted = 0L
     @volatile private var launches = Vector.empty[Long]
     @volatile private var deserialize = Vector.empty[Long]
+    @volatile private var deserializeCpu = Vector.empty[Long]
+    @volatile private var resultBytes = Vector.empty[Long]
     @volatile private var finished = Vector.empty[Long]
     @volatile var last: String = ""
     override def onStageSubmitted(e: SparkListenerStageSubmitted): Unit = synchronized {
       submitted = e.stageInfo.submissionTime.getOrElse(0L); launches = Vector.empty; deserialize = Vector.empty; finished = Vector.empty
+      deserializeCpu = Vector.empty; resultBytes = Vector.empty
     }
     override def onTaskEnd(e: SparkListenerTaskEnd): Unit = synchronized {
       launches :+= e.taskInfo.launchTime; finished :+= e.taskInfo.finishTime
-      if (e.taskMetrics != null) deserialize :+= e.taskMetrics.executorDeserializeTime
+      if (e.taskMetrics != null) {
+        deserialize :+= e.taskMetrics.executorDeserializeTime
+        deserializeCpu :+= e.taskMetrics.executorDeserializeCpuTime / 1000000L
+        resultBytes :+= e.taskMetrics.resultSize
+      }
     }
     override def onStageCompleted(e: SparkListenerStageCompleted): Unit = synchronized {
       if (launches.nonEmpty) last = s"spark_schedule_ms=${launches.min - submitted} spark_deserialize_ms=${deserialize.mkString("/")} " +
+        s"spark_deserialize_cpu_ms=${deserializeCpu.mkString("/")} spark_result_bytes=${resultBytes.mkString("/")} " +
         s"spark_finish_ms=${e.stageInfo.completionTime.getOrElse(0L) - finished.max}"
     }
   }

@@ -79,6 +79,17 @@ import org.apache.spark.storage.StorageLevel
  * or block-manager memory, and as the driver lets go of its (zero) gradient while training, it holds the weights
  * once; a task holds its replicas' shared weights and one gradient per replica.
  *
+ * Between segments (and `optimize()` calls) each task keeps its state on its executor, attached to its cached
+ * partition ([[TaskState]]: the replicas with their weights and kernels' plans, the slices' optim methods, the master
+ * weights): the next segment's task there starts from it instead of fetching the broadcast and building the replicas
+ * again, when the driver's state (model file, methods, criterion, precision, layout) has the digest it had at the
+ * last segment's end and the kept weights have the CRC of the driver's. A retried segment, a model or method changed
+ * on the driver, a lost executor or a recomputed partition build from the broadcast; a lossy wire codec over more
+ * than two tasks keeps nothing (the replicas hold other tasks' slices rounded). The states go with the cached
+ * partitions (`unpersist()`, `setTrainData`, a new task layout); `spark.ember.keepTaskState=false` turns this off.
+ * A module's own mutable state beyond its parameters and buffers (counters, a generator it holds) now runs on
+ * across segments, as in the LocalOptimizer, instead of restarting from the model file.
+ *
  * Failures: the driver keeps the weights and optim state of the segment start; a failed segment (a task
  * or executor lost) is rerun from there with a fresh message namespace, at most `setMaxRetries` times,
  * and replays exactly the same batches. A task waiting for a lost peer stops as soon as Spark kills the
@@ -242,6 +253,9 @@ class DistriOptimizer(model: Module, initialData: RDD[Sample], criterion: Criter
   private var flatWeights: Array[Float] = null // the driver model's flat weights (optimize() compacts them)
   private val runPrefix = s"ember-${UUID.randomUUID().toString.take(8)}"
   private var segments = 0
+  // the digest of the driver's state (model file, slices' methods) when the last segment ended, and the tokens of the
+  // states its tasks kept (see TaskState); null when nothing kept is valid
+  private var kept: (String, Array[String]) = null
   @volatile private var split = TimeSplit.zero
   @volatile private var sent = Traffic.zero
   @volatile private var endpoints = Array.empty[String]
@@ -349,10 +363,14 @@ class DistriOptimizer(model: Module, initialData: RDD[Sample], criterion: Criter
    * convert the samples again; Spark also drops them once this optimizer is garbage-collected).
    */
   def unpersist(): this.type = {
-    if (cache != null) cache._1.unpersist(blocking = false)
+    if (cache != null) cache._1.unpersist(blocking = false) // with the tasks' kept states (attached to the partitions)
     cache = null
+    kept = null
     this
   }
+
+  /** The cached training partitions (null before the first run or after [[unpersist]]), for tests. */
+  private[optim] def cachedPartitions: RDD[PartitionData] = if (cache == null) null else cache._1
 
   /** The training samples as one cached LocalDataSet per partition, and the partitions' sizes. */
   private def trainingPartitions(): (RDD[PartitionData], Array[Int]) = {
@@ -388,7 +406,16 @@ class DistriOptimizer(model: Module, initialData: RDD[Sample], criterion: Criter
     val local = cached.sparkContext.isLocal
     val chunkBytes = DistriOptimizer.chunkBytes(cached.sparkContext)
     // the model file and the methods: inline in the broadcast up to one chunk, else disk blocks until the segment ends
-    val settings = ModelSettings(s"${runPrefix}_settings_$segments", model, ModuleSpec.describe(criterion).toString, sliceMethods, chunkBytes)
+    val criterionSpec = ModuleSpec.describe(criterion).toString
+    val settings = ModelSettings(s"${runPrefix}_settings_$segments", model, criterionSpec, sliceMethods, chunkBytes)
+    val precision = ember.tensor.dnn.MixedPrecision.requested.name
+    val keep = DistriOptimizer.keepTaskState(cached.sparkContext)
+    val extra = s"$precision ${layout.parts} ${layout.total} ${codec.name}"
+    // the tasks start from the states they kept when the driver's state is still the one the last segment ended with
+    val resume = if (!keep) Resume.off
+      else if (kept == null || !settings.digest(extra).contains(kept._1)) Resume.none
+      else Resume(keep = true, kept._2, Resume.crc(flatWeights, layout.total), model.namedBuffers.map(_._2.contiguous().toArray).toArray)
+    kept = null // taken by the tasks whatever happens next
     val (results, wallNanos) = try {
       val broadcast = cached.sparkContext.broadcast(settings)
       val plan = SegmentPlan(prefix = "",
@@ -399,7 +426,7 @@ class DistriOptimizer(model: Module, initialData: RDD[Sample], criterion: Criter
           balanced = taskLayout == TaskLayout.PerExecutor && batchSize >= layout.parts),
         steps = StepSettings(start, maxIterations = segmentIterations,
           stopTriggers = Seq(endWhen) ++ validation.map(_.trigger) ++ checkpoint.map(_.trigger), guard, clipping, averaging),
-        model = broadcast, precision = ember.tensor.dnn.MixedPrecision.requested.name)
+        model = broadcast, precision = precision, resume = resume)
       try runWithRetries(cached, plan) finally broadcast.destroy()
     } finally settings.remove()
     val w = flatWeights
@@ -408,6 +435,8 @@ class DistriOptimizer(model: Module, initialData: RDD[Sample], criterion: Criter
       sliceMethods(r.partition) = r.method
     }
     copyBuffers(results.head.buffers)
+    if (results.forall(_.keptAs.nonEmpty) && settings.digest(extra).isDefined)
+      kept = (Resume.digest(model, criterionSpec, sliceMethods, extra), results.map(_.keptAs))
     endpoints = results.map(_.traffic.endpoint)
     profiles = TaskProfile.of(results)
     sent = sent + results
@@ -539,6 +568,16 @@ object DistriOptimizer {
       .getOrElse(sc.getConf.getSizeAsBytes(key, ModelFile.DefaultChunkBytes.toLong))
     require(n >= 64 && n <= (1L << 30), s"spark.ember.chunkBytes must be between 64 bytes and 1g, got $n")
     n.toInt
+  }
+
+  /**
+   * Whether tasks keep their state on their executors between segments (`spark.ember.keepTaskState`, default true; see
+   * TaskState): the next segment's task there then starts from it instead of the broadcast model. A local property of
+   * the calling thread overrides the configuration.
+   */
+  private[optim] def keepTaskState(sc: SparkContext): Boolean = {
+    val key = "spark.ember.keepTaskState"
+    Option(sc.getLocalProperty(key)).map(_.trim.toBoolean).getOrElse(sc.getConf.getBoolean(key, defaultValue = true))
   }
 
   /**

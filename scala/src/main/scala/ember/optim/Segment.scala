@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper
 import ember.data.{LocalDataSet, Sample}
 import ember.io.ModelFile
 import ember.nn.{Module, ModuleSpec}
-import ember.parallel.{AllReduceParameter, Engine, IterationWork, LocalShare, Mailbox, Peers, Rendezvous, Reports, SliceLayout, WireCodec}
+import ember.parallel.{AllReduceParameter, Engine, IterationWork, LocalShare, Mailbox, NoCompression, Peers, Rendezvous, Reports, SliceLayout, WireCodec}
 import ember.tensor.Tensor
 import org.apache.spark.{TaskContext, TaskKilledException}
 import org.apache.spark.broadcast.Broadcast
@@ -18,6 +18,86 @@ private[optim] final class PartitionData(val index: Int, val data: LocalDataSet)
   def requireLabels(): this.type = {
     if (data != null) data.requireLabels(s"DistriOptimizer: training RDD partition $index")
     this
+  }
+
+  // the state this partition's task kept after its last segment here (see TaskState): lives as long as this cached
+  // object (the partition's block), so it goes with the training partitions, with the executor, or when recomputed
+  @transient private var kept: TaskState = null
+
+  /** The kept state, taken away: a task that then fails leaves nothing behind for the next one to trust. */
+  def takeState(): TaskState = synchronized { val s = kept; kept = null; s }
+
+  /** Keeps `s` for the next segment's task here. */
+  def keepState(s: TaskState): Unit = synchronized { kept = s }
+
+  /** The kept state, left in place (for tests). */
+  def keptState: TaskState = synchronized(kept)
+}
+
+/**
+ * What a task keeps on its executor at the end of a segment, so that the next segment's task there starts from it
+ * instead of building everything again from the broadcast model (fetching the broadcast, reading the model file,
+ * cloning the replicas, their kernels' plans): the replicas (with the weights after the segment), the optim methods of
+ * the slices it steps (with their state) and its float32 master weights. Named by a random `token` that the driver gets
+ * back in the result; the driver names it in the next plan only when its own state (model file, methods) is still
+ * exactly the one the segment ended with (see [[Resume]]), so a retried segment, a changed model or optim method, an
+ * executor lost or a partition moved all start from the broadcast.
+ */
+private[optim] final class TaskState(val token: String, val replicas: TaskReplicas, val methods: Map[Int, OptimMethod],
+    val master: Array[Float])
+
+/**
+ * What lets the tasks of a segment start from their kept [[TaskState]]: whether tasks keep their state at all
+ * (`spark.ember.keepTaskState`, default true), the token of each partition's state ("": none;
+ * empty: no task resumes), the CRC of the driver's flat weights, which the kept weights must match (else the task
+ * builds from the broadcast), and the driver's buffers (batch-norm statistics, which every replica gets at a segment's
+ * start, as it would from the model file).
+ */
+private[optim] final case class Resume(keep: Boolean, tokens: Array[String], weightsCrc: Long, buffers: Array[Array[Float]]) {
+  def token(p: Int): String = if (p < tokens.length) tokens(p) else ""
+}
+
+private[optim] object Resume {
+  /** No task resumes; each keeps its state for the next segment. */
+  val none: Resume = Resume(keep = true, Array.empty, 0L, Array.empty)
+  /** Tasks keep no state (`spark.ember.keepTaskState=false`). */
+  val off: Resume = Resume(keep = false, Array.empty, 0L, Array.empty)
+
+  /** CRC32C of the first `n` values of `a` as little-endian float32 bytes. */
+  def crc(a: Array[Float], n: Int): Long = {
+    val crc = new java.util.zip.CRC32C()
+    val buf = java.nio.ByteBuffer.allocate(4 * 65536).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+    var i = 0
+    while (i < n) {
+      val k = math.min(65536, n - i)
+      buf.clear(); buf.asFloatBuffer().put(a, i, k); buf.limit(4 * k)
+      crc.update(buf)
+      i += k
+    }
+    crc.getValue ^ (n.toLong << 32)
+  }
+
+  /**
+   * A digest of what the tasks would build from (the model file, the optim methods Java-serialized as [[Chunks]] holds
+   * them, and `extra`: criterion, precision, layout), fed the same bytes as the settings' chunks (see
+   * [[ModelSettings.digest]]). Two checksums of different polynomials over the byte count: equal digests mean equal bytes
+   * but for a chance of about 2^-64.
+   */
+  final class Digest extends java.io.OutputStream {
+    private val (a, b) = (new java.util.zip.CRC32C(), new java.util.zip.CRC32())
+    private var n = 0L
+    override def write(x: Int): Unit = { a.update(x); b.update(x); n += 1 }
+    override def write(bytes: Array[Byte], off: Int, len: Int): Unit = { a.update(bytes, off, len); b.update(bytes, off, len); n += len }
+    def add(bytes: Array[Byte]): this.type = { write(bytes, 0, bytes.length); this }
+    def value: String = f"${a.getValue}%08x${b.getValue}%08x-$n"
+  }
+
+  /** The digest of the state that [[ModelSettings.apply]] would write, computed without storing it. */
+  def digest(model: Module, criterionSpec: String, methods: Array[OptimMethod], extra: String): String = {
+    val d = new Digest
+    ModelFile.writeTo(model, d)
+    methods.foreach { m => val out = new java.io.ObjectOutputStream(d); out.writeObject(m); out.flush() }
+    d.add(criterionSpec.getBytes("UTF-8")).add(extra.getBytes("UTF-8")).value
   }
 }
 
@@ -72,6 +152,18 @@ private[optim] final case class ModelSettings(model: Chunks, criterionSpec: Stri
   /** A new module from the model file, read one chunk at a time. */
   def buildModel(): Module = ModelFile.fromChunks(model.length, model.chunkBytes, model.chunk)
 
+  /**
+   * The digest of these settings plus `extra` (as [[Resume.digest]] computes it from the state), or None when a chunk is
+   * in disk blocks (a model over one chunk: its tasks always build from the settings).
+   */
+  def digest(extra: String): Option[String] =
+    if ((model +: methods).exists(_.blocks > 0)) None
+    else {
+      val d = new Resume.Digest
+      (model +: methods).foreach(c => d.add(c.inline))
+      Some(d.add(criterionSpec.getBytes("UTF-8")).add(extra.getBytes("UTF-8")).value)
+    }
+
   /** Removes the blocks of the settings (driver side, once no task will read them). */
   def remove(): Unit = (model +: methods).foreach(_.remove(everywhere = false))
 }
@@ -118,7 +210,7 @@ private[optim] object JavaBytes {
  * precision the driver asked for ("fp32"/"bf16"): each executor adopts it, resolved on its own CPU.
  */
 private[optim] final case class SegmentPlan(prefix: String, sync: SyncSettings, batches: BatchSettings, steps: StepSettings,
-    model: Broadcast[ModelSettings], precision: String = "fp32")
+    model: Broadcast[ModelSettings], precision: String = "fp32", resume: Resume = Resume.none)
 
 /**
  * What a task returns at the end of a segment: its weight slice (float32 master) and optim method (with
@@ -149,7 +241,10 @@ private[optim] final case class SegmentResult(
     processCpuNanos: Long = 0L, // all threads of the task's JVM during its iterations (transport, GC and JIT too)
     jvm: JvmUsage = JvmUsage.none, // the same by thread group, with GC and JIT (see TaskProfile)
     startMicros: Long = 0L, // the task's start and end, wall clock (see SegmentTiming)
-    endMicros: Long = 0L
+    endMicros: Long = 0L,
+    resumed: Boolean = false, // started from its kept state (see TaskState), not from the broadcast
+    keptAs: String = "", // the token of the state it kept for the next segment ("": none)
+    peersNanos: Long = 0L // of the set-up: finding the peers (waiting there for the last task to start)
 )
 
 /**
@@ -282,7 +377,9 @@ private[optim] object SegmentTask {
     val peers =
       if (sync.driver.nonEmpty) Peers.rendezvous(sync.driver, plan.prefix, attempt, p, sync.layout.parts, sync.timeoutMs)
       else Peers.local(prefix, p, sync.layout.parts, sync.timeoutMs)
-    try trainWith(plan, part, peers, setupStart, driverAtStart).copy(startMicros = startMicros, endMicros = SegmentTiming.epochMicros())
+    val peersNanos = System.nanoTime() - setupStart
+    try trainWith(plan, part, peers, setupStart, driverAtStart)
+      .copy(startMicros = startMicros, endMicros = SegmentTiming.epochMicros(), peersNanos = peersNanos)
     finally peers.close()
   }
 
@@ -291,9 +388,13 @@ private[optim] object SegmentTask {
     val p = part.index
     val ar = new AllReduceParameter(p, plan.sync.layout, plan.sync.codec, peers, plan.sync.messageBytes, plan.sync.replicated)
     val local = peers.all.indices.filter(peers.isLocal).toArray // the tasks of this JVM
-    val replicas = new TaskReplicas(plan.model.value, replicasFor(TaskContext.get(), plan.batches.coresPerExecutor, local.length))
+    val wanted = replicasFor(TaskContext.get(), plan.batches.coresPerExecutor, local.length)
+    val kept = resume(plan, part, wanted)
+    // the broadcast (plan.model) is fetched only when something is not kept
+    val replicas = kept.map(_.replicas).getOrElse(new TaskReplicas(plan.model.value, wanted))
+    val methods = scala.collection.mutable.Map.empty[Int, OptimMethod] ++ kept.map(_.methods).getOrElse(Map.empty)
     val batches = batchSource(plan, part, peers.prefix, local, replicas)
-    val loop = new SegmentLoop(plan, p, replicas, batches, ar, plan.model.value.method)
+    val loop = new SegmentLoop(plan, p, replicas, batches, ar, q => methods.getOrElseUpdate(q, plan.model.value.method(q)))
     val stats = new SegmentStats(plan.steps.maxIterations)
     val reporter = new ProgressReporter(plan.sync.driver, plan.prefix, ProgressReporter.intervalNanos())
     val setupNanos = System.nanoTime() - setupStart
@@ -320,9 +421,38 @@ private[optim] object SegmentTask {
     val sent = Chunks.serialize(methodChunks(plan.prefix, p), loop.method, plan.sync.chunkBytes)
     val (returned, inBlocks) = if (sent.blocks == 0) (loop.method, null) else (null, sent)
     val blocks = putWeightBlocks(plan, p, master)
+    // kept for the next segment here unless keeping is off, the checks stopped training (the driver throws), or the
+    // replicas' weights may differ from the master weights (slices of other tasks decoded from a lossy wire codec)
+    val exact = plan.sync.codec == NoCompression || ar.replicated || plan.sync.layout.parts == 1
+    val keptAs = if (failure != null || !plan.resume.keep || !exact) "" else {
+      val token = java.util.UUID.randomUUID().toString
+      part.keepState(new TaskState(token, replicas, methods.toMap, loop.master))
+      token
+    }
     stats.result(p, if (blocks > 0) Array.emptyFloatArray else master, returned, setupNanos, failure)
       .copy(buffers = buffers, traffic = traffic, weightBlocks = blocks, methodChunks = inBlocks,
-        processCpuNanos = jvm.processCpuNanos, jvm = jvm)
+        processCpuNanos = jvm.processCpuNanos, jvm = jvm, resumed = kept.isDefined, keptAs = keptAs)
+  }
+
+  /**
+   * The state this partition's task kept at the end of the previous segment here, when the plan names it (the driver's
+   * state is still the one it ended with), it has the replicas this task wants, and its weights are the driver's
+   * (checked by CRC): then every replica gets the driver's buffers and the replicas the float32 master weights (with
+   * two tasks, each keeps the whole vector; the replicas may hold them rounded by the wire codec). Any other kept state
+   * is dropped.
+   */
+  private def resume(plan: SegmentPlan, part: PartitionData, wanted: Int): Option[TaskState] = {
+    val kept = part.takeState()
+    val token = plan.resume.token(part.index)
+    if (kept == null || token.isEmpty || kept.token != token || kept.replicas.size != wanted) return None
+    val w = kept.replicas.weights
+    val total = plan.sync.layout.total
+    if ((kept.master ne w) && kept.master.length == total) System.arraycopy(kept.master, 0, w, 0, total)
+    if (Resume.crc(w, total) != plan.resume.weightsCrc) return None
+    if (plan.resume.buffers.nonEmpty) kept.replicas.models.foreach { m =>
+      m.namedBuffers.zip(plan.resume.buffers).foreach { case ((_, t), a) => t.copy(Tensor.fromArray(a, t.shape: _*)) }
+    }
+    Some(kept)
   }
 
   /**

@@ -117,15 +117,18 @@ object TaskProfile {
  * barrier stage, sending and deserializing the tasks), `setupMs` the slowest task's set-up (the broadcast model, the
  * replicas, finding the peers: waiting there for the last task to start), `loopMs` the slowest task's iterations,
  * `returnMs` from the last task's end to the driver holding all results (serializing and collecting them) and
- * `afterMs` the driver reading the slices returned in blocks. Task and driver clocks are the same machine's wall
+ * `afterMs` the driver reading the slices returned in blocks; `resumedTasks` started from the state they kept on their
+ * executors at the previous segment's end (see TaskState) instead of the broadcast model; `peersMs` of the slowest
+ * set-up went to finding the peers (the rendezvous: waiting there for the last task to start). Task and driver clocks are the same machine's wall
  * clock, or synchronized ones.
  */
 final case class SegmentTiming(iterations: Int, beforeMs: Double, launchMs: Double, setupMs: Double, loopMs: Double,
-    returnMs: Double, afterMs: Double) {
+    returnMs: Double, afterMs: Double, resumedTasks: Int = 0, peersMs: Double = 0.0) {
   def totalMs: Double = beforeMs + launchMs + setupMs + loopMs + returnMs + afterMs
 
   def fields: String = f"segment_iterations=$iterations before_ms=$beforeMs%.1f launch_ms=$launchMs%.1f " +
-    f"setup_ms=$setupMs%.1f loop_ms=$loopMs%.1f return_ms=$returnMs%.1f after_ms=$afterMs%.1f"
+    f"setup_ms=$setupMs%.1f loop_ms=$loopMs%.1f return_ms=$returnMs%.1f after_ms=$afterMs%.1f resumed_tasks=$resumedTasks " +
+    f"setup_peers_ms=$peersMs%.1f"
 
   override def toString: String = s"SegmentTiming($fields)"
 }
@@ -144,6 +147,7 @@ object SegmentTiming {
     def ms(micros: Long) = math.max(0L, micros) / 1e3
     SegmentTiming(results.map(_.losses.length).max, ms(submitted - start), ms(results.map(_.startMicros).min - submitted),
       results.map(_.setupNanos).max / 1e6, results.map(_.iterNanos.sum).max / 1e6,
-      ms(collected - results.map(_.endMicros).max), ms(end - collected))
+      ms(collected - results.map(_.endMicros).max), ms(end - collected), results.count(_.resumed),
+      results.map(_.peersNanos).max / 1e6)
   }
 }

@@ -218,6 +218,68 @@ class DistriOptimizerSuite extends AnyFunSuite with BeforeAndAfterAll {
     assert(Rendezvous.openSegments == 0 && Mailbox.pending == 0)
   }
 
+  test("tasks resume from the state kept on their executors: the weights of rebuilding every segment; a changed state builds again") {
+    def opt(parts: Int, keep: Boolean, codec: String = "none"): (Module, DistriOptimizer) = {
+      val model = model7(regularized = false)
+      val o = new DistriOptimizer(model, rdd(train, parts), new ClassNLLCriterion(), 32).setTaskLayout("partition")
+        .setDeterministic(true).setWireCodec(codec).setSegmentIterations(4)
+      o.setOptimMethod(new Adam(0.01)).setSeed(3)
+      (model, o)
+    }
+    def fit(o: DistriOptimizer, iters: Int, keep: Boolean): Unit = {
+      sc.setLocalProperty("spark.ember.keepTaskState", keep.toString)
+      try o.setEndWhen(MaxIteration(iters)).optimize() finally sc.setLocalProperty("spark.ember.keepTaskState", null)
+    }
+    // one task (single), two (replicated exchange), three (slices); bf16 keeps with two tasks (whole fp32 master kept)
+    for ((parts, codec) <- Seq((1, "none"), (2, "none"), (3, "none"), (2, "bf16"), (3, "bf16"))) {
+      val (mKept, oKept) = opt(parts, keep = true, codec)
+      fit(oKept, 18, keep = true)
+      val expected = if (codec == "bf16" && parts == 3) 0 else parts // other tasks' slices decoded from bf16: not kept
+      assert(oKept.segmentTiming.resumedTasks == expected, s"$parts tasks, $codec: ${oKept.segmentTiming}")
+      val (mBuilt, oBuilt) = opt(parts, keep = false, codec)
+      fit(oBuilt, 18, keep = false)
+      assert(oBuilt.segmentTiming.resumedTasks == 0)
+      assert(maxDiff(flat(mKept), flat(mBuilt)) == 0.0, s"$parts tasks, $codec: kept state trained other weights")
+      oKept.unpersist(); oBuilt.unpersist()
+    }
+    // a second optimize() continues from the kept state unless the driver's weights or optim method changed
+    val (m, o) = opt(2, keep = true)
+    fit(o, 8, keep = true)
+    fit(o, 12, keep = true) // one segment: iterations 9-12
+    assert(o.segmentTiming.resumedTasks == 2)
+    val w = m.getParameters()._1
+    w.setValue(w(0) + 0.01f, 0)
+    fit(o, 16, keep = true)
+    assert(o.segmentTiming.resumedTasks == 0, "weights changed on the driver: the tasks must build from the broadcast")
+    o.setOptimMethod(new Adam(0.02))
+    fit(o, 20, keep = true)
+    assert(o.segmentTiming.resumedTasks == 0, "another optim method: the tasks must build from the broadcast")
+    // the same changes without kept states give the same weights
+    val (m2, o2) = opt(2, keep = false)
+    fit(o2, 8, keep = false); fit(o2, 12, keep = false)
+    val w2 = m2.getParameters()._1
+    w2.setValue(w2(0) + 0.01f, 0)
+    fit(o2, 16, keep = false)
+    o2.setOptimMethod(new Adam(0.02))
+    fit(o2, 20, keep = false)
+    assert(maxDiff(flat(m), flat(m2)) == 0.0)
+    // the kept states go with the cached partitions
+    val cached = o.cachedPartitions
+    val bm = org.apache.spark.SparkEnv.get.blockManager
+    def partition(p: Int): PartitionData = bm.getLocalValues(org.apache.spark.storage.RDDBlockId(cached.id, p))
+      .map(_.data.toList.head.asInstanceOf[PartitionData]).orNull // read to its end: the block's read lock is released
+    val refs = (0 until 2).map { p =>
+      val s = partition(p).keptState
+      assert(s != null, s"partition $p kept no state")
+      (new java.lang.ref.WeakReference(s), new java.lang.ref.WeakReference(s.replicas))
+    }
+    o.unpersist(); o2.unpersist()
+    val deadline = System.nanoTime() + 10000000000L
+    while (refs.exists(r => r._1.get != null || r._2.get != null) && System.nanoTime() < deadline) { System.gc(); Thread.sleep(100) }
+    assert(refs.forall(r => r._1.get == null && r._2.get == null), "kept states still reachable after unpersist(): " +
+      refs.map(r => (r._1.get != null, r._2.get != null)))
+  }
+
   test("memory stays flat over thousands of iterations: the mailbox holds one iteration's messages, nothing left on the driver") {
     val model = new Sequential().add(new Linear(4, 3)).add(new LogSoftMax())
     val opt = new DistriOptimizer(model, rdd(train, 4), new ClassNLLCriterion(), 4).setTaskLayout("partition")
