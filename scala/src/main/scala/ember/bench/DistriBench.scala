@@ -68,9 +68,10 @@ object DistriBench {
   }
 
   /**
-   * Spark's side of the last stage's launch (milliseconds, the driver's clock): from its submission to the first
-   * task's launch (scheduling), the tasks' deserialization on the executors (with fetching the task binary), and
-   * from the last task's end to the stage's completion.
+   * Spark's side of the last stage's launch (milliseconds, the driver's clock): from the job's start to the stage's
+   * submission, from there to the first task's launch (scheduling), the tasks' deserialization on the executors (with
+   * fetching the task binary; wall and CPU), their run time (after deserialization, to the result's serialization),
+   * their result's size, and from the last task's end to the stage's completion.
    */
   final class StageLaunch extends org.apache.spark.scheduler.SparkListener {
     import org.apache.spark.scheduler._
@@ -79,11 +80,14 @@ object DistriBench {
     @volatile private var deserialize = Vector.empty[Long]
     @volatile private var deserializeCpu = Vector.empty[Long]
     @volatile private var resultBytes = Vector.empty[Long]
+    @volatile private var run = Vector.empty[Long]
+    @volatile private var jobStart = 0L
+    override def onJobStart(e: SparkListenerJobStart): Unit = synchronized { jobStart = e.time }
     @volatile private var finished = Vector.empty[Long]
     @volatile var last: String = ""
     override def onStageSubmitted(e: SparkListenerStageSubmitted): Unit = synchronized {
       submitted = e.stageInfo.submissionTime.getOrElse(0L); launches = Vector.empty; deserialize = Vector.empty; finished = Vector.empty
-      deserializeCpu = Vector.empty; resultBytes = Vector.empty
+      deserializeCpu = Vector.empty; resultBytes = Vector.empty; run = Vector.empty
     }
     override def onTaskEnd(e: SparkListenerTaskEnd): Unit = synchronized {
       launches :+= e.taskInfo.launchTime; finished :+= e.taskInfo.finishTime
@@ -91,10 +95,13 @@ object DistriBench {
         deserialize :+= e.taskMetrics.executorDeserializeTime
         deserializeCpu :+= e.taskMetrics.executorDeserializeCpuTime / 1000000L
         resultBytes :+= e.taskMetrics.resultSize
+        run :+= e.taskMetrics.executorRunTime
       }
     }
     override def onStageCompleted(e: SparkListenerStageCompleted): Unit = synchronized {
-      if (launches.nonEmpty) last = s"spark_schedule_ms=${launches.min - submitted} spark_deserialize_ms=${deserialize.mkString("/")} " +
+      if (launches.nonEmpty) last = s"spark_job_to_stage_ms=${submitted - jobStart} " +
+        s"spark_schedule_ms=${launches.min - submitted} spark_deserialize_ms=${deserialize.mkString("/")} " +
+        s"spark_run_ms=${run.mkString("/")} " +
         s"spark_deserialize_cpu_ms=${deserializeCpu.mkString("/")} spark_result_bytes=${resultBytes.mkString("/")} " +
         s"spark_finish_ms=${e.stageInfo.completionTime.getOrElse(0L) - finished.max}"
     }
