@@ -101,11 +101,13 @@ private[optim] final class SegmentLoop(plan: SegmentPlan, p: Int, replicas: Task
   private val gradSlice = if (single) replicas.grads else new Array[Float](len)
   // the norm of the global gradient is known before the step (else it arrives with the weights, see receiveWeights)
   private val normFirst = single || ar.replicated || plan.steps.clipping.isInstanceOf[L2NormClipping]
-  private val previous = if (normFirst) null else new Array[Float](len) // the slice before the step, restored if refused
+  // the slice before the step, restored if refused: kept by the exchange's weight messages, or copied here
+  private val previous = if (normFirst || ar.keepsWeights) null else new Array[Float](len)
   private val (masterT, gradT) = (Tensor.fromArray(master, len), Tensor.fromArray(gradSlice, len))
   /** Step 4 piece by piece while the slice is summed (see the class notes), or null. */
   private val pieceSteps = if (normFirst || !ar.publishesPieces) null else new PieceSteps
   private var at: TrainingPosition = plan.steps.start
+  if (!normFirst && ar.keepsWeights) ar.keepWeights(at.iteration, master)
 
   /** Where training is: advanced by every iteration. */
   def position: TrainingPosition = at
@@ -155,7 +157,7 @@ private[optim] final class SegmentLoop(plan: SegmentPlan, p: Int, replicas: Task
     val globalSquares = if (normFirst) ar.allSum(t, sliceSquares) else 0.0 // sliceSquares with one or two tasks
     val failure = if (pieceSteps != null) pieceSteps.failure else SegmentLoop.check(plan.steps.guard, loss, globalSquares, t, epoch)
     if (failure == null) {
-      if (!normFirst) System.arraycopy(master, 0, previous, 0, len)
+      if (previous != null) System.arraycopy(master, 0, previous, 0, len)
       plan.steps.clipping match {
         case c: L2NormClipping => val s = c.scaleFor(globalSquares); if (s != 1f) gradT.mul(s)
         case c => c(gradT)
@@ -171,7 +173,7 @@ private[optim] final class SegmentLoop(plan: SegmentPlan, p: Int, replicas: Task
   /**
    * Step 4 for each piece of the owned slice as [[AllReduceParameter.aggregate]] sums it: with the first piece, the
    * check of the global loss and the start of the method's update ([[OptimMethod.beginRanges]]); then for every
-   * piece the copy kept for a refused step, the clipping, the step of its range and its publication (the last
+   * piece the copy kept for a refused step (with bf16 on the wire; float32 weight messages keep it), the clipping, the step of its range and its publication (the last
    * piece's carries the slice's gradient sum of squares, complete by then). When the method cannot update in
    * ranges nothing is stepped here and [[clipStepAndPublish]] steps the whole slice.
    */
@@ -193,7 +195,7 @@ private[optim] final class SegmentLoop(plan: SegmentPlan, p: Int, replicas: Task
         if (stepped) at = before
       }
       if (stepped) {
-        System.arraycopy(master, from, previous, from, n)
+        if (previous != null) System.arraycopy(master, from, previous, from, n)
         plan.steps.clipping match {
           case NoClipping =>
           case clip => clip(gradT.narrow(0, from, n))
@@ -213,7 +215,7 @@ private[optim] final class SegmentLoop(plan: SegmentPlan, p: Int, replicas: Task
     val squares = ar.fetchWeights(t, replicas.weights, sliceSquares)
     if (normFirst) return null
     val failure = SegmentLoop.check(plan.steps.guard, loss, squares, t, epoch)
-    if (failure != null) System.arraycopy(previous, 0, master, 0, len)
+    if (failure != null) { if (previous != null) System.arraycopy(previous, 0, master, 0, len) else ar.restoreWeights(t, master) }
     failure
   }
 }

@@ -44,7 +44,10 @@ final case class GradientHeader(lossSum: Double, samples: Int)
  * buffer is rewritten only once its readers are provably done with it: `g_t` (to all q) is rewritten at
  * t + 1 after p has read all of `w_t` (each owner publishes the last piece of `w_t` only after reading all of
  * `g_t`), and piece c of `w_t_p` after owner p has read piece c of `g_(t+1)` from every other task (each task
- * sends `g_(t+1)` only after reading all of `w_t`), which is when the pipelined step rewrites it. A send to
+ * sends `g_(t+1)` only after reading all of `w_t`), which is when the pipelined step rewrites it. With float32 on
+ * the wire the weight messages alternate between two sets of buffers by iteration parity ([[keepsWeights]]):
+ * `w_(t-1)_p` is then the exact slice before step t, rewritten only at t + 1, so a step refused after it was
+ * taken is undone from it ([[restoreWeights]]) without a copy of the slice every iteration. A send to
  * another JVM hands the buffer itself to the transport, which writes it after the send returns: the same rule
  * covers it, since a reader has the message only once it was written.
  *
@@ -103,7 +106,16 @@ final class AllReduceParameter(val partition: Int, val layout: SliceLayout, val 
     if (replicated) Array.fill(2)(buffersOf(layout.total, 12, _ => 0)) // by iteration parity
     else Array.tabulate(parts)(q => if (q == partition) null else buffersOf(layout.length(q), 12, _ => 0))
   // one task, or two replicated, send no weights
-  private val weightBuffers = if (parts > 1 && !replicated) buffersOf(ownLength, 8, _ - 1) else Array.empty[ByteBuffer]
+  private val sendsWeights = parts > 1 && !replicated
+  /**
+   * Whether the weight messages of iteration t - 1 stay intact through iteration t (two sets of buffers, by iteration
+   * parity) and hold the slice exactly: with float32 on the wire, [[restoreWeights]] then gives back the slice before a
+   * refused step, and the caller needs no copy of its own.
+   */
+  val keepsWeights: Boolean = sendsWeights && codec == NoCompression
+  private val weightSets =
+    if (!sendsWeights) Array.empty[Array[ByteBuffer]] else Array.fill(if (keepsWeights) 2 else 1)(buffersOf(ownLength, 8, _ - 1))
+  private def weightBuffers(t: Long): Array[ByteBuffer] = weightSets((t % weightSets.length).toInt)
   private val squares = new AllReduceParameter.Squares(ownLength)
 
   /** Step 1: slices q != p of the full local gradient `grads`, each with `header`, to their owners. */
@@ -252,9 +264,9 @@ final class AllReduceParameter(val partition: Int, val layout: SliceLayout, val 
    */
   def publish(t: Long, slice: Array[Float], weights: Array[Float], norm: Double): Unit = {
     require(slice.length == ownLength, s"publish: ${slice.length} values for a slice of $ownLength")
-    if (weightBuffers.nonEmpty) {
+    if (sendsWeights) {
       var c = 0
-      while (c < weightBuffers.length) { publishPiece(t, c, slice, weights, norm); c += 1 }
+      while (c < piecesOf(ownLength)) { publishPiece(t, c, slice, weights, norm); c += 1 }
     } else codec match { // one task, or two replicated: nothing to send
       case NoCompression => System.arraycopy(slice, 0, weights, ownOffset, ownLength)
       case _ => var i = 0; while (i < ownLength) { weights(ownOffset + i) = BFloat16.widen(BFloat16.round(slice(i))); i += 1 }
@@ -262,7 +274,7 @@ final class AllReduceParameter(val partition: Int, val layout: SliceLayout, val 
   }
 
   /** Whether [[publishPiece]] applies: this task sends its weight slice (over one task, not replicated). */
-  def publishesPieces: Boolean = weightBuffers.nonEmpty
+  def publishesPieces: Boolean = sendsWeights
 
   /**
    * Step 3 for piece c of the owned slice alone (the values [[aggregate]] handed out as piece c): sent to every
@@ -271,14 +283,47 @@ final class AllReduceParameter(val partition: Int, val layout: SliceLayout, val 
    */
   def publishPiece(t: Long, c: Int, slice: Array[Float], weights: Array[Float], norm: Double): Unit = {
     require(publishesPieces && slice.length == ownLength, s"publishPiece: ${slice.length} values for a slice of $ownLength")
-    val buf = weightBuffers(c)
+    val bufs = weightBuffers(t)
+    val buf = bufs(c)
     buf.clear()
-    if (c == weightBuffers.length - 1) buf.putDouble(norm)
+    if (c == bufs.length - 1) buf.putDouble(norm)
     // the replicas' weights get the values as the other tasks decode them, in the same pass
     codec.encodeKeeping(slice, c * pieceValues, pieceLength(partition, c), buf, weights, ownOffset + c * pieceValues)
     buf.flip()
     var q = 0
     while (q < parts) { if (q != partition) peers.send(q, weightName(t, partition, c), buf); q += 1 }
+  }
+
+  /**
+   * With [[keepsWeights]], before the first iteration after `t`: the owned slice at `t` into the buffers of `t`'s
+   * weight messages (not sent), so that [[restoreWeights]] has it.
+   */
+  def keepWeights(t: Long, slice: Array[Float]): Unit = {
+    require(keepsWeights && slice.length == ownLength, s"keepWeights: ${slice.length} values for a slice of $ownLength")
+    var c = 0
+    while (c < piecesOf(ownLength)) {
+      val buf = weightBuffers(t)(c)
+      buf.clear()
+      if (c == piecesOf(ownLength) - 1) buf.putDouble(0.0)
+      codec.encode(slice, c * pieceValues, pieceLength(partition, c), buf)
+      buf.flip()
+      c += 1
+    }
+  }
+
+  /**
+   * With [[keepsWeights]]: the owned slice as published at `t - 1` (or kept by [[keepWeights]]) back into `slice`,
+   * for a step of `t` refused after it was taken. The buffers of `t - 1` are rewritten only at `t + 1`.
+   */
+  def restoreWeights(t: Long, slice: Array[Float]): Unit = {
+    require(keepsWeights && slice.length == ownLength, s"restoreWeights: ${slice.length} values for a slice of $ownLength")
+    val bufs = weightBuffers(t - 1)
+    var c = 0
+    while (c < bufs.length) {
+      val view = bufs(c).duplicate().order(ByteOrder.LITTLE_ENDIAN).position(if (c == bufs.length - 1) 8 else 0)
+      codec.decode(view, slice, c * pieceValues, pieceLength(partition, c))
+      c += 1
+    }
   }
 
   /**

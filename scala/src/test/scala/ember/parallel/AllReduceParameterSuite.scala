@@ -136,6 +136,35 @@ class AllReduceParameterSuite extends AnyFunSuite {
     assert(Mailbox.pending == 0)
   }
 
+  test("float32 weight messages keep the slice before a step: restoreWeights gives back the last published or kept one") {
+    for (messageBytes <- Seq(64, 100, AllReduceParameter.DefaultMessageBytes)) {
+      val prefix = s"restore-$messageBytes-${System.nanoTime()}"
+      val layout = SliceLayout(1001, 2)
+      together(2) { p =>
+        val peers = inThisJvm(prefix, p, 2)
+        try {
+          val ar = new AllReduceParameter(p, layout, NoCompression, peers, messageBytes)
+          assert(ar.keepsWeights && !new AllReduceParameter(p, layout, BFloat16, peers, messageBytes).keepsWeights)
+          val weights = new Array[Float](layout.total)
+          val kept = Array.tabulate(ar.ownLength)(i => i / 7f - p)
+          ar.keepWeights(4L, kept)
+          val slice = kept.map(_ * 3)
+          ar.restoreWeights(5L, slice)
+          assert(slice.sameElements(kept), s"$messageBytes: the kept slice")
+          for (t <- 5L to 7L) {
+            val published = kept.map(_ + t.toFloat)
+            ar.publish(t, published, weights, 1.0)
+            assert(ar.fetchWeights(t, weights, 1.0) == 2.0)
+            val stepped = published.map(_ * -2) // a step of t + 1, refused
+            ar.restoreWeights(t + 1, stepped)
+            assert(stepped.sameElements(published), s"$messageBytes: the slice published at $t")
+          }
+        } finally peers.close()
+      }
+    }
+    assert(Mailbox.pending == 0)
+  }
+
   test("allSum gives every task the same total, summed in task order") {
     val n = 3
     val prefix = s"allsum-${System.nanoTime()}"
