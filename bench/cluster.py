@@ -47,7 +47,18 @@ EXECUTOR_CONF = {"spark.executorEnv.OPENBLAS_NUM_THREADS": "1",
                  "spark.executor.extraJavaOptions": "-XX:ActiveProcessorCount=1"}
 
 
-def submit(master, bench_args, conf=None):
+def check_executor_options(conf):
+    """Fails at once, naming the option, when the executors' JVM options are ones this JVM refuses: Spark would
+    otherwise relaunch executors that die at start-up for as long as the job waits for them (the bench hangs)."""
+    opts = dict(EXECUTOR_CONF, **(conf or {})).get("spark.executor.extraJavaOptions", "").split()
+    java = os.path.join(os.environ["JAVA_HOME"], "bin", "java") if os.environ.get("JAVA_HOME") else "java"
+    res = subprocess.run([java, *opts, "-version"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if res.returncode != 0:
+        raise SystemExit(f"spark.executor.extraJavaOptions={' '.join(opts)!r}: the JVM refuses them:\n{res.stdout.strip()}")
+
+
+def submit(master, bench_args, conf=None, timeout_s=3600):
+    check_executor_options(conf)
     cmd = [os.path.join(spark_home(), "bin", "spark-submit"), "--master", master, "--driver-memory", "3g",
            "--conf", "spark.ui.enabled=false", "--conf", "spark.ui.showConsoleProgress=false",
            "--conf", "spark.driver.host=127.0.0.1",
@@ -59,8 +70,13 @@ def submit(master, bench_args, conf=None):
     natives = sorted(glob.glob(os.path.join(os.path.dirname(JAR), "*.jar")))
     cmd += ["--jars", ",".join(j for j in natives if os.path.basename(j) != "ember.jar")]
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", SPARK_HOME=spark_home(), SPARK_LOCAL_IP="127.0.0.1")
-    res = subprocess.run(cmd + ["--class", "ember.bench.DistriBench", JAR, "--master", master] + bench_args, env=env,
-                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        res = subprocess.run(cmd + ["--class", "ember.bench.DistriBench", JAR, "--master", master] + bench_args, env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout_s)
+    except subprocess.TimeoutExpired as e:
+        out = e.stdout.decode(errors="replace") if isinstance(e.stdout, bytes) else (e.stdout or "")
+        print(out[-6000:], file=sys.stderr)
+        raise SystemExit(f"bench job on {master} did not finish in {timeout_s} s (executors failing to start?)")
     lines = [line[len("RESULT "):] for line in res.stdout.splitlines() if line.startswith("RESULT ")]
     if res.returncode != 0:
         # the end of the output without stack frames, so the exception's message is among what is shown
