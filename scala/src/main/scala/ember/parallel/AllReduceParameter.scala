@@ -49,7 +49,10 @@ final case class GradientHeader(lossSum: Double, samples: Int)
  * `w_(t-1)_p` is then the exact slice before step t, rewritten only at t + 1, so a step refused after it was
  * taken is undone from it ([[restoreWeights]]) without a copy of the slice every iteration. A send to
  * another JVM hands the buffer itself to the transport, which writes it after the send returns: the same rule
- * covers it, since a reader has the message only once it was written.
+ * covers it, since a reader has the message only once it was written. The encode into a message's buffer is the one
+ * copy a send makes, and it is needed even with float32 on the wire: the gradient array and the master slice are
+ * Float arrays on the heap, which have no byte view a socket could write (the JDK would copy a heap buffer into a
+ * direct one itself); sending straight from them would need them off the heap.
  *
  * Two tasks (`replicated`): one round instead of two. Each task sends its whole gradient to the other (S values,
  * the bytes of the reduce-scatter plus the all-gather at N = 2), both sum the two gradients as sent (through the
@@ -169,9 +172,8 @@ final class AllReduceParameter(val partition: Int, val layout: SliceLayout, val 
     var c = 0
     while (c < piecesOf(ownLength)) {
       val (to, n) = (c * pieceValues, pieceLength(partition, c))
-      val (loss, samples) = sumPiece(t, c, grads, ownHeader, out, to, n)
+      val (loss, samples) = sumPiece(t, c, grads, ownHeader, out, to, n) // and the squares of out's piece
       if (c == 0) header = GradientHeader(loss, samples)
-      squares.add(out, to, n) // out's values are final: their squares while in the cache
       if (sink != null) sink.piece(c, to, n, header)
       c += 1
     }
@@ -179,9 +181,12 @@ final class AllReduceParameter(val partition: Int, val layout: SliceLayout, val 
   }
 
   /**
-   * Piece c of `out` (values [to, to + n) of the slice) summed over the tasks in task order; returns the summed
-   * header (loss, samples) with the first piece, else zeros. Tasks 0 and 1 in one pass when this task is one of them:
-   * its slice plus the other's message (one write of `out` instead of a copy, then an add; the same sums).
+   * Piece c of `out` (values [to, to + n) of the slice) summed over the tasks in task order, and its squares added to
+   * [[squares]]; returns the summed header (loss, samples) with the first piece, else zeros. Tasks 0 and 1 in one pass
+   * when this task is one of them: its slice plus the other's message (one write of `out` instead of a copy, then an
+   * add; the same sums). When the last task's term is a message, its decode adds the squares of each block of final
+   * values while the block is in the L1 cache (no second pass over the piece); [[AllReduceParameter.Squares]] gives the
+   * same Double whatever the blocks, as it visits the values in index order.
    */
   private def sumPiece(t: Long, c: Int, grads: Array[Float], ownHeader: GradientHeader, out: Array[Float], to: Int,
       n: Int): (Double, Int) = {
@@ -196,19 +201,21 @@ final class AllReduceParameter(val partition: Int, val layout: SliceLayout, val 
         if (o == 0) { loss += l; loss += ownHeader.lossSum } else { loss += ownHeader.lossSum; loss += l } // task order
         samples += buf.getInt() + ownHeader.samples
       }
-      codec.decodeSum(buf, grads, ownOffset + to, out, to, n)
+      codec.decodeSum(buf, grads, ownOffset + to, out, to, n, if (parts == 2) squares else null)
       peers.release(buf)
     }
     var q = if (fused) 2 else 0
     while (q < parts) {
+      val last = q == parts - 1
       if (q == partition) {
         if (q > 0) AllReduceParameter.addInto(out, to, grads, ownOffset + to, n) // q >= 2
         else System.arraycopy(grads, ownOffset + to, out, to, n) // one task
         if (c == 0) { loss += ownHeader.lossSum; samples += ownHeader.samples }
+        if (last) squares.add(out, to, n) // out's values are final: their squares while in the cache
       } else {
         val buf = peers.receive(q, gradientName(t, q, c))
         if (c == 0) { loss += buf.getDouble(); samples += buf.getInt() }
-        if (q == 0) codec.decode(buf, out, to, n) else codec.decodeAdd(buf, out, to, n)
+        if (q == 0) codec.decode(buf, out, to, n) else codec.decodeAdd(buf, out, to, n, if (last) squares else null)
         peers.release(buf)
       }
       q += 1
@@ -226,7 +233,7 @@ final class AllReduceParameter(val partition: Int, val layout: SliceLayout, val 
       if (q != partition && c == 0) { loss += buf.getDouble(); samples += buf.getInt() }
       val (to, n) = (c * pieceValues, pieceLengthOf(layout.total, c))
       if (q == 0) codec.decode(buf, out, to, n)
-      else { codec.decodeAdd(buf, out, to, n); squares.add(out, to, n) }
+      else codec.decodeAdd(buf, out, to, n, squares)
       if (q != partition) peers.release(buf)
     }
     GradientHeader(loss, samples)

@@ -22,10 +22,18 @@ sealed trait WireCodec extends Serializable {
   def decode(in: ByteBuffer, dst: Array[Float], to: Int, n: Int): Unit
 
   /** Reads `n` values at the buffer's position and adds them to `dst(to until to + n)`, advancing it. */
-  def decodeAdd(in: ByteBuffer, dst: Array[Float], to: Int, n: Int): Unit
+  def decodeAdd(in: ByteBuffer, dst: Array[Float], to: Int, n: Int): Unit = decodeAdd(in, dst, to, n, null)
 
   /** Reads `n` values at the buffer's position and writes `a(from + i) + value i` to `dst(to + i)`, advancing it. */
-  def decodeSum(in: ByteBuffer, a: Array[Float], from: Int, dst: Array[Float], to: Int, n: Int): Unit
+  def decodeSum(in: ByteBuffer, a: Array[Float], from: Int, dst: Array[Float], to: Int, n: Int): Unit =
+    decodeSum(in, a, from, dst, to, n, null)
+
+  /** [[decodeAdd]], and adds the squares of the results to `squares` (null: none), a block at a time while it is in the L1 cache. */
+  private[parallel] def decodeAdd(in: ByteBuffer, dst: Array[Float], to: Int, n: Int, squares: AllReduceParameter.Squares): Unit
+
+  /** [[decodeSum]], and adds the squares of the results to `squares` (null: none), a block at a time while it is in the L1 cache. */
+  private[parallel] def decodeSum(in: ByteBuffer, a: Array[Float], from: Int, dst: Array[Float], to: Int, n: Int,
+      squares: AllReduceParameter.Squares): Unit
 
   def name: String
 }
@@ -65,7 +73,8 @@ case object NoCompression extends WireCodec {
    * FloatBuffer view value by value took several times longer than the copy, and a scratch array as long as the
    * message made the add a third pass over memory.
    */
-  override def decodeAdd(in: ByteBuffer, dst: Array[Float], to: Int, n: Int): Unit = {
+  override private[parallel] def decodeAdd(in: ByteBuffer, dst: Array[Float], to: Int, n: Int,
+      squares: AllReduceParameter.Squares): Unit = {
     val buf = WireScratch.floats
     val view = in.order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer()
     var done = 0
@@ -75,12 +84,14 @@ case object NoCompression extends WireCodec {
       val base = to + done
       var i = 0
       while (i < m) { dst(base + i) += buf(i); i += 1 }
+      if (squares != null) squares.add(dst, base, m)
       done += m
     }
     in.position(in.position() + 4 * n)
   }
 
-  override def decodeSum(in: ByteBuffer, a: Array[Float], from: Int, dst: Array[Float], to: Int, n: Int): Unit = {
+  override private[parallel] def decodeSum(in: ByteBuffer, a: Array[Float], from: Int, dst: Array[Float], to: Int, n: Int,
+      squares: AllReduceParameter.Squares): Unit = {
     val buf = WireScratch.floats
     val view = in.order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer()
     var done = 0
@@ -90,6 +101,7 @@ case object NoCompression extends WireCodec {
       val d = to + done; val s = from + done
       var i = 0
       while (i < m) { dst(d + i) = a(s + i) + buf(i); i += 1 }
+      if (squares != null) squares.add(dst, d, m)
       done += m
     }
     in.position(in.position() + 4 * n)
@@ -178,7 +190,8 @@ case object BFloat16 extends WireCodec {
     in.position(in.position() + 2 * n)
   }
 
-  override def decodeAdd(in: ByteBuffer, dst: Array[Float], to: Int, n: Int): Unit = {
+  override private[parallel] def decodeAdd(in: ByteBuffer, dst: Array[Float], to: Int, n: Int,
+      squares: AllReduceParameter.Squares): Unit = {
     val h = WireScratch.shorts
     val view = in.order(ByteOrder.LITTLE_ENDIAN).asShortBuffer()
     var done = 0
@@ -188,12 +201,14 @@ case object BFloat16 extends WireCodec {
       val base = to + done
       var i = 0
       while (i < m) { dst(base + i) += widen(h(i)); i += 1 }
+      if (squares != null) squares.add(dst, base, m)
       done += m
     }
     in.position(in.position() + 2 * n)
   }
 
-  override def decodeSum(in: ByteBuffer, a: Array[Float], from: Int, dst: Array[Float], to: Int, n: Int): Unit = {
+  override private[parallel] def decodeSum(in: ByteBuffer, a: Array[Float], from: Int, dst: Array[Float], to: Int, n: Int,
+      squares: AllReduceParameter.Squares): Unit = {
     val h = WireScratch.shorts
     val view = in.order(ByteOrder.LITTLE_ENDIAN).asShortBuffer()
     var done = 0
@@ -203,6 +218,7 @@ case object BFloat16 extends WireCodec {
       val d = to + done; val s = from + done
       var i = 0
       while (i < m) { dst(d + i) = a(s + i) + widen(h(i)); i += 1 }
+      if (squares != null) squares.add(dst, d, m)
       done += m
     }
     in.position(in.position() + 2 * n)

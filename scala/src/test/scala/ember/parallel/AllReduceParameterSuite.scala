@@ -65,10 +65,12 @@ class AllReduceParameterSuite extends AnyFunSuite {
   }
 
   test("aggregate sums the squares of the summed slice as it goes: the one-pass sum of it, bit for bit") {
-    for (n <- Seq(2, 3); replicated <- Seq(false, true) if !replicated || n == 2; codec <- Seq(NoCompression, BFloat16);
-         messageBytes <- Seq(64, 100, AllReduceParameter.DefaultMessageBytes)) {
-      val prefix = s"squares-$n-$replicated-${codec.name}-$messageBytes-${System.nanoTime()}"
-      val layout = SliceLayout(1001, n)
+    // 5003 values: slices longer than the codecs' block (2,048 values), whose decode adds the squares block by block;
+    // four tasks: the last term of a piece is the owner's own slice for task 3, a message for the others
+    for ((n, total) <- Seq((2, 1001), (3, 1001), (2, 5003), (4, 5003)); replicated <- Seq(false, true) if !replicated || n == 2;
+         codec <- Seq(NoCompression, BFloat16); messageBytes <- Seq(64, 100, AllReduceParameter.DefaultMessageBytes)) {
+      val prefix = s"squares-$n-$total-$replicated-${codec.name}-$messageBytes-${System.nanoTime()}"
+      val layout = SliceLayout(total, n)
       val grads = Array.tabulate(n)(p => Array.tabulate(layout.total)(i => ((i * 7 + p * 13) % 17 - 8) / 3f))
       together(n) { p =>
         val peers = inThisJvm(prefix, p, n)
@@ -77,7 +79,7 @@ class AllReduceParameterSuite extends AnyFunSuite {
           val out = new Array[Float](ar.ownLength)
           ar.putGradients(1L, grads(p), GradientHeader(1.0, 1))
           ar.aggregate(1L, grads(p), GradientHeader(1.0, 1), out)
-          assert(ar.ownSquares == onePass(out), s"n=$n replicated=$replicated ${codec.name} $messageBytes task $p")
+          assert(ar.ownSquares == onePass(out), s"n=$n total=$total replicated=$replicated ${codec.name} $messageBytes task $p")
         } finally peers.close()
       }
     }
