@@ -148,7 +148,9 @@ object DistriBench {
               f"sched_ms=${1000 * split.schedulingSeconds / it}%.2f " +
               f"overhead_pct=${100 * (split.syncSeconds + split.schedulingSeconds) / split.totalSeconds}%.1f " +
               f"params=$params tasks=${sent.tasks} kB_sent_per_task_iter=${sent.bytesPerTaskIteration / 1e3}%.1f " +
-              s"driver_msgs_iterating=${sent.driverMessages} driver_msgs_setup=${sent.setupDriverMessages}")
+              s"driver_msgs_iterating=${sent.driverMessages} driver_msgs_setup=${sent.setupDriverMessages} " +
+              // by kind (Spark's acknowledgements of the driver's broadcast clean-up can fall in a segment: not Ember's)
+              s"driver_kinds_iterating=${sent.driverMessageKinds.map { case (k, c) => s"$c:$k" }.mkString(";").replace(' ', '_')}")
             // per task of the timed segment (compute and wait: mean/p50/p90/max ms), and the segment's job outside the loop
             opt.taskProfiles.foreach(t => println(s"RESULT task model=$m codec=$codec ${t.fields}"))
             println(s"RESULT segment model=$m codec=$codec ${opt.segmentTiming.fields} ${stages.last}")
