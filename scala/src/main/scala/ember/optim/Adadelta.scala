@@ -13,7 +13,7 @@ import ember.tensor.Tensor
  * }}}
  * `learningRate` defaults to 1 (BigDL's Adadelta has none, i.e. 1).
  */
-class Adadelta(val decayRate: Double, val epsilon: Double, val learningRate: Double) extends OptimMethod {
+class Adadelta(val decayRate: Double, val epsilon: Double, val learningRate: Double) extends ElementwiseUpdate {
   require(decayRate >= 0 && decayRate < 1, s"Adadelta: decayRate must be in [0, 1), got $decayRate")
   require(epsilon > 0 && !epsilon.isInfinite, s"Adadelta: epsilon must be a finite value > 0, got $epsilon")
   require(learningRate >= 0 && !learningRate.isInfinite, s"Adadelta: learningRate must be a finite value >= 0, got $learningRate")
@@ -26,23 +26,15 @@ class Adadelta(val decayRate: Double, val epsilon: Double, val learningRate: Dou
 
   override def learningRate(position: TrainingPosition): Double = learningRate
 
-  override def step(weights: Tensor, grads: Tensor, position: TrainingPosition): Unit = {
-    OptimState.checkSlice("Adadelta", weights, grads, squares)
-    beginRanges(weights.nElement, position)
-    update(weights.storage, weights.offset, grads.storage, grads.offset, 0, weights.nElement)
-  }
-
   override def beginRanges(length: Int, position: TrainingPosition): Boolean = {
     OptimMethod.checkRanges("Adadelta", length, squares)
     if (squares == null) { squares = new Array[Float](length); deltas = new Array[Float](length) }
     true
   }
 
-  override def stepRange(weights: Array[Float], grads: Array[Float], from: Int, until: Int): Unit =
-    update(weights, 0, grads, 0, from, until)
+  override protected def firstState: Array[Float] = squares
 
-  /** Elements [from, until) of the state, weights(wo + i) and grads(go + i). */
-  private def update(w: Array[Float], wo: Int, g: Array[Float], go: Int, from: Int, until: Int): Unit = {
+  override protected def update(w: Array[Float], wo: Int, g: Array[Float], go: Int, from: Int, until: Int): Unit = {
     val (rho, eps, lr, v, u) = (decayRate, epsilon, learningRate, squares, deltas)
     var i = from
     while (i < until) {

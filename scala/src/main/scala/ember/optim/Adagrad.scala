@@ -11,7 +11,7 @@ import ember.tensor.Tensor
  *   w   -= lr * g / (sqrt(sum) + 1e-10)
  * }}}
  */
-class Adagrad(val learningRate: Double, val learningRateDecay: Double, val weightDecay: Double) extends OptimMethod {
+class Adagrad(val learningRate: Double, val learningRateDecay: Double, val weightDecay: Double) extends ElementwiseUpdate {
   require(learningRate >= 0 && !learningRate.isInfinite, s"Adagrad: learningRate must be a finite value >= 0, got $learningRate")
   require(learningRateDecay >= 0, s"Adagrad: learningRateDecay must be >= 0, got $learningRateDecay")
   require(weightDecay >= 0, s"Adagrad: weightDecay must be >= 0, got $weightDecay")
@@ -27,12 +27,6 @@ class Adagrad(val learningRate: Double, val learningRateDecay: Double, val weigh
 
   @transient private var rate = 0f // of the update begun by beginRanges
 
-  override def step(weights: Tensor, grads: Tensor, position: TrainingPosition): Unit = {
-    OptimState.checkSlice("Adagrad", weights, grads, sum)
-    beginRanges(weights.nElement, position)
-    update(weights.storage, weights.offset, grads.storage, grads.offset, 0, weights.nElement)
-  }
-
   override def beginRanges(length: Int, position: TrainingPosition): Boolean = {
     OptimMethod.checkRanges("Adagrad", length, sum)
     if (sum == null) sum = new Array[Float](length)
@@ -40,11 +34,9 @@ class Adagrad(val learningRate: Double, val learningRateDecay: Double, val weigh
     true
   }
 
-  override def stepRange(weights: Array[Float], grads: Array[Float], from: Int, until: Int): Unit =
-    update(weights, 0, grads, 0, from, until)
+  override protected def firstState: Array[Float] = sum
 
-  /** Elements [from, until) of the state, weights(wo + i) and grads(go + i). */
-  private def update(w: Array[Float], wo: Int, g: Array[Float], go: Int, from: Int, until: Int): Unit = {
+  override protected def update(w: Array[Float], wo: Int, g: Array[Float], go: Int, from: Int, until: Int): Unit = {
     val (lr, wd, s) = (rate, weightDecay.toFloat, sum)
     var i = from
     while (i < until) {

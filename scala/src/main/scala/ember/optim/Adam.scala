@@ -20,7 +20,7 @@ class Adam(
     val beta1: Double,
     val beta2: Double,
     val epsilon: Double
-) extends OptimMethod {
+) extends ElementwiseUpdate {
   require(learningRate >= 0 && !learningRate.isInfinite, s"Adam: learningRate must be a finite value >= 0, got $learningRate")
   require(learningRateDecay >= 0, s"Adam: learningRateDecay must be >= 0, got $learningRateDecay")
   require(beta1 >= 0 && beta1 < 1, s"Adam: beta1 must be in [0, 1), got $beta1")
@@ -42,12 +42,6 @@ class Adam(
   @transient private var stepSize = 0f
   @transient private var invSqrtBc2 = 0f
 
-  override def step(weights: Tensor, grads: Tensor, position: TrainingPosition): Unit = {
-    OptimState.checkSlice("Adam", weights, grads, m)
-    beginRanges(weights.nElement, position)
-    update(weights.storage, weights.offset, grads.storage, grads.offset, 0, weights.nElement)
-  }
-
   override def beginRanges(length: Int, position: TrainingPosition): Boolean = {
     OptimMethod.checkRanges("Adam", length, m)
     if (m == null) { m = new Array[Float](length); v = new Array[Float](length) }
@@ -59,11 +53,9 @@ class Adam(
     true
   }
 
-  override def stepRange(weights: Array[Float], grads: Array[Float], from: Int, until: Int): Unit =
-    update(weights, 0, grads, 0, from, until)
+  override protected def firstState: Array[Float] = m
 
-  /** Elements [from, until) of the state, weights(wo + i) and grads(go + i). */
-  private def update(w: Array[Float], wo: Int, g: Array[Float], go: Int, from: Int, until: Int): Unit = {
+  override protected def update(w: Array[Float], wo: Int, g: Array[Float], go: Int, from: Int, until: Int): Unit = {
     val (b1, b2, eps, stepSize, invSqrtBc2) = (beta1.toFloat, beta2.toFloat, epsilon.toFloat, this.stepSize, this.invSqrtBc2)
     val (ms, vs) = (m, v)
     var i = from

@@ -12,7 +12,7 @@ import ember.tensor.Tensor
  *   w -= learningRate / (1 - beta1^t) * m / u
  * }}}
  */
-class Adamax(val learningRate: Double, val beta1: Double, val beta2: Double, val epsilon: Double) extends OptimMethod {
+class Adamax(val learningRate: Double, val beta1: Double, val beta2: Double, val epsilon: Double) extends ElementwiseUpdate {
   require(learningRate >= 0 && !learningRate.isInfinite, s"Adamax: learningRate must be a finite value >= 0, got $learningRate")
   require(beta1 >= 0 && beta1 < 1, s"Adamax: beta1 must be in [0, 1), got $beta1")
   require(beta2 >= 0 && beta2 < 1, s"Adamax: beta2 must be in [0, 1), got $beta2")
@@ -29,12 +29,6 @@ class Adamax(val learningRate: Double, val beta1: Double, val beta2: Double, val
 
   @transient private var stepSize = 0.0 // of the update begun by beginRanges
 
-  override def step(weights: Tensor, grads: Tensor, position: TrainingPosition): Unit = {
-    OptimState.checkSlice("Adamax", weights, grads, m)
-    beginRanges(weights.nElement, position)
-    update(weights.storage, weights.offset, grads.storage, grads.offset, 0, weights.nElement)
-  }
-
   override def beginRanges(length: Int, position: TrainingPosition): Boolean = {
     OptimMethod.checkRanges("Adamax", length, m)
     if (m == null) { m = new Array[Float](length); u = new Array[Float](length) }
@@ -43,11 +37,9 @@ class Adamax(val learningRate: Double, val beta1: Double, val beta2: Double, val
     true
   }
 
-  override def stepRange(weights: Array[Float], grads: Array[Float], from: Int, until: Int): Unit =
-    update(weights, 0, grads, 0, from, until)
+  override protected def firstState: Array[Float] = m
 
-  /** Elements [from, until) of the state, weights(wo + i) and grads(go + i). */
-  private def update(w: Array[Float], wo: Int, g: Array[Float], go: Int, from: Int, until: Int): Unit = {
+  override protected def update(w: Array[Float], wo: Int, g: Array[Float], go: Int, from: Int, until: Int): Unit = {
     val (stepSize, ms, us) = (this.stepSize, m, u)
     var i = from
     while (i < until) {

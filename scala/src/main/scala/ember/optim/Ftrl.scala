@@ -22,7 +22,7 @@ class Ftrl(
     val l1RegularizationStrength: Double,
     val l2RegularizationStrength: Double,
     val l2ShrinkageRegularizationStrength: Double
-) extends OptimMethod {
+) extends ElementwiseUpdate {
   require(learningRate > 0 && !learningRate.isInfinite, s"Ftrl: learningRate must be a finite value > 0, got $learningRate")
   require(learningRatePower <= 0, s"Ftrl: learningRatePower must be <= 0, got $learningRatePower")
   require(initialAccumulatorValue >= 0 && !initialAccumulatorValue.isInfinite,
@@ -44,23 +44,15 @@ class Ftrl(
 
   override def learningRate(position: TrainingPosition): Double = learningRate
 
-  override def step(weights: Tensor, grads: Tensor, position: TrainingPosition): Unit = {
-    OptimState.checkSlice("Ftrl", weights, grads, accum)
-    beginRanges(weights.nElement, position)
-    update(weights.storage, weights.offset, grads.storage, grads.offset, 0, weights.nElement)
-  }
-
   override def beginRanges(length: Int, position: TrainingPosition): Boolean = {
     OptimMethod.checkRanges("Ftrl", length, accum)
     if (accum == null) { accum = Array.fill(length)(initialAccumulatorValue.toFloat); linear = new Array[Float](length) }
     true
   }
 
-  override def stepRange(weights: Array[Float], grads: Array[Float], from: Int, until: Int): Unit =
-    update(weights, 0, grads, 0, from, until)
+  override protected def firstState: Array[Float] = accum
 
-  /** Elements [from, until) of the state, weights(wo + i) and grads(go + i). */
-  private def update(w: Array[Float], wo: Int, g: Array[Float], go: Int, from: Int, until: Int): Unit = {
+  override protected def update(w: Array[Float], wo: Int, g: Array[Float], go: Int, from: Int, until: Int): Unit = {
     val (lr, p, l1, l2, shrink) = (learningRate, -learningRatePower, l1RegularizationStrength, l2RegularizationStrength,
       l2ShrinkageRegularizationStrength)
     val (acc, z) = (accum, linear)

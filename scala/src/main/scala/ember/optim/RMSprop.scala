@@ -12,7 +12,7 @@ import ember.tensor.Tensor
  * }}}
  */
 class RMSprop(val learningRate: Double, val learningRateDecay: Double, val decayRate: Double, val epsilon: Double)
-    extends OptimMethod {
+    extends ElementwiseUpdate {
   require(learningRate >= 0 && !learningRate.isInfinite, s"RMSprop: learningRate must be a finite value >= 0, got $learningRate")
   require(learningRateDecay >= 0, s"RMSprop: learningRateDecay must be >= 0, got $learningRateDecay")
   require(decayRate >= 0 && decayRate < 1, s"RMSprop: decayRate must be in [0, 1), got $decayRate")
@@ -29,12 +29,6 @@ class RMSprop(val learningRate: Double, val learningRateDecay: Double, val decay
 
   @transient private var rate = 0f // of the update begun by beginRanges
 
-  override def step(weights: Tensor, grads: Tensor, position: TrainingPosition): Unit = {
-    OptimState.checkSlice("RMSprop", weights, grads, meanSquare)
-    beginRanges(weights.nElement, position)
-    update(weights.storage, weights.offset, grads.storage, grads.offset, 0, weights.nElement)
-  }
-
   override def beginRanges(length: Int, position: TrainingPosition): Boolean = {
     OptimMethod.checkRanges("RMSprop", length, meanSquare)
     if (meanSquare == null) meanSquare = new Array[Float](length)
@@ -42,11 +36,9 @@ class RMSprop(val learningRate: Double, val learningRateDecay: Double, val decay
     true
   }
 
-  override def stepRange(weights: Array[Float], grads: Array[Float], from: Int, until: Int): Unit =
-    update(weights, 0, grads, 0, from, until)
+  override protected def firstState: Array[Float] = meanSquare
 
-  /** Elements [from, until) of the state, weights(wo + i) and grads(go + i). */
-  private def update(w: Array[Float], wo: Int, g: Array[Float], go: Int, from: Int, until: Int): Unit = {
+  override protected def update(w: Array[Float], wo: Int, g: Array[Float], go: Int, from: Int, until: Int): Unit = {
     val (lr, rho, eps, v) = (rate, decayRate.toFloat, epsilon.toFloat, meanSquare)
     var i = from
     while (i < until) {
