@@ -79,14 +79,18 @@ import org.apache.spark.storage.StorageLevel
  * or block-manager memory, and as the driver lets go of its (zero) gradient while training, it holds the weights
  * once; a task holds its replicas' shared weights and one gradient per replica.
  *
- * Between segments (and `optimize()` calls) each task keeps its state on its executor, attached to its cached
- * partition ([[TaskState]]: the replicas with their weights and kernels' plans, the slices' optim methods, the master
+ * Between the segments of a run each task keeps its state on its executor, attached to its cached partition
+ * ([[TaskState]]: the replicas with their weights and kernels' plans, the slices' optim methods, the master
  * weights): the next segment's task there starts from it instead of fetching the broadcast and building the replicas
  * again, when the driver's state (model file, methods, criterion, precision, layout) has the digest it had at the
  * last segment's end and the kept weights have the CRC of the driver's. A retried segment, a model or method changed
  * on the driver, a lost executor or a recomputed partition build from the broadcast; a lossy wire codec over more
- * than two tasks keeps nothing (the replicas hold other tasks' slices rounded). The states go with the cached
- * partitions (`unpersist()`, `setTrainData`, a new task layout); `spark.ember.keepTaskState=false` turns this off.
+ * than two tasks keeps nothing (the replicas hold other tasks' slices rounded). Nothing is kept past the run: a
+ * task whose iteration fires the end trigger keeps nothing, and when the run ends otherwise (a trigger on a
+ * validation score, an error) the driver lets go of what the last segment kept with one small job, so a finished
+ * `optimize()` leaves no replicas, gradients or optim state on the executors (heap that Spark's storage accounting
+ * does not see; in local mode the driver's own heap), as BigDL unpersisted its models at the end of a run. The
+ * next `optimize()` builds from the broadcast. `spark.ember.keepTaskState=false` turns keeping off.
  * A module's own mutable state beyond its parameters and buffers (counters, a generator it holds) now runs on
  * across segments, as in the LocalOptimizer, instead of restarting from the model file.
  *
@@ -351,7 +355,7 @@ class DistriOptimizer(model: Module, initialData: RDD[Sample], criterion: Criter
         while (!stop) stop = runSegment(cached, counts, layout, itersPerEpoch)
         finishRun(null)
       } catch { case e: Throwable => finishRun(e); throw e }
-      finally restoreGradient.foreach(_())
+      finally { releaseKeptStates(cached); restoreGradient.foreach(_()) }
     } finally {
       if (sliceMethods != null) mergedState().foreach(optimMethod.loadState)
     }
@@ -398,6 +402,18 @@ class DistriOptimizer(model: Module, initialData: RDD[Sample], criterion: Criter
     else Evaluator.evaluate(model, localValidationSet, setting.methods, setting.batchSize)
 
   override protected def checkpointContent(): (Module, Option[MethodState]) = (model, mergedState())
+
+  /**
+   * Lets go of the states that the last segment's tasks kept, when it kept any (the run ended on the driver: a trigger
+   * on a validation score, an error): a job that takes each cached partition's state away. A partition no longer
+   * cached is converted again (the next run would). A failure here is logged, not thrown: the states then go with the
+   * cached partitions.
+   */
+  private def releaseKeptStates(cached: RDD[PartitionData]): Unit = if (kept != null) {
+    kept = null
+    try cached.foreachPartition(_.foreach(_.takeState()))
+    catch { case e: Exception => log.warn(s"DistriOptimizer: the tasks' kept states were not released ($e); they go with the cached partitions") }
+  }
 
   /** Runs one segment (retrying it on failure), applies its weights and replays its iterations; returns whether to stop. */
   private def runSegment(cached: RDD[PartitionData], counts: Array[Int], layout: SliceLayout, itersPerEpoch: Int): Boolean = {

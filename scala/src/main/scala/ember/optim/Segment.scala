@@ -131,11 +131,17 @@ private[optim] final case class BatchSettings(batchSize: Int, seed: Long, counts
   def total: Int = offsets.last
 }
 
-/** Where the segment starts, when it stops, and the checks and clipping of each step. */
+/**
+ * Where the segment starts, when it stops, and the checks and clipping of each step. `stopTriggers` starts with the
+ * run's end trigger, then the triggers of validation and checkpoints.
+ */
 private[optim] final case class StepSettings(start: TrainingPosition, maxIterations: Int, stopTriggers: Seq[Trigger],
     guard: TrainingGuard, clipping: GradientClipping, averaging: Boolean) {
   /** Whether the segment ends after an iteration that produced `st` (as the driver's triggers will see it). */
   def stopsAfter(st: TrainingPosition): Boolean = stopTriggers.exists(_(st))
+
+  /** Whether the run's end trigger fires after an iteration that produced `st`: no next segment then. */
+  def endsRunAfter(st: TrainingPosition): Boolean = stopTriggers.headOption.exists(_(st))
 }
 
 /**
@@ -402,12 +408,14 @@ private[optim] object SegmentTask {
     val jvmAtStart = JvmSnapshot.take()
     var failure: String = null
     var stop = false
+    var runEnds = false
     while (!stop) {
       val t0 = System.nanoTime()
       val waitBefore = ar.waitNanos
       val o = loop.iterate()
       failure = o.failure
-      stop = failure != null || plan.steps.stopsAfter(o.state) || stats.count + 1 >= plan.steps.maxIterations
+      runEnds = plan.steps.endsRunAfter(o.state)
+      stop = failure != null || runEnds || plan.steps.stopsAfter(o.state) || stats.count + 1 >= plan.steps.maxIterations
       stats.add(o, System.nanoTime() - t0, ar.waitNanos - waitBefore)
       if (p == 0 && failure == null) reporter.iterated(loop.position, o.loss, o.samples)
     }
@@ -421,10 +429,11 @@ private[optim] object SegmentTask {
     val sent = Chunks.serialize(methodChunks(plan.prefix, p), loop.method, plan.sync.chunkBytes)
     val (returned, inBlocks) = if (sent.blocks == 0) (loop.method, null) else (null, sent)
     val blocks = putWeightBlocks(plan, p, master)
-    // kept for the next segment here unless keeping is off, the checks stopped training (the driver throws), or the
-    // replicas' weights may differ from the master weights (slices of other tasks decoded from a lossy wire codec)
+    // kept for the next segment here unless keeping is off, the run ends (no next segment: the memory goes now), the
+    // checks stopped training (the driver throws), or the replicas' weights may differ from the master weights (slices
+    // of other tasks decoded from a lossy wire codec)
     val exact = plan.sync.codec == NoCompression || ar.replicated || plan.sync.layout.parts == 1
-    val keptAs = if (failure != null || !plan.resume.keep || !exact) "" else {
+    val keptAs = if (failure != null || runEnds || !plan.resume.keep || !exact) "" else {
       val token = java.util.UUID.randomUUID().toString
       part.keepState(new TaskState(token, replicas, methods.toMap, loop.master))
       token
