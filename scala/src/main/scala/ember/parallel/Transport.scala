@@ -27,7 +27,10 @@ import org.apache.spark.network.server.{OneForOneStreamManager, RpcHandler, Stre
  * A message over [[StreamBytes]] travels as an upload stream instead: the transport hands its bytes over as they
  * are read from the socket, copied once into `buffer(n)` and delivered whole (`owned`); a frame that long would
  * arrive in several socket reads, which Spark merges into a fresh array before the handler sees it (a second
- * copy, and garbage for every message).
+ * copy, and garbage for every message). A stream costs more messages than a frame, though (its request and the
+ * receiver's acknowledgement, each a wake-up of a transport thread on both sides), which for a message of a small
+ * model's whole gradient (tens of kB, one per iteration) costs more than the copy: so only messages over 128 kB
+ * (the 256 kB pieces of a large slice) are streams.
  */
 object Transport {
   private var owner: SparkEnv = null // the SparkEnv the server belongs to (a new context gets a new one)
@@ -61,7 +64,7 @@ object Transport {
     }
 
   /** Messages longer than this go as upload streams (see the notes above). */
-  val StreamBytes: Int = 32 << 10
+  val StreamBytes: Int = 128 << 10
 
   private object Ignored extends RpcResponseCallback { // a stream's acknowledgement
     override def onSuccess(r: ByteBuffer): Unit = ()
