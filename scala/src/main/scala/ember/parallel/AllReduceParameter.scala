@@ -184,8 +184,8 @@ final class AllReduceParameter(val partition: Int, val layout: SliceLayout, val 
    * Piece c of `out` (values [to, to + n) of the slice) summed over the tasks in task order, and its squares added to
    * [[squares]]; returns the summed header (loss, samples) with the first piece, else zeros. Tasks 0 and 1 in one pass
    * when this task is one of them: its slice plus the other's message (one write of `out` instead of a copy, then an
-   * add; the same sums). When the last task's term is a message, its decode adds the squares of each block of final
-   * values while the block is in the L1 cache (no second pass over the piece); [[AllReduceParameter.Squares]] gives the
+   * add; the same sums). When the last task's term is a message, its decode adds the squares of the final values in
+   * the loop that sums them ([[AllReduceParameter.Squares.sum]]: no second pass); [[AllReduceParameter.Squares]] gives the
    * same Double whatever the blocks, as it visits the values in index order.
    */
   private def sumPiece(t: Long, c: Int, grads: Array[Float], ownHeader: GradientHeader, out: Array[Float], to: Int,
@@ -401,6 +401,30 @@ object AllReduceParameter {
       }
       s0 = t0; s1 = t1; s2 = t2; s3 = t3
       while (i < end) { one(i, a(i)); i += 1 }
+    }
+
+    /**
+     * `dst(to + i) = a(from + i) + b(i)` for i < n (`dst(to + i)` being value `to + i` of the vector), and the squares
+     * of those sums added as [[add]] adds them, in one loop: the four Double chains of the squares are bound by the
+     * latency of their adds, and in the same loop the loads, adds and stores of the sums run in their shadow (a
+     * vectorised sum, then [[add]], took longer: bench/NOTES.md). `a` may be `dst` itself (`from == to`: `dst += b`).
+     */
+    def sum(a: Array[Float], from: Int, b: Array[Float], dst: Array[Float], to: Int, n: Int): Unit = {
+      val (end, fromA, fromB) = (to + n, from - to, -to) // the index in a and in b of dst(i): i + fromA, i + fromB
+      var i = to
+      while (i < end && ((i & 3) != 0 || i >= n4)) { val x = a(i + fromA) + b(i + fromB); dst(i) = x; one(i, x); i += 1 }
+      val stop = math.min(end, n4) & ~3
+      var t0 = s0; var t1 = s1; var t2 = s2; var t3 = s3
+      while (i < stop) {
+        val (ia, ib) = (i + fromA, i + fromB)
+        val y0 = a(ia) + b(ib); val y1 = a(ia + 1) + b(ib + 1); val y2 = a(ia + 2) + b(ib + 2); val y3 = a(ia + 3) + b(ib + 3)
+        dst(i) = y0; dst(i + 1) = y1; dst(i + 2) = y2; dst(i + 3) = y3
+        val x0 = y0.toDouble; val x1 = y1.toDouble; val x2 = y2.toDouble; val x3 = y3.toDouble
+        t0 += x0 * x0; t1 += x1 * x1; t2 += x2 * x2; t3 += x3 * x3
+        i += 4
+      }
+      s0 = t0; s1 = t1; s2 = t2; s3 = t3
+      while (i < end) { val x = a(i + fromA) + b(i + fromB); dst(i) = x; one(i, x); i += 1 }
     }
 
     private def one(i: Int, v: Float): Unit = {

@@ -64,6 +64,27 @@ class AllReduceParameterSuite extends AnyFunSuite {
     }
   }
 
+  test("Squares.sum writes a + b and adds its squares: the separate sum and the one-pass squares, bit for bit") {
+    val rng = new Random(5)
+    for (n <- Seq(1, 7, 1027, 5003); inPlace <- Seq(false, true); _ <- 0 until 3) {
+      val (a, b) = (Array.fill(n + 3)(rng.nextFloat() * 20 - 10), Array.fill(n)(rng.nextFloat() * 2 - 1))
+      val from = if (inPlace) 0 else 3 // in place: a is dst itself (dst += b)
+      val want = Array.tabulate(n)(i => a(from + i) + b(i))
+      val dst = if (inPlace) a else Array.fill(n)(Float.NaN)
+      val squares = new AllReduceParameter.Squares(n)
+      var to = 0
+      while (to < n) {
+        val k = math.min(n - to, 1 + rng.nextInt(41))
+        val piece = java.util.Arrays.copyOfRange(b, to, to + k)
+        squares.sum(a, from + to, piece, dst, to, k)
+        to += k
+      }
+      val got = dst.take(n)
+      assert(got.map(java.lang.Float.floatToRawIntBits).sameElements(want.map(java.lang.Float.floatToRawIntBits)), s"n=$n")
+      assert(squares.result == onePass(want), s"n=$n inPlace=$inPlace")
+    }
+  }
+
   test("aggregate sums the squares of the summed slice as it goes: the one-pass sum of it, bit for bit") {
     // 5003 values: slices longer than the codecs' block (2,048 values), whose decode adds the squares block by block;
     // four tasks: the last term of a piece is the owner's own slice for task 3, a message for the others

@@ -103,6 +103,31 @@ class WireCodecSuite extends AnyFunSuite {
     assert(intercept[IllegalArgumentException](WireCodec("fp16")).getMessage.contains("fp16"))
   }
 
+  test("bf16 encode and encodeKeeping (blocks through roundBits) give round's bits for every value, NaNs included") {
+    val rng = new java.util.Random(11)
+    val specials = Array(Float.NaN, float(0x7f800001), float(0xff812345), float(0x7fffffff), Float.PositiveInfinity,
+      Float.NegativeInfinity, Float.MaxValue, -Float.MaxValue, 0f, -0f, Float.MinPositiveValue, float(0x7f7f8000),
+      float(0x3f808000), float(0x3f818000), float(0xbf818000), float(0x7f7fffff))
+    val n = 3 * 2048 + 123 // several scratch blocks and a partial one
+    val src = Array.tabulate(n + 7)(i => if (i < specials.length) specials(i) else float(rng.nextInt()))
+    for (from <- Seq(0, 7)) {
+      val (buf, kept) = (ByteBuffer.allocate(5 + 2 * n), Array.fill(n + 2)(1f))
+      buf.position(5)
+      BFloat16.encode(src, from, n, buf)
+      assert(buf.position() == 5 + 2 * n)
+      val keptBuf = ByteBuffer.allocate(2 * n)
+      BFloat16.encodeKeeping(src, from, n, keptBuf, kept, 2)
+      buf.flip(); buf.position(5); keptBuf.flip()
+      val (a, b) = (buf.order(java.nio.ByteOrder.LITTLE_ENDIAN), keptBuf.order(java.nio.ByteOrder.LITTLE_ENDIAN))
+      for (i <- 0 until n) {
+        val expected = BFloat16.round(src(from + i))
+        assert(a.getShort(5 + 2 * i) == expected && b.getShort(2 * i) == expected, s"value $i: ${bits(src(from + i))}")
+        assert(bits(kept(2 + i)) == bits(BFloat16.widen(expected)), s"kept value $i")
+      }
+      assert(kept(0) == 1f && kept(1) == 1f)
+    }
+  }
+
   test("slice layout covers the vector; batch plan: partitions' sub-batches make up the LocalOptimizer's batches") {
     for (total <- Seq(0, 1, 7, 61706); parts <- Seq(1, 2, 3, 4)) {
       val l = SliceLayout(total, parts)
