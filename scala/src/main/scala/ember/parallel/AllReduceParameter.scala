@@ -410,13 +410,14 @@ object AllReduceParameter {
      * vectorised sum, then [[add]], took longer: bench/NOTES.md). `a` may be `dst` itself (`from == to`: `dst += b`).
      */
     def sum(a: Array[Float], from: Int, b: Array[Float], dst: Array[Float], to: Int, n: Int): Unit = {
-      val (end, fromA, fromB) = (to + n, from - to, -to) // the index in a and in b of dst(i): i + fromA, i + fromB
+      val end = to + n
+      val fromA = from - to // the index in a of dst(i): i + fromA; in b: i - to
       var i = to
-      while (i < end && ((i & 3) != 0 || i >= n4)) { val x = a(i + fromA) + b(i + fromB); dst(i) = x; one(i, x); i += 1 }
+      while (i < end && ((i & 3) != 0 || i >= n4)) { val x = a(i + fromA) + b(i - to); dst(i) = x; one(i, x); i += 1 }
       val stop = math.min(end, n4) & ~3
       var t0 = s0; var t1 = s1; var t2 = s2; var t3 = s3
       while (i < stop) {
-        val (ia, ib) = (i + fromA, i + fromB)
+        val ia = i + fromA; val ib = i - to
         val y0 = a(ia) + b(ib); val y1 = a(ia + 1) + b(ib + 1); val y2 = a(ia + 2) + b(ib + 2); val y3 = a(ia + 3) + b(ib + 3)
         dst(i) = y0; dst(i + 1) = y1; dst(i + 2) = y2; dst(i + 3) = y3
         val x0 = y0.toDouble; val x1 = y1.toDouble; val x2 = y2.toDouble; val x3 = y3.toDouble
@@ -424,7 +425,7 @@ object AllReduceParameter {
         i += 4
       }
       s0 = t0; s1 = t1; s2 = t2; s3 = t3
-      while (i < end) { val x = a(i + fromA) + b(i + fromB); dst(i) = x; one(i, x); i += 1 }
+      while (i < end) { val x = a(i + fromA) + b(i - to); dst(i) = x; one(i, x); i += 1 }
     }
 
     private def one(i: Int, v: Float): Unit = {
