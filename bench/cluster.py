@@ -11,7 +11,8 @@
 3. The cost model of bench/NOTES.md fitted to all the rows above (least squares): the latency alpha of a message,
    the per-peer cost o and the bandwidth B of this machine's loopback, for the notes' projections.
 
-Each executor JVM gets one native thread and sees one CPU (``EXECUTOR_CONF``, as a user gives 1-core executors);
+Each executor JVM gets one native thread, sees one CPU and compiles at three times the JIT's thresholds
+(``EXECUTOR_CONF``, as the README tells users to configure 1-core executors; the driver's JIT keeps its defaults);
 per executor the bench prints its compute and waiting per iteration (mean/p50/p90/max ms), how often it was the
 slower one, and its JVM's CPU by thread group, GC and JIT (``task`` lines), and where the segment's job spent its
 wall clock outside the iterations (``segment`` line: launch, set-up, collecting the results).
@@ -42,9 +43,15 @@ JAR = os.path.join(ROOT, "scala", "target", "ember.jar")
 # OPENBLAS_NUM_THREADS, which oneDNN's thread count follows too) and a JVM sized to its core, as a 1-core container
 # of YARN or Kubernetes is (the JVM then sees 1 CPU: serial GC, fewer JIT and transport threads). On these standalone
 # workers the executor JVMs otherwise see both cores (G1, two GC and JIT threads, transport threads per CPU) and
-# compete with the other executor for them (bench/NOTES.md).
+# compete with the other executor for them (bench/NOTES.md). -XX:CompileThresholdScaling=3 is the README's JIT setting
+# for small models on 1-core executors: an executor calls most of a training iteration's methods once per iteration, so
+# at the JVM's default thresholds its JIT compiler is still compiling them thousands of iterations on, on the core its
+# task needs; three times the thresholds leaves those lukewarm methods in C1 and the hot loops still reach C2
+# (bench/NOTES.md, "JIT thresholds for the executors"). The local side (the driver JVM) keeps the default: there
+# each method runs once per replica per iteration and x3 slows local[2] down.
+EXECUTOR_JIT = "-XX:CompileThresholdScaling=3"
 EXECUTOR_CONF = {"spark.executorEnv.OPENBLAS_NUM_THREADS": "1",
-                 "spark.executor.extraJavaOptions": "-XX:ActiveProcessorCount=1"}
+                 "spark.executor.extraJavaOptions": f"-XX:ActiveProcessorCount=1 {EXECUTOR_JIT}"}
 
 
 def check_executor_options(conf):
@@ -151,7 +158,9 @@ def main():
             print("wait = waiting for the other task (grad wait: of it for gradient slices; imbalance:")
             print("the slower task's extra compute); overhead = (sync + sched) / iteration; targets (issue 8): LeNet-5")
             print("overhead <= 10% and ratio >= 0.85x, MLP 5M ratio >= 0.7x:")
-            print(f"(warm-up {a.warmup} iterations, then {a.iterations} timed in one segment, both sides)")
+            print(f"(warm-up {a.warmup} iterations, then {a.iterations} timed in one segment, both sides; executor JVM "
+                  f"options {dict(EXECUTOR_CONF, **extra)['spark.executor.extraJavaOptions']!r}, the driver's JIT "
+                  "at its defaults)")
             print(f"  {'model, wire':<12} {'local sps':>9} {'distri sps':>10} {'ratio':>7} {'ms/iter':>8} "
                   f"{'compute':>8} "
                   f"{'sync':>7} {'wait':>7} {'grad wait':>9} {'imbalance':>9} {'sched':>6} {'overhead':>8} "
