@@ -191,7 +191,8 @@ class DistriOptimizerSuite extends AnyFunSuite with BeforeAndAfterAll {
       assert(math.abs(tasks.map(_.slowestShare).sum - 1.0) < 1e-9, "each iteration has one slowest task")
       tasks.foreach { t =>
         assert(t.computeMs.mean > 0 && t.computeMs.p50 <= t.computeMs.p90 && t.computeMs.p90 <= t.computeMs.max, t)
-        assert(t.jvm.processCpuNanos > 0 && t.jvm.threadCpuNanos.getOrElse("Executor task launch worker", 0L) > 0, t)
+        // the process's CPU time moves in clock ticks (10 ms on Linux): a segment of 19 short iterations may read 0
+        assert(t.jvm.processCpuNanos >= 0 && t.jvm.threadCpuNanos.getOrElse("Executor task launch worker", 0L) > 0, t)
       }
       val seg = opt.segmentTiming
       assert(seg.iterations == 19 && seg.loopMs > 0 && seg.launchMs >= 0 && seg.returnMs >= 0, seg)
