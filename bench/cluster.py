@@ -197,7 +197,8 @@ def main():
                 bpv = 4 if f["codec"] == "none" else 2
                 print(f"  {n:>3} {f['codec']:>5} {f['ms_per_iter']:>8} {f['compute_ms']:>8} {f['sync_ms']:>7} "
                       f"{f['wait_ms']:>7} {f['sched_ms']:>6} {f['kB_sent_per_task_iter']:>12} "
-                      f"{2 * int(f['params']) * (n - 1) / n * bpv / 1e3:>14.1f} {f['driver_msgs_iterating']:>11}")
+                      f"{2 * int(f['params']) * (n - 1) / n * bpv / 1e3:>14.1f} {f['driver_msgs_iterating']:>11}"
+                      + (f" ({f.get('driver_kinds_iterating', '')})" if f['driver_msgs_iterating'] != "0" else ""))
                 points.append((n, int(f["params"]), bpv, exchange_ms(f)))
     fit = fit_cost_model(points)
     if fit:
