@@ -137,11 +137,14 @@ private[optim] final case class BatchSettings(batchSize: Int, seed: Long, counts
  */
 private[optim] final case class StepSettings(start: TrainingPosition, maxIterations: Int, stopTriggers: Seq[Trigger],
     guard: TrainingGuard, clipping: GradientClipping, averaging: Boolean) {
-  /** Whether the segment ends after an iteration that produced `st` (as the driver's triggers will see it). */
-  def stopsAfter(st: TrainingPosition): Boolean = stopTriggers.exists(_(st))
-
   /** Whether the run's end trigger fires after an iteration that produced `st`: no next segment then. */
   def endsRunAfter(st: TrainingPosition): Boolean = stopTriggers.headOption.exists(_(st))
+
+  /**
+   * Whether a validation or checkpoint trigger fires after an iteration that produced `st` (as the driver's triggers
+   * will see it): the segment ends there and the run goes on. With [[endsRunAfter]], each trigger is asked once.
+   */
+  def pausesAfter(st: TrainingPosition): Boolean = stopTriggers.iterator.drop(1).exists(_(st))
 }
 
 /**
@@ -415,7 +418,7 @@ private[optim] object SegmentTask {
       val o = loop.iterate()
       failure = o.failure
       runEnds = plan.steps.endsRunAfter(o.state)
-      stop = failure != null || runEnds || plan.steps.stopsAfter(o.state) || stats.count + 1 >= plan.steps.maxIterations
+      stop = failure != null || runEnds || plan.steps.pausesAfter(o.state) || stats.count + 1 >= plan.steps.maxIterations
       stats.add(o, System.nanoTime() - t0, ar.waitNanos - waitBefore)
       if (p == 0 && failure == null) reporter.iterated(loop.position, o.loss, o.samples)
     }
