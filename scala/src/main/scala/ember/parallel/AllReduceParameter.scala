@@ -34,7 +34,12 @@ final case class GradientHeader(lossSum: Double, samples: Int)
  *     pieces are still on the wire; the last piece carries the slice's gradient sum of squares;
  *  4. [[fetchWeights]]: every task reads `w_t_q` of every other q into its replicas' weights, and sums the
  *     slices' gradient sums of squares from the headers: every task learns at once whether the global
- *     gradient was finite.
+ *     gradient was finite. From another JVM the pieces of `w_t_q` land in the replicas' weights as they arrive
+ *     (decoded by the transport thread as it reads them, [[Peers.land]]: from the second [[fetchWeights]] on, which
+ *     names the weights array), and the task reads only their headers: the bytes are copied once out of the socket's
+ *     buffers, not into a buffer and then again by the task. They cannot arrive before the task is done with the
+ *     weights of `t - 1`: task q publishes `w_t_q` after it has read this task's `g_t`, sent after its forward/backward
+ *     of `t`, and the task's own slice, which it writes meanwhile, is another range of the array.
  * Bytes sent per task and iteration: (N - 1) gradient slices and N - 1 copies of its weight slice, i.e.
  * 2 x S x (N - 1) / N values of `codec.bytesPerValue` bytes (plus 12 + 8 header bytes per message): the
  * bandwidth-optimal AllReduce. A message has one reader, which removes it as it reads it.
@@ -349,14 +354,39 @@ final class AllReduceParameter(val partition: Int, val layout: SliceLayout, val 
         while (c < pieces(q)) {
           val buf = peers.receive(q, weightName(t, q, c))
           if (c == pieces(q) - 1) total += buf.getDouble() // the last piece carries the norm
-          codec.decode(buf, weights, layout.offset(q) + c * pieceValues, pieceLength(q, c))
+          // a piece that landed (see the notes above) holds only its header: its values are in `weights` already
+          if (buf.hasRemaining) codec.decode(buf, weights, layout.offset(q) + c * pieceValues, pieceLength(q, c))
           peers.release(buf)
           c += 1
         }
       }
       q += 1
     }
+    landWeightsIn(weights)
     total
+  }
+
+  private var weightLander: WeightLander = null
+
+  /** The next iterations' weight pieces from other JVMs land in `weights` (see the notes above). */
+  private def landWeightsIn(weights: Array[Float]): Unit =
+    if (sendsWeights && peers.remote && (weightLander == null || (weightLander.weights ne weights))) {
+      weightLander = new WeightLander(weights)
+      peers.land(weightLander)
+    }
+
+  /** Lands every piece `w_t_q[.c]` of another task q in its place in `weights`, decoded (in the transport thread). */
+  private final class WeightLander(val weights: Array[Float]) extends Mailbox.Lander {
+    override def landing(name: String, bytes: Int): Transport.Landing = {
+      if (!name.startsWith("w_")) return null
+      val owner = name.indexOf('_', 2) + 1
+      val dot = name.indexOf('.', owner)
+      val q = name.substring(owner, if (dot < 0) name.length else dot).toInt
+      val c = if (dot < 0) 0 else name.substring(dot + 1).toInt
+      val (header, n) = (if (c == pieces(q) - 1) 8 else 0, pieceLength(q, c))
+      require(bytes == header + n * codec.bytesPerValue, s"weight message $name: $bytes bytes for $n values")
+      new Decoding(codec, weights, layout.offset(q) + c * pieceValues, n, header)
+    }
   }
 
   private def allocate(n: Int): ByteBuffer = ByteBuffer.allocate(n).order(ByteOrder.LITTLE_ENDIAN)

@@ -18,7 +18,11 @@ import org.apache.spark.ember.SparkShim
  * layer ([[Transport]]: authenticated and encrypted as Spark's own connections are; the
  * producer's buffer goes to Netty without a copy), whose transport thread copies it once into that JVM's
  * mailbox, into a buffer the reader hands back once it has decoded it ([[Peers.release]]: no garbage per message,
- * which cost a 5M-parameter model dozens of young collections per hundred iterations). A reader blocks on its mailbox ([[Peers.receive]]) and is woken by the arrival, not by a poll.
+ * which cost a 5M-parameter model dozens of young collections per hundred iterations). A reader may instead name,
+ * for some of its messages, the place their values are for ([[Peers.land]], a [[Mailbox.Lander]]: the weight slices
+ * of the other tasks, decoded into the replicas' weights): the transport thread then decodes the bytes there as they
+ * are read from the socket, and the message delivered holds only its header (one pass over the bytes instead of a
+ * copy into a buffer and the reader's decode of it). A reader blocks on its mailbox ([[Peers.receive]]) and is woken by the arrival, not by a poll.
  *
  * Why not the block transfer service's upload (what block replication uses): an uploaded block lands in the
  * receiver's block manager with no hook to wake the task waiting for it, so the reader would have to poll
@@ -71,6 +75,12 @@ final class Peers(val prefix: String, val me: Int, val all: Array[Peer], timeout
     b
   }
 
+  /**
+   * From now on, the messages to this task from other JVMs that `lander` takes land where it says, as they arrive
+   * (see the notes above); until [[close]].
+   */
+  def land(lander: Mailbox.Lander): Unit = Mailbox.land(prefix, me, lander)
+
   /** Hands back a message [[receive]]d once its bytes are read (a buffer of its JVM's pool, reused). */
   def release(b: ByteBuffer): Unit = Mailbox.release(b)
 
@@ -115,18 +125,45 @@ object Mailbox {
   private def owner(key: String): String = key.substring(0, key.indexOf('|', key.indexOf('|') + 1) + 1)
 
   /**
-   * A message from another JVM (the endpoint's callback): `bytes` itself when `owned` (a [[buffer]] filled by the
-   * transport), else a copy into a pooled buffer (`bytes` is valid only during the call); keys starting with '@'
-   * are [[Reports]], read at once.
+   * Where a reader wants some of its messages from other JVMs to land ([[Peers.land]]): for the message `name` of
+   * `bytes` bytes, a [[Transport.Landing]] that puts them where they are used (called in a transport thread, as the
+   * message starts to arrive), or null for the default (a pooled buffer).
    */
-  def deliverFrame(key: String, bytes: ByteBuffer, owned: Boolean): Unit =
+  trait Lander {
+    def landing(name: String, bytes: Int): Transport.Landing
+  }
+  private val landers = new ConcurrentHashMap[String, Lander]()
+
+  /** [[Lander]] of task `reader` of attempt `prefix`, until [[close]]. */
+  def land(prefix: String, reader: Int, lander: Lander): Unit = {
+    val o = s"$prefix|$reader|"
+    landers.put(o, lander)
+    if (closed.contains(o)) landers.remove(o) // closed meanwhile
+  }
+
+  /** Where the bytes of message `key` (`n` of them) from another JVM go: its reader's [[Lander]]'s place, or a pooled buffer. */
+  def landing(key: String, n: Int): Transport.Landing = {
+    val o = owner(key)
+    val lander = landers.get(o)
+    val placed = if (lander == null) null else lander.landing(key.substring(o.length), n)
+    if (placed != null) placed else new Pooled(Pool.take(n))
+  }
+
+  /** The default landing: the bytes copied into a buffer of the pool, which the reader decodes and hands back. */
+  private final class Pooled(buf: ByteBuffer) extends Transport.Landing {
+    override def write(bytes: ByteBuffer): Unit = buf.put(bytes)
+    override def result(): ByteBuffer = buf.flip()
+  }
+
+  /**
+   * A message from another JVM in one frame (the endpoint's callback; `bytes` is valid only during the call): through
+   * its [[landing]]; keys starting with '@' are [[Reports]], read at once.
+   */
+  def deliverFrame(key: String, bytes: ByteBuffer): Unit =
     if (key.startsWith("@")) Reports.deliver(key.substring(1), bytes.order(ByteOrder.LITTLE_ENDIAN))
-    else deliver(key, if (owned) bytes.order(ByteOrder.LITTLE_ENDIAN) else Pool.take(bytes.remaining()).put(bytes).flip())
+    else { val into = landing(key, bytes.remaining()); into.write(bytes); deliver(key, into.result()) }
 
-  /** A buffer of `n` bytes from the pool, for the transport to receive a message into. */
-  def buffer(n: Int): ByteBuffer = Pool.take(n)
-
-  /** Back to the pool once read: a buffer of [[deliverFrame]] (a message from this JVM is not pooled, see Pool). */
+  /** Back to the pool once read: a pooled buffer of [[landing]] (a message from this JVM is not pooled, see Pool). */
   def release(b: ByteBuffer): Unit = Pool.release(b)
 
   /**
@@ -159,7 +196,7 @@ object Mailbox {
   def deliver(key: String, buf: ByteBuffer): Unit = {
     val o = owner(key)
     if (closed.contains(o)) return
-    boxes.put(key, buf)
+    boxes.put(key, buf.order(ByteOrder.LITTLE_ENDIAN))
     if (closed.contains(o)) boxes.remove(key) // closed meanwhile: nobody will read it
     lock.lock()
     try arrived.signalAll() finally lock.unlock()
@@ -190,6 +227,7 @@ object Mailbox {
   def close(prefix: String, reader: Int): Unit = {
     val o = s"$prefix|$reader|"
     closed.add(o)
+    landers.remove(o)
     boxes.keySet().removeIf(_.startsWith(o))
   }
 

@@ -37,7 +37,7 @@ object Rendezvous {
   private val errors = new ConcurrentHashMap[String, Array[Byte]]()
 
   /** This JVM's endpoint ("host:port"; started when needed): tasks' messages, reports, joins and errors. */
-  def endpoint(): String = Transport.start(Mailbox.deliverFrame, Mailbox.buffer, answer)
+  def endpoint(): String = Transport.start(Mailbox.deliverFrame, Mailbox.landing, Mailbox.deliver, answer)
 
   /** Driver side: accepts the joins of `segment`'s tasks until [[close]]. */
   def open(segment: String): Unit = segments.putIfAbsent(segment, new ConcurrentHashMap[String, Attempt]())

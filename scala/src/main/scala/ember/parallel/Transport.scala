@@ -22,10 +22,11 @@ import org.apache.spark.network.server.{OneForOneStreamManager, RpcHandler, Stre
  * ([[SparkShim.transport]]'s settings and secrets: `spark.authenticate`, AES with `spark.network.crypto.enabled`). How it is used:
  * Peers.scala. Messages are raw frames, [key length][key][bytes], not Java-serialized RPC messages: a send hands the
  * caller's buffer to Netty without a copy, a receive copies the bytes once out of the frame, in the transport thread,
- * and no dispatcher thread sits between the socket and the waiting task. One-way messages go to `deliver` (with the
+ * and no dispatcher thread sits between the socket and the waiting task. One-way messages go to `frame` (with the
  * frame's bytes, valid only during the call), asks to `answer` with a function that replies (at once or later).
  * A message over [[StreamBytes]] travels as an upload stream instead: the transport hands its bytes over as they
- * are read from the socket, copied once into `buffer(n)` and delivered whole (`owned`); a frame that long would
+ * are read from the socket to the message's [[Landing]] (`landing(key, n)`: where the receiver wants them, e.g.
+ * decoded straight into the array they are for, or a buffer), and delivers the landing's result (`landed`); a frame that long would
  * arrive in several socket reads, which Spark merges into a fresh array before the handler sees it (a second
  * copy, and garbage for every message). A stream costs more messages than a frame, though (its request and the
  * receiver's acknowledgement, each a wake-up of a transport thread on both sides), which for a message of a small
@@ -39,13 +40,13 @@ object Transport {
   private var clients: TransportClientFactory = null
 
   /** Starts this JVM's server (once per SparkEnv); returns its "host:port". */
-  def start(deliver: (String, ByteBuffer, Boolean) => Unit, buffer: Int => ByteBuffer,
+  def start(frame: (String, ByteBuffer) => Unit, landing: (String, Int) => Landing, landed: (String, ByteBuffer) => Unit,
       answer: (String, Array[Byte], Array[Byte] => Unit) => Unit): String = synchronized {
     val spark = SparkEnv.get
     if (owner ne spark) {
       if (server != null) { connected.clear(); clients.close(); server.close(); context.close() }
       val (conf, auth) = SparkShim.transport(spark)
-      context = new TransportContext(conf, new Handler(deliver, buffer, answer))
+      context = new TransportContext(conf, new Handler(frame, landing, landed, answer))
       server = context.createServer(host, 0, auth.map(a => new AuthServerBootstrap(conf, a._2): TransportServerBootstrap).toList.asJava)
       clients = context.createClientFactory(auth.map(a => new AuthClientBootstrap(conf, a._1, a._2): TransportClientBootstrap).toList.asJava)
       owner = spark
@@ -62,6 +63,15 @@ object Transport {
       val meta = ByteBuffer.allocate(h.remaining() + 4).put(h).putInt(bytes.remaining()).flip()
       client(hostPort).uploadStream(new NioManagedBuffer(meta), new NioManagedBuffer(bytes.duplicate()), Ignored)
     }
+
+  /**
+   * Where the bytes of one message go as the transport reads them (in its thread): [[write]] with each run of them, in
+   * order and of any length (a socket read's), then [[result]] once all came: what is delivered to the reader.
+   */
+  trait Landing {
+    def write(bytes: ByteBuffer): Unit
+    def result(): ByteBuffer
+  }
 
   /** Messages longer than this go as upload streams (see the notes above). */
   val StreamBytes: Int = 128 << 10
@@ -114,18 +124,18 @@ object Transport {
     new String(key, UTF_8)
   }
 
-  private final class Handler(deliver: (String, ByteBuffer, Boolean) => Unit, buffer: Int => ByteBuffer,
-      answer: (String, Array[Byte], Array[Byte] => Unit) => Unit) extends RpcHandler {
+  private final class Handler(frame: (String, ByteBuffer) => Unit, landing: (String, Int) => Landing,
+      landed: (String, ByteBuffer) => Unit, answer: (String, Array[Byte], Array[Byte] => Unit) => Unit) extends RpcHandler {
     private val streams = new OneForOneStreamManager()
     override def getStreamManager: StreamManager = streams
-    override def receive(client: TransportClient, m: ByteBuffer): Unit = { val k = key(m); deliver(k, m, false) }
+    override def receive(client: TransportClient, m: ByteBuffer): Unit = { val k = key(m); frame(k, m) }
     override def receiveStream(client: TransportClient, meta: ByteBuffer, ack: RpcResponseCallback): StreamCallbackWithID = {
       val k = key(meta)
-      val bytes = buffer(meta.getInt())
+      val into = landing(k, meta.getInt())
       new StreamCallbackWithID {
         override def getID: String = k
-        override def onData(id: String, b: ByteBuffer): Unit = bytes.put(b)
-        override def onComplete(id: String): Unit = deliver(k, bytes.flip(), true)
+        override def onData(id: String, b: ByteBuffer): Unit = into.write(b)
+        override def onComplete(id: String): Unit = landed(k, into.result())
         override def onFailure(id: String, cause: Throwable): Unit = ()
       }
     }

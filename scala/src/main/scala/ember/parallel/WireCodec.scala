@@ -108,6 +108,48 @@ case object NoCompression extends WireCodec {
   }
 }
 
+/**
+ * A message of `headerBytes` bytes then `n` values of `codec`, decoded into `dst(to until to + n)` as its bytes arrive
+ * in runs of any length (a transport thread's socket reads, see [[Peers.land]]): the values in each run are decoded by
+ * one bulk [[WireCodec.decode]], a value split between two runs once its bytes are together; the same values bit for
+ * bit as one decode of the whole message. [[result]] is the header alone (little-endian), once every value has landed.
+ */
+final class Decoding(codec: WireCodec, dst: Array[Float], to: Int, n: Int, headerBytes: Int) extends Transport.Landing {
+  require(to >= 0 && n >= 0 && to + n <= dst.length && headerBytes >= 0,
+    s"Decoding: $n values at $to of an array of ${dst.length}, header of $headerBytes bytes")
+  private val header = ByteBuffer.allocate(headerBytes).order(ByteOrder.LITTLE_ENDIAN)
+  private val split = ByteBuffer.allocate(codec.bytesPerValue).order(ByteOrder.LITTLE_ENDIAN) // a value across two runs
+  private var done = 0
+
+  override def write(bytes: ByteBuffer): Unit = {
+    bytes.order(ByteOrder.LITTLE_ENDIAN)
+    while (header.hasRemaining && bytes.hasRemaining) header.put(bytes.get())
+    if (split.position() > 0) finishSplit(bytes)
+    if (split.position() == 0) {
+      val whole = math.min(bytes.remaining() / codec.bytesPerValue, n - done)
+      codec.decode(bytes, dst, to + done, whole)
+      done += whole
+      while (bytes.hasRemaining && split.hasRemaining) split.put(bytes.get())
+    }
+    require(!bytes.hasRemaining, s"Decoding: more bytes than a header of $headerBytes and $n values")
+  }
+
+  /** The rest of the value begun at the end of the last run, from the start of `bytes`, decoded once complete. */
+  private def finishSplit(bytes: ByteBuffer): Unit = {
+    while (split.hasRemaining && bytes.hasRemaining) split.put(bytes.get())
+    if (!split.hasRemaining) {
+      require(done < n, s"Decoding: more bytes than a header of $headerBytes and $n values")
+      split.flip(); codec.decode(split, dst, to + done, 1); split.clear(); done += 1
+    }
+  }
+
+  override def result(): ByteBuffer = {
+    require(done == n && !header.hasRemaining && split.position() == 0,
+      s"Decoding: the message ended after $done of $n values (header of $headerBytes bytes)")
+    header.flip()
+  }
+}
+
 /** Per-thread scratch arrays of the codecs (not a field of the codec objects, which are serialized with the plan). */
 private object WireScratch {
   /** Values converted per block: 8 KB of floats, 4 KB of bfloat16, both in the L1 cache with the block being read. */

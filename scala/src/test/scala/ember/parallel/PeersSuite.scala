@@ -38,7 +38,7 @@ class PeersSuite extends AnyFunSuite with BeforeAndAfterAll {
   }
 
   private def allReduce(codec: WireCodec, remote: Boolean, messageBytes: Int = AllReduceParameter.DefaultMessageBytes,
-      total: Int = 1001): Unit = {
+      total: Int = 1001): Array[Float] = {
     val (n, iterations) = (3, 4)
     val layout = SliceLayout(total, n)
     val prefix = s"peers-${codec.name}-$remote-$messageBytes-$total"
@@ -82,6 +82,7 @@ class PeersSuite extends AnyFunSuite with BeforeAndAfterAll {
       assert(peers(p).remoteBytes == (if (remote) bytes else 0L), s"task $p sent ${peers(p).remoteBytes}")
     }
     assert(Mailbox.pending == 0)
+    weights(0)
   }
 
   test("AllReduce over Spark's transport (distinct executors) and through the local mailbox: the same sums, 2S(N-1)/N values sent") {
@@ -144,6 +145,43 @@ class PeersSuite extends AnyFunSuite with BeforeAndAfterAll {
     allReduce(NoCompression, remote = true, total = 30011) // 40 KB slices
     allReduce(WireCodec("bf16"), remote = true, messageBytes = 50000, total = 90001) // 60 KB in pieces of 25K values
     replicatedAllReduce(NoCompression, remote = true, AllReduceParameter.DefaultMessageBytes, total = 100001) // 2 pieces
+  }
+
+  test("weight slices from other JVMs land in the replicas' weights as they arrive, bit for bit the mailbox's") {
+    // slices of 100K values: 400 KB of float32 in two pieces (streams), 200 KB of bf16 in one (a stream) or, at 48 KB
+    // messages, five frames; from the second iteration on they land (decoded by the transport thread)
+    for ((codec, messageBytes) <- Seq((NoCompression, AllReduceParameter.DefaultMessageBytes),
+        (WireCodec("bf16"), AllReduceParameter.DefaultMessageBytes), (WireCodec("bf16"), 48 << 10))) {
+      val landed = allReduce(codec, remote = true, messageBytes, total = 300007)
+      val local = allReduce(codec, remote = false, messageBytes, total = 300007)
+      assert(landed.indices.forall(i => java.lang.Float.floatToRawIntBits(landed(i)) == java.lang.Float.floatToRawIntBits(local(i))),
+        s"${codec.name}, $messageBytes-byte messages")
+    }
+  }
+
+  test("a Lander's messages land where it says, over frames and streams; the reader gets their headers") {
+    val peers = overRpc("peers-land", 2)
+    val into = new Array[Float](100000)
+    peers(1).land(new Mailbox.Lander {
+      override def landing(name: String, bytes: Int): Transport.Landing =
+        if (name.startsWith("x")) new Decoding(NoCompression, into, name.drop(1).toInt, (bytes - 8) / 4, 8) else null
+    })
+    def message(head: Double, values: Array[Float]) = {
+      val b = java.nio.ByteBuffer.allocateDirect(8 + 4 * values.length).order(java.nio.ByteOrder.LITTLE_ENDIAN).putDouble(head)
+      NoCompression.encode(values, 0, values.length, b)
+      b.flip()
+    }
+    val (small, large) = (Array.tabulate(1000)(_ * 0.25f), Array.tabulate(60000)(i => -i * 0.5f)) // a frame, a stream
+    peers(0).send(1, "x10", message(1.5, small))
+    peers(0).send(1, s"x${10 + small.length}", message(2.5, large))
+    peers(0).send(1, "y", message(3.5, small)) // not the lander's: copied, the reader decodes it
+    val (a, b, c) = (peers(1).receive(0, "x10"), peers(1).receive(0, s"x${10 + small.length}"), peers(1).receive(0, "y"))
+    assert(a.getDouble() == 1.5 && !a.hasRemaining && b.getDouble() == 2.5 && !b.hasRemaining)
+    assert(c.getDouble() == 3.5 && c.remaining() == 4 * small.length)
+    Seq(a, b, c).foreach(peers(1).release)
+    assert(into.slice(10, 10 + small.length).sameElements(small) && into.slice(1010, 1010 + large.length).sameElements(large))
+    assert(into.take(10).forall(_ == 0f) && into.drop(1010 + large.length).forall(_ == 0f))
+    peers.foreach(_.close())
   }
 
   test("a wait ends with a timeout naming the missing peer's executor and host") {

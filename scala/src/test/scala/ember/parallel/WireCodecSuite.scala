@@ -128,6 +128,36 @@ class WireCodecSuite extends AnyFunSuite {
     }
   }
 
+  test("Decoding: a message landed in runs of any length (split values, header across runs) decodes bit for bit as a whole") {
+    val rng = new java.util.Random(11)
+    for (codec <- Seq(NoCompression, BFloat16); header <- Seq(0, 8); n <- Seq(0, 1, 3, 2049, 5000)) {
+      val values = Array.tabulate(n)(_ => float(rng.nextInt()))
+      val msg = ByteBuffer.allocateDirect(header + n * codec.bytesPerValue).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+      if (header > 0) msg.putDouble(42.5)
+      codec.encode(values, 0, n, msg)
+      msg.flip()
+      val whole = new Array[Float](n + 7)
+      codec.decode(msg.duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN).position(header), whole, 5, n)
+      for (maxRun <- Seq(1, 3, 7, 4096, 1 << 20)) {
+        val landed = Array.fill(n + 7)(-1f)
+        val into = new Decoding(codec, landed, 5, n, header)
+        var at = 0
+        while (at < msg.limit()) { // runs of 1 to maxRun bytes, as a socket's reads may cut them
+          val len = math.min(msg.limit() - at, 1 + rng.nextInt(maxRun))
+          into.write(msg.duplicate().position(at).limit(at + len).slice())
+          at += len
+        }
+        val head = into.result()
+        assert(head.remaining() == header && (header == 0 || head.getDouble() == 42.5))
+        assert(landed.take(5).forall(_ == -1f) && landed.drop(5 + n).forall(_ == -1f), "outside the range")
+        for (i <- 0 until n) assert(bits(landed(5 + i)) == bits(whole(5 + i)), s"${codec.name} n=$n run<=$maxRun value $i")
+      }
+      val short = new Decoding(codec, new Array[Float](n + 1), 0, n + 1, header)
+      short.write(msg.duplicate())
+      intercept[IllegalArgumentException](short.result()) // a message that ends early is refused
+    }
+  }
+
   test("slice layout covers the vector; batch plan: partitions' sub-batches make up the LocalOptimizer's batches") {
     for (total <- Seq(0, 1, 7, 61706); parts <- Seq(1, 2, 3, 4)) {
       val l = SliceLayout(total, parts)
