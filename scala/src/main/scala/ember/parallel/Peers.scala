@@ -68,12 +68,25 @@ final class Peers(val prefix: String, val me: Int, val all: Array[Peer], timeout
   /** Waits for message `name` from task `q` (little-endian, at its start). */
   def receive(q: Int, name: String): ByteBuffer = {
     val start = System.nanoTime()
-    val b = Mailbox.take(Mailbox.key(prefix, me, name), timeoutMs,
-      s"DistriOptimizer: task $me waited ${timeoutMs / 1000} s for $name from ${describe(q)}; that task or its executor " +
-        "may have died or stalled (see its executor's log); DistriOptimizer.setSyncTimeout sets the limit")
+    val b = Mailbox.take(Mailbox.key(prefix, me, name), timeoutMs, timedOut(q, name))
     waitNanos += System.nanoTime() - start
     b
   }
+
+  /**
+   * Waits until message `name` from task `q` is here, leaving it for [[receive]]. A task's messages to another arrive
+   * in the order it sent them (one connection, or this JVM's mailbox), so waiting for the last of several pieces
+   * first wakes the reader once for all of them instead of once per piece.
+   */
+  def await(q: Int, name: String): Unit = {
+    val start = System.nanoTime()
+    Mailbox.await(Mailbox.key(prefix, me, name), timeoutMs, timedOut(q, name))
+    waitNanos += System.nanoTime() - start
+  }
+
+  private def timedOut(q: Int, name: String): String =
+    s"DistriOptimizer: task $me waited ${timeoutMs / 1000} s for $name from ${describe(q)}; that task or its executor " +
+      "may have died or stalled (see its executor's log); DistriOptimizer.setSyncTimeout sets the limit"
 
   /**
    * From now on, the messages to this task from other JVMs that `lander` takes land where it says, as they arrive
@@ -210,17 +223,28 @@ object Mailbox {
     val deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs)
     var b = boxes.remove(key)
     while (b == null) {
-      val ctx = TaskContext.get()
-      if (ctx != null && ctx.isInterrupted()) throw new TaskKilledException(s"killed while waiting for $key")
-      val left = deadline - System.nanoTime()
-      if (left <= 0) throw new TimeoutException(timeoutMessage)
-      lock.lock()
-      try { if (!boxes.containsKey(key)) arrived.awaitNanos(math.min(left, KillCheckNanos)) }
-      catch { case _: InterruptedException => throw new TaskKilledException(s"interrupted while waiting for $key") }
-      finally lock.unlock()
+      waitOnce(key, deadline, timeoutMessage)
       b = boxes.remove(key)
     }
     b
+  }
+
+  /** Waits as [[take]] does until message `key` is here, and leaves it there. */
+  def await(key: String, timeoutMs: Long, timeoutMessage: => String): Unit = {
+    val deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs)
+    while (!boxes.containsKey(key)) waitOnce(key, deadline, timeoutMessage)
+  }
+
+  /** One wait for an arrival (any), at most until `deadline` and [[KillCheckNanos]]; fails past the deadline or when killed. */
+  private def waitOnce(key: String, deadline: Long, timeoutMessage: => String): Unit = {
+    val ctx = TaskContext.get()
+    if (ctx != null && ctx.isInterrupted()) throw new TaskKilledException(s"killed while waiting for $key")
+    val left = deadline - System.nanoTime()
+    if (left <= 0) throw new TimeoutException(timeoutMessage)
+    lock.lock()
+    try { if (!boxes.containsKey(key)) arrived.awaitNanos(math.min(left, KillCheckNanos)) }
+    catch { case _: InterruptedException => throw new TaskKilledException(s"interrupted while waiting for $key") }
+    finally lock.unlock()
   }
 
   /** Closes the mailbox of task `reader` of attempt `prefix`: drops what waits there and whatever comes later. */
