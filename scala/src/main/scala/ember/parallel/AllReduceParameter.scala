@@ -366,8 +366,8 @@ final class AllReduceParameter(val partition: Int, val layout: SliceLayout, val 
     while (q < parts) {
       if (q == partition) total += ownNorm
       else {
-        // the pieces land or are decoded as they come: wait for the last (then all are here), one wake-up
-        peers.await(q, weightName(t, q, pieces(q) - 1))
+        // from another JVM the pieces land as they come: wait for the last (then all are here), one wake-up
+        if (!peers.isLocal(q)) peers.await(q, weightName(t, q, pieces(q) - 1))
         var c = 0
         while (c < pieces(q)) {
           val buf = peers.receive(q, weightName(t, q, c))
