@@ -2,7 +2,11 @@ package ember.nn
 
 import ember.tensor.Activity
 
-/** Runs its modules one after the other, feeding each one's output to the next. */
+/**
+ * Runs its modules one after the other, feeding each one's output to the next. A training backward can report its
+ * progress to a listener ([[setBackwardListener]]): after module i's backward (or a fused group's, i its first member)
+ * the parameter gradients of modules i and after are final, which lets a trainer send them on while the rest runs.
+ */
 class Sequential extends Container {
 
   // evaluation mode on oneDNN: convolutions with their batch norm and ReLU fused
@@ -10,6 +14,13 @@ class Sequential extends Container {
   @transient private var lastInput: Activity = _
   // training mode on oneDNN: convolution + batch norm (+ ReLU) chained in oneDNN's memory
   @transient private var chaining: TrainingFusion = _
+  @transient private var backwardListener: Int => Unit = _
+
+  /**
+   * Calls `listener(i)` after module i's backward in every training backward (`backward`, not `updateGradInput`), in
+   * the order they run (last module first; a group fused on oneDNN reports its first member once); null: none.
+   */
+  private[ember] def setBackwardListener(listener: Int => Unit): this.type = { backwardListener = listener; this }
 
   override def updateOutput(input: Activity): Activity = forwardPass(input, fuse = !train)
 
@@ -98,10 +109,12 @@ class Sequential extends Container {
         val c = chained.conv
         g = chaining.backward(chained, if (c == 0) input else modules(c - 1).output, g,
           wantInput = !acc || modules(c).propagateBack, wantParams = acc, handOff = acc)
+        if (acc && backwardListener != null) backwardListener(c)
         i = c - 1
       } else {
         val in = if (i == 0) input else modules(i - 1).output
         g = if (acc) modules(i).backward(in, g) else modules(i).updateGradInput(in, g)
+        if (acc && backwardListener != null) backwardListener(i)
         i -= 1
       }
     }

@@ -437,7 +437,8 @@ class DistriOptimizer(model: Module, initialData: RDD[Sample], criterion: Criter
       val plan = SegmentPlan(prefix = "",
         sync = SyncSettings(layout, codec, driver = if (local) "" else Rendezvous.endpoint(), timeoutMs = syncTimeoutMs,
           chunkBytes = chunkBytes, messageBytes = DistriOptimizer.messageBytes(cached.sparkContext, chunkBytes),
-          replicated = DistriOptimizer.replicated(cached.sparkContext, layout)),
+          replicated = DistriOptimizer.replicated(cached.sparkContext, layout),
+          overlap = DistriOptimizer.overlap(cached.sparkContext)),
         batches = BatchSettings(batchSize, seed, counts, itersPerEpoch, dynamicSplit = !deterministic, coresPerExecutor = cores,
           balanced = taskLayout == TaskLayout.PerExecutor && batchSize >= layout.parts),
         steps = StepSettings(start, maxIterations = segmentIterations,
@@ -618,6 +619,17 @@ object DistriOptimizer {
    */
   private[optim] def replicated(sc: SparkContext, layout: SliceLayout): Boolean =
     layout.parts == 2 && layout.total <= sc.getConf.getSizeAsBytes("spark.ember.replicatedExchangeMaxParams", "1m")
+
+  /**
+   * Whether a task sends the pieces of its gradient whose values are final while its backward still runs (the last
+   * layers' first, see AllReduceParameter.putFinal): `spark.ember.overlapGradients`, on by default. It applies to a
+   * Sequential model without regularizers trained with one replica per task; the weights are the same either way. A
+   * local property of the calling thread overrides the configuration.
+   */
+  private[optim] def overlap(sc: SparkContext): Boolean = {
+    val key = "spark.ember.overlapGradients" // a local property of the calling thread overrides the configuration
+    Option(sc.getLocalProperty(key)).map(_.trim.toBoolean).getOrElse(sc.getConf.getBoolean(key, defaultValue = true))
+  }
 
   /** The one Spark job of a segment: a barrier stage with one task per partition. */
   private[optim] def runJob(cached: RDD[PartitionData], plan: SegmentPlan): Array[SegmentResult] =

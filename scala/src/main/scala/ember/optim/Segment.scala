@@ -114,11 +114,12 @@ private[optim] object PartitionData {
  * largest byte array sent at once (`chunkBytes`: model and result chunks), the largest message of the exchange
  * (`messageBytes`: a slice travels in pieces of that size, see [[DistriOptimizer.messageBytes]]) and whether two
  * tasks exchange whole gradients and both step every slice (`replicated`: one round per iteration, see
- * AllReduceParameter).
+ * AllReduceParameter), and whether a task sends the final part of its gradient while its backward runs (`overlap`,
+ * see [[DistriOptimizer.overlap]]).
  */
 private[optim] final case class SyncSettings(layout: SliceLayout, codec: WireCodec, driver: String, timeoutMs: Long,
     chunkBytes: Int = ModelFile.DefaultChunkBytes, messageBytes: Int = AllReduceParameter.DefaultMessageBytes,
-    replicated: Boolean = false)
+    replicated: Boolean = false, overlap: Boolean = false)
 
 /**
  * Which samples each task trains on: the global batches (the LocalOptimizer's order, `counts` samples per
@@ -288,11 +289,13 @@ private[optim] final class TaskReplicas(settings: ModelSettings, count: Int) {
    * into [[grads]], each scaled by its share of the global batch of `globalSize` samples when the criterion
    * averages (as the LocalOptimizer does). With `regularize` (one task of the job), the model's
    * regularizers then add their gradients, so the summed gradient counts them once. Returns the loss
-   * summed the same way as the gradients.
+   * summed the same way as the gradients. `onFinal`: see [[ReplicaSet.computeStatic]] (called only when the
+   * replicas [[overlap]]).
    */
-  def compute(data: LocalDataSet, indices: Array[Int], globalSize: Int, averaging: Boolean, regularize: Boolean): Double = {
+  def compute(data: LocalDataSet, indices: Array[Int], globalSize: Int, averaging: Boolean, regularize: Boolean,
+      onFinal: Int => Unit = null): Double = {
     val loss = if (indices.isEmpty) { set.gradient.zero(); 0.0 }
-      else set.computeStatic(data.batch(indices, 0, indices.length), globalSize, averaging)
+      else set.computeStatic(data.batch(indices, 0, indices.length), globalSize, averaging, onFinal)
     if (regularize) models(0).accRegularization()
     loss
   }
@@ -311,6 +314,12 @@ private[optim] final class TaskReplicas(settings: ModelSettings, count: Int) {
 
   /** Whether the replicas may share a batch in chunks of any size (see `Module.splitsFreely`). */
   def splitsFreely: Boolean = set.splitsFreely
+
+  /** Whether [[compute]] hands out final ranges of the gradient during backward (see ReplicaSet). */
+  def overlap: Boolean = set.overlaps
+
+  /** See [[ReplicaSet.finalFrom]]. */
+  def finalFrom: Array[Int] = set.finalFrom
 
   /** Model replicas of this task. */
   def size: Int = count
@@ -395,12 +404,16 @@ private[optim] object SegmentTask {
   private def trainWith(plan: SegmentPlan, part: PartitionData, peers: Peers, setupStart: Long,
       driverAtStart: Map[String, Long]): SegmentResult = {
     val p = part.index
-    val ar = new AllReduceParameter(p, plan.sync.layout, plan.sync.codec, peers, plan.sync.messageBytes, plan.sync.replicated)
     val local = peers.all.indices.filter(peers.isLocal).toArray // the tasks of this JVM
     val wanted = replicasFor(TaskContext.get(), plan.batches.coresPerExecutor, local.length)
     val kept = resume(plan, part, wanted)
     // the broadcast (plan.model) is fetched only when something is not kept
     val replicas = kept.map(_.replicas).getOrElse(new TaskReplicas(plan.model.value, wanted))
+    val cuts = if (!plan.sync.overlap || !plan.sync.replicated) Array.emptyIntArray // else the same on every task: from the model
+      else SegmentLoop.overlapCuts(replicas.finalFrom, plan.sync.layout.total, math.min(SegmentLoop.OverlapPieceValues,
+        AllReduceParameter.valuesPerMessage(plan.sync.messageBytes, plan.sync.codec)))
+    val ar = new AllReduceParameter(p, plan.sync.layout, plan.sync.codec, peers, plan.sync.messageBytes, plan.sync.replicated,
+      cuts)
     val methods = scala.collection.mutable.Map.empty[Int, OptimMethod] ++ kept.map(_.methods).getOrElse(Map.empty)
     val batches = batchSource(plan, part, peers.prefix, local, replicas)
     val loop = new SegmentLoop(plan, p, replicas, batches, ar, q => methods.getOrElseUpdate(q, plan.model.value.method(q)))

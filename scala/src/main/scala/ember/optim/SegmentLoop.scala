@@ -31,23 +31,27 @@ private[optim] sealed abstract class BatchSource(batches: BatchSettings) {
     if (batches.balanced) BatchPlan.balancedSize(cuts, b)
     else math.min(batches.batchSize, batches.total - b * batches.batchSize)
 
-  /** Forward/backward of this task's part of iteration `t` (at `position`) into the replicas' summed gradient. */
-  def compute(t: Long, position: TrainingPosition): GradientHeader
+  /**
+   * Forward/backward of this task's part of iteration `t` (at `position`) into the replicas' summed gradient;
+   * `onFinal` (or null) as in [[TaskReplicas.compute]].
+   */
+  def compute(t: Long, position: TrainingPosition, onFinal: Int => Unit): GradientHeader
 }
 
 private[optim] final class OwnBatches(batches: BatchSettings, part: PartitionData, replicas: TaskReplicas, averaging: Boolean)
     extends BatchSource(batches) {
-  def compute(t: Long, position: TrainingPosition): GradientHeader = {
+  def compute(t: Long, position: TrainingPosition, onFinal: Int => Unit): GradientHeader = {
     val b = position.epochIteration
     val p = part.index
     val indices = indicesOf(position.epoch, b, p)
-    GradientHeader(replicas.compute(part.data, indices, globalSize(b), averaging, regularize = p == 0), indices.length)
+    GradientHeader(replicas.compute(part.data, indices, globalSize(b), averaging, regularize = p == 0, onFinal), indices.length)
   }
 }
 
 private[optim] final class SharedBatches(batches: BatchSettings, prefix: String, p: Int, local: Array[Int],
     data: Array[ember.data.LocalDataSet], replicas: TaskReplicas, averaging: Boolean) extends BatchSource(batches) {
-  def compute(t: Long, position: TrainingPosition): GradientHeader = {
+  // chunks claimed as the replicas go: a range is final only after the last one, unknown in advance (onFinal unused)
+  def compute(t: Long, position: TrainingPosition, onFinal: Int => Unit): GradientHeader = {
     val b = position.epochIteration
     val work = LocalShare.iteration(prefix, t, local.length, new IterationWork(data, local.map(q => indicesOf(position.epoch, b, q)),
       local.length * replicas.size, replicas.weights.length))
@@ -67,7 +71,9 @@ private[optim] final case class IterationOutcome(state: TrainingPosition, loss: 
 /**
  * The iterations of task `p` in one segment, as the five steps of the DistriOptimizer's notes:
  *   1. [[computeGradients]] on the task's part of the global batch;
- *   2. [[sendGradients]]: its slices to their owners;
+ *   2. [[sendGradients]]: its slices to their owners; with overlap (`spark.ember.overlapGradients`, one replica of a
+ *      Sequential model), the pieces whose values are final leave during step 1's backward, last layers first, and
+ *      step 2 sends the rest (see ReplicaSet and AllReduceParameter.putFinal);
  *   3. [[aggregateOwnSlice]]: the owned slice summed over the tasks;
  *   4. [[clipStepAndPublish]]: the checks, clipping and the optim method's step on the owned slice, which is then
  *      sent to every task;
@@ -107,6 +113,8 @@ private[optim] final class SegmentLoop(plan: SegmentPlan, p: Int, replicas: Task
   /** Step 4 piece by piece while the slice is summed (see the class notes), or null. */
   private val pieceSteps = if (normFirst || !ar.publishesPieces) null else new PieceSteps
   private var at: TrainingPosition = plan.steps.start
+  /** Whether step 2 starts during step 1's backward (see [[computeGradients]]). */
+  private val overlap = plan.sync.overlap && !single && replicas.overlap
   if (!normFirst && ar.keepsWeights) ar.keepWeights(at.iteration, master)
 
   /** Where training is: advanced by every iteration. */
@@ -134,10 +142,14 @@ private[optim] final class SegmentLoop(plan: SegmentPlan, p: Int, replicas: Task
     IterationOutcome(at, loss, sum.samples, computeNanos, computeCpuNanos, gradientWaitNanos, failure, syncCpuNanos)
   }
 
-  /** Step 1: forward/backward of this task's part of batch `t` on its replicas, summed into `replicas.grads`. */
-  def computeGradients(t: Long): GradientHeader = batches.compute(t, at)
+  /**
+   * Step 1: forward/backward of this task's part of batch `t` on its replicas, summed into `replicas.grads`; with
+   * [[overlap]], the pieces of step 2 whose values are final leave during backward.
+   */
+  def computeGradients(t: Long): GradientHeader =
+    batches.compute(t, at, if (overlap) (from: Int) => ar.putFinal(t, replicas.grads, from) else null)
 
-  /** Step 2: the slices of this task's gradient to their owners (all sends at once). */
+  /** Step 2: the slices of this task's gradient to their owners (those [[computeGradients]] did not send yet). */
   def sendGradients(t: Long, own: GradientHeader): Unit = if (!single) ar.putGradients(t, replicas.grads, own)
 
   /** Step 3: the owned slice of the global gradient into `gradSlice`; returns the global loss and batch size. */
@@ -222,6 +234,21 @@ private[optim] final class SegmentLoop(plan: SegmentPlan, p: Int, replicas: Task
 
 private[optim] object SegmentLoop {
   private val threadCpu = java.lang.management.ManagementFactory.getThreadMXBean
+
+  /** The least values of a piece of the replicated exchange cut off for overlap (64 KB in float32), or of a message. */
+  val OverlapPieceValues: Int = 16384
+
+  /**
+   * Where to cut the replicated exchange's gradient so that its last layers leave during backward: walking the
+   * modules in backward order (`finalFrom`, see [[ReplicaSet.finalFrom]]), a cut wherever at least `minValues`
+   * values became final since the last one (PyTorch DDP's buckets, in a model's layers). Empty when there is none.
+   */
+  def overlapCuts(finalFrom: Array[Int], total: Int, minValues: Int): Array[Int] = {
+    val cuts = scala.collection.mutable.ArrayBuffer.empty[Int]
+    var last = total
+    for (k <- finalFrom.reverseIterator) if (k > 0 && last - k >= minValues) { cuts += k; last = k }
+    cuts.reverse.toArray
+  }
   /** The checks before an update, the same on every task (global loss and gradient norm): null when fine. */
   def check(guard: TrainingGuard, loss: Float, sumSquares: Double, t: Long, epoch: Int): String =
     try {

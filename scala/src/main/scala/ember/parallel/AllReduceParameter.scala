@@ -24,7 +24,8 @@ final case class GradientHeader(lossSum: Double, samples: Int)
  * weights for its model replicas. Messages go straight from producer to reader through [[Peers]] (pushed,
  * the reader woken by the arrival; see Peers.scala). One iteration `t`, a reduce-scatter then an all-gather:
  *  1. [[putGradients]]: task p sends slice q of its local gradient (`g_t_p`) to task q, for every q != p,
- *     all at once (each send returns as soon as the bytes are handed to the transport);
+ *     all at once (each send returns as soon as the bytes are handed to the transport), or piece by piece while
+ *     backward still runs ([[putFinal]], see below);
  *  2. [[aggregate]]: owner p sums slice p over all tasks in task order, piece by piece (its own slice straight
  *     from memory, the others' as they arrive, waited for about 1 MB at a time: one wake-up per group of pieces, not
  *     per piece), and the headers (loss, samples) likewise; with L2-norm
@@ -73,9 +74,18 @@ final case class GradientHeader(lossSum: Double, samples: Int)
  * (`g_t_p`, then `g_t_p.1`, ...), all sent at once: the reader sums or copies one piece while the next is on the
  * wire, and no buffer reaches 2 GB whatever the model's size; a slice under the limit (64K float32 values at the
  * 256 KB default: LeNet-5's) is one message.
+ *
+ * Overlap with backward ([[putFinal]]): a task may send the pieces of its gradient whose values are final before its
+ * backward ends (the last layers' parameters, at the end of the flat vector, are done first), and [[putGradients]]
+ * then sends the rest; piece 0, which carries the header, always goes last, with the rest. The replicated exchange's
+ * whole vector is also cut at `cuts` (flat offsets, the same on both tasks: where a model's layers end), so that its
+ * last layers can leave as their own piece though the vector fits one message; the sliced exchange keeps its pieces.
+ * Pieces are summed value by value, so where they are cut does not change any sum. The buffer rules above hold as
+ * they are: a task computes iteration t + 1 (and sends early pieces of `g_(t+1)`) only after step 4 of iteration t.
  */
 final class AllReduceParameter(val partition: Int, val layout: SliceLayout, val codec: WireCodec, val peers: Peers,
-    maxMessageBytes: Int = AllReduceParameter.DefaultMessageBytes, val replicated: Boolean = false) {
+    maxMessageBytes: Int = AllReduceParameter.DefaultMessageBytes, val replicated: Boolean = false,
+    cuts: Array[Int] = Array.emptyIntArray) {
   require(maxMessageBytes >= 64, s"AllReduceParameter: maxMessageBytes must be >= 64, got $maxMessageBytes")
   require(!replicated || layout.parts == 2, s"AllReduceParameter: the replicated exchange is for 2 tasks, not ${layout.parts}")
   private val parts = layout.parts
@@ -86,7 +96,7 @@ final class AllReduceParameter(val partition: Int, val layout: SliceLayout, val 
   val ownSlices: Seq[Int] = if (replicated) 0 until parts else Seq(partition)
   private val other = 1 - partition // the other task, with `replicated`
   /** Values per message (piece of a slice). */
-  private val pieceValues = (maxMessageBytes - 16) / codec.bytesPerValue
+  private val pieceValues = AllReduceParameter.valuesPerMessage(maxMessageBytes, codec)
 
   /** Nanoseconds spent waiting for messages of other tasks (included in the sync time of the caller). */
   def waitNanos: Long = peers.waitNanos
@@ -110,10 +120,27 @@ final class AllReduceParameter(val partition: Int, val layout: SliceLayout, val 
       .order(ByteOrder.LITTLE_ENDIAN))
   }
 
+  /** Replicated: the flat offsets where the whole vector's pieces start (every `pieceValues` and at `cuts`), then its end. */
+  private val wholeStarts: Array[Int] = if (!replicated) null
+    else ((0 until piecesOf(layout.total)).map(_ * pieceValues) ++ cuts.filter(k => k > 0 && k < layout.total))
+      .distinct.sorted.toArray :+ layout.total
+  /** The tasks this task sends its gradient to, and the flat offsets where the pieces it sends task q start, then the end. */
+  private val gradTargets: Array[Int] = if (replicated) Array(other) else (0 until parts).filter(_ != partition).toArray
+  private val gradStarts: Array[Array[Int]] = Array.tabulate(parts) { q =>
+    if (replicated) wholeStarts
+    else Array.tabulate(pieces(q) + 1)(c => layout.offset(q) + math.min(c * pieceValues, layout.length(q)))
+  }
+
   // gradients: the header (loss, samples) in the first piece; weights: the norm in the last (known once all is summed)
   private val gradBuffers =
-    if (replicated) Array.fill(2)(buffersOf(layout.total, 12, _ => 0)) // by iteration parity
+    if (replicated) Array.fill(2)(Array.tabulate(wholeStarts.length - 1) { c => // by iteration parity
+      ByteBuffer.allocateDirect((if (c == 0) 12 else 0) + (wholeStarts(c + 1) - wholeStarts(c)) * codec.bytesPerValue)
+        .order(ByteOrder.LITTLE_ENDIAN)
+    })
     else Array.tabulate(parts)(q => if (q == partition) null else buffersOf(layout.length(q), 12, _ => 0))
+  /** The iteration whose gradient is being sent, and per target the pieces c < unsent(q) of it not sent yet. */
+  private var sending = -1L
+  private val unsent = new Array[Int](parts)
   // one task, or two replicated, send no weights
   private val sendsWeights = parts > 1 && !replicated
   /**
@@ -127,39 +154,45 @@ final class AllReduceParameter(val partition: Int, val layout: SliceLayout, val 
   private def weightBuffers(t: Long): Array[ByteBuffer] = weightSets((t % weightSets.length).toInt)
   private val squares = new AllReduceParameter.Squares(ownLength)
 
-  /** Step 1: slices q != p of the full local gradient `grads`, each with `header`, to their owners. */
+  /**
+   * Step 1: slices q != p of the full local gradient `grads`, each with `header`, to their owners (replicated: the
+   * whole gradient to the other task): the pieces [[putFinal]] did not send yet, in piece order.
+   */
   def putGradients(t: Long, grads: Array[Float], header: GradientHeader): Unit = {
-    if (replicated) return putWhole(gradBuffers((t & 1).toInt), t, grads, header)
-    var q = 0
-    while (q < parts) {
-      if (q != partition) {
-        var c = 0
-        while (c < gradBuffers(q).length) {
-          val buf = gradBuffers(q)(c)
-          buf.clear()
-          if (c == 0) buf.putDouble(header.lossSum).putInt(header.samples)
-          codec.encode(grads, layout.offset(q) + c * pieceValues, pieceLength(q, c), buf)
-          buf.flip()
-          peers.send(q, gradientName(t, partition, c), buf)
-          c += 1
-        }
-      }
-      q += 1
+    begin(t)
+    for (q <- gradTargets) {
+      var c = 0
+      while (c < unsent(q)) { sendPiece(t, q, c, grads, header); c += 1 }
+    }
+    sending = -1L
+  }
+
+  /**
+   * Step 1 while backward runs: the values [from, total) of `grads` are final for iteration t; every piece within them
+   * not sent yet goes now (last pieces first), except piece 0 (it carries the header): [[putGradients]] sends the rest.
+   */
+  def putFinal(t: Long, grads: Array[Float], from: Int): Unit = {
+    begin(t)
+    for (q <- gradTargets) {
+      while (unsent(q) > 1 && gradStarts(q)(unsent(q) - 1) >= from) { unsent(q) -= 1; sendPiece(t, q, unsent(q), grads, null) }
     }
   }
 
-  /** Replicated step 1: the whole gradient to the other task, piece by piece (encoded into `bufs`). */
-  private def putWhole(bufs: Array[ByteBuffer], t: Long, grads: Array[Float], header: GradientHeader): Unit = {
-    var c = 0
-    while (c < bufs.length) {
-      val buf = bufs(c)
-      buf.clear()
-      if (c == 0) buf.putDouble(header.lossSum).putInt(header.samples)
-      codec.encode(grads, c * pieceValues, pieceLengthOf(layout.total, c), buf)
-      buf.flip()
-      peers.send(other, gradientName(t, partition, c), buf)
-      c += 1
-    }
+  /** Starts sending iteration t's gradient, unless it is started: no piece sent yet. */
+  private def begin(t: Long): Unit = if (sending != t) {
+    sending = t
+    for (q <- gradTargets) unsent(q) = gradStarts(q).length - 1
+  }
+
+  /** Piece c of the gradient to task q (headed by `header` if c is 0), encoded into its buffer of iteration t's set. */
+  private def sendPiece(t: Long, q: Int, c: Int, grads: Array[Float], header: GradientHeader): Unit = {
+    val buf = if (replicated) gradBuffers((t & 1).toInt)(c) else gradBuffers(q)(c)
+    buf.clear()
+    if (c == 0) buf.putDouble(header.lossSum).putInt(header.samples)
+    val from = gradStarts(q)(c)
+    codec.encode(grads, from, gradStarts(q)(c + 1) - from, buf)
+    buf.flip()
+    peers.send(q, gradientName(t, partition, c), buf)
   }
 
   /**
@@ -247,12 +280,12 @@ final class AllReduceParameter(val partition: Int, val layout: SliceLayout, val 
   /** Replicated step 2: task 0's gradient, plus task 1's, each decoded from its message (own: from the sent buffers). */
   private def aggregateWhole(t: Long, ownHeader: GradientHeader, out: Array[Float]): GradientHeader = {
     var (loss, samples) = (ownHeader.lossSum, ownHeader.samples)
-    for (q <- 0 until 2; c <- 0 until piecesOf(layout.total)) {
+    for (q <- 0 until 2; c <- 0 until wholeStarts.length - 1) {
       val buf =
         if (q == partition) gradBuffers((t & 1).toInt)(c).duplicate().order(ByteOrder.LITTLE_ENDIAN).position(if (c == 0) 12 else 0)
         else peers.receive(q, gradientName(t, q, c))
       if (q != partition && c == 0) { loss += buf.getDouble(); samples += buf.getInt() }
-      val (to, n) = (c * pieceValues, pieceLengthOf(layout.total, c))
+      val (to, n) = (wholeStarts(c), wholeStarts(c + 1) - wholeStarts(c)) // the pieces of putGradients
       if (q == 0) codec.decode(buf, out, to, n)
       else codec.decodeAdd(buf, out, to, n, squares)
       if (q != partition) peers.release(buf)
@@ -417,6 +450,9 @@ object AllReduceParameter {
     /** Values [from, from + n) of the summed slice, piece c, are final; `header` is the summed one (loss, samples). */
     def piece(c: Int, from: Int, n: Int, header: GradientHeader): Unit
   }
+
+  /** Values per message (piece) of at most `maxMessageBytes` with `codec`, room left for a header. */
+  def valuesPerMessage(maxMessageBytes: Int, codec: WireCodec): Int = (maxMessageBytes - 16) / codec.bytesPerValue
 
   /** The largest message of the exchange by default: a slice beyond it travels in pieces (see DistriOptimizer.messageBytes). */
   val DefaultMessageBytes: Int = 256 << 10

@@ -106,6 +106,42 @@ class AllReduceParameterSuite extends AnyFunSuite {
     }
   }
 
+  test("pieces sent as they become final (putFinal) and cut at layer ends: the same sums and headers, bit for bit") {
+    // 1001 values; backward makes [from, total) final for falling values of from, then putGradients sends the rest
+    val froms = Seq(1001, 900, 777, 640, 333, 250, 3, 0)
+    val runs = for ((n, replicated) <- Seq((2, true), (2, false), (3, false)); codec <- Seq(NoCompression, BFloat16);
+         messageBytes <- Seq(100, 1000, AllReduceParameter.DefaultMessageBytes); overlap <- Seq(false, true)) yield {
+      val prefix = s"final-$n-$replicated-${codec.name}-$messageBytes-$overlap-${System.nanoTime()}"
+      val layout = SliceLayout(1001, n)
+      val cuts = if (overlap && replicated) Array(3, 250, 640, 900) else Array.emptyIntArray
+      val sums = together(n) { p =>
+        val peers = inThisJvm(prefix, p, n)
+        try {
+          val ar = new AllReduceParameter(p, layout, codec, peers, messageBytes, replicated, cuts)
+          val weights = new Array[Float](layout.total)
+          (1L to 3L).map { t =>
+            val grads = Array.tabulate(layout.total)(i => ((i * 7 + p * 13 + t.toInt * 5) % 17 - 8) / 3f)
+            val header = GradientHeader(p + 0.5 * t, 10 + p)
+            if (overlap) froms.foreach(from => ar.putFinal(t, grads, from))
+            ar.putGradients(t, grads, header)
+            val out = new Array[Float](ar.ownLength)
+            val sum = ar.aggregate(t, grads, header, out)
+            val squares = ar.ownSquares
+            ar.publish(t, out, weights, squares) // the weight round, after which a gradient buffer may be rewritten
+            ar.fetchWeights(t, weights, squares)
+            (sum, out.map(java.lang.Float.floatToRawIntBits).toSeq, squares)
+          }
+        } finally peers.close()
+      }
+      ((n, replicated, codec.name, messageBytes), sums)
+    }
+    runs.grouped(2).foreach { case Seq((setting, off), (_, on)) =>
+      assert(on == off, s"$setting: overlap changed the sums")
+      val n = setting._1
+      assert(off.head.head._1 == GradientHeader((0 until n).map(_ + 0.5).sum, (0 until n).map(10 + _).sum), setting)
+    }
+  }
+
   /**
    * Three iterations of the exchange of `n` tasks, each owner stepping its slice with SGD (momentum, weight decay):
    * piece by piece as [[AllReduceParameter.aggregate]] hands the pieces out, each published at once, or the whole
