@@ -14,14 +14,17 @@
 Each executor JVM gets one native thread, sees one CPU and compiles at three times the JIT's thresholds
 (``EXECUTOR_CONF``, as the README tells users to configure 1-core executors; the driver's JIT keeps its defaults);
 per executor the bench prints its compute and waiting per iteration (mean/p50/p90/max ms), how often it was the
-slower one, and its JVM's CPU by thread group, GC and JIT (``task`` lines), and where the segment's job spent its
-wall clock outside the iterations (``segment`` line: launch, set-up, collecting the results).
+slower one, and its JVM's CPU by thread group, GC and JIT (``task`` lines), and where a segment spent its wall
+clock outside the iterations (``segment`` lines, the warm-up's last segment, which built the tasks' replicas, and the
+timed one: the driver's model file and broadcast, the job's launch, the tasks' set-up, collecting the results).
 
 Warm-up and timed window (standalone rows): by default one epoch of LeNet-5 on MNIST each (469 iterations of batch 128),
-the same for both sides: a user trains for epochs, validating once an epoch, so the executors run JIT-compiled code
-and each segment (one Spark job: launch, set-up, collect) spans an epoch; a shorter window charges the per-segment cost
-to fewer iterations and times executors that are still compiling (bench/NOTES.md). ``--warmup 150 --iterations 200``
-gives the earlier, shorter runs.
+the same for both sides, in ONE training run per side: the timed window starts when the driver sees the warm-up's last
+iteration end and ends when ``optimize()`` returns (a run's steady state; its one-off start is in the warm-up). The
+DistriOptimizer trains in segments of the warm-up's length, as a user validating once an epoch would: each timed
+segment pays its Spark job, the tasks' set-up from their kept state and the driver's reading of the results
+(scheduling in the split). A shorter window charges the per-segment cost to fewer iterations and times executors that
+are still compiling (bench/NOTES.md).
 
 Usage: ``bench/cluster.sh [--iterations 469] [--warmup 469] [--scaling 2,4,8] [--models lenet5,mlp] [--conf k=v]``.
 """
@@ -158,7 +161,8 @@ def main():
             print("wait = waiting for the other task (grad wait: of it for gradient slices; imbalance:")
             print("the slower task's extra compute); overhead = (sync + sched) / iteration; targets (issue 8): LeNet-5")
             print("overhead <= 10% and ratio >= 0.85x, MLP 5M ratio >= 0.7x:")
-            print(f"(warm-up {a.warmup} iterations, then {a.iterations} timed in one segment, both sides; executor JVM "
+            print(f"(one run per side: warm-up {a.warmup} iterations, then {a.iterations} timed, the DistriOptimizer in "
+                  f"segments of {a.warmup} iterations as with validation once an epoch; executor JVM "
                   f"options {dict(EXECUTOR_CONF, **extra)['spark.executor.extraJavaOptions']!r}, the driver's JIT "
                   "at its defaults)")
             print(f"  {'model, wire':<12} {'local sps':>9} {'distri sps':>10} {'ratio':>7} {'ms/iter':>8} "

@@ -153,7 +153,8 @@ object DistriBench {
               s"driver_kinds_iterating=${sent.driverMessageKinds.map { case (k, c) => s"$c:$k" }.mkString(";").replace(' ', '_')}")
             // per task of the timed segment (compute and wait: mean/p50/p90/max ms), and the segment's job outside the loop
             opt.taskProfiles.foreach(t => println(s"RESULT task model=$m codec=$codec ${t.fields}"))
-            println(s"RESULT segment model=$m codec=$codec ${opt.segmentTiming.fields} ${stages.last}")
+            println(s"RESULT segment model=$m codec=$codec which=warm-up ${warmupTiming.fields}")
+            println(s"RESULT segment model=$m codec=$codec which=timed ${opt.segmentTiming.fields} ${stages.last}")
           }
         }
       } finally sc.stop()
@@ -190,19 +191,43 @@ object DistriBench {
   }
 
   /**
-   * Samples per wall second and per CPU second of this JVM over `iterations` iterations after `warmup`, and
-   * (for a DistriOptimizer) the timed part's split. Samples per CPU second is the steadier figure on a
-   * loaded machine: time spent descheduled or blocked waiting costs no CPU.
+   * Samples per wall second and per CPU second of this JVM over `iterations` iterations after `warmup` in ONE run
+   * (a training run's steady state: its one-off start, building the replicas, is in the warm-up), and (for a
+   * DistriOptimizer) the timed part's split. The timed part starts when the driver sees iteration `warmup` end (the
+   * end trigger notes it) and ends when `optimize()` returns. A DistriOptimizer trains in segments of `warmup`
+   * iterations (one MNIST epoch by default, as a run that validates once an epoch): each timed segment pays its
+   * job, the tasks' set-up from the state they kept and the driver's reading of the results. Samples per CPU second
+   * is the steadier figure on a loaded machine: time spent descheduled or blocked waiting costs no CPU.
    */
   private def run(opt: Optimizer, args: Args): (Double, TimeSplit, Double) = {
-    opt.setOptimMethod(new SGD(0.01, 0.0, 0.0, 0.9)).setEndWhen(MaxIteration(args.warmup)).optimize()
-    val before = opt match { case d: DistriOptimizer => d.timeSplit; case _ => TimeSplit.zero }
-    opt.setEndWhen(MaxIteration(args.warmup + args.iterations))
-    val cpu0 = cpuSeconds
-    val secs = timed(opt.optimize())
+    var (t0, cpu0, before) = (0L, 0.0, TimeSplit.zero)
+    val distri = opt match { case d: DistriOptimizer => Some(d); case _ => None }
+    distri.foreach(_.setSegmentIterations(args.warmup))
+    val end = new TimedEnd(args.warmup, args.warmup + args.iterations, () => {
+      t0 = System.nanoTime(); cpu0 = cpuSeconds
+      distri.foreach { d => before = d.timeSplit; warmupTiming = d.segmentTiming }
+    })
+    opt.setOptimMethod(new SGD(0.01, 0.0, 0.0, 0.9)).setEndWhen(end).optimize()
+    val secs = (System.nanoTime() - t0) / 1e9
     val cpu = cpuSeconds - cpu0
-    val after = opt match { case d: DistriOptimizer => d.timeSplit; case _ => TimeSplit.zero }
+    require(t0 > 0, s"the run ended before iteration ${args.warmup}")
+    val after = distri.map(_.timeSplit).getOrElse(TimeSplit.zero)
     val samples = args.iterations.toDouble * args.batch
     (samples / secs, after - before, samples / cpu)
+  }
+
+  /** The warm-up's last segment's timing (the one that built the tasks' replicas), noted by [[TimedEnd]]. */
+  @volatile private var warmupTiming = SegmentTiming.zero
+}
+
+/**
+ * The end trigger of a timed run: ends it after `total` iterations, and calls `warmedUp` (on the driver) when it first
+ * sees iteration `warm` end. Its copies in a DistriOptimizer's tasks only end the run (`warmedUp` stays behind).
+ */
+private final class TimedEnd(warm: Int, total: Int, @transient warmedUp: () => Unit) extends Trigger {
+  @transient private var noted = false
+  override def apply(s: TrainingPosition): Boolean = {
+    if (!noted && warmedUp != null && s.iteration >= warm) { noted = true; warmedUp() }
+    s.iteration >= total
   }
 }

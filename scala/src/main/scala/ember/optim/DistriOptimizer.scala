@@ -8,6 +8,7 @@ import ember.nn.{Criterion, Module, ModuleSpec}
 import ember.parallel.{AllReduceParameter, LocalShare, NoCompression, Rendezvous, Reports, SliceLayout, WireCodec}
 import ember.tensor.Tensor
 import org.apache.spark.{SparkContext, SparkException}
+import org.apache.spark.broadcast.Broadcast
 import org.apache.spark.ember.BlockStore
 import org.apache.spark.rdd.RDD
 import org.apache.spark.storage.StorageLevel
@@ -126,8 +127,9 @@ object TaskLayout {
 /**
  * Where the time of the iterations went (seconds, summed over iterations; each figure averaged over tasks):
  * computing gradients, synchronising (exchanging and summing slices, updating, and `waitSeconds` of it
- * spent waiting for other tasks: imbalance and, on a loaded machine, descheduled threads) and Spark
- * scheduling (job start and end, task set-up, spread over the segment's iterations).
+ * spent waiting for other tasks: imbalance and, on a loaded machine, descheduled threads) and scheduling: the
+ * rest of the segment's wall clock on the driver (its model file and broadcast, the Spark job's launch, the tasks'
+ * set-up, collecting and reading the results), spread over the segment's iterations.
  */
 final case class TimeSplit(iterations: Long, computeSeconds: Double, syncSeconds: Double, schedulingSeconds: Double,
     waitSeconds: Double = 0.0, waiting: WaitSplit = WaitSplit.zero) {
@@ -418,55 +420,75 @@ class DistriOptimizer(model: Module, initialData: RDD[Sample], criterion: Criter
   /** Runs one segment (retrying it on failure), applies its weights and replays its iterations; returns whether to stop. */
   private def runSegment(cached: RDD[PartitionData], counts: Array[Int], layout: SliceLayout, itersPerEpoch: Int): Boolean = {
     val start = position
+    val (segmentStart, segmentStartMicros) = (System.nanoTime(), SegmentTiming.epochMicros())
     val cores = if (taskLayout == TaskLayout.PerExecutor) DistriOptimizer.coresPerExecutor(cached.sparkContext, layout.parts) else 0
     val local = cached.sparkContext.isLocal
     val chunkBytes = DistriOptimizer.chunkBytes(cached.sparkContext)
-    // the model file and the methods: inline in the broadcast up to one chunk, else disk blocks until the segment ends
     val criterionSpec = ModuleSpec.describe(criterion).toString
-    val settings = ModelSettings(s"${runPrefix}_settings_$segments", model, criterionSpec, sliceMethods, chunkBytes)
     val precision = ember.tensor.dnn.MixedPrecision.requested.name
     val keep = DistriOptimizer.keepTaskState(cached.sparkContext)
     val extra = s"$precision ${layout.parts} ${layout.total} ${codec.name}"
     // the tasks start from the states they kept when the driver's state is still the one the last segment ended with
     val resume = if (!keep) Resume.off
-      else if (kept == null || !settings.digest(extra).contains(kept._1)) Resume.none
+      else if (kept == null || Resume.digest(model, criterionSpec, sliceMethods, extra) != kept._1) Resume.none
       else Resume(keep = true, kept._2, Resume.crc(flatWeights, layout.total), model.namedBuffers.map(_._2.contiguous().toArray).toArray)
     kept = null // taken by the tasks whatever happens next
-    val (results, wallNanos) = try {
-      val broadcast = cached.sparkContext.broadcast(settings)
-      val plan = SegmentPlan(prefix = "",
-        sync = SyncSettings(layout, codec, driver = if (local) "" else Rendezvous.endpoint(), timeoutMs = syncTimeoutMs,
-          chunkBytes = chunkBytes, messageBytes = DistriOptimizer.messageBytes(cached.sparkContext, chunkBytes),
-          replicated = DistriOptimizer.replicated(cached.sparkContext, layout),
-          overlap = DistriOptimizer.overlap(cached.sparkContext)),
-        batches = BatchSettings(batchSize, seed, counts, itersPerEpoch, dynamicSplit = !deterministic, coresPerExecutor = cores,
-          balanced = taskLayout == TaskLayout.PerExecutor && batchSize >= layout.parts),
-        steps = StepSettings(start, maxIterations = segmentIterations,
-          stopTriggers = Seq(endWhen) ++ validation.map(_.trigger) ++ checkpoint.map(_.trigger), guard, clipping, averaging),
-        model = broadcast, precision = precision, resume = resume)
-      try runWithRetries(cached, plan) finally broadcast.destroy()
-    } finally settings.remove()
+    def plan(model: Broadcast[ModelSettings], resume: Resume) = SegmentPlan(prefix = "",
+      sync = SyncSettings(layout, codec, driver = if (local) "" else Rendezvous.endpoint(), timeoutMs = syncTimeoutMs,
+        chunkBytes = chunkBytes, messageBytes = DistriOptimizer.messageBytes(cached.sparkContext, chunkBytes),
+        replicated = DistriOptimizer.replicated(cached.sparkContext, layout),
+        overlap = DistriOptimizer.overlap(cached.sparkContext)),
+      batches = BatchSettings(batchSize, seed, counts, itersPerEpoch, dynamicSplit = !deterministic, coresPerExecutor = cores,
+        balanced = taskLayout == TaskLayout.PerExecutor && batchSize >= layout.parts),
+      steps = StepSettings(start, maxIterations = segmentIterations,
+        stopTriggers = Seq(endWhen) ++ validation.map(_.trigger) ++ checkpoint.map(_.trigger), guard, clipping, averaging),
+      model = model, precision = precision, resume = resume)
+    // the model file and the methods: inline in the broadcast up to one chunk, else disk blocks until the segment ends
+    var settings: ModelSettings = null
+    def broadcastRun(resume: Resume) = {
+      settings = ModelSettings(s"${runPrefix}_settings_$segments", model, criterionSpec, sliceMethods, chunkBytes)
+      try {
+        val broadcast = cached.sparkContext.broadcast(settings)
+        try runWithRetries(cached, plan(broadcast, resume)) finally broadcast.destroy()
+      } finally settings.remove()
+    }
+    // every task resumes: no model file, no broadcast (a task that finds no state fails the attempt, which reruns
+    // with the broadcast: every task then builds, the others' states were taken by the failed attempt)
+    val (results, submitted, collected) =
+      if (resume.tokens.length == layout.parts && resume.tokens.forall(_.nonEmpty))
+        try runWithRetries(cached, plan(null, resume)) catch {
+          case e: StateNotKept =>
+            log.warn(s"${e.getMessage}; rerunning the segment with the broadcast model")
+            broadcastRun(Resume.none)
+        }
+      else broadcastRun(resume)
     val w = flatWeights
     results.foreach { r =>
       System.arraycopy(r.weights, 0, w, layout.offset(r.partition), r.weights.length)
       sliceMethods(r.partition) = r.method
     }
     copyBuffers(results.head.buffers)
-    if (results.forall(_.keptAs.nonEmpty) && settings.digest(extra).isDefined)
+    // (a model and methods over one chunk never resume: their digest would serialize them once more every segment)
+    if (results.forall(_.keptAs.nonEmpty) && (settings == null || settings.digest(extra).isDefined))
       kept = (Resume.digest(model, criterionSpec, sliceMethods, extra), results.map(_.keptAs))
     endpoints = results.map(_.traffic.endpoint)
     profiles = TaskProfile.of(results)
     sent = sent + results
-    replay(results, wallNanos, itersPerEpoch)
+    // the segment's time outside its iterations counts everything the driver did for it (the model file, the
+    // broadcast, the job, reading the results and the digest for the next segment) but the bookkeeping below
+    timing = SegmentTiming.of(results, segmentStartMicros, submitted, collected, SegmentTiming.epochMicros())
+    replay(results, System.nanoTime() - segmentStart, itersPerEpoch)
   }
 
-  /** Runs the segment's job, each task getting its slice's optim method from `methods` (serialized). */
-  private def runWithRetries(cached: RDD[PartitionData], plan: SegmentPlan): (Array[SegmentResult], Long) = {
+  /**
+   * Runs the segment's job (again after a retriable failure); returns the results, sorted by partition, with the wall
+   * clock (epoch microseconds) at which the last attempt's job was submitted and the driver held its results.
+   */
+  private def runWithRetries(cached: RDD[PartitionData], plan: SegmentPlan): (Array[SegmentResult], Long, Long) = {
     var failures = 0
     while (true) {
       val prefix = s"${runPrefix}_$segments"
       segments += 1
-      val (start, startMicros) = (System.nanoTime(), SegmentTiming.epochMicros())
       Rendezvous.open(prefix)
       Reports.listen(prefix, { b =>
         val (epoch, iteration, epochIteration, loss, throughput) = ProgressReporter.read(b)
@@ -478,10 +500,7 @@ class DistriOptimizer(model: Module, initialData: RDD[Sample], criterion: Criter
         val submitted = SegmentTiming.epochMicros()
         val collected = DistriOptimizer.runJob(cached, plan.copy(prefix = prefix))
         val returned = SegmentTiming.epochMicros()
-        val results = collected.map(r => readBlocks(r, prefix, plan.sync))
-        val wall = System.nanoTime() - start
-        timing = SegmentTiming.of(results, startMicros, submitted, returned, SegmentTiming.epochMicros())
-        return (results.sortBy(_.partition), wall)
+        return (collected.map(r => readBlocks(r, prefix, plan.sync)).sortBy(_.partition), submitted, returned)
       } catch {
         case e: SparkException =>
           val cause = DistriOptimizer.taskError(prefix, plan.sync.layout.parts).getOrElse(e)
@@ -526,12 +545,16 @@ class DistriOptimizer(model: Module, initialData: RDD[Sample], criterion: Criter
     }
   }
 
-  /** Hands the segment's iterations to the base bookkeeping; throws when the tasks stopped on a failed check. */
+  /**
+   * Hands the segment's iterations to the base bookkeeping (the driver's wall clock for the segment so far: `wallNanos`,
+   * of which what the slowest task's iterations did not take is its scheduling); throws when the tasks stopped on a
+   * failed check.
+   */
   private def replay(results: Array[SegmentResult], wallNanos: Long, itersPerEpoch: Int): Boolean = {
     val r0 = results.head
     val failure = results.map(_.failure).find(_ != null)
     val done = r0.losses.length - (if (failure.isDefined) 1 else 0)
-    val loop = results.map(r => r.setupNanos + r.iterNanos.sum).max
+    val loop = results.map(_.iterNanos.sum).max
     val schedPerIter = math.max(0L, wallNanos - loop).toDouble / math.max(1, r0.losses.length)
     var stop = false
     var i = 0
@@ -544,7 +567,7 @@ class DistriOptimizer(model: Module, initialData: RDD[Sample], criterion: Criter
       checkLoss(r0.losses(i))
       position = position.beforeStep
       val lr = optimMethod.learningRate(position)
-      log.info(f"[Iteration ${position.iteration + 1}] compute ${computeNs / 1e6}%.1f ms, sync ${(iterNs - computeNs) / 1e6}%.1f ms " +
+      if (log.isInfoEnabled) log.info(f"[Iteration ${position.iteration + 1}] compute ${computeNs / 1e6}%.1f ms, sync ${(iterNs - computeNs) / 1e6}%.1f ms " +
         f"(waiting ${waitNs / 1e6}%.1f, for gradients ${it.waiting.gradientSeconds * 1e3}%.1f; compute imbalance " +
         f"${it.waiting.imbalanceSeconds * 1e3}%.1f), scheduling ${schedPerIter / 1e6}%.1f ms")
       stop = endIteration(IterationStats(r0.losses(i), r0.samples(i), it.totalSeconds, lr), itersPerEpoch)
@@ -678,9 +701,12 @@ object DistriOptimizer {
       s"runs only $s tasks at once, and all partitions train together; repartition the RDD to at most $s partitions"))
   }
 
-  /** Whether a failed segment may succeed when rerun (a bad argument, bad data or a diverged run never does). */
+  /**
+   * Whether a failed segment may succeed when rerun as it was (a bad argument, bad data or a diverged run never does;
+   * a task without the state it was to resume from needs the broadcast model: the caller reruns with it).
+   */
   private[optim] def retriable(e: Throwable): Boolean = !Iterator.iterate(e)(_.getCause).takeWhile(_ != null).take(20)
-    .exists(c => c.isInstanceOf[IllegalArgumentException] || c.isInstanceOf[TrainingDivergedException])
+    .exists(c => c.isInstanceOf[IllegalArgumentException] || c.isInstanceOf[TrainingDivergedException] || c.isInstanceOf[StateNotKept])
 
   /** The exception a task of the failed segment handed to the driver (see SegmentTask.run), if any. */
   private[optim] def taskError(prefix: String, parts: Int): Option[Throwable] =

@@ -215,7 +215,7 @@ abstract class Optimizer(val model: Module, val criterion: Criterion, val batchS
     position = position.advance(stats.loss, itersPerEpoch)
     val st = position
     val throughput = if (stats.seconds > 0) stats.samples / stats.seconds else 0.0
-    log.info(f"[Epoch $epochBefore ${if (st.epochFinished) itersPerEpoch else st.epochIteration}/$itersPerEpoch]" +
+    if (log.isInfoEnabled) log.info(f"[Epoch $epochBefore ${if (st.epochFinished) itersPerEpoch else st.epochIteration}/$itersPerEpoch]" +
       f"[Iteration ${st.iteration}] loss ${stats.loss}%.5f, $throughput%.1f samples/s, lr ${stats.learningRate}%.3g")
     trainSummary.foreach { s =>
       s.addScalar("Loss", stats.loss, st.iteration)

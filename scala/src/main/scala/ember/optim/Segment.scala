@@ -216,11 +216,26 @@ private[optim] object JavaBytes {
 /**
  * Everything a training task needs for one segment, `prefix` naming the segment: the settings travel in the
  * task closure, the model and the optim methods by broadcast (a model of a few MB would otherwise make every
- * segment's task binary that large, and Spark warn "Broadcasting large task binary"). `precision` is the compute
- * precision the driver asked for ("fp32"/"bf16"): each executor adopts it, resolved on its own CPU.
+ * segment's task binary that large, and Spark warn "Broadcasting large task binary"), or not at all when every
+ * task is to resume from the state it kept (`resume`): then the driver neither writes the model file nor broadcasts
+ * it, and a task that finds no state fails with [[StateNotKept]], on which the driver reruns the segment with the
+ * broadcast. `precision` is the compute precision the driver asked for ("fp32"/"bf16"): each executor adopts it,
+ * resolved on its own CPU.
  */
 private[optim] final case class SegmentPlan(prefix: String, sync: SyncSettings, batches: BatchSettings, steps: StepSettings,
-    model: Broadcast[ModelSettings], precision: String = "fp32", resume: Resume = Resume.none)
+    model: Broadcast[ModelSettings], precision: String = "fp32", resume: Resume = Resume.none) {
+  /** The model and methods to build from: none (`model` null) when every task was to resume from its kept state. */
+  def settings(p: Int): ModelSettings =
+    if (model != null) model.value
+    else throw new StateNotKept(s"DistriOptimizer: task $p found no state kept on its executor ${
+      Option(org.apache.spark.SparkEnv.get).map(_.executorId).getOrElse("?")} (lost, or its partition recomputed)")
+}
+
+/**
+ * A task that was to resume from its kept state found none, in a segment planned without the broadcast model (the
+ * driver then reruns the segment with it).
+ */
+final class StateNotKept(message: String) extends IllegalStateException(message)
 
 /**
  * What a task returns at the end of a segment: its weight slice (float32 master) and optim method (with
@@ -408,7 +423,7 @@ private[optim] object SegmentTask {
     val wanted = replicasFor(TaskContext.get(), plan.batches.coresPerExecutor, local.length)
     val kept = resume(plan, part, wanted)
     // the broadcast (plan.model) is fetched only when something is not kept
-    val replicas = kept.map(_.replicas).getOrElse(new TaskReplicas(plan.model.value, wanted))
+    val replicas = kept.map(_.replicas).getOrElse(new TaskReplicas(plan.settings(p), wanted))
     val cuts = if (!plan.sync.overlap || !plan.sync.replicated) Array.emptyIntArray // else the same on every task: from the model
       else SegmentLoop.overlapCuts(replicas.finalFrom, plan.sync.layout.total, math.min(SegmentLoop.OverlapPieceValues,
         AllReduceParameter.valuesPerMessage(plan.sync.messageBytes, plan.sync.codec)))
@@ -416,7 +431,7 @@ private[optim] object SegmentTask {
       cuts)
     val methods = scala.collection.mutable.Map.empty[Int, OptimMethod] ++ kept.map(_.methods).getOrElse(Map.empty)
     val batches = batchSource(plan, part, peers.prefix, local, replicas)
-    val loop = new SegmentLoop(plan, p, replicas, batches, ar, q => methods.getOrElseUpdate(q, plan.model.value.method(q)))
+    val loop = new SegmentLoop(plan, p, replicas, batches, ar, q => methods.getOrElseUpdate(q, plan.settings(p).method(q)))
     val stats = new SegmentStats(plan.steps.maxIterations)
     val reporter = new ProgressReporter(plan.sync.driver, plan.prefix, ProgressReporter.intervalNanos())
     val setupNanos = System.nanoTime() - setupStart

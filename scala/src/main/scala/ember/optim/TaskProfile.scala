@@ -111,16 +111,17 @@ object TaskProfile {
 }
 
 /**
- * Where the wall clock of the last segment's Spark job went outside the iterations (milliseconds; the part that the
- * time split spreads over the iterations as "scheduling"): `beforeMs` on the driver before the job (opening the
- * rendezvous and the progress reports), `launchMs` from submitting the job to the first task's start (scheduling the
- * barrier stage, sending and deserializing the tasks), `setupMs` the slowest task's set-up (the broadcast model, the
- * replicas, finding the peers: waiting there for the last task to start), `loopMs` the slowest task's iterations,
- * `returnMs` from the last task's end to the driver holding all results (serializing and collecting them) and
- * `afterMs` the driver reading the slices returned in blocks; `resumedTasks` started from the state they kept on their
- * executors at the previous segment's end (see TaskState) instead of the broadcast model; `peersMs` of the slowest
- * set-up went to finding the peers (the rendezvous: waiting there for the last task to start). Task and driver clocks are the same machine's wall
- * clock, or synchronized ones.
+ * Where the wall clock of the last segment went outside the iterations (milliseconds; what the time split spreads
+ * over the iterations as "scheduling"): `beforeMs` on the driver before the job (the model file and the optim
+ * methods, their broadcast, opening the rendezvous and the progress reports), `launchMs` from submitting the job to
+ * the first task's start (scheduling the barrier stage, sending and deserializing the tasks), `setupMs` the slowest
+ * task's set-up (the broadcast model, the replicas, finding the peers: waiting there for the last task to start),
+ * `loopMs` the slowest task's iterations, `returnMs` from the last task's end to the driver holding all results
+ * (serializing and collecting them) and `afterMs` the driver reading the results (slices returned in blocks, the
+ * weights into the model, the digest of its state for the next segment); `resumedTasks` started from the state they
+ * kept on their executors at the previous segment's end (see TaskState) instead of the broadcast model; `peersMs` of
+ * the slowest set-up went to finding the peers (the rendezvous: waiting there for the last task to start). Task and
+ * driver clocks are the same machine's wall clock, or synchronized ones.
  */
 final case class SegmentTiming(iterations: Int, beforeMs: Double, launchMs: Double, setupMs: Double, loopMs: Double,
     returnMs: Double, afterMs: Double, resumedTasks: Int = 0, peersMs: Double = 0.0) {

@@ -294,6 +294,18 @@ class DistriOptimizerSuite extends AnyFunSuite with BeforeAndAfterAll {
     assert(o3.progress.iteration == 4, s"the run should end at the first validation: ${o3.progress}")
     assert(keptStates(o3).forall(_ == null), "states the tasks kept were not released at the end of the run")
     o3.unpersist()
+    // a segment where every task resumes is planned without the broadcast model; a state lost before it (here task 1's,
+    // taken away while the driver replays iteration 4) fails that attempt at its set-up, which reruns with the
+    // broadcast: every task builds, and the run trains the weights of one that never kept anything
+    val (m4, o4) = opt(2, keep = true)
+    val losing = new AtIteration(4, () => partition(o4, 1).takeState(), MaxIteration(8))
+    sc.setLocalProperty("spark.ember.keepTaskState", "true")
+    try o4.setEndWhen(losing).optimize() finally sc.setLocalProperty("spark.ember.keepTaskState", null)
+    assert(losing.called && o4.progress.iteration == 8 && o4.segmentTiming.resumedTasks == 0, o4.segmentTiming.toString)
+    val (m5, o5) = opt(2, keep = false)
+    fit(o5, 8, keep = false)
+    assert(maxDiff(flat(m4), flat(m5)) == 0.0)
+    o4.unpersist(); o5.unpersist()
   }
 
   test("memory stays flat over thousands of iterations: the mailbox holds one iteration's messages, nothing left on the driver") {
@@ -377,5 +389,14 @@ class DistriOptimizerSuite extends AnyFunSuite with BeforeAndAfterAll {
     val lbfgs = intercept[IllegalArgumentException](
       new DistriOptimizer(mlp(1), rdd(train, 2), new ClassNLLCriterion(), 32).setTaskLayout("partition").setOptimMethod(new LBFGS()).optimize())
     assert(lbfgs.getMessage.contains("LBFGS needs the whole parameter vector") && lbfgs.getMessage.contains("2 parameter slices"))
+  }
+}
+
+/** `end`, calling `f` once (on the driver; copies in tasks have none) when it first sees iteration `at` end. */
+private final class AtIteration(at: Int, @transient f: () => Unit, end: Trigger) extends Trigger {
+  @transient var called = false
+  override def apply(s: TrainingPosition): Boolean = {
+    if (!called && f != null && s.iteration >= at) { called = true; f() }
+    end(s)
   }
 }
