@@ -26,7 +26,8 @@ segment pays its Spark job, the tasks' set-up from their kept state and the driv
 (scheduling in the split). A shorter window charges the per-segment cost to fewer iterations and times executors that
 are still compiling (bench/NOTES.md).
 
-Usage: ``bench/cluster.sh [--iterations 469] [--warmup 469] [--scaling 2,4,8] [--models lenet5,mlp] [--conf k=v]``.
+Usage: ``bench/cluster.sh [--iterations 469] [--warmup 469] [--timing run|calls] [--scaling 2,4,8] [--models lenet5,mlp]
+[--conf k=v]``.
 """
 import argparse
 import glob
@@ -143,6 +144,9 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--iterations", default="469", help="timed iterations (default: one MNIST epoch at batch 128)")
     p.add_argument("--warmup", default="469", help="warm-up iterations, both sides (default: one MNIST epoch)")
+    p.add_argument("--timing", default="run", choices=["run", "calls"],
+                   help="run: timed iterations after the warm-up in one training run (default); calls: the warm-up and "
+                        "the timed iterations as two optimize() calls (the timed one starts a run again)")
     p.add_argument("--models", default="lenet5,mlp")
     p.add_argument("--codecs", default="none,bf16")
     p.add_argument("--scaling", default="2,4,8")
@@ -161,8 +165,10 @@ def main():
             print("wait = waiting for the other task (grad wait: of it for gradient slices; imbalance:")
             print("the slower task's extra compute); overhead = (sync + sched) / iteration; targets (issue 8): LeNet-5")
             print("overhead <= 10% and ratio >= 0.85x, MLP 5M ratio >= 0.7x:")
-            print(f"(one run per side: warm-up {a.warmup} iterations, then {a.iterations} timed, the DistriOptimizer in "
-                  f"segments of {a.warmup} iterations as with validation once an epoch; executor JVM "
+            window = (f"one run per side: warm-up {a.warmup} iterations, then {a.iterations} timed, the DistriOptimizer "
+                      f"in segments of {a.warmup} iterations as with validation once an epoch" if a.timing == "run" else
+                      f"warm-up {a.warmup} iterations, then {a.iterations} timed in a second optimize() call, both sides")
+            print(f"({window}; executor JVM "
                   f"options {dict(EXECUTOR_CONF, **extra)['spark.executor.extraJavaOptions']!r}, the driver's JIT "
                   "at its defaults)")
             print(f"  {'model, wire':<12} {'local sps':>9} {'distri sps':>10} {'ratio':>7} {'ms/iter':>8} "
@@ -170,7 +176,8 @@ def main():
                   f"{'sync':>7} {'wait':>7} {'grad wait':>9} {'imbalance':>9} {'sched':>6} {'overhead':>8} "
                   f"{'kB/exec/it':>10} {'driver':>6}")
             for line in submit(cluster.url, ["--parts", "2", "--layout", "executor", "--models", a.models, "--codecs",
-                                             a.codecs, "--iterations", a.iterations, "--warmup", a.warmup],
+                                             a.codecs, "--iterations", a.iterations, "--warmup", a.warmup,
+                                             "--timing", a.timing],
                                {"spark.cores.max": "2", "spark.executor.memory": "1g",
                                 "spark.scheduler.minRegisteredResourcesRatio": "1.0",
                                 "spark.scheduler.maxRegisteredResourcesWaitingTime": "120s", **extra}):
