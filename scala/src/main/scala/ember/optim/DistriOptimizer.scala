@@ -84,8 +84,10 @@ import org.apache.spark.storage.StorageLevel
  * ([[TaskState]]: the replicas with their weights and kernels' plans, the slices' optim methods, the master
  * weights): the next segment's task there starts from it instead of fetching the broadcast and building the replicas
  * again, when the driver's state (model file, methods, criterion, precision, layout) has the digest it had at the
- * last segment's end and the kept weights have the CRC of the driver's. A retried segment, a model or method changed
- * on the driver, a lost executor or a recomputed partition build from the broadcast; a lossy wire codec over more
+ * last segment's end and the kept weights have the CRC of the driver's. When every task is to resume the segment
+ * carries no model (no model file written, nothing broadcast; a digest is cheaper than both); a task that finds its
+ * state gone fails that attempt with StateNotKept and the segment reruns with the broadcast. A retried segment, a
+ * model or method changed on the driver, a lost executor or a recomputed partition build from the broadcast; a lossy wire codec over more
  * than two tasks keeps nothing (the replicas hold other tasks' slices rounded). Nothing is kept past the run: a
  * task whose iteration fires the end trigger keeps nothing, and when the run ends otherwise (a trigger on a
  * validation score, an error) the driver lets go of what the last segment kept with one small job, so a finished
