@@ -64,7 +64,7 @@ private[optim] final class ReplicaSet(model: Module, criterion: Criterion, count
   }
 
   /** Whether [[computeStatic]] hands out final ranges of the gradient during backward (see the class notes). */
-  lazy val overlaps: Boolean = count == 1 && finalFrom.nonEmpty && !ReplicaSet.regularized(model)
+  lazy val overlaps: Boolean = count == 1 && finalFrom.nonEmpty && !Module.descendants(model).exists(_.regularizers.nonEmpty)
 
   /** The shared flat weights (replica 0's). */
   def weights: Tensor = weightsT
@@ -158,9 +158,4 @@ private[optim] final class ReplicaSet(model: Module, criterion: Criterion, count
       while (i < k) { g.add(w(i), grads(i).narrow(0, from, len)); i += 1 }
     })
   }
-}
-
-private[optim] object ReplicaSet {
-  /** Whether any module of `m`'s tree has a regularizer. */
-  def regularized(m: Module): Boolean = m.regularizers.nonEmpty || m.children.exists(regularized)
 }
