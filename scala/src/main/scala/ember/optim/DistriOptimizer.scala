@@ -435,11 +435,12 @@ class DistriOptimizer(model: Module, initialData: RDD[Sample], criterion: Criter
       else if (kept == null || Resume.digest(model, criterionSpec, sliceMethods, extra) != kept._1) Resume.none
       else Resume(keep = true, kept._2, Resume.crc(flatWeights, layout.total), model.namedBuffers.map(_._2.contiguous().toArray).toArray)
     kept = null // taken by the tasks whatever happens next
+    val replicated = DistriOptimizer.replicated(cached.sparkContext, layout)
     def plan(model: Broadcast[ModelSettings], resume: Resume) = SegmentPlan(prefix = "",
       sync = SyncSettings(layout, codec, driver = if (local) "" else Rendezvous.endpoint(), timeoutMs = syncTimeoutMs,
         chunkBytes = chunkBytes, messageBytes = DistriOptimizer.messageBytes(cached.sparkContext, chunkBytes),
-        replicated = DistriOptimizer.replicated(cached.sparkContext, layout),
-        overlap = DistriOptimizer.overlap(cached.sparkContext)),
+        replicated = replicated, overlap = DistriOptimizer.overlap(cached.sparkContext, replicated),
+        spinMicros = DistriOptimizer.spinMicros(cached.sparkContext)),
       batches = BatchSettings(batchSize, seed, counts, itersPerEpoch, dynamicSplit = !deterministic, coresPerExecutor = cores,
         balanced = taskLayout == TaskLayout.PerExecutor && batchSize >= layout.parts),
       steps = StepSettings(start, maxIterations = segmentIterations,
@@ -647,13 +648,32 @@ object DistriOptimizer {
 
   /**
    * Whether a task sends the pieces of its gradient whose values are final while its backward still runs (the last
-   * layers' first, see AllReduceParameter.putFinal): `spark.ember.overlapGradients`, on by default. It applies to a
-   * Sequential model without regularizers trained with one replica per task; the weights are the same either way. A
-   * local property of the calling thread overrides the configuration.
+   * layers' first, see AllReduceParameter.putFinal): `spark.ember.overlapGradients` = `auto` (the default), `true` or
+   * `false`. It applies to a Sequential model without regularizers trained with one replica per task; the weights are
+   * the same either way. `auto` overlaps the `replicated` exchange only: a small model's whole gradient, whose
+   * message latency is what the overlap hides (LeNet-5 over two 1-core executors: +5% samples/s); a sliced exchange
+   * moves megabytes whose copies then run during backward on the cores backward needs (the 5M MLP: -2 to -8%,
+   * bench/NOTES.md). A local property of the calling thread overrides the configuration.
    */
-  private[optim] def overlap(sc: SparkContext): Boolean = {
-    val key = "spark.ember.overlapGradients" // a local property of the calling thread overrides the configuration
-    Option(sc.getLocalProperty(key)).map(_.trim.toBoolean).getOrElse(sc.getConf.getBoolean(key, defaultValue = true))
+  private[optim] def overlap(sc: SparkContext, replicated: Boolean): Boolean = {
+    val key = "spark.ember.overlapGradients"
+    Option(sc.getLocalProperty(key)).getOrElse(sc.getConf.get(key, "auto")).trim.toLowerCase match {
+      case "auto" => replicated
+      case "true" => true
+      case "false" => false
+      case other => throw new IllegalArgumentException(s"$key must be auto, true or false, got '$other'")
+    }
+  }
+
+  /**
+   * How long (microseconds) a task waiting for another's message checks for it before it sleeps until woken by its
+   * arrival: `spark.ember.spinMicros` (0-10000, default 0: sleep at once).
+   */
+  private[optim] def spinMicros(sc: SparkContext): Int = {
+    val key = "spark.ember.spinMicros"
+    val n = sc.getConf.getInt(key, 0)
+    require(n >= 0 && n <= 10000, s"$key must be between 0 and 10000 microseconds, got $n")
+    n
   }
 
   /** The one Spark job of a segment: a barrier stage with one task per partition. */

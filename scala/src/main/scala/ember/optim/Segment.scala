@@ -114,12 +114,13 @@ private[optim] object PartitionData {
  * largest byte array sent at once (`chunkBytes`: model and result chunks), the largest message of the exchange
  * (`messageBytes`: a slice travels in pieces of that size, see [[DistriOptimizer.messageBytes]]) and whether two
  * tasks exchange whole gradients and both step every slice (`replicated`: one round per iteration, see
- * AllReduceParameter), and whether a task sends the final part of its gradient while its backward runs (`overlap`,
- * see [[DistriOptimizer.overlap]]).
+ * AllReduceParameter), whether a task sends the final part of its gradient while its backward runs (`overlap`,
+ * see [[DistriOptimizer.overlap]]) and how long a waiting task checks for a message before it sleeps (`spinMicros`,
+ * see [[DistriOptimizer.spinMicros]]).
  */
 private[optim] final case class SyncSettings(layout: SliceLayout, codec: WireCodec, driver: String, timeoutMs: Long,
     chunkBytes: Int = ModelFile.DefaultChunkBytes, messageBytes: Int = AllReduceParameter.DefaultMessageBytes,
-    replicated: Boolean = false, overlap: Boolean = false)
+    replicated: Boolean = false, overlap: Boolean = false, spinMicros: Int = 0)
 
 /**
  * Which samples each task trains on: the global batches (the LocalOptimizer's order, `counts` samples per
@@ -408,8 +409,9 @@ private[optim] object SegmentTask {
     val driverAtStart = SparkShim.driverMessages
     val sync = plan.sync
     val peers =
-      if (sync.driver.nonEmpty) Peers.rendezvous(sync.driver, plan.prefix, attempt, p, sync.layout.parts, sync.timeoutMs)
-      else Peers.local(prefix, p, sync.layout.parts, sync.timeoutMs)
+      if (sync.driver.nonEmpty) Peers.rendezvous(sync.driver, plan.prefix, attempt, p, sync.layout.parts, sync.timeoutMs,
+        sync.spinMicros * 1000L)
+      else Peers.local(prefix, p, sync.layout.parts, sync.timeoutMs, sync.spinMicros * 1000L)
     val peersNanos = System.nanoTime() - setupStart
     try trainWith(plan, part, peers, setupStart, driverAtStart)
       .copy(startMicros = startMicros, endMicros = SegmentTiming.epochMicros(), peersNanos = peersNanos)

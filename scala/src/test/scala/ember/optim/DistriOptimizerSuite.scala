@@ -117,6 +117,20 @@ class DistriOptimizerSuite extends AnyFunSuite with BeforeAndAfterAll {
     }
   }
 
+  test("spark.ember.overlapGradients: auto overlaps the replicated exchange only; true/false force it; anything else is refused") {
+    val key = "spark.ember.overlapGradients"
+    try {
+      assert(DistriOptimizer.overlap(sc, replicated = true) && !DistriOptimizer.overlap(sc, replicated = false)) // auto
+      for ((v, want) <- Seq("true" -> Some(true), " FALSE" -> Some(false), "auto" -> None)) {
+        sc.setLocalProperty(key, v)
+        for (r <- Seq(true, false)) assert(DistriOptimizer.overlap(sc, r) == want.getOrElse(r), s"$v, replicated $r")
+      }
+      sc.setLocalProperty(key, "sometimes")
+      val e = intercept[IllegalArgumentException](DistriOptimizer.overlap(sc, replicated = true))
+      assert(e.getMessage.contains(key) && e.getMessage.contains("sometimes"))
+    } finally sc.setLocalProperty(key, null)
+  }
+
   test("gradients sent while backward runs (spark.ember.overlapGradients): the same weights bit for bit, on and off") {
     // fixed batch shares (one replica per task, each on its own partition); messages of 1 KB (252 float32 values): the
     // model's 3,275 values in pieces, cut at its layers' ends in the replicated exchange of 2 tasks (3: sliced)

@@ -21,10 +21,10 @@ class PeersSuite extends AnyFunSuite with BeforeAndAfterAll {
   override def afterAll(): Unit = if (sc != null) sc.stop()
 
   /** Peers of `n` tasks of attempt `prefix`, each on its own "executor" reached through the RPC endpoint. */
-  private def overRpc(prefix: String, n: Int, timeoutMs: Long = 20000): Array[Peers] = {
+  private def overRpc(prefix: String, n: Int, timeoutMs: Long = 20000, spinNanos: Long = 0L): Array[Peers] = {
     val endpoint = Rendezvous.endpoint()
     val all = Array.tabulate(n)(q => Peer(s"exec-$q", "127.0.0.1", endpoint))
-    Array.tabulate(n)(p => new Peers(prefix, p, all, timeoutMs))
+    Array.tabulate(n)(p => new Peers(prefix, p, all, timeoutMs, spinNanos))
   }
 
   /** Runs `body(p)` for every p at once (one thread per task); rethrows the first failure. */
@@ -189,6 +189,26 @@ class PeersSuite extends AnyFunSuite with BeforeAndAfterAll {
     val e = intercept[TimeoutException](peers(0).receive(1, "g_1_1"))
     assert(e.getMessage.contains("task 1 on executor exec-1 (host 127.0.0.1)"), e.getMessage)
     peers.foreach(_.close())
+  }
+
+  test("a reader that spins before it sleeps gets messages arriving during the spin and after it; its wait still times out") {
+    def message(v: Double) = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN).putDouble(v).flip()
+    val peers = overRpc("peers-spin", 2, timeoutMs = 2000, spinNanos = 50000000L) // 50 ms of spinning
+    for ((delayMs, v) <- Seq(0L -> 1.0, 10L -> 2.0, 200L -> 3.0)) {
+      val sender = new Thread(() => { Thread.sleep(delayMs); peers(0).send(1, s"w_$v", message(v)) })
+      sender.start()
+      val got = peers(1).receive(0, s"w_$v")
+      sender.join()
+      assert(got.getDouble() == v, s"sent after $delayMs ms")
+      peers(1).release(got)
+    }
+    val late = new Thread(() => { Thread.sleep(100); peers(0).send(1, "w_await", message(4.0)) })
+    late.start(); peers(1).await(0, "w_await"); late.join()
+    assert(peers(1).receive(0, "w_await").getDouble() == 4.0)
+    val e = intercept[TimeoutException](peers(1).receive(0, "w_never"))
+    assert(e.getMessage.contains("task 0 on executor exec-0"), e.getMessage)
+    peers.foreach(_.close())
+    assert(Mailbox.pending == 0)
   }
 
   test("a closed attempt's messages are dropped; a retried attempt never reads them") {
