@@ -87,8 +87,10 @@ import org.apache.spark.storage.StorageLevel
  * last segment's end and the kept weights have the CRC of the driver's. When every task is to resume the segment
  * carries no model (no model file written, nothing broadcast; a digest is cheaper than both); a task that finds its
  * state gone fails that attempt with StateNotKept and the segment reruns with the broadcast. A retried segment, a
- * model or method changed on the driver, a lost executor or a recomputed partition build from the broadcast; a lossy wire codec over more
- * than two tasks keeps nothing (the replicas hold other tasks' slices rounded). Nothing is kept past the run: a
+ * model or method changed on the driver, a lost executor or a recomputed partition build from the broadcast. With a lossy
+ * wire codec over sliced tasks the replicas hold every slice rounded: at the end of a segment that keeps its state the
+ * tasks first exchange their float32 master slices once (AllReduceParameter.shareExact), so the kept replicas hold the
+ * driver's weights, as a rebuild from the broadcast would. Nothing is kept past the run: a
  * task whose iteration fires the end trigger keeps nothing, and when the run ends otherwise (a trigger on a
  * validation score, an error) the driver lets go of what the last segment kept with one small job, so a finished
  * `optimize()` leaves no replicas, gradients or optim state on the executors (heap that Spark's storage accounting
@@ -439,8 +441,7 @@ class DistriOptimizer(model: Module, initialData: RDD[Sample], criterion: Criter
     def plan(model: Broadcast[ModelSettings], resume: Resume) = SegmentPlan(prefix = "",
       sync = SyncSettings(layout, codec, driver = if (local) "" else Rendezvous.endpoint(), timeoutMs = syncTimeoutMs,
         chunkBytes = chunkBytes, messageBytes = DistriOptimizer.messageBytes(cached.sparkContext, chunkBytes),
-        replicated = replicated, overlap = DistriOptimizer.overlap(cached.sparkContext, replicated),
-        spinMicros = DistriOptimizer.spinMicros(cached.sparkContext)),
+        replicated = replicated, overlap = DistriOptimizer.overlap(cached.sparkContext, replicated)),
       batches = BatchSettings(batchSize, seed, counts, itersPerEpoch, dynamicSplit = !deterministic, coresPerExecutor = cores,
         balanced = taskLayout == TaskLayout.PerExecutor && batchSize >= layout.parts),
       steps = StepSettings(start, maxIterations = segmentIterations,
@@ -663,17 +664,6 @@ object DistriOptimizer {
       case "false" => false
       case other => throw new IllegalArgumentException(s"$key must be auto, true or false, got '$other'")
     }
-  }
-
-  /**
-   * How long (microseconds) a task waiting for another's message checks for it before it sleeps until woken by its
-   * arrival: `spark.ember.spinMicros` (0-10000, default 0: sleep at once).
-   */
-  private[optim] def spinMicros(sc: SparkContext): Int = {
-    val key = "spark.ember.spinMicros"
-    val n = sc.getConf.getInt(key, 0)
-    require(n >= 0 && n <= 10000, s"$key must be between 0 and 10000 microseconds, got $n")
-    n
   }
 
   /** The one Spark job of a segment: a barrier stage with one task per partition. */

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper
 import ember.data.{LocalDataSet, Sample}
 import ember.io.ModelFile
 import ember.nn.{Module, ModuleSpec}
-import ember.parallel.{AllReduceParameter, Engine, IterationWork, LocalShare, Mailbox, NoCompression, Peers, Rendezvous, Reports, SliceLayout, WireCodec}
+import ember.parallel.{AllReduceParameter, Engine, IterationWork, LocalShare, Mailbox, Peers, Rendezvous, Reports, SliceLayout, WireCodec}
 import ember.tensor.Tensor
 import org.apache.spark.{TaskContext, TaskKilledException}
 import org.apache.spark.broadcast.Broadcast
@@ -114,13 +114,12 @@ private[optim] object PartitionData {
  * largest byte array sent at once (`chunkBytes`: model and result chunks), the largest message of the exchange
  * (`messageBytes`: a slice travels in pieces of that size, see [[DistriOptimizer.messageBytes]]) and whether two
  * tasks exchange whole gradients and both step every slice (`replicated`: one round per iteration, see
- * AllReduceParameter), whether a task sends the final part of its gradient while its backward runs (`overlap`,
- * see [[DistriOptimizer.overlap]]) and how long a waiting task checks for a message before it sleeps (`spinMicros`,
- * see [[DistriOptimizer.spinMicros]]).
+ * AllReduceParameter), and whether a task sends the final part of its gradient while its backward runs (`overlap`,
+ * see [[DistriOptimizer.overlap]]).
  */
 private[optim] final case class SyncSettings(layout: SliceLayout, codec: WireCodec, driver: String, timeoutMs: Long,
     chunkBytes: Int = ModelFile.DefaultChunkBytes, messageBytes: Int = AllReduceParameter.DefaultMessageBytes,
-    replicated: Boolean = false, overlap: Boolean = false, spinMicros: Int = 0)
+    replicated: Boolean = false, overlap: Boolean = false)
 
 /**
  * Which samples each task trains on: the global batches (the LocalOptimizer's order, `counts` samples per
@@ -409,9 +408,8 @@ private[optim] object SegmentTask {
     val driverAtStart = SparkShim.driverMessages
     val sync = plan.sync
     val peers =
-      if (sync.driver.nonEmpty) Peers.rendezvous(sync.driver, plan.prefix, attempt, p, sync.layout.parts, sync.timeoutMs,
-        sync.spinMicros * 1000L)
-      else Peers.local(prefix, p, sync.layout.parts, sync.timeoutMs, sync.spinMicros * 1000L)
+      if (sync.driver.nonEmpty) Peers.rendezvous(sync.driver, plan.prefix, attempt, p, sync.layout.parts, sync.timeoutMs)
+      else Peers.local(prefix, p, sync.layout.parts, sync.timeoutMs)
     val peersNanos = System.nanoTime() - setupStart
     try trainWith(plan, part, peers, setupStart, driverAtStart)
       .copy(startMicros = startMicros, endMicros = SegmentTiming.epochMicros(), peersNanos = peersNanos)
@@ -462,11 +460,11 @@ private[optim] object SegmentTask {
     val sent = Chunks.serialize(methodChunks(plan.prefix, p), loop.method, plan.sync.chunkBytes)
     val (returned, inBlocks) = if (sent.blocks == 0) (loop.method, null) else (null, sent)
     val blocks = putWeightBlocks(plan, p, master)
-    // kept for the next segment here unless keeping is off, the run ends (no next segment: the memory goes now), the
-    // checks stopped training (the driver throws), or the replicas' weights may differ from the master weights (slices
-    // of other tasks decoded from a lossy wire codec)
-    val exact = plan.sync.codec == NoCompression || ar.replicated || plan.sync.layout.parts == 1
-    val keptAs = if (failure != null || runEnds || !plan.resume.keep || !exact) "" else {
+    // kept for the next segment here unless keeping is off, the run ends (no next segment: the memory goes now) or
+    // the checks stopped training (the driver throws): the same on every task. With a lossy wire codec the replicas
+    // first get every slice's float32 weights (one exchange): they then hold the driver's weights, as a rebuild would
+    val keptAs = if (failure != null || runEnds || !plan.resume.keep) "" else {
+      ar.shareExact(loop.position.iteration, loop.master, replicas.weights)
       val token = java.util.UUID.randomUUID().toString
       part.keepState(new TaskState(token, replicas, methods.toMap, loop.master))
       token

@@ -417,6 +417,40 @@ final class AllReduceParameter(val partition: Int, val layout: SliceLayout, val 
     total
   }
 
+  /**
+   * Whether the replicas' weights may differ from the float32 master slices after an iteration: a lossy codec puts
+   * every slice in the replicas through it (see [[publish]]), the replicated exchange excepted (each task keeps the
+   * whole master).
+   */
+  val roundsWeights: Boolean = sendsWeights && codec != NoCompression
+
+  /**
+   * After iteration `t`, the last of a segment whose tasks keep their state, when [[roundsWeights]]: this task's float32
+   * master slice (`slice`) to every other task (`x_t_p`, in pieces), and every slice exactly into `weights` (full
+   * length), so that the replicas hold the weights the driver holds, as if built from its broadcast (a kept state is
+   * resumed only then, see the DistriOptimizer's notes). Every task calls it; 2 x S x (N - 1) / N float32 values once
+   * per segment.
+   */
+  def shareExact(t: Long, slice: Array[Float], weights: Array[Float]): Unit = if (roundsWeights) {
+    val per = AllReduceParameter.valuesPerMessage(maxMessageBytes, NoCompression)
+    def piecesOfSlice(q: Int) = math.max(1, (layout.length(q) + per - 1) / per)
+    val n = layout.length(partition)
+    for (c <- 0 until piecesOfSlice(partition)) {
+      val k = math.min(per, n - c * per)
+      val buf = allocate(4 * k) // a fresh buffer per piece: nothing rewrites it
+      buf.asFloatBuffer().put(slice, c * per, k)
+      for (q <- 0 until parts if q != partition) peers.send(q, piece(s"x_${t}_$partition", c), buf)
+    }
+    System.arraycopy(slice, 0, weights, layout.offset(partition), n)
+    for (q <- 0 until parts if q != partition; c <- 0 until piecesOfSlice(q)) {
+      val b = peers.receive(q, piece(s"x_${t}_$q", c))
+      val k = math.min(per, layout.length(q) - c * per)
+      require(b.remaining() == 4 * k, s"exact weights x_${t}_$q piece $c: ${b.remaining()} bytes for $k values")
+      b.asFloatBuffer().get(weights, layout.offset(q) + c * per, k)
+      peers.release(b)
+    }
+  }
+
   private var weightLander: WeightLander = null
 
   /** The next iterations' weight pieces from other JVMs land in `weights` (see the notes above). */

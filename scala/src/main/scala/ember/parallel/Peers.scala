@@ -44,7 +44,7 @@ final case class Peer(executorId: String, host: String, endpoint: String)
  * The tasks of one segment attempt (`prefix`) as seen from task `me`: sends to and receives from each of
  * them, and counts the bytes this task sent to tasks in other JVMs.
  */
-final class Peers(val prefix: String, val me: Int, val all: Array[Peer], timeoutMs: Long, spinNanos: Long = 0L) {
+final class Peers(val prefix: String, val me: Int, val all: Array[Peer], timeoutMs: Long) {
   /** Bytes sent to tasks in other JVMs (what crosses the network). */
   var remoteBytes: Long = 0L
   /** Nanoseconds spent waiting for messages of other tasks. */
@@ -68,7 +68,7 @@ final class Peers(val prefix: String, val me: Int, val all: Array[Peer], timeout
   /** Waits for message `name` from task `q` (little-endian, at its start). */
   def receive(q: Int, name: String): ByteBuffer = {
     val start = System.nanoTime()
-    val b = Mailbox.take(Mailbox.key(prefix, me, name), timeoutMs, timedOut(q, name), spinNanos)
+    val b = Mailbox.take(Mailbox.key(prefix, me, name), timeoutMs, timedOut(q, name))
     waitNanos += System.nanoTime() - start
     b
   }
@@ -80,7 +80,7 @@ final class Peers(val prefix: String, val me: Int, val all: Array[Peer], timeout
    */
   def await(q: Int, name: String): Unit = {
     val start = System.nanoTime()
-    Mailbox.await(Mailbox.key(prefix, me, name), timeoutMs, timedOut(q, name), spinNanos)
+    Mailbox.await(Mailbox.key(prefix, me, name), timeoutMs, timedOut(q, name))
     waitNanos += System.nanoTime() - start
   }
 
@@ -106,20 +106,18 @@ final class Peers(val prefix: String, val me: Int, val all: Array[Peer], timeout
 
 object Peers {
   /** All `parts` tasks in this JVM (local mode): no rendezvous, no network. */
-  def local(prefix: String, me: Int, parts: Int, timeoutMs: Long, spinNanos: Long = 0L): Peers =
-    new Peers(prefix, me, Array.fill(parts)(Peer(SparkEnv.get.executorId, "localhost", "")), timeoutMs, spinNanos)
+  def local(prefix: String, me: Int, parts: Int, timeoutMs: Long): Peers =
+    new Peers(prefix, me, Array.fill(parts)(Peer(SparkEnv.get.executorId, "localhost", "")), timeoutMs)
 
   /**
    * Once per segment attempt on a cluster: task `me` starts its JVM's endpoint and learns from the driver (at
    * `driver`) where every task of attempt `attempt` of `segment` runs (the only driver traffic of a segment
    * besides Spark's own, see [[Rendezvous]]). Messages are then keyed by `<segment>_<attempt>`.
    */
-  def rendezvous(driver: String, segment: String, attempt: Int, me: Int, parts: Int, timeoutMs: Long,
-      spinNanos: Long = 0L): Peers = {
+  def rendezvous(driver: String, segment: String, attempt: Int, me: Int, parts: Int, timeoutMs: Long): Peers = {
     SparkShim.countDriverMessages()
     val self = Peer(SparkEnv.get.executorId, Transport.host, Rendezvous.endpoint())
-    new Peers(s"${segment}_$attempt", me, Rendezvous.join(driver, segment, attempt, me, parts, self, timeoutMs), timeoutMs,
-      spinNanos)
+    new Peers(s"${segment}_$attempt", me, Rendezvous.join(driver, segment, attempt, me, parts, self, timeoutMs), timeoutMs)
   }
 }
 
@@ -219,13 +217,11 @@ object Mailbox {
 
   /**
    * Removes and returns the message `key`, waiting for it up to `timeoutMs` (then a TimeoutException with
-   * `timeoutMessage`); a TaskKilledException when Spark kills the calling task meanwhile. It first checks for the
-   * message for up to `spinNanos` without sleeping ([[spin]]).
+   * `timeoutMessage`); a TaskKilledException when Spark kills the calling task meanwhile.
    */
-  def take(key: String, timeoutMs: Long, timeoutMessage: => String, spinNanos: Long = 0L): ByteBuffer = {
+  def take(key: String, timeoutMs: Long, timeoutMessage: => String): ByteBuffer = {
     val deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs)
     var b = boxes.remove(key)
-    if (b == null && spinNanos > 0) { spin(key, spinNanos); b = boxes.remove(key) }
     while (b == null) {
       waitOnce(key, deadline, timeoutMessage)
       b = boxes.remove(key)
@@ -234,21 +230,9 @@ object Mailbox {
   }
 
   /** Waits as [[take]] does until message `key` is here, and leaves it there. */
-  def await(key: String, timeoutMs: Long, timeoutMessage: => String, spinNanos: Long = 0L): Unit = {
+  def await(key: String, timeoutMs: Long, timeoutMessage: => String): Unit = {
     val deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs)
-    if (spinNanos > 0) spin(key, spinNanos)
     while (!boxes.containsKey(key)) waitOnce(key, deadline, timeoutMessage)
-  }
-
-  /**
-   * Checks for message `key` for up to `nanos` without giving up the core: a message that arrives meanwhile is read
-   * without the reader being parked and unparked (a futex wait and wake, and on a virtual machine an idle core's halt
-   * and wake-up, between the transport thread's delivery and the reader running); the core it holds is one the
-   * transport threads may want, hence the short bound.
-   */
-  private def spin(key: String, nanos: Long): Unit = {
-    val until = System.nanoTime() + nanos
-    while (!boxes.containsKey(key) && System.nanoTime() - until < 0) Thread.onSpinWait()
   }
 
   /** One wait for an arrival (any), at most until `deadline` and [[KillCheckNanos]]; fails past the deadline or when killed. */
