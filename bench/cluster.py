@@ -26,8 +26,18 @@ segment pays its Spark job, the tasks' set-up from their kept state and the driv
 (scheduling in the split). A shorter window charges the per-segment cost to fewer iterations and times executors that
 are still compiling (bench/NOTES.md).
 
+After each model's timed segment a ``cpu per iteration`` line sums the CPU the cluster side used per iteration (both
+executor JVMs and the driver; not the standalone daemons') and the ratio that CPU allows on this machine's cores if
+they were never idle: where the executors share the local side's cores, their transport threads and second JIT compiler
+take wall time from the tasks, a ceiling no exchange latency could beat.
+
+An A/B inside one run (the same machine state within minutes, which separate runs on a VM whose speed drifts do not
+give): ``--variants "k=v|k=v" --rounds R`` times the DistriOptimizer R times per variant, alternating, with settings it
+reads from the caller's local properties (``spark.ember.overlapGradients``, ``spark.ember.keepTaskState``,
+``spark.ember.chunkBytes``).
+
 Usage: ``bench/cluster.sh [--iterations 469] [--warmup 469] [--timing run|calls] [--scaling 2,4,8] [--models lenet5,mlp]
-[--conf k=v]``.
+[--conf k=v] [--variants k=v|k=v --rounds R]``.
 """
 import argparse
 import glob
@@ -103,11 +113,25 @@ def fields(line):
 
 def standalone_row(f):
     """One standalone result as a table row: samples/s both sides, the ratio and where the iteration went."""
-    name = f"{f['model']}, {f['codec']}"
+    name = f"{f['model']}, {f['codec']}" + (f" [{f['variant']} #{f['round']}]" if "variant" in f else "")
     return (f"  {name:<12} {f['local_sps']:>9} {f['distri_sps']:>10} {float(f['ratio']):>6.2f}x "
             f"{f['ms_per_iter']:>8} {f['compute_ms']:>8} {f['sync_ms']:>7} {f['wait_ms']:>7} {f['grad_wait_ms']:>9} "
             f"{f['imbalance_ms']:>9} {f['sched_ms']:>6} {f['overhead_pct']:>7}% {f['kB_sent_per_task_iter']:>10} "
             f"{f['driver_msgs_iterating']:>6}")
+
+
+def cpu_budget(f, executor_cpu, cores):
+    """The CPU the cluster side used per timed iteration (the executors' JVMs and the driver's; the standalone
+    daemons' is not counted) and the ratio it allows on this machine: with every core busy all the time an iteration
+    takes at least that CPU / cores, so the ratio cannot exceed cores x local ms per iteration / that CPU. When the
+    executors share the local side's cores (two 1-core workers on 2 cores), their transport threads and second JIT
+    compiler take wall time from the tasks, which this shows next to the measured ratio."""
+    cluster = sum(executor_cpu) + float(f.get("driver_cpu_ms", "nan"))
+    local_ms = 1000.0 * 128 / float(f["local_sps"])  # batch 128
+    ceiling = cores * local_ms / cluster if cluster > 0 else float("nan")
+    return (f"cpu per iteration: executors {' + '.join(f'{c:.2f}' for c in executor_cpu)} ms, driver "
+            f"{float(f.get('driver_cpu_ms', 'nan')):.2f} ms (local side {float(f.get('local_cpu_ms', 'nan')):.2f} ms "
+            f"in {local_ms:.2f} ms): on {cores} cores at most {ceiling:.2f}x, measured {float(f['ratio']):.2f}x")
 
 
 def exchange_ms(f):
@@ -152,11 +176,17 @@ def main():
     p.add_argument("--scaling", default="2,4,8")
     p.add_argument("--scaling-iterations", default="150")
     p.add_argument("--conf", action="append", default=[], help="extra Spark setting k=v for every job (repeatable)")
+    p.add_argument("--variants", default="",
+                   help="an A/B in one run: k=v[,k=v]|k=v... settings the DistriOptimizer reads from local properties "
+                        "(e.g. spark.ember.overlapGradients=true|spark.ember.overlapGradients=false), timed alternating "
+                        "--rounds times against one local timing per model")
+    p.add_argument("--rounds", default="1")
     a = p.parse_args()
     extra = dict(kv.split("=", 1) for kv in a.conf)
     print(f"Distributed engine across executors: {os.cpu_count()} cores, load average "
           f"{open('/proc/loadavg').read().split()[:3]} at start")
     points = []  # (N, S, bytes per value, exchange ms) for the cost model's fit
+    row, executor_cpu = None, []  # the last model row, and its executors' JVM CPU ms per iteration
     with tempfile.TemporaryDirectory() as root:
         cluster = StandaloneCluster(root, workers=2, cores=1, memory="1536m").start()
         try:
@@ -177,19 +207,25 @@ def main():
                   f"{'kB/exec/it':>10} {'driver':>6}")
             for line in submit(cluster.url, ["--parts", "2", "--layout", "executor", "--models", a.models, "--codecs",
                                              a.codecs, "--iterations", a.iterations, "--warmup", a.warmup,
-                                             "--timing", a.timing],
+                                             "--timing", a.timing, "--rounds", a.rounds]
+                               + (["--variants", a.variants] if a.variants else []),
                                {"spark.cores.max": "2", "spark.executor.memory": "1g",
                                 "spark.scheduler.minRegisteredResourcesRatio": "1.0",
                                 "spark.scheduler.maxRegisteredResourcesWaitingTime": "120s", **extra}):
                 f = fields(line)
                 if line.startswith(("task ", "segment ")):  # per executor, and the job outside the iterations
                     print("      " + line)
+                    if line.startswith("task "):
+                        executor_cpu.append(float(f["jvm_cpu_ms"]))
+                    elif f.get("which") == "timed" and row is not None:
+                        print("      " + cpu_budget(row, executor_cpu, os.cpu_count()))
                     continue
                 if "codec" not in f:
                     print("  " + line)
                     continue
                 print(standalone_row(f))
                 print("    " + line)
+                row, executor_cpu = f, []
                 points.append((2, int(f["params"]), 4 if f["codec"] == "none" else 2, exchange_ms(f)))
         finally:
             cluster.stop()

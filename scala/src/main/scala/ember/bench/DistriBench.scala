@@ -13,7 +13,7 @@ import org.apache.spark.{SparkConf, SparkContext}
  * {{{
  *   spark-submit --class ember.bench.DistriBench ember.jar [--models lenet5,mlp] [--parts 1,2,4] [--codecs none,bf16]
  *     [--samples 12800] [--iterations 300] [--warmup 200] [--batch 128] [--cores N] [--layout partition|executor]
- *     [--timing run|calls]
+ *     [--timing run|calls] [--variants k=v[,k=v]|k=v... --rounds R]
  *   spark-submit --class ember.bench.DistriBench ember.jar --accuracy <mnist_5k.csv.gz> [epochs]
  * }}}
  * With `--master URL` (a standalone cluster or local-cluster[N,1,M]) the DistriOptimizer trains on that
@@ -26,13 +26,17 @@ import org.apache.spark.{SparkConf, SparkContext}
  * iterations (after `warmup`) of the LocalOptimizer with min(N, cores) replicas, then of the DistriOptimizer
  * over N partitions (one replica each) for each wire codec, on the same generated MNIST-shaped data (1 x 28
  * x 28, 10 classes), and prints samples/s, the ratio, samples per CPU second of the JVM (steadier on a loaded
- * machine) and the DistriOptimizer's time split as `RESULT` lines.
+ * machine) and the DistriOptimizer's time split as `RESULT` lines. `--variants` times the DistriOptimizer once per
+ * variant, `--rounds` times alternating (an A/B in one run: the variants see the same machine within minutes), a
+ * variant being settings the DistriOptimizer reads from the calling thread's local properties
+ * (`spark.ember.overlapGradients`, `spark.ember.keepTaskState`, `spark.ember.chunkBytes`).
  */
 object DistriBench {
 
   final case class Args(models: Seq[String] = Seq("lenet5", "mlp"), parts: Seq[Int] = Seq(1, 2, 4),
       codecs: Seq[String] = Seq("none", "bf16"), samples: Int = 12800, iterations: Int = 300, warmup: Int = 200,
-      batch: Int = 128, cores: Int = 0, layout: String = "partition", master: String = "", timing: String = "run")
+      batch: Int = 128, cores: Int = 0, layout: String = "partition", master: String = "", timing: String = "run",
+      variants: Seq[Seq[(String, String)]] = Seq(Nil), rounds: Int = 1)
 
   def parse(argv: Array[String]): Args = argv.grouped(2).foldLeft(Args()) {
     case (a, Array("--models", v)) => a.copy(models = v.split(',').toSeq)
@@ -46,6 +50,10 @@ object DistriBench {
     case (a, Array("--layout", v)) => a.copy(layout = v)
     case (a, Array("--master", v)) => a.copy(master = v)
     case (a, Array("--timing", v)) => require(Set("run", "calls")(v), s"--timing run|calls, got $v"); a.copy(timing = v)
+    case (a, Array("--variants", v)) => a.copy(variants = v.split('|').toSeq.map(_.split(',').toSeq.filter(_.nonEmpty).map { kv =>
+      val i = kv.indexOf('='); require(i > 0, s"--variants: expected k=v[,k=v][|k=v...], got $kv"); (kv.take(i), kv.drop(i + 1))
+    }))
+    case (a, Array("--rounds", v)) => a.copy(rounds = v.toInt)
     case (_, other) => throw new IllegalArgumentException(s"unknown option ${other.mkString(" ")}")
   }
 
@@ -131,11 +139,14 @@ object DistriBench {
           val replicas = math.min(slots, cores)
           Engine.init(cores, replicas)
           val (localSps, _, localCpu) = run(new LocalOptimizer(model(m), local, new ClassNLLCriterion(), args.batch), args)
-          for (codec <- args.codecs) {
+          for (codec <- args.codecs; round <- 1 to args.rounds; variant <- args.variants) {
             val opt = new DistriOptimizer(model(m), rdd, new ClassNLLCriterion(), args.batch).setWireCodec(codec)
               .setTaskLayout(args.layout)
             val params = model(m).getParameters()._1.nElement
-            val (sps, split, driverCpu) = run(opt, args)
+            variant.foreach { case (k, v) => sc.setLocalProperty(k, v) }
+            val (sps, split, driverCpu) = try run(opt, args) finally variant.foreach { case (k, _) => sc.setLocalProperty(k, null) }
+            val tag = if (args.variants == Seq(Nil) && args.rounds == 1) "" else
+              s" variant=${if (variant.isEmpty) "default" else variant.map { case (k, v) => s"$k=$v" }.mkString(",")} round=$round"
             val cpu = if (args.master.nonEmpty) Double.NaN else driverCpu // the executors' CPU is not this JVM's
             opt.unpersist()
             val it = split.iterations.toDouble
@@ -147,16 +158,17 @@ object DistriBench {
               f"wait_ms=${1000 * split.waitSeconds / it}%.2f grad_wait_ms=${1000 * split.waiting.gradientSeconds / it}%.2f " +
               f"imbalance_ms=${1000 * split.waiting.imbalanceSeconds / it}%.2f compute_cpu_ms=${1000 * split.waiting.computeCpuSeconds / it}%.2f " +
               f"sync_cpu_ms=${1000 * split.waiting.syncCpuSeconds / it}%.2f jvm_cpu_ms=${1000 * split.waiting.processCpuSeconds / it}%.2f " +
-              f"sched_ms=${1000 * split.schedulingSeconds / it}%.2f " +
+              f"sched_ms=${1000 * split.schedulingSeconds / it}%.2f local_cpu_ms=${1000 * args.batch / localCpu}%.2f " +
+              f"driver_cpu_ms=${1000 * args.batch / driverCpu}%.2f " + // this JVM's CPU per timed iteration
               f"overhead_pct=${100 * (split.syncSeconds + split.schedulingSeconds) / split.totalSeconds}%.1f " +
               f"params=$params tasks=${sent.tasks} kB_sent_per_task_iter=${sent.bytesPerTaskIteration / 1e3}%.1f " +
               s"driver_msgs_iterating=${sent.driverMessages} driver_msgs_setup=${sent.setupDriverMessages} " +
               // by kind (Spark's acknowledgements of the driver's broadcast clean-up can fall in a segment: not Ember's)
-              s"driver_kinds_iterating=${sent.driverMessageKinds.map { case (k, c) => s"$c:$k" }.mkString(";").replace(' ', '_')}")
+              s"driver_kinds_iterating=${sent.driverMessageKinds.map { case (k, c) => s"$c:$k" }.mkString(";").replace(' ', '_')}$tag")
             // per task of the timed segment (compute and wait: mean/p50/p90/max ms), and the segment's job outside the loop
-            opt.taskProfiles.foreach(t => println(s"RESULT task model=$m codec=$codec ${t.fields}"))
-            println(s"RESULT segment model=$m codec=$codec which=warm-up ${warmupTiming.fields}")
-            println(s"RESULT segment model=$m codec=$codec which=timed ${opt.segmentTiming.fields} ${stages.last}")
+            opt.taskProfiles.foreach(t => println(s"RESULT task model=$m codec=$codec ${t.fields}$tag"))
+            println(s"RESULT segment model=$m codec=$codec which=warm-up ${warmupTiming.fields}$tag")
+            println(s"RESULT segment model=$m codec=$codec which=timed ${opt.segmentTiming.fields} ${stages.last}$tag")
           }
         }
       } finally sc.stop()

@@ -441,7 +441,7 @@ class DistriOptimizer(model: Module, initialData: RDD[Sample], criterion: Criter
     def plan(model: Broadcast[ModelSettings], resume: Resume) = SegmentPlan(prefix = "",
       sync = SyncSettings(layout, codec, driver = if (local) "" else Rendezvous.endpoint(), timeoutMs = syncTimeoutMs,
         chunkBytes = chunkBytes, messageBytes = DistriOptimizer.messageBytes(cached.sparkContext, chunkBytes),
-        replicated = replicated, overlap = DistriOptimizer.overlap(cached.sparkContext, replicated)),
+        replicated = replicated, overlap = DistriOptimizer.overlap(cached.sparkContext)),
       batches = BatchSettings(batchSize, seed, counts, itersPerEpoch, dynamicSplit = !deterministic, coresPerExecutor = cores,
         balanced = taskLayout == TaskLayout.PerExecutor && batchSize >= layout.parts),
       steps = StepSettings(start, maxIterations = segmentIterations,
@@ -649,20 +649,16 @@ object DistriOptimizer {
 
   /**
    * Whether a task sends the pieces of its gradient whose values are final while its backward still runs (the last
-   * layers' first, see AllReduceParameter.putFinal): `spark.ember.overlapGradients` = `auto` (the default), `true` or
-   * `false`. It applies to a Sequential model without regularizers trained with one replica per task; the weights are
-   * the same either way. `auto` overlaps the `replicated` exchange only: a small model's whole gradient, whose
-   * message latency is what the overlap hides (LeNet-5 over two 1-core executors: +5% samples/s); a sliced exchange
-   * moves megabytes whose copies then run during backward on the cores backward needs (the 5M MLP: -2 to -8%,
-   * bench/NOTES.md). A local property of the calling thread overrides the configuration.
+   * layers' first, see AllReduceParameter.putFinal): `spark.ember.overlapGradients`, true (the default) or false. It
+   * applies to a Sequential model without regularizers trained with one replica per task; the weights are the same
+   * either way. A local property of the calling thread overrides the configuration.
    */
-  private[optim] def overlap(sc: SparkContext, replicated: Boolean): Boolean = {
+  private[optim] def overlap(sc: SparkContext): Boolean = {
     val key = "spark.ember.overlapGradients"
-    Option(sc.getLocalProperty(key)).getOrElse(sc.getConf.get(key, "auto")).trim.toLowerCase match {
-      case "auto" => replicated
+    Option(sc.getLocalProperty(key)).getOrElse(sc.getConf.get(key, "true")).trim.toLowerCase match {
       case "true" => true
       case "false" => false
-      case other => throw new IllegalArgumentException(s"$key must be auto, true or false, got '$other'")
+      case other => throw new IllegalArgumentException(s"$key must be true or false, got '$other'")
     }
   }
 

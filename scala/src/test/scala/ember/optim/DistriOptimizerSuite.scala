@@ -117,16 +117,13 @@ class DistriOptimizerSuite extends AnyFunSuite with BeforeAndAfterAll {
     }
   }
 
-  test("spark.ember.overlapGradients: auto overlaps the replicated exchange only; true/false force it; anything else is refused") {
+  test("spark.ember.overlapGradients: true by default, false turns it off, anything else is refused naming the setting") {
     val key = "spark.ember.overlapGradients"
     try {
-      assert(DistriOptimizer.overlap(sc, replicated = true) && !DistriOptimizer.overlap(sc, replicated = false)) // auto
-      for ((v, want) <- Seq("true" -> Some(true), " FALSE" -> Some(false), "auto" -> None)) {
-        sc.setLocalProperty(key, v)
-        for (r <- Seq(true, false)) assert(DistriOptimizer.overlap(sc, r) == want.getOrElse(r), s"$v, replicated $r")
-      }
+      assert(DistriOptimizer.overlap(sc))
+      for ((v, want) <- Seq("true" -> true, " FALSE" -> false)) { sc.setLocalProperty(key, v); assert(DistriOptimizer.overlap(sc) == want, v) }
       sc.setLocalProperty(key, "sometimes")
-      val e = intercept[IllegalArgumentException](DistriOptimizer.overlap(sc, replicated = true))
+      val e = intercept[IllegalArgumentException](DistriOptimizer.overlap(sc))
       assert(e.getMessage.contains(key) && e.getMessage.contains("sometimes"))
     } finally sc.setLocalProperty(key, null)
   }
