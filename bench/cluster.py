@@ -34,7 +34,9 @@ take wall time from the tasks, a ceiling no exchange latency could beat.
 An A/B inside one run (the same machine state within minutes, which separate runs on a VM whose speed drifts do not
 give): ``--variants "k=v|k=v" --rounds R`` times the DistriOptimizer R times per variant, alternating, with settings it
 reads from the caller's local properties (``spark.ember.overlapGradients``, ``spark.ember.keepTaskState``,
-``spark.ember.chunkBytes``).
+``spark.ember.chunkBytes``); each round starts with a timing of the local side, against which its rows' ratios are.
+Before timing the local side the bench waits for the executors to start and the cores to go idle (``settle`` lines):
+executors starting meanwhile (class loading, JIT) slowed it by up to a quarter and inflated the ratio.
 
 Usage: ``bench/cluster.sh [--iterations 469] [--warmup 469] [--timing run|calls] [--scaling 2,4,8] [--models lenet5,mlp]
 [--conf k=v] [--variants k=v|k=v --rounds R]``.
@@ -179,7 +181,7 @@ def main():
     p.add_argument("--variants", default="",
                    help="an A/B in one run: k=v[,k=v]|k=v... settings the DistriOptimizer reads from local properties "
                         "(e.g. spark.ember.overlapGradients=true|spark.ember.overlapGradients=false), timed alternating "
-                        "--rounds times against one local timing per model")
+                        "--rounds times, each round after a timing of the local side")
     p.add_argument("--rounds", default="1")
     a = p.parse_args()
     extra = dict(kv.split("=", 1) for kv in a.conf)
