@@ -437,11 +437,11 @@ class DistriOptimizer(model: Module, initialData: RDD[Sample], criterion: Criter
       else if (kept == null || Resume.digest(model, criterionSpec, sliceMethods, extra) != kept._1) Resume.none
       else Resume(keep = true, kept._2, Resume.crc(flatWeights, layout.total), model.namedBuffers.map(_._2.contiguous().toArray).toArray)
     kept = null // taken by the tasks whatever happens next
-    val replicated = DistriOptimizer.replicated(cached.sparkContext, layout)
     def plan(model: Broadcast[ModelSettings], resume: Resume) = SegmentPlan(prefix = "",
       sync = SyncSettings(layout, codec, driver = if (local) "" else Rendezvous.endpoint(), timeoutMs = syncTimeoutMs,
         chunkBytes = chunkBytes, messageBytes = DistriOptimizer.messageBytes(cached.sparkContext, chunkBytes),
-        replicated = replicated, overlap = DistriOptimizer.overlap(cached.sparkContext)),
+        replicated = DistriOptimizer.replicated(cached.sparkContext, layout),
+        overlap = DistriOptimizer.overlap(cached.sparkContext)),
       batches = BatchSettings(batchSize, seed, counts, itersPerEpoch, dynamicSplit = !deterministic, coresPerExecutor = cores,
         balanced = taskLayout == TaskLayout.PerExecutor && batchSize >= layout.parts),
       steps = StepSettings(start, maxIterations = segmentIterations,

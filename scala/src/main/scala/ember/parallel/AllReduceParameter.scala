@@ -107,10 +107,10 @@ final class AllReduceParameter(val partition: Int, val layout: SliceLayout, val 
   private def normName(t: Long, owner: Int): String = s"n_${t}_$owner"
 
   /** Pieces of a message of n values (at least one: the first carries the header). */
-  private def piecesOf(n: Int): Int = math.max(1, (n + pieceValues - 1) / pieceValues)
+  private def piecesOf(n: Int, per: Int = pieceValues): Int = math.max(1, (n + per - 1) / per)
   private def pieces(q: Int): Int = piecesOf(layout.length(q))
   /** Values of piece c of a message of n values (offsets within it: c * pieceValues). */
-  private def pieceLengthOf(n: Int, c: Int): Int = math.min(pieceValues, n - c * pieceValues)
+  private def pieceLengthOf(n: Int, c: Int, per: Int = pieceValues): Int = math.min(per, n - c * per)
   private def pieceLength(q: Int, c: Int): Int = pieceLengthOf(layout.length(q), c)
 
   /** The buffers of a message of n values in pieces, `header` bytes in piece `headed(pieces)`. */
@@ -433,18 +433,17 @@ final class AllReduceParameter(val partition: Int, val layout: SliceLayout, val 
    */
   def shareExact(t: Long, slice: Array[Float], weights: Array[Float]): Unit = if (roundsWeights) {
     val per = AllReduceParameter.valuesPerMessage(maxMessageBytes, NoCompression)
-    def piecesOfSlice(q: Int) = math.max(1, (layout.length(q) + per - 1) / per)
     val n = layout.length(partition)
-    for (c <- 0 until piecesOfSlice(partition)) {
-      val k = math.min(per, n - c * per)
+    for (c <- 0 until piecesOf(n, per)) {
+      val k = pieceLengthOf(n, c, per)
       val buf = allocate(4 * k) // a fresh buffer per piece: nothing rewrites it
       buf.asFloatBuffer().put(slice, c * per, k)
       for (q <- 0 until parts if q != partition) peers.send(q, piece(s"x_${t}_$partition", c), buf)
     }
     System.arraycopy(slice, 0, weights, layout.offset(partition), n)
-    for (q <- 0 until parts if q != partition; c <- 0 until piecesOfSlice(q)) {
+    for (q <- 0 until parts if q != partition; c <- 0 until piecesOf(layout.length(q), per)) {
       val b = peers.receive(q, piece(s"x_${t}_$q", c))
-      val k = math.min(per, layout.length(q) - c * per)
+      val k = pieceLengthOf(layout.length(q), c, per)
       require(b.remaining() == 4 * k, s"exact weights x_${t}_$q piece $c: ${b.remaining()} bytes for $k values")
       b.asFloatBuffer().get(weights, layout.offset(q) + c * per, k)
       peers.release(b)
